@@ -1,0 +1,56 @@
+# Shared settings of the ops scripts. Every value can be overridden from the environment.
+CT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CT_LOCAL="${CT_LOCAL:-$CT_ROOT/.local}"
+CT_DB_PORT="${CT_DB_PORT:-3316}"
+CT_DB_SOCKET="${CT_DB_SOCKET:-$CT_LOCAL/mariadb/mariadb.sock}"
+CT_DB_NAME="${CT_DB_NAME:-cylindertrace}"
+CT_DB_USER="${CT_DB_USER:-cylindertrace}"
+CT_DB_PASSWORD="${CT_DB_PASSWORD:-cylindertrace-local}"
+CT_REDIS_PORT="${CT_REDIS_PORT:-6389}"
+mkdir -p "$CT_LOCAL"
+
+log() { printf '[ops] %s\n' "$*" >&2; }
+
+mariadb_client() { command -v mariadb || command -v mysql; }
+mariadb_ping() { [ -S "$CT_DB_SOCKET" ] && "$(command -v mariadb-admin || command -v mysqladmin)" --no-defaults --socket="$CT_DB_SOCKET" -u root --connect-timeout=2 ping >/dev/null 2>&1; }
+mariadb_root() { "$(mariadb_client)" --no-defaults --socket="$CT_DB_SOCKET" -u root "$@"; }
+redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$CT_REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
+
+connection_string() {
+  echo "Server=127.0.0.1;Port=$CT_DB_PORT;Database=${1:-$CT_DB_NAME};User ID=$CT_DB_USER;Password=$CT_DB_PASSWORD;AllowLoadLocalInfile=true;AllowUserVariables=false"
+}
+
+# Local development secrets: made once per checkout, kept in the ignored .local/ folder.
+ensure_secrets() {
+  if [ ! -f "$CT_LOCAL/secrets.env" ]; then
+    umask 077
+    {
+      echo "export Privacy__EncryptionKey='$(head -c 32 /dev/urandom | base64 -w0)'"
+      echo "export Privacy__HashKey='$(head -c 32 /dev/urandom | base64 -w0)'"
+    } >"$CT_LOCAL/secrets.env"
+  fi
+  # shellcheck disable=SC1091
+  source "$CT_LOCAL/secrets.env"
+}
+
+# The host and the tests read these (ASP.NET Core maps __ to the : of a configuration key).
+export_settings() {
+  ensure_secrets
+  export Database__ConnectionString="$(connection_string)"
+  export Redis__Configuration="127.0.0.1:$CT_REDIS_PORT"
+  export CT_TEST_DB_SERVER="Server=127.0.0.1;Port=$CT_DB_PORT;User ID=$CT_DB_USER;Password=$CT_DB_PASSWORD;AllowLoadLocalInfile=true"
+  export CT_TEST_DB_PREFIX="${CT_DB_NAME}_test"
+  export CT_TEST_REDIS="127.0.0.1:$CT_REDIS_PORT"
+}
+
+write_env_file() {
+  export_settings
+  {
+    echo "export Database__ConnectionString='$Database__ConnectionString'"
+    echo "export Redis__Configuration='$Redis__Configuration'"
+    echo "export CT_TEST_DB_SERVER='$CT_TEST_DB_SERVER'"
+    echo "export CT_TEST_DB_PREFIX='$CT_TEST_DB_PREFIX'"
+    echo "export CT_TEST_REDIS='$CT_TEST_REDIS'"
+    cat "$CT_LOCAL/secrets.env"
+  } >"$CT_LOCAL/env"
+}

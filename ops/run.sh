@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Brings up MariaDB and Redis, applies migrations, loads the demo data set (once) and runs the host.
+#   ops/run.sh                 demo data, http://127.0.0.1:5080
+#   CT_PRESET=fuzhou ops/run.sh  the full-scale city (takes minutes the first time)
+#   CT_HTTP_PORT=8080 ops/run.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash "$CT_ROOT/ops/services-up.sh"
+export_settings
+cd "$CT_ROOT"
+dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
+host=(dotnet "src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll")
+"${host[@]}" migrate
+"${host[@]}" seed --preset "${CT_PRESET:-demo}"
+url="http://127.0.0.1:${CT_HTTP_PORT:-5080}"
+log "CylinderTrace is starting at $url"
+log "  try $url/api/cylinders/FZ0000000001/card (FZ0000000001-7 show each state; FZ9999999999 is unregistered)"
+log "  health: $url/health/ready"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+exec "${host[@]}" --urls "$url"

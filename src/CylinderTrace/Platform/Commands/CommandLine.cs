@@ -1,0 +1,57 @@
+using CylinderTrace.Platform.Database;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Platform.Commands;
+
+/// <summary>
+/// The host's commands: `migrate` applies pending migrations; `seed --preset demo|fuzhou` loads
+/// generated data (see Seeding/). Each builds the same service container as the web host.
+/// </summary>
+public static class CommandLine
+{
+    private static readonly Dictionary<string, Func<IServiceProvider, string[], CancellationToken, Task<int>>> Commands = new()
+    {
+        ["migrate"] = MigrateAsync,
+        ["seed"] = Seeding.SeedCommand.RunAsync,
+    };
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.Configure<HostOptions>(_ => { });
+        builder.AddApplicationServices();
+        // Commands do their own migrating; no background services.
+        builder.Services.Configure<DatabaseOptions>(o => o.MigrateOnStart = false);
+        using var host = builder.Build();
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        try
+        {
+            return await Commands[args[0]](host.Services, args[1..], cts.Token);
+        }
+        catch (OptionsValidationException ex)
+        {
+            Console.Error.WriteLine("Configuration error: " + string.Join(" ", ex.Failures));
+            return 2;
+        }
+    }
+
+    private static async Task<int> MigrateAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
+        Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied migrations: {string.Join(", ", applied)}");
+        return 0;
+    }
+
+    /// <summary>Value of --name in args, or null.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, "--" + name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static bool Flag(string[] args, string name) => args.Contains("--" + name);
+}

@@ -1,0 +1,113 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using MySqlConnector;
+
+namespace CylinderTrace.Platform.Database;
+
+/// <summary>
+/// Applies the numbered SQL scripts embedded under Platform/Database/Migrations, in order, once each,
+/// recording them in schema_migrations. MySQL commits DDL implicitly, so every script is written to
+/// be safe to re-run; instances starting together serialise on GET_LOCK. A landed script whose text
+/// changed stops the host: migrations are never edited, a new one is added instead.
+/// </summary>
+public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logger)
+{
+    private const string LockName = "cylindertrace.migrations";
+
+    public sealed record Migration(int Version, string Name, string Sql, string Checksum);
+
+    public static IReadOnlyList<Migration> Embedded()
+    {
+        var assembly = typeof(MigrationRunner).Assembly;
+        var list = new List<Migration>();
+        foreach (var resource in assembly.GetManifestResourceNames())
+        {
+            var match = ResourceName().Match(resource);
+            if (!match.Success) continue;
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var sql = reader.ReadToEnd().Replace("\r\n", "\n");
+            var checksum = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
+            list.Add(new Migration(int.Parse(match.Groups["v"].Value), match.Groups["name"].Value, sql, checksum));
+        }
+        list.Sort((a, b) => a.Version.CompareTo(b.Version));
+        for (var i = 1; i < list.Count; i++)
+            if (list[i].Version == list[i - 1].Version)
+                throw new InvalidOperationException($"Two migrations share version {list[i].Version}: {list[i - 1].Name} and {list[i].Name}.");
+        return list;
+    }
+
+    /// <summary>Applies what is pending; returns the versions applied by this call.</summary>
+    public async Task<IReadOnlyList<int>> MigrateAsync(int lockSeconds, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var got = await conn.ExecuteScalarAsync<long?>("SELECT GET_LOCK(@name, @seconds)", new { name = LockName, seconds = lockSeconds });
+        if (got != 1)
+            throw new InvalidOperationException($"Could not take the migration lock '{LockName}' within {lockSeconds} s: another instance is migrating or holds it.");
+        try
+        {
+            await conn.ExecuteAsync(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                  version INT NOT NULL PRIMARY KEY,
+                  name VARCHAR(200) NOT NULL,
+                  checksum CHAR(64) NOT NULL,
+                  applied_at DATETIME(3) NOT NULL
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+                """);
+            var applied = (await conn.QueryAsync<(int Version, string Checksum)>(
+                "SELECT version, checksum FROM schema_migrations")).ToDictionary(r => r.Version, r => r.Checksum);
+            var done = new List<int>();
+            foreach (var migration in Embedded())
+            {
+                if (applied.TryGetValue(migration.Version, out var checksum))
+                {
+                    if (!string.Equals(checksum, migration.Checksum, StringComparison.Ordinal))
+                        throw new InvalidOperationException(
+                            $"Migration {migration.Version:D4}_{migration.Name} was changed after it was applied (checksum differs). " +
+                            "Landed migrations are never edited: restore it and add a new migration.");
+                    continue;
+                }
+                logger.LogInformation("Applying migration {Version:D4}_{Name}", migration.Version, migration.Name);
+                foreach (var statement in SplitStatements(migration.Sql))
+                    await conn.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 600, cancellationToken: ct));
+                await conn.ExecuteAsync(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (@Version, @Name, @Checksum, UTC_TIMESTAMP(3))",
+                    new { migration.Version, migration.Name, migration.Checksum });
+                done.Add(migration.Version);
+            }
+            return done;
+        }
+        finally
+        {
+            await conn.ExecuteAsync("SELECT RELEASE_LOCK(@name)", new { name = LockName });
+        }
+    }
+
+    /// <summary>Splits a script on semicolons that end a line; scripts keep one statement per such line end.</summary>
+    internal static IEnumerable<string> SplitStatements(string sql)
+    {
+        var current = new StringBuilder();
+        foreach (var rawLine in sql.Split('\n'))
+        {
+            var line = rawLine.TrimEnd();
+            if (current.Length == 0 && (line.Length == 0 || line.TrimStart().StartsWith("--", StringComparison.Ordinal)))
+                continue;
+            current.Append(line).Append('\n');
+            if (line.EndsWith(';'))
+            {
+                var statement = current.ToString().Trim().TrimEnd(';');
+                current.Clear();
+                if (statement.Length > 0) yield return statement;
+            }
+        }
+        var rest = current.ToString().Trim();
+        if (rest.Length > 0) yield return rest;
+    }
+
+    [GeneratedRegex(@"\.Migrations\.(?<v>\d{4})_(?<name>[A-Za-z0-9_]+)\.sql$")]
+    private static partial Regex ResourceName();
+}

@@ -1,0 +1,105 @@
+using CylinderTrace.Platform.Caching;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Health;
+using CylinderTrace.Platform.Privacy;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace CylinderTrace.Platform;
+
+/// <summary>Registers what every feature stands on: options, MariaDB, Redis, caching, health, problem details.</summary>
+public static class PlatformExtensions
+{
+    public static IHostApplicationBuilder AddPlatform(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section).ValidateDataAnnotations()
+            .Validate(o => KeyDecodes(o.EncryptionKey, 32), "Privacy:EncryptionKey must be Base64 of exactly 32 bytes (openssl rand -base64 32).")
+            .Validate(o => KeyDecodes(o.HashKey, null), "Privacy:HashKey must be Base64 of at least 32 bytes (openssl rand -base64 32).")
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var cs = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+            try { return new MySqlDataSource(cs); }
+            catch (ArgumentException ex) { throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"Database:ConnectionString is malformed: {ex.Message}"]); }
+        });
+        services.AddSingleton<Db>();
+        services.AddSingleton<MigrationRunner>();
+
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            ConfigurationOptions config;
+            try { config = ConfigurationOptions.Parse(o.Configuration); }
+            catch (ArgumentException ex) { throw new OptionsValidationException(RedisOptions.Section, typeof(RedisOptions), [$"Redis:Configuration is malformed: {ex.Message}"]); }
+            // Start and keep retrying while Redis is away: the host answers from MariaDB meanwhile.
+            config.AbortOnConnectFail = false;
+            config.ClientName = "cylindertrace";
+            return ConnectionMultiplexer.Connect(config);
+        });
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+            .Configure<IServiceProvider>((o, sp) =>
+            {
+                var redis = sp.GetRequiredService<IConnectionMultiplexer>();
+                o.ConnectionMultiplexerFactory = () => Task.FromResult(redis);
+                o.InstanceName = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hc:";
+            });
+        services.AddHybridCache(o =>
+        {
+            o.MaximumPayloadBytes = 1 << 20;
+            o.DefaultEntryOptions = new HybridCacheEntryOptions { Expiration = TimeSpan.FromHours(1), LocalCacheExpiration = TimeSpan.FromMinutes(5) };
+        });
+        services.AddSingleton<CacheInvalidation>();
+        services.AddHostedService(sp => sp.GetRequiredService<CacheInvalidation>());
+
+        services.AddSingleton<PersonalData>();
+
+        services.AddProblemDetails();
+        services.AddHealthChecks()
+            .AddCheck<MariaDbHealthCheck>("mariadb", HealthStatus.Unhealthy, ["ready"])
+            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"]);
+        services.AddHostedService<MigrateOnStart>();
+        return builder;
+    }
+
+    public static WebApplication MapPlatform(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        return app;
+    }
+
+    private static bool KeyDecodes(string value, int? exact)
+    {
+        try
+        {
+            var n = Convert.FromBase64String(value).Length;
+            return exact is int e ? n == e : n >= 32;
+        }
+        catch (FormatException) { return false; }
+    }
+}
+
+/// <summary>Applies pending migrations before the host starts serving, when configured to.</summary>
+internal sealed class MigrateOnStart(MigrationRunner runner, IOptions<DatabaseOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (options.Value.MigrateOnStart) await runner.MigrateAsync(options.Value.MigrationLockSeconds, ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

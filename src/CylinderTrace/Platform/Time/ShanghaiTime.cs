@@ -1,0 +1,15 @@
+namespace CylinderTrace.Platform.Time;
+
+/// <summary>Business dates (inspections, digests, business days) are Asia/Shanghai; stored instants are UTC.</summary>
+public static class ShanghaiTime
+{
+    public static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    public static DateOnly Today(TimeProvider clock) => DateOnly.FromDateTime(ToLocal(clock.GetUtcNow()).DateTime);
+
+    public static DateTimeOffset ToLocal(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Zone);
+
+    /// <summary>A UTC DATETIME read from the database, shown with the +08:00 offset people expect.</summary>
+    public static DateTimeOffset FromUtc(DateTime utc) =>
+        ToLocal(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+}

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace CylinderTrace.Tests.Infrastructure;
+
+/// <summary>
+/// The real host, in process, against the real MariaDB and Redis. Several hosts built on the same
+/// database and key prefix behave as several instances of one deployment.
+/// </summary>
+public sealed class CylinderTraceHost(string connectionString, string redisPrefix, IDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public static readonly string EncryptionKey = TestEnvironment.NewKey();
+    public static readonly string HashKey = TestEnvironment.NewKey();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(config =>
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["Database:ConnectionString"] = connectionString,
+                ["Redis:Configuration"] = TestEnvironment.Redis,
+                ["Redis:KeyPrefix"] = redisPrefix,
+                ["Privacy:EncryptionKey"] = EncryptionKey,
+                ["Privacy:HashKey"] = HashKey,
+            };
+            if (settings is not null)
+                foreach (var (k, v) in settings) values[k] = v;
+            config.AddInMemoryCollection(values);
+        });
+    }
+
+    public static string NewRedisPrefix() => $"ct-test-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}:";
+}
+
+/// <summary>One database, one Redis prefix and one host shared by the tests of a collection.</summary>
+public sealed class HostFixture : IAsyncLifetime
+{
+    public TestDatabase Database { get; private set; } = null!;
+    public string RedisPrefix { get; } = CylinderTraceHost.NewRedisPrefix();
+    public CylinderTraceHost Host { get; private set; } = null!;
+    public TestData Data { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestEnvironment.CreateDatabaseAsync();
+        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix);
+        _ = Host.Server; // starts the host, which applies the migrations
+        Data = new TestData(Database, Host.Services);
+    }
+
+    /// <summary>A second instance of the same deployment (same database, same Redis prefix).</summary>
+    public CylinderTraceHost AnotherInstance() => new(Database.ConnectionString, RedisPrefix);
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class HostCollection : ICollectionFixture<HostFixture>
+{
+    public const string Name = "host";
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using CylinderTrace.Cylinders;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CylinderTrace.Tests.Infrastructure;
+
+/// <summary>Creates the records a test needs, with unique codes, straight in the test's database.</summary>
+public sealed class TestData(TestDatabase db, IServiceProvider services)
+{
+    public static string UniqueCode(string prefix = "T") => prefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
+
+    public async Task<int> EnterpriseAsync(string kind = "filling", string? name = null, int? parentId = null, string district = "350102")
+    {
+        await using var conn = await db.OpenAsync();
+        var licence = "LIC-" + UniqueCode();
+        return await conn.ExecuteScalarAsync<int>(
+            """
+            INSERT INTO enterprises (kind, name, licence_number, parent_id, district_code) VALUES (@kind, @name, @licence, @parentId, @district);
+            SELECT LAST_INSERT_ID();
+            """, new { kind, name = name ?? $"测试{(kind == "filling" ? "燃气有限公司" : "供应站")}{licence[^4..]}", licence, parentId, district });
+    }
+
+    public async Task<string> LicenceOfAsync(int enterpriseId)
+    {
+        await using var conn = await db.OpenAsync();
+        return await conn.ExecuteScalarAsync<string>("SELECT licence_number FROM enterprises WHERE id = @enterpriseId", new { enterpriseId }) ?? "";
+    }
+
+    public async Task<int> WorkerAsync(int stationId, string name = "张三明", string status = "active", DateOnly? permitValidUntil = null)
+    {
+        await using var conn = await db.OpenAsync();
+        return await conn.ExecuteScalarAsync<int>(
+            """
+            INSERT INTO delivery_workers (enterprise_id, name, employee_number, permit_number, permit_valid_until, status)
+            VALUES (@stationId, @name, @employee, @permit, @validUntil, @status);
+            SELECT LAST_INSERT_ID();
+            """, new { stationId, name, employee = "E" + UniqueCode()[..8], permit = "P" + UniqueCode(), validUntil = (permitValidUntil ?? new DateOnly(2099, 1, 1)).ToDateTime(TimeOnly.MinValue), status });
+    }
+
+    /// <summary>A registered cylinder with a filling owner and a supply station of its own, unless given.</summary>
+    public async Task<TestCylinder> CylinderAsync(
+        DateOnly? manufactured = null, DateOnly? lastInspection = null, DateOnly? nextInspection = null, DateOnly? scrapDate = null,
+        string status = "in_service", bool detained = false, int? ownerId = null, int? stationId = null)
+    {
+        var owner = ownerId ?? await EnterpriseAsync("filling");
+        var station = stationId ?? await EnterpriseAsync("supply", parentId: owner);
+        var code = UniqueCode();
+        var made = manufactured ?? DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-2);
+        await using var conn = await db.OpenAsync();
+        var id = await conn.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO cylinders (code, serial, spec, manufacturer, manufacture_date, owner_id, supply_station_id,
+                                   last_inspection_date, next_inspection_date, scrap_date, status, detained)
+            VALUES (@code, @serial, 'YSP35.5', '测试气瓶厂', @made, @owner, @station, @lastInspection, @nextInspection, @scrapDate, @status, @detained);
+            SELECT LAST_INSERT_ID();
+            """,
+            new
+            {
+                code, serial = "S" + code, made = made.ToDateTime(TimeOnly.MinValue), owner, station,
+                lastInspection = lastInspection?.ToDateTime(TimeOnly.MinValue), nextInspection = nextInspection?.ToDateTime(TimeOnly.MinValue),
+                scrapDate = scrapDate?.ToDateTime(TimeOnly.MinValue), status, detained,
+            });
+        return new TestCylinder(id, code, owner, station);
+    }
+
+    /// <summary>Records a fill and updates the cylinder's summary, as the integration API will.</summary>
+    public async Task FillAsync(TestCylinder cylinder, DateTime filledAtUtc, int? stationId = null)
+    {
+        var station = stationId ?? cylinder.OwnerId;
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO fills (filled_at, cylinder_id, station_id, owner_id) VALUES (@filledAtUtc, @Id, @station, @OwnerId);
+            UPDATE cylinders SET last_fill_at = @filledAtUtc, last_fill_station_id = @station WHERE id = @Id AND (last_fill_at IS NULL OR last_fill_at < @filledAtUtc);
+            """, new { filledAtUtc, cylinder.Id, station, cylinder.OwnerId });
+        await services.GetRequiredService<CylinderCards>().InvalidateAsync(cylinder.Code);
+    }
+
+    /// <summary>Records a delivery by a worker to a fresh household customer and updates the summary.</summary>
+    public async Task<long> DeliveryAsync(TestCylinder cylinder, DateTime deliveredAtUtc, int workerId)
+    {
+        await using var conn = await db.OpenAsync();
+        var customer = await conn.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO customers (kind, supply_station_id, district_code, name_enc) VALUES ('household', @StationId, '350102', @name);
+            SELECT LAST_INSERT_ID();
+            """, new { cylinder.StationId, name = new byte[] { 1, 2, 3 } });
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO deliveries (delivered_at, cylinder_id, supply_station_id, worker_id, customer_id) VALUES (@deliveredAtUtc, @Id, @StationId, @workerId, @customer);
+            UPDATE cylinders SET last_delivery_at = @deliveredAtUtc, last_delivery_station_id = @StationId, last_delivery_worker_id = @workerId,
+                   last_delivery_customer_id = @customer WHERE id = @Id AND (last_delivery_at IS NULL OR last_delivery_at < @deliveredAtUtc);
+            """, new { deliveredAtUtc, cylinder.Id, cylinder.StationId, workerId, customer });
+        await services.GetRequiredService<CylinderCards>().InvalidateAsync(cylinder.Code);
+        return customer;
+    }
+
+    /// <summary>Changes a cylinder behind the cache's back (no invalidation), to test what invalidation does.</summary>
+    public async Task SetStatusWithoutInvalidatingAsync(string code, string status)
+    {
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync("UPDATE cylinders SET status = @status WHERE code = @code", new { status, code });
+    }
+}
+
+public sealed record TestCylinder(long Id, string Code, int OwnerId, int StationId);
