@@ -8,23 +8,23 @@ public sealed class CylinderRulesOptions
     public const string Section = "CylinderRules";
 
     /// <summary>Years between periodic inspections (next = last + this).</summary>
-    [Range(1, 20)] public int InspectionIntervalYears { get; set; } = 4;
+    [Range(1, 20, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int InspectionIntervalYears { get; set; } = 4;
 
     /// <summary>Design service life in years; past it a cylinder may be used only after passing inspection.</summary>
-    [Range(1, 50)] public int DesignLifeYears { get; set; } = 8;
+    [Range(1, 50, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int DesignLifeYears { get; set; } = 8;
 
     /// <summary>Years after manufacture when a cylinder must be scrapped, whatever its inspections say.</summary>
-    [Range(1, 50)] public int MaxServiceLifeYears { get; set; } = 12;
+    [Range(1, 50, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int MaxServiceLifeYears { get; set; } = 12;
 
     /// <summary>An inspection due within this many days is shown as due soon.</summary>
-    [Range(0, 365)] public int DueSoonDays { get; set; } = 30;
+    [Range(0, 365, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int DueSoonDays { get; set; } = 30;
 
     /// <summary>Seconds an "unregistered" answer is cached before the database is asked again.</summary>
-    [Range(1, 3600)] public int UnregisteredCacheSeconds { get; set; } = 60;
+    [Range(1, 3600, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int UnregisteredCacheSeconds { get; set; } = 60;
 
     /// <summary>Minutes a card is kept in each instance's memory (Redis keeps it for CardCacheMinutes).</summary>
-    [Range(1, 1440)] public int CardLocalCacheMinutes { get; set; } = 10;
+    [Range(1, 1440, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int CardLocalCacheMinutes { get; set; } = 10;
 
     /// <summary>Minutes a card is kept in Redis; writes invalidate it sooner.</summary>
-    [Range(1, 10080)] public int CardCacheMinutes { get; set; } = 720;
+    [Range(1, 10080, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int CardCacheMinutes { get; set; } = 720;
 }

@@ -15,7 +15,7 @@ public sealed class DatabaseOptions
     public bool MigrateOnStart { get; set; } = true;
 
     /// <summary>Seconds an instance waits for another instance's migration lock before giving up.</summary>
-    [Range(1, 3600)]
+    [Range(1, 3600, ErrorMessage = "Database:{0} must be between {1} and {2}.")]
     public int MigrationLockSeconds { get; set; } = 120;
 }
 

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json;
+using CylinderTrace.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Tests.Platform;
+
+[Collection(HostCollection.Name)]
+public sealed class The_host_reports_its_health(HostFixture fx)
+{
+    [Fact]
+    public async Task live_and_ready_with_each_dependency()
+    {
+        var client = fx.Host.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("mariadb").GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task and_unknown_routes_are_problem_details_too()
+    {
+        var response = await fx.Host.CreateClient().GetAsync("/no/such/thing");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
+
+public sealed class The_host_refuses_to_start_with_bad_settings
+{
+    private static Exception StartWith(Dictionary<string, string?> settings)
+    {
+        using var host = new CylinderTraceHost("Server=127.0.0.1;Port=1;Database=none;User ID=x;Password=y", CylinderTraceHost.NewRedisPrefix(), settings);
+        return Assert.ThrowsAny<Exception>(() => host.Server);
+    }
+
+    private static string AllMessages(Exception ex)
+    {
+        var parts = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            parts.Add(e.Message);
+            if (e is AggregateException agg) parts.AddRange(agg.InnerExceptions.Select(i => i.Message));
+        }
+        return string.Join(" | ", parts);
+    }
+
+    [Theory]
+    [InlineData("Database:ConnectionString", "")]
+    [InlineData("Redis:Configuration", "")]
+    [InlineData("Privacy:EncryptionKey", "")]
+    [InlineData("Privacy:EncryptionKey", "not base64!")]
+    [InlineData("Privacy:EncryptionKey", "AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("Privacy:HashKey", "")]
+    [InlineData("Redis:KeyPrefix", "Bad Prefix")]
+    [InlineData("CylinderRules:InspectionIntervalYears", "0")]
+    [InlineData("CylinderRules:DesignLifeYears", "20")]
+    public void naming_the_setting(string key, string value)
+    {
+        var ex = StartWith(new() { [key] = value });
+        var message = AllMessages(ex);
+        Assert.True(ex is OptionsValidationException || message.Contains(key), message);
+        Assert.Contains(key, message);
+    }
+}

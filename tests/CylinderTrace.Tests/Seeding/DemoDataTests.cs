@@ -1,0 +1,92 @@
+using System.Text.Json;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Privacy;
+using CylinderTrace.Seeding;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+
+namespace CylinderTrace.Tests.Seeding;
+
+/// <summary>The demo data set loads into an empty database and shows every card state.</summary>
+public sealed class The_demo_data_set : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private CylinderTraceHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestEnvironment.CreateDatabaseAsync();
+        _host = new CylinderTraceHost(_db.ConnectionString, CylinderTraceHost.NewRedisPrefix());
+        _ = _host.Server;
+        var generator = new DataGenerator(_host.Services.GetRequiredService<Db>(), _host.Services.GetRequiredService<PersonalData>(),
+            SeedPreset.Demo, 20261128, TimeProvider.System);
+        await generator.RunAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task has_the_sizes_of_its_preset()
+    {
+        await using var conn = await _db.OpenAsync();
+        var p = SeedPreset.Demo;
+        Assert.Equal(p.Cylinders, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders"));
+        Assert.Equal(p.Customers, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM customers"));
+        Assert.Equal(p.FillingEnterprises, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM enterprises WHERE kind = 'filling'"));
+        Assert.Equal(p.SupplyStations, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM enterprises WHERE kind = 'supply' AND parent_id IS NOT NULL"));
+        Assert.Equal(p.Days * p.FillsPerDay + 1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM fills"));
+        Assert.InRange(await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM deliveries"), p.Days * p.FillsPerDay * 8 / 10, p.Days * p.FillsPerDay);
+        // Every cylinder summary points at its newest fill, where it has fill rows.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM cylinders c JOIN (SELECT cylinder_id, MAX(filled_at) m FROM fills GROUP BY cylinder_id) f ON f.cylinder_id = c.id WHERE c.last_fill_at <> f.m"));
+    }
+
+    [Fact]
+    public async Task keeps_buyers_personal_data_protected()
+    {
+        await using var conn = await _db.OpenAsync();
+        var row = await conn.QueryFirstAsync<(byte[] Name, byte[] Phone, byte[] PhoneHash)>(
+            "SELECT name_enc, phone_enc, phone_hash FROM customers WHERE kind = 'household' ORDER BY id LIMIT 1");
+        var pd = _host.Services.GetRequiredService<PersonalData>();
+        var phone = pd.Decrypt(row.Phone)!;
+        Assert.Matches("^1[3-9][0-9]{9}$", phone);
+        Assert.Equal(pd.Hash(phone), row.PhoneHash);
+        Assert.InRange(pd.Decrypt(row.Name)!.Length, 2, 3);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM customers WHERE CAST(phone_enc AS CHAR) REGEXP '1[3-9][0-9]{9}'"));
+    }
+
+    [Theory]
+    [InlineData(1, "in_service")]
+    [InlineData(2, "inspection_due_soon")]
+    [InlineData(3, "inspection_overdue")]
+    [InlineData(4, "past_scrap_date")]
+    [InlineData(5, "scrapped")]
+    [InlineData(6, "detained")]
+    [InlineData(7, "in_service")]
+    public async Task shows_each_state_on_its_showcase_cylinder(int id, string state)
+    {
+        var card = JsonDocument.Parse(await _host.CreateClient().GetStringAsync($"/api/cylinders/{DataGenerator.Code(id)}/card")).RootElement;
+        Assert.Equal(state, card.GetProperty("status").GetProperty("code").GetString());
+        if (id == 7) Assert.False(card.GetProperty("lastFill").GetProperty("filledByOwner").GetBoolean());
+    }
+
+    [Fact]
+    public async Task has_a_realistic_mix_of_states()
+    {
+        await using var conn = await _db.OpenAsync();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).ToDateTime(TimeOnly.MinValue);
+        var total = (double)SeedPreset.Demo.Cylinders;
+        var overdue = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders WHERE next_inspection_date < @today AND scrap_date > @today AND status = 'in_service'", new { today });
+        var pastScrap = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders WHERE scrap_date <= @today AND status = 'in_service'", new { today });
+        var scrapped = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders WHERE status = 'scrapped'");
+        var foreign = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM fills WHERE station_id <> owner_id");
+        Assert.InRange(overdue / total, 0.005, 0.08);
+        Assert.InRange(pastScrap / total, 0.003, 0.03);
+        Assert.InRange(scrapped / total, 0.001, 0.02);
+        Assert.InRange(foreign / (double)(SeedPreset.Demo.Days * SeedPreset.Demo.FillsPerDay), 0.005, 0.04);
+    }
+}
