@@ -32,7 +32,9 @@ public static class ApplicationExtensions
         app.UseStatusCodePages();
         app.MapPlatform();
         app.MapCylindersApi();
-        app.MapGet("/", () => Results.Redirect("/api/cylinders/card?qr=FZ0000000001")).ExcludeFromDescription();
+        app.MapGet("/", () => Results.Text(
+            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET /health/live, /health/ready\n",
+            "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }
 }

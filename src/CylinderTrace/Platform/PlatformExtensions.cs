@@ -33,6 +33,7 @@ public static class PlatformExtensions
         });
         services.AddSingleton<Db>();
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<PartitionMaintenance>();
 
         services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
@@ -93,12 +94,14 @@ public static class PlatformExtensions
     }
 }
 
-/// <summary>Applies pending migrations before the host starts serving, when configured to.</summary>
-internal sealed class MigrateOnStart(MigrationRunner runner, IOptions<DatabaseOptions> options) : IHostedService
+/// <summary>Applies pending migrations and adds the coming months' partitions before the host serves, when configured to.</summary>
+internal sealed class MigrateOnStart(MigrationRunner runner, PartitionMaintenance partitions, IOptions<DatabaseOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        if (options.Value.MigrateOnStart) await runner.MigrateAsync(options.Value.MigrationLockSeconds, ct);
+        if (!options.Value.MigrateOnStart) return;
+        await runner.MigrateAsync(options.Value.MigrationLockSeconds, ct);
+        await partitions.EnsureAsync(ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

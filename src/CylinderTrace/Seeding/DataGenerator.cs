@@ -206,11 +206,12 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
 
             // Inspections happen on time, a little early; ~3% missed their last one (overdue).
             var cycles = ageDays / (4 * 365);
-            if (_rng.NextDouble() < 0.03 && cycles >= 1) cycles--;
+            var missed = _rng.NextDouble() < 0.04 && cycles >= 1;
+            if (missed) cycles--;
             DateOnly? last = cycles == 0 ? null : made.AddYears(4 * cycles).AddDays(-_rng.Next(0, 60));
             _lastInspection[i] = last;
             _nextInspection[i] = (last ?? made).AddYears(4);
-            if (_nextInspection[i] < _today && cycles * 4 * 365 < ageDays && roll >= 0.010 && _rng.NextDouble() < 0.6)
+            if (!missed && _nextInspection[i] < _today && roll >= 0.010 && _rng.NextDouble() < 0.6)
             {
                 // Most cylinders whose due date has just passed were in fact inspected in time.
                 _lastInspection[i] = _nextInspection[i].AddDays(-_rng.Next(0, 30));

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Platform.Commands;
 
 /// <summary>
-/// The host's commands: `migrate` applies pending migrations; `seed --preset demo|fuzhou` loads
+/// The host's commands: `migrate` applies pending migrations and adds the coming months' partitions; `seed --preset demo|fuzhou` loads
 /// generated data (see Seeding/). Each builds the same service container as the web host.
 /// </summary>
 public static class CommandLine
@@ -43,6 +43,8 @@ public static class CommandLine
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
         Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied migrations: {string.Join(", ", applied)}");
+        var partitions = await services.GetRequiredService<PartitionMaintenance>().EnsureAsync(ct);
+        if (partitions.Count > 0) Console.WriteLine($"Added partitions: {string.Join(", ", partitions)}");
         return 0;
     }
 

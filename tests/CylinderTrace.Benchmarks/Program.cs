@@ -1,0 +1,25 @@
+// The baseline of the card benchmark: a bare Kestrel endpoint that answers every GET with the same
+// JSON bytes (a real card, captured from the host), so the ratio our-endpoint / bare-endpoint shows
+// what routing, caching, status derivation and serialisation cost on top of the web server itself.
+//   CylinderTrace.Benchmarks bare --port 5091 --body card.json
+if (args.Length < 1 || args[0] != "bare")
+{
+    Console.Error.WriteLine("usage: CylinderTrace.Benchmarks bare --port N --body FILE");
+    return 2;
+}
+var port = Arg("--port") ?? "5091";
+var body = await File.ReadAllBytesAsync(Arg("--body") ?? throw new ArgumentException("--body FILE is required"));
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+var app = builder.Build();
+app.MapGet("/api/cylinders/{code}/card", (string code) => Results.Bytes(body, "application/json; charset=utf-8"));
+await app.RunAsync();
+return 0;
+
+string? Arg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
