@@ -65,6 +65,7 @@ public static class PlatformExtensions
         services.AddSingleton<PersonalData>();
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<Problems.DependencyUnavailableHandler>();
         services.AddHealthChecks()
             .AddCheck<MariaDbHealthCheck>("mariadb", HealthStatus.Unhealthy, ["ready"])
             .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"]);

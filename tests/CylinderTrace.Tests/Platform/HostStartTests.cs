@@ -66,3 +66,19 @@ public sealed class The_host_refuses_to_start_with_bad_settings
         Assert.Contains(key, message);
     }
 }
+
+public sealed class When_the_database_cannot_be_reached
+{
+    [Fact]
+    public async Task a_card_lookup_is_a_503_problem_with_retry_after_not_a_500()
+    {
+        await using var host = new CylinderTraceHost(
+            "Server=127.0.0.1;Port=1;Database=none;User ID=x;Password=y;Connection Timeout=2", CylinderTraceHost.NewRedisPrefix(),
+            new Dictionary<string, string?> { ["Database:MigrateOnStart"] = "false" });
+        var response = await host.CreateClient().GetAsync("/api/cylinders/FZ0000000001/card");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.RetryAfter is not null);
+        Assert.Contains("service-unavailable", await response.Content.ReadAsStringAsync());
+    }
+}
