@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -8,13 +9,18 @@ namespace CylinderTrace.Platform.Caching;
 /// HybridCache removes an entry from this instance's memory and from Redis, but other instances keep
 /// their in-memory copy. This service removes locally and then publishes the key (or tag) on a Redis
 /// channel that every instance listens to, so all in-memory copies go within a round trip.
+/// While Redis is unreachable the host keeps running: removals that could not reach Redis are kept
+/// and sent again when the connection returns, and every instance drops all of its in-memory copies
+/// then, since it may have missed messages meanwhile.
 /// </summary>
-public sealed class CacheInvalidation : IHostedService
+public sealed class CacheInvalidation : BackgroundService
 {
+    private const int MaxPending = 100_000;
     private readonly HybridCache _cache;
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<CacheInvalidation> _logger;
     private readonly RedisChannel _channel;
+    private readonly ConcurrentDictionary<string, byte> _pending = new();
 
     public CacheInvalidation(HybridCache cache, IConnectionMultiplexer redis, IOptions<RedisOptions> options, ILogger<CacheInvalidation> logger)
     {
@@ -24,37 +30,79 @@ public sealed class CacheInvalidation : IHostedService
         _channel = RedisChannel.Literal(options.Value.KeyPrefix + "cache-invalidate");
     }
 
-    public async Task RemoveAsync(string key, CancellationToken ct = default)
+    public Task RemoveAsync(string key, CancellationToken ct = default) => SendAsync("k:" + key, ct);
+
+    public Task RemoveByTagAsync(string tag, CancellationToken ct = default) => SendAsync("t:" + tag, ct);
+
+    private async Task SendAsync(string message, CancellationToken ct)
     {
-        await _cache.RemoveAsync(key, ct);
-        await _redis.GetSubscriber().PublishAsync(_channel, "k:" + key);
+        try
+        {
+            await ApplyAsync(message);
+            await _redis.GetSubscriber().PublishAsync(_channel, message);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The caller's write is already durable in MariaDB; the invalidation is sent again later.
+            if (_pending.Count < MaxPending) _pending.TryAdd(message, 0);
+            _logger.LogWarning("Redis unavailable; cache invalidation {Message} queued ({Pending} pending)", message, _pending.Count);
+        }
     }
 
-    public async Task RemoveByTagAsync(string tag, CancellationToken ct = default)
+    private async Task ApplyAsync(string message)
     {
-        await _cache.RemoveByTagAsync(tag, ct);
-        await _redis.GetSubscriber().PublishAsync(_channel, "t:" + tag);
+        if (message.StartsWith("k:", StringComparison.Ordinal)) await _cache.RemoveAsync(message[2..]);
+        else if (message.StartsWith("t:", StringComparison.Ordinal)) await _cache.RemoveByTagAsync(message[2..]);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = await _redis.GetSubscriber().SubscribeAsync(_channel);
-        // Messages are handled in order, one at a time, off the Redis reader thread.
-        queue.OnMessage(async message =>
+        _redis.ConnectionRestored += (_, _) => _ = Task.Run(OnReconnectedAsync, CancellationToken.None);
+        // Subscribing needs Redis; until it answers, retry without holding up the host's start.
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var text = (string?)message.Message ?? "";
-                if (text.StartsWith("k:", StringComparison.Ordinal)) await _cache.RemoveAsync(text[2..]);
-                else if (text.StartsWith("t:", StringComparison.Ordinal)) await _cache.RemoveByTagAsync(text[2..]);
+                var queue = await _redis.GetSubscriber().SubscribeAsync(_channel);
+                queue.OnMessage(async message =>
+                {
+                    try { await ApplyAsync((string?)message.Message ?? ""); }
+                    catch (Exception ex) { _logger.LogWarning(ex, "Could not apply a cache invalidation message"); }
+                });
+                return;
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                _logger.LogWarning(ex, "Could not apply a cache invalidation message");
+                _logger.LogWarning("Cannot subscribe to cache invalidations yet: {Error}", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
             }
-        });
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        _redis.GetSubscriber().UnsubscribeAsync(_channel);
+    private async Task OnReconnectedAsync()
+    {
+        try
+        {
+            // Messages may have been missed while disconnected: forget every in-memory copy ("*" is
+            // HybridCache's tag for all entries), then resend what this instance could not send.
+            await _cache.RemoveByTagAsync("*");
+            foreach (var message in _pending.Keys)
+            {
+                await ApplyAsync(message);
+                await _redis.GetSubscriber().PublishAsync(_channel, message);
+                _pending.TryRemove(message, out _);
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not catch up on cache invalidations after Redis came back");
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try { await _redis.GetSubscriber().UnsubscribeAsync(_channel); }
+        catch (Exception ex) when (ex is RedisException or TimeoutException) { }
+    }
 }
