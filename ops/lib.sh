@@ -22,13 +22,16 @@ connection_string() {
 
 # Local development secrets: made once per checkout, kept in the ignored .local/ folder.
 ensure_secrets() {
-  if [ ! -f "$CT_LOCAL/secrets.env" ]; then
-    umask 077
-    {
-      echo "export Privacy__EncryptionKey='$(head -c 32 /dev/urandom | base64 -w0)'"
-      echo "export Privacy__HashKey='$(head -c 32 /dev/urandom | base64 -w0)'"
-    } >"$CT_LOCAL/secrets.env"
-  fi
+  umask 077
+  touch "$CT_LOCAL/secrets.env"
+  add_secret() { grep -q "^export $1=" "$CT_LOCAL/secrets.env" || echo "export $1='$2'" >>"$CT_LOCAL/secrets.env"; }
+  add_secret Privacy__EncryptionKey "$(head -c 32 /dev/urandom | base64 -w0)"
+  add_secret Privacy__HashKey "$(head -c 32 /dev/urandom | base64 -w0)"
+  # A stand-in Official Account for local runs; real values come from the WeChat console.
+  add_secret OfficialAccount__AppId "wxlocal$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  add_secret OfficialAccount__AppSecret "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  add_secret OfficialAccount__Token "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  add_secret OfficialAccount__EncodingAesKey "$(head -c 32 /dev/urandom | base64 -w0 | tr -d '=' | tr '+/' 'Ab')"
   # shellcheck disable=SC1091
   source "$CT_LOCAL/secrets.env"
 }

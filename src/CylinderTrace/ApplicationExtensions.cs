@@ -2,7 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
+using CylinderTrace.OfficialAccount;
 using CylinderTrace.Platform;
+using CylinderTrace.Platform.Commands;
+using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace;
 
@@ -23,7 +26,17 @@ public static class ApplicationExtensions
         services.AddSingleton<CylinderCards>();
 
         services.AddSingleton<EnterpriseDirectory>();
+
+        services.AddWeChatPlatform();
+        services.AddOfficialAccount();
         return builder;
+    }
+
+    /// <summary>The host's commands besides `migrate` (see Platform/Commands).</summary>
+    public static void RegisterCommands()
+    {
+        CommandLine.Register("seed", Seeding.SeedCommand.RunAsync);
+        CommandLine.Register("oa-menu", OfficialAccountExtensions.CreateMenuCommandAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -32,8 +45,9 @@ public static class ApplicationExtensions
         app.UseStatusCodePages();
         app.MapPlatform();
         app.MapCylindersApi();
+        app.MapOfficialAccountApi();
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

@@ -3,6 +3,7 @@ using CylinderTrace.Platform.Commands;
 
 // One host binary: with a command word (migrate, seed, ...) it runs that command and exits;
 // without one it serves HTTP. See README.md and docs/ARCHITECTURE.md.
+ApplicationExtensions.RegisterCommands();
 if (CommandLine.IsCommand(args))
     return await CommandLine.RunAsync(args);
 

@@ -14,6 +14,12 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
 {
     public static readonly string EncryptionKey = TestEnvironment.NewKey();
     public static readonly string HashKey = TestEnvironment.NewKey();
+    public const string OaAppId = "wxtestofficial01";
+    public const string OaToken = "ct-test-token";
+    public static readonly string OaAesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
+
+    /// <summary>Where WeChat's servers are for this host (a WireMock server, or nothing).</summary>
+    public string WeChatBaseAddress { get; init; } = "http://127.0.0.1:1/";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -27,6 +33,12 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["Redis:KeyPrefix"] = redisPrefix,
                 ["Privacy:EncryptionKey"] = EncryptionKey,
                 ["Privacy:HashKey"] = HashKey,
+                ["WeChat:ApiBaseAddress"] = WeChatBaseAddress,
+                ["OfficialAccount:AppId"] = OaAppId,
+                ["OfficialAccount:AppSecret"] = "test-secret",
+                ["OfficialAccount:Token"] = OaToken,
+                ["OfficialAccount:EncodingAesKey"] = OaAesKey,
+                ["OfficialAccount:Mode"] = "Safe",
             };
             if (settings is not null)
                 foreach (var (k, v) in settings) values[k] = v;
@@ -44,22 +56,26 @@ public sealed class HostFixture : IAsyncLifetime
     public string RedisPrefix { get; } = CylinderTraceHost.NewRedisPrefix();
     public CylinderTraceHost Host { get; private set; } = null!;
     public TestData Data { get; private set; } = null!;
+    /// <summary>Stands in for WeChat's servers, for this collection's hosts.</summary>
+    public WireMock.Server.WireMockServer WeChat { get; } = WireMock.Server.WireMockServer.Start();
 
     public async Task InitializeAsync()
     {
         Database = await TestEnvironment.CreateDatabaseAsync();
-        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix);
+        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/" };
         _ = Host.Server; // starts the host, which applies the migrations
         Data = new TestData(Database, Host.Services);
     }
 
     /// <summary>A second instance of the same deployment (same database, same Redis prefix).</summary>
-    public CylinderTraceHost AnotherInstance() => new(Database.ConnectionString, RedisPrefix);
+    public CylinderTraceHost AnotherInstance(IDictionary<string, string?>? settings = null) =>
+        new(Database.ConnectionString, RedisPrefix, settings) { WeChatBaseAddress = WeChat.Url + "/" };
 
     public async Task DisposeAsync()
     {
         await Host.DisposeAsync();
         await Database.DisposeAsync();
+        WeChat.Stop();
     }
 }
 

@@ -4,16 +4,18 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Platform.Commands;
 
 /// <summary>
-/// The host's commands: `migrate` applies pending migrations and adds the coming months' partitions; `seed --preset demo|fuzhou` loads
-/// generated data (see Seeding/). Each builds the same service container as the web host.
+/// The host's commands: `migrate` (pending migrations and the coming months' partitions) and those
+/// that features register (`seed`, `oa-menu`, ...). Each builds the same service container as the web host.
 /// </summary>
 public static class CommandLine
 {
-    private static readonly Dictionary<string, Func<IServiceProvider, string[], CancellationToken, Task<int>>> Commands = new()
-    {
-        ["migrate"] = MigrateAsync,
-        ["seed"] = Seeding.SeedCommand.RunAsync,
-    };
+    /// <summary>A command: the services of the host, its arguments after the command word, and a cancel token.</summary>
+    public delegate Task<int> Command(IServiceProvider services, string[] args, CancellationToken ct);
+
+    private static readonly Dictionary<string, Command> Commands = new() { ["migrate"] = MigrateAsync };
+
+    /// <summary>Features add their commands here (from the composition root, before Main runs them).</summary>
+    public static void Register(string name, Command command) => Commands[name] = command;
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.ContainsKey(args[0]);
 

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using CylinderTrace.Cylinders;
+using CylinderTrace.WeChat.OfficialAccount;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.OfficialAccount;
+
+/// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
+public sealed class OfficialAccountResponder(CylinderCards cards, IOptions<OfficialAccountOptions> options, TimeProvider clock)
+{
+    public const string ScanKey = "SCAN_CYLINDER";
+    public const string MyComplaintsKey = "MY_COMPLAINTS";
+    public const string HowToCheckKey = "HOW_TO_CHECK";
+
+    internal const string Help = "点击菜单“扫码查瓶”扫描气瓶上的追溯二维码，或直接发送二维码下方的气瓶编号（如 FZ0000123456），即可查看气瓶的产权单位、供气站、送气人员和检验状态。发现问题可以在“福州气瓶安全”小程序中投诉。";
+    internal const string Welcome = "欢迎关注福州瓶装液化气安全追溯。";
+    internal const string HowToCheck =
+        "收气时请这样查验：\n1. 扫瓶身二维码，状态应为“正常在用”或“即将到检”；\n2. 核对送气人员的姓名、工号、上岗证号与查询结果一致；\n3. 检查瓶阀、胶管完好，无异味；\n4. 出现“未登记”“超期未检”“超过报废年限”“已报废”“已扣押召回”时不要使用，并在小程序中投诉。";
+
+    /// <summary>What to say, independent of how it is delivered (passive reply or customer-service message).</summary>
+    public async Task<Answer?> AnswerAsync(InboundMessage message, CancellationToken ct) => message switch
+    {
+        ScanCodeEvent scan => await CardAnswerAsync(scan.ScanResult, ct) ?? Text($"没有识别出气瓶码：“{Short(scan.ScanResult)}”。{CylinderCode.Rule}"),
+        TextMessage text => LooksLikeCode(text.Content) ? await CardAnswerAsync(text.Content, ct) ?? Text(Help) : Text(Help),
+        SubscribeEvent { Scene: { } scene } => await CardAnswerAsync(scene, ct, Welcome) ?? Text(Welcome + Help),
+        SubscribeEvent => Text(Welcome + Help),
+        QrSceneEvent qr => await CardAnswerAsync(qr.Scene, ct) ?? Text(Help),
+        MenuClickEvent { Key: MyComplaintsKey } => Text(options.Value.ComplaintsHint),
+        MenuClickEvent { Key: HowToCheckKey } => Text(HowToCheck),
+        MenuClickEvent => Text(Help),
+        UnsubscribeEvent or MenuViewEvent or LocationEvent or OtherEvent => null,
+        _ => Text(Help),
+    };
+
+    /// <summary>A text message is read as a code only if it could be one and holds a digit (so words get help).</summary>
+    private static bool LooksLikeCode(string content) =>
+        content.Any(char.IsAsciiDigit) && CylinderCode.TryNormalise(content, out _);
+
+    private async Task<Answer?> CardAnswerAsync(string raw, CancellationToken ct, string? greeting = null)
+    {
+        if (!CylinderCode.TryNormalise(raw, out var code)) return null;
+        var card = await cards.GetCardAsync(code, ct);
+        if (card is null)
+        {
+            var u = CylinderStatusRules.Unregistered;
+            return Text($"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}");
+        }
+        var text = CardText(card, greeting);
+        var link = options.Value.CardPageUrl;
+        if (link.Length == 0) return Text(text);
+        return new Answer(text, new NewsArticle(
+            $"【{card.Status.Label}】气瓶 {card.Code}",
+            Reply.Truncate($"{card.Status.Warning}{card.Status.Action}\n产权单位：{card.Owner.Name}", 500),
+            link.Replace("{code}", Uri.EscapeDataString(card.Code), StringComparison.Ordinal)));
+    }
+
+    internal static string CardText(CylinderCard card, string? greeting = null)
+    {
+        var sb = new StringBuilder();
+        if (greeting is not null) sb.Append(greeting).Append('\n');
+        sb.Append('【').Append(card.Status.Label).Append("】气瓶 ").Append(card.Code).Append('\n');
+        sb.Append(card.Status.Warning).Append('\n').Append(card.Status.Action).Append('\n');
+        sb.Append("产权单位：").Append(card.Owner.Name);
+        if (card.Owner.LicenceNumber.Length > 0) sb.Append("（").Append(card.Owner.LicenceNumber).Append('）');
+        sb.Append('\n');
+        if (card.SupplyStation is { } station) sb.Append("供气站：").Append(station.Name).Append('\n');
+        if (card.LastFill is { } fill)
+        {
+            sb.Append("最近充装：").Append(fill.Time.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(' ').Append(fill.Station?.Name ?? "");
+            if (!fill.FilledByOwner) sb.Append("（注意：非产权单位充装）");
+            sb.Append('\n');
+        }
+        if (card.LastDelivery is { Worker: { } w } delivery)
+        {
+            sb.Append("最近配送：").Append(delivery.Time.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(' ').Append(w.MaskedName)
+              .Append(" 工号").Append(w.EmployeeNumber).Append(" 上岗证").Append(w.PermitNumber);
+            if (!w.PermitValid) sb.Append("（注意：上岗证无效）");
+            sb.Append('\n');
+        }
+        sb.Append("下次检验：").Append(card.Cylinder.NextInspectionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+          .Append("；报废日期：").Append(card.Cylinder.ScrapDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return sb.ToString();
+    }
+
+    /// <summary>The passive reply XML for an answer, or "success" when there is nothing to say.</summary>
+    public string Render(InboundMessage m, Answer? a)
+    {
+        if (a is null) return CylinderTrace.WeChat.OfficialAccount.Reply.Success;
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        return a.Article is { } article
+            ? CylinderTrace.WeChat.OfficialAccount.Reply.News(m.FromUserName, m.ToUserName, now, article)
+            : CylinderTrace.WeChat.OfficialAccount.Reply.Text(m.FromUserName, m.ToUserName, now, a.Text);
+    }
+
+    private static Answer Text(string text) => new(text, null);
+
+    private static string Short(string s) => s.Length > 40 ? s[..40] + "…" : s;
+
+    /// <summary>An answer: always text; an article too when a card page is configured.</summary>
+    public sealed record Answer(string Text, NewsArticle? Article);
+}

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using CylinderTrace.Tests.Infrastructure;
+using CylinderTrace.WeChat.OfficialAccount;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
+
+namespace CylinderTrace.Tests.OfficialAccount;
+
+[Collection(HostCollection.Name)]
+public sealed class A_resident_uses_the_Official_Account(HostFixture fx)
+{
+    private P Pusher(CylinderTraceHost? host = null) => new((host ?? fx.Host).CreateClient());
+    private static string User() => "oUser" + TestData.UniqueCode();
+
+    [Fact]
+    public async Task WeChat_verifies_the_server_url()
+    {
+        var client = fx.Host.CreateClient();
+        var ok = await client.GetAsync($"/wechat/oa?{Pusher().SignedQuery(null)}&echostr=5837421907");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("5837421907", await ok.Content.ReadAsStringAsync());
+        var bad = await client.GetAsync("/wechat/oa?signature=0000000000000000000000000000000000000000&timestamp=1&nonce=2&echostr=5837421907");
+        Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        Assert.DoesNotContain("5837421907", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task scans_a_registered_cylinder_and_gets_its_card_encrypted()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var worker = await fx.Data.WorkerAsync(cylinder.StationId, name: "林小强");
+        await fx.Data.DeliveryAsync(cylinder, DateTime.UtcNow.AddHours(-2), worker);
+        var user = User();
+
+        var reply = await Pusher().PushAndOpenAsync(P.Scan(user, $"https://qr.example.gov.cn/c/{cylinder.Code}"));
+
+        Assert.Equal(user, reply["ToUserName"]);
+        Assert.Equal("gh_test", reply["FromUserName"]);
+        Assert.Equal("text", reply["MsgType"]);
+        Assert.Contains("【正常在用】", reply["Content"]);
+        Assert.Contains(cylinder.Code, reply["Content"]);
+        Assert.Contains("林*强", reply["Content"]);
+        Assert.DoesNotContain("林小强", reply["Content"]);
+    }
+
+    [Fact]
+    public async Task scans_an_unregistered_or_unsafe_cylinder_and_is_warned_with_how_to_complain()
+    {
+        var unregistered = await Pusher().PushAndOpenAsync(P.Scan(User(), "FZ9999999990"));
+        Assert.Contains("未登记", unregistered["Content"]);
+        Assert.Contains("投诉", unregistered["Content"]);
+
+        var overdue = await fx.Data.CylinderAsync(lastInspection: DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-5));
+        var reply = await Pusher().PushAndOpenAsync(P.Scan(User(), overdue.Code));
+        Assert.Contains("【超期未检】", reply["Content"]);
+        Assert.Contains("投诉", reply["Content"]);
+    }
+
+    [Fact]
+    public async Task scans_something_that_is_not_a_cylinder_code() =>
+        Assert.Contains("没有识别出气瓶码", (await Pusher().PushAndOpenAsync(P.Scan(User(), "EAN_13,6901234567892")))["Content"]);
+
+    [Fact]
+    public async Task sends_a_code_as_text_or_just_says_hello()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        Assert.Contains(cylinder.Code, (await Pusher().PushAndOpenAsync(P.Text(User(), " " + cylinder.Code.ToLowerInvariant() + " ")))["Content"]);
+        Assert.Contains("扫码查瓶", (await Pusher().PushAndOpenAsync(P.Text(User(), "你好")))["Content"]);
+        Assert.Contains("扫码查瓶", (await Pusher().PushAndOpenAsync(P.Text(User(), "helloworld")))["Content"]);
+    }
+
+    [Fact]
+    public async Task follows_the_account_by_scanning_a_cylinder_qr_or_scans_one_later()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var welcomeCard = (await Pusher().PushAndOpenAsync(P.Event(User(), "subscribe", "qrscene_" + cylinder.Code)))["Content"];
+        Assert.StartsWith("欢迎关注", welcomeCard);
+        Assert.Contains(cylinder.Code, welcomeCard);
+        var welcome = (await Pusher().PushAndOpenAsync(P.Event(User(), "subscribe")))["Content"];
+        Assert.StartsWith("欢迎关注", welcome);
+        Assert.Contains("扫码查瓶", welcome);
+        Assert.Contains(cylinder.Code, (await Pusher().PushAndOpenAsync(P.Event(User(), "SCAN", cylinder.Code)))["Content"]);
+    }
+
+    [Fact]
+    public async Task uses_the_menu()
+    {
+        Assert.Contains("我的投诉", (await Pusher().PushAndOpenAsync(P.Event(User(), "CLICK", "MY_COMPLAINTS")))["Content"]);
+        Assert.Contains("收气时请这样查验", (await Pusher().PushAndOpenAsync(P.Event(User(), "CLICK", "HOW_TO_CHECK")))["Content"]);
+        Assert.Contains("扫码查瓶", (await Pusher().PushAndOpenAsync(P.Event(User(), "CLICK", "SOMETHING_ELSE")))["Content"]);
+    }
+
+    [Fact]
+    public async Task unfollows_and_is_acknowledged_without_a_reply()
+    {
+        var response = await Pusher().PushAsync(P.Event(User(), "unsubscribe"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("success", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task a_retried_push_takes_effect_once_and_gets_the_same_reply_on_any_instance()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var push = P.Scan(User(), cylinder.Code, createTime: P.Now);
+        var first = await Pusher().PushAndOpenAsync(push);
+        await Task.Delay(1100); // a fresh reply would carry a later CreateTime
+        await using var other = fx.AnotherInstance();
+        var retry = await Pusher(other).PushAndOpenAsync(push);
+        Assert.Equal(first["CreateTime"], retry["CreateTime"]);
+        Assert.Equal(first["Content"], retry["Content"]);
+
+        var text = P.Text(User(), cylinder.Code, msgId: P.NextMsgId());
+        var a = await Pusher().PushAndOpenAsync(text);
+        await Task.Delay(1100);
+        Assert.Equal(a["CreateTime"], (await Pusher().PushAndOpenAsync(text))["CreateTime"]);
+    }
+
+    [Fact]
+    public async Task whose_answer_misses_the_reply_budget_gets_success_now_and_the_card_as_a_customer_service_message()
+    {
+        fx.WeChat.Given(Request.Create().WithPath("/cgi-bin/stable_token").UsingPost())
+            .RespondWith(Response.Create().WithBodyAsJson(new { access_token = "oa-token", expires_in = 7200 }));
+        fx.WeChat.Given(Request.Create().WithPath("/cgi-bin/message/custom/send").UsingPost())
+            .RespondWith(Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok" }));
+        var cylinder = await fx.Data.CylinderAsync();
+        var user = User();
+        await using var slow = fx.AnotherInstance(new Dictionary<string, string?> { ["OfficialAccount:ReplyBudgetMilliseconds"] = "0" });
+
+        var response = await Pusher(slow).PushAsync(P.Scan(user, cylinder.Code));
+        Assert.Equal("success", await response.Content.ReadAsStringAsync());
+
+        JsonNode? sent = null;
+        for (var i = 0; i < 50 && sent is null; i++)
+        {
+            var entry = fx.WeChat.LogEntries.FirstOrDefault(e => e.RequestMessage.Path == "/cgi-bin/message/custom/send" && e.RequestMessage.Body!.Contains(user));
+            if (entry is not null) sent = JsonNode.Parse(entry.RequestMessage.Body!);
+            else await Task.Delay(100);
+        }
+        Assert.NotNull(sent);
+        Assert.Equal("text", sent!["msgtype"]!.ToString());
+        Assert.Contains(cylinder.Code, sent["text"]!["content"]!.ToString());
+    }
+
+    [Fact]
+    public async Task with_a_card_page_configured_gets_a_news_article_linking_to_it()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        await using var host = fx.AnotherInstance(new Dictionary<string, string?> { ["OfficialAccount:CardPageUrl"] = "https://ct.example.gov.cn/cylinders/{code}" });
+        var pusher = Pusher(host);
+        var response = await pusher.PushAsync(P.Scan(User(), cylinder.Code));
+        var xml = System.Xml.Linq.XDocument.Parse(pusher.OpenReplyXml(await response.Content.ReadAsStringAsync())).Root!;
+        Assert.Equal("news", xml.Element("MsgType")!.Value);
+        var item = xml.Element("Articles")!.Element("item")!;
+        Assert.Equal($"https://ct.example.gov.cn/cylinders/{cylinder.Code}", item.Element("Url")!.Value);
+        Assert.Contains("正常在用", item.Element("Title")!.Value);
+    }
+}
