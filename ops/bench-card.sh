@@ -8,53 +8,11 @@
 # Prints a Markdown block for docs/BENCHMARKS.md and keeps raw wrk output in .local/bench/.
 # Settings: CT_BENCH_SECONDS (20), CT_BENCH_CONNECTIONS (64), CT_BENCH_THREADS (2), CT_BENCH_DB.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
-bash "$CT_ROOT/ops/services-up.sh"
-export_settings
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk >/dev/null; }
-
-seconds="${CT_BENCH_SECONDS:-20}"
-conns="${CT_BENCH_CONNECTIONS:-64}"
-threads="${CT_BENCH_THREADS:-2}"
-bench_db="${CT_BENCH_DB:-${CT_DB_NAME}_bench}"
-out="$CT_LOCAL/bench"
-host_port=5090
-bare_port=5091
-mkdir -p "$out"
-cd "$CT_ROOT"
-
-mariadb_root -e "CREATE DATABASE IF NOT EXISTS \`$bench_db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-export Database__ConnectionString="$(connection_string "$bench_db")"
-export Redis__KeyPrefix="ct-bench:"
-export Logging__LogLevel__Default=Warning
-dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
-dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
-host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
-bare_dll="tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll"
-
-loaded=$(mariadb_root -N "$bench_db" -e "SELECT COUNT(*) FROM cylinders" 2>/dev/null || echo 0)
-if [ "$loaded" -lt 1000000 ]; then
-  log "loading the fuzhou preset into $bench_db"
-  start=$(date +%s.%N)
-  dotnet "$host_dll" seed --preset fuzhou --replace | tee "$out/seed.log"
-  echo "seed wall seconds: $(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$out/seed.log"
-fi
-
-mariadb_root -N "$bench_db" -e "SELECT code FROM cylinders ORDER BY RAND(7) LIMIT 20000" >"$out/warm-codes.txt"
-mariadb_root -N "$bench_db" -e "SELECT code FROM cylinders ORDER BY RAND(11) LIMIT 600000" >"$out/cold-codes.txt"
-
-# Start from empty caches: Redis keys of this prefix, and a fresh host process.
-redis-cli -p "$CT_REDIS_PORT" --scan --pattern 'ct-bench:*' | xargs -r -n 500 redis-cli -p "$CT_REDIS_PORT" del >/dev/null
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-dotnet "$host_dll" --urls "http://127.0.0.1:$host_port" >"$out/host.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$host_port/health/ready" >/dev/null && break; sleep 0.5; done
+source "$(dirname "$0")/bench/common.sh"
+bench_prepare
+bench_start_host
 curl -sf "http://127.0.0.1:$host_port/api/cylinders/FZ0000000001/card" >"$out/card.json"
-dotnet "$bare_dll" bare --port "$bare_port" --body "$out/card.json" >"$out/bare.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$bare_port/api/cylinders/X/card" >/dev/null && break; sleep 0.5; done
+bench_start_bare "$out/card.json"
 
 run_wrk() { # name url codes mode delay
   local name=$1 url=$2 codes=$3 mode=$4 delay=${5:-0}
@@ -92,8 +50,8 @@ CODES="$out/warm-codes.txt" MODE=random DELAY_MS="$delay" THREADS="$threads" \
   wrk -t"$threads" -c"$c80" -d"${seconds}s" --latency -s ops/bench/codes.lua "http://127.0.0.1:$host_port" >"$out/at80.txt"
 
 ratio=$(echo "scale=3; $(rps warm) / $(rps bare)" | bc)
-cat <<MD | tee "$out/summary.md"
-Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/Mem:/ {print $2}') GiB;
+cat <<MD | tee "$out/card-summary.md"
+Run $(date -u +%Y-%m-%dT%H:%MZ) on $(bench_machine);
 wrk -t$threads -c$conns -d${seconds}s, loopback, host and wrk on the same machine.
 
 | run | req/s | p50 | p99 | non-2xx |

@@ -2,19 +2,32 @@
 // JSON bytes (a real card, captured from the host), so the ratio our-endpoint / bare-endpoint shows
 // what routing, caching, status derivation and serialisation cost on top of the web server itself.
 //   CylinderTrace.Benchmarks bare --port 5091 --body card.json
+//   CylinderTrace.Benchmarks oa-load --url URL [--seconds N] [--concurrency N] [--rate R] [--codes FILE] [--save-one-reply FILE]
+if (args.Length > 0 && args[0] == "oa-micro")
+    return CylinderTrace.Benchmarks.OaMicro.Run();
+if (args.Length > 0 && args[0] == "oa-load")
+    return await CylinderTrace.Benchmarks.OaLoad.RunAsync(args);
 if (args.Length < 1 || args[0] != "bare")
 {
-    Console.Error.WriteLine("usage: CylinderTrace.Benchmarks bare --port N --body FILE");
+    Console.Error.WriteLine("usage: CylinderTrace.Benchmarks bare --port N --body FILE [--oa-reply FILE] | oa-load ...");
     return 2;
 }
 var port = Arg("--port") ?? "5091";
 var body = await File.ReadAllBytesAsync(Arg("--body") ?? throw new ArgumentException("--body FILE is required"));
+var oaReply = Arg("--oa-reply") is { } f ? await File.ReadAllBytesAsync(f) : body;
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 app.MapGet("/api/cylinders/{code}/card", (string code) => Results.Bytes(body, "application/json; charset=utf-8"));
+// The Official Account baseline: reads the push body and answers a fixed encrypted reply of the real size.
+app.MapPost("/wechat/oa", async (HttpRequest request) =>
+{
+    using var reader = new StreamReader(request.Body);
+    await reader.ReadToEndAsync();
+    return Results.Bytes(oaReply, "text/xml; charset=utf-8");
+});
 await app.RunAsync();
 return 0;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
-using System.Xml.Linq;
 
 namespace CylinderTrace.WeChat.OfficialAccount;
 
@@ -36,23 +35,31 @@ public static class PushXml
         };
         try
         {
+            // Streamed, not loaded into a tree: pushes arrive thousands a second.
             using var reader = XmlReader.Create(new StringReader(xml), settings);
-            var root = XDocument.Load(reader, LoadOptions.None).Root;
-            if (root is null || root.Name.LocalName != "xml" || root.Name.NamespaceName.Length != 0) { rejection = PushRejection.MalformedXml; return null; }
-            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var element in root.Elements())
+            if (reader.MoveToContent() != XmlNodeType.Element || reader.LocalName != "xml" || reader.NamespaceURI.Length != 0)
             {
-                if (fields.Count >= MaxFields) { rejection = PushRejection.MalformedXml; return null; }
-                if (!element.HasElements)
-                {
-                    fields[element.Name.LocalName] = element.Value;
-                    continue;
-                }
-                // One level of nesting (ScanCodeInfo.ScanResult, SendLocationInfo.Label, ...); deeper lists are not used.
-                foreach (var child in element.Elements())
-                    if (!child.HasElements && fields.Count < MaxFields)
-                        fields[element.Name.LocalName + "." + child.Name.LocalName] = child.Value;
+                rejection = PushRejection.MalformedXml;
+                return null;
             }
+            var fields = new Dictionary<string, string>(16, StringComparer.Ordinal);
+            if (!reader.IsEmptyElement)
+            {
+                reader.Read();
+                while (reader.MoveToContent() == XmlNodeType.Element)
+                {
+                    if (fields.Count >= MaxFields) { rejection = PushRejection.MalformedXml; return null; }
+                    ReadElement(reader, fields, prefix: null);
+                }
+                if (reader.NodeType != XmlNodeType.EndElement) { rejection = PushRejection.MalformedXml; return null; }
+            }
+            // Nothing but whitespace and comments may follow the root.
+            while (reader.Read())
+                if (reader.NodeType is not (XmlNodeType.Whitespace or XmlNodeType.Comment or XmlNodeType.EndElement))
+                {
+                    rejection = PushRejection.MalformedXml;
+                    return null;
+                }
             return fields;
         }
         catch (XmlException ex) when (ex.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase))
@@ -64,6 +71,49 @@ public static class PushXml
         {
             rejection = PushRejection.MalformedXml;
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads one element: its text into fields[name]; with child elements instead, each child's text
+    /// into fields["name.child"] (one level: ScanCodeInfo.ScanResult, SendLocationInfo.Label, ...);
+    /// anything deeper is skipped whole.
+    /// </summary>
+    private static void ReadElement(XmlReader reader, Dictionary<string, string> fields, string? prefix)
+    {
+        var name = prefix is null ? reader.LocalName : prefix + "." + reader.LocalName;
+        if (reader.IsEmptyElement)
+        {
+            fields[name] = "";
+            reader.Read();
+            return;
+        }
+        reader.Read();
+        string? text = null;
+        var hasChildren = false;
+        while (true)
+        {
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    text = text is null ? reader.Value : text + reader.Value;
+                    reader.Read();
+                    break;
+                case XmlNodeType.Element:
+                    hasChildren = true;
+                    if (prefix is null && fields.Count < MaxFields) ReadElement(reader, fields, name);
+                    else reader.Skip();
+                    break;
+                case XmlNodeType.EndElement:
+                    if (!hasChildren) fields[name] = text ?? "";
+                    reader.Read();
+                    return;
+                case XmlNodeType.None:
+                    throw new XmlException("Unexpected end of document.");
+                default:
+                    reader.Read();
+                    break;
+            }
         }
     }
 

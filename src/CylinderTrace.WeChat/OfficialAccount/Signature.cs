@@ -12,18 +12,41 @@ public static class Signature
 {
     public static string Compute(params string[] parts)
     {
+        Span<byte> hash = stackalloc byte[20];
+        Hash(parts, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static void Hash(string[] parts, Span<byte> hash)
+    {
         var sorted = (string[])parts.Clone();
         Array.Sort(sorted, StringComparer.Ordinal);
-        var hash = SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(sorted)));
-        return Convert.ToHexStringLower(hash);
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        Span<byte> chunk = stackalloc byte[256];
+        foreach (var part in sorted)
+        {
+            // UTF-8 of each part in turn, in small pieces: no concatenated copy of a long Encrypt field.
+            var rest = part.AsSpan();
+            while (rest.Length > 0)
+            {
+                var take = Math.Min(rest.Length, 64);
+                if (take < rest.Length && char.IsHighSurrogate(rest[take - 1])) take--;
+                var n = Encoding.UTF8.GetBytes(rest[..take], chunk);
+                sha1.AppendData(chunk[..n]);
+                rest = rest[take..];
+            }
+        }
+        sha1.GetHashAndReset(hash);
     }
 
     /// <summary>True when <paramref name="signature"/> (case-insensitive hex) signs the parts.</summary>
     public static bool Verify(string? signature, params string[] parts)
     {
         if (string.IsNullOrEmpty(signature) || signature.Length != 40) return false;
-        var expected = Encoding.ASCII.GetBytes(Compute(parts));
-        var given = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
+        Span<byte> given = stackalloc byte[20];
+        if (Convert.FromHexString(signature, given, out _, out var written) != System.Buffers.OperationStatus.Done || written != 20) return false;
+        Span<byte> expected = stackalloc byte[20];
+        Hash(parts, expected);
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 }

@@ -31,7 +31,7 @@ public static class OfficialAccountApi
     }
 
     internal static async Task<IResult> ReceiveAsync(HttpContext context, PushProtocol protocol, PushDeduplication dedup,
-        OfficialAccountResponder responder, LateReplies late, IOptions<OfficialAccountOptions> options, ILogger<PushProtocol> logger)
+        OfficialAccountResponder responder, LateReplies late, IOptions<OfficialAccountOptions> options, TimeProvider clock, ILogger<PushProtocol> logger)
     {
         var o = options.Value;
         var query = Query(context.Request);
@@ -44,31 +44,49 @@ public static class OfficialAccountApi
         if (push is null) return Reject(rejection);
 
         var budget = TimeSpan.FromMilliseconds(o.ReplyBudgetMilliseconds);
-        var claim = await dedup.ClaimAsync(o.AppId, push.Message.DedupKey, budget, context.RequestAborted);
-        switch (claim)
-        {
-            case PushDeduplication.Repeat repeat:
-                return Xml(protocol.Seal(repeat.Reply, push.Encrypted));
-            case PushDeduplication.StillWorking:
-                return Results.Text(Reply.Success, "text/plain");
-        }
-
+        var key = push.Message.DedupKey;
         // Not bound to the request: if the budget runs out the answer is still delivered, later.
         var work = responder.AnswerAsync(push.Message, CancellationToken.None);
-        if (budget > TimeSpan.Zero && await Task.WhenAny(work, Task.Delay(budget)) == work)
+        // A warm card answers synchronously; only a pending answer pays for a timer.
+        if (budget > TimeSpan.Zero && (work.IsCompleted || await Completes(work, budget)))
         {
             var reply = responder.Render(push.Message, await work);
-            await dedup.CompleteAsync(o.AppId, push.Message.DedupKey, reply);
-            return Xml(protocol.Seal(reply, push.Encrypted));
+            if (IsFresh(push.Message, o, clock))
+            {
+                dedup.StoreFirstInBackground(o.AppId, key, reply);
+                return Sealed(reply);
+            }
+            var earlier = await dedup.StoreFirstAsync(o.AppId, key, reply);
+            return Sealed(earlier ?? reply);
         }
-        await dedup.CompleteAsync(o.AppId, push.Message.DedupKey, Reply.Success);
-        late.SendWhenReady(push.Message.FromUserName, work);
-        return Results.Text(Reply.Success, "text/plain");
+        var before = await dedup.StoreFirstAsync(o.AppId, key, Reply.Success);
+        if (before is null) late.SendWhenReady(push.Message.FromUserName, work);
+        return Sealed(before ?? Reply.Success);
+
+        IResult Sealed(string reply) =>
+            reply == Reply.Success ? Results.Text(Reply.Success, "text/plain") : Xml(protocol.Seal(reply, push.Encrypted));
 
         IResult Reject(PushRejection r)
         {
             logger.LogWarning("Refused an Official Account push: {Reason} from {Ip}", r, context.Connection.RemoteIpAddress);
             return Refuse(r);
+        }
+    }
+
+    /// <summary>Created so recently that it cannot be one of WeChat's retries (they come after 5 s without an answer).</summary>
+    private static bool IsFresh(InboundMessage m, OfficialAccountOptions o, TimeProvider clock) =>
+        o.FreshPushSeconds > 0 && Math.Abs(clock.GetUtcNow().ToUnixTimeSeconds() - m.CreateTime) <= o.FreshPushSeconds;
+
+    private static async Task<bool> Completes(Task work, TimeSpan budget)
+    {
+        try
+        {
+            await work.WaitAsync(budget);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

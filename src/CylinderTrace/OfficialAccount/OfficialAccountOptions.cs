@@ -44,6 +44,14 @@ public sealed class OfficialAccountOptions : IValidatableObject
     [Range(30, 86400, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2}.")]
     public int DedupSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// A push whose CreateTime is at most this many seconds from now is taken as a first delivery
+    /// (WeChat retries after 5 s), and its reply is stored for retries without waiting for Redis.
+    /// 0 = always wait. Keep it below 5 and the servers' clocks in sync (NTP).
+    /// </summary>
+    [Range(0, 4, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2} (WeChat retries after 5 s).")]
+    public int FreshPushSeconds { get; set; } = 2;
+
     /// <summary>Where residents follow their complaints (shown by the "my complaints" menu item).</summary>
     public string ComplaintsHint { get; set; } = "请打开“福州气瓶安全”小程序，在“我的投诉”中查看办理进度和答复。";
 

@@ -6,56 +6,47 @@ namespace CylinderTrace.OfficialAccount;
 
 /// <summary>
 /// WeChat retries a push it got no answer to within 5 s (same MsgId, or same sender, time and event).
-/// The first delivery claims the push in Redis and stores its reply; a retry gets that same reply
-/// (waiting briefly while the first is still working), so each push takes effect once across all
-/// instances. Entries expire after OfficialAccount:DedupSeconds.
+/// The first reply stored for a push wins: one Redis round trip (SET NX GET, Redis 7) stores ours or
+/// returns the one stored before, so every delivery of a push, on any instance, gets the same reply
+/// and a late customer-service message goes out at most once. Answers are read-only (a card, help
+/// text), so working one out again for a retry changes nothing; an answer that gains side effects
+/// must claim the push before it acts. Entries expire after OfficialAccount:DedupSeconds.
+/// WeChat retries only after 5 s without an answer, so a push created moments ago is a first
+/// delivery: its reply is stored without waiting (see OfficialAccount:FreshPushSeconds).
 /// </summary>
 public sealed class PushDeduplication(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<OfficialAccountOptions> options,
     ILogger<PushDeduplication> logger)
 {
-    private const string Pending = "\u0001pending";
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "oa:push:";
+
+    private RedisKey Key(string appId, string dedupKey) => _prefix + appId + ":" + dedupKey;
     private TimeSpan Ttl => TimeSpan.FromSeconds(options.Value.DedupSeconds);
 
-    /// <summary>What to do with a push.</summary>
-    public abstract record Claim;
-    /// <summary>First delivery: produce the reply, then call <see cref="CompleteAsync"/>.</summary>
-    public sealed record First : Claim;
-    /// <summary>A retry whose reply is known.</summary>
-    public sealed record Repeat(string Reply) : Claim;
-    /// <summary>A retry while the first delivery is still working: acknowledge only.</summary>
-    public sealed record StillWorking : Claim;
-
-    public async Task<Claim> ClaimAsync(string appId, string dedupKey, TimeSpan wait, CancellationToken ct)
+    /// <summary>Stores <paramref name="reply"/> unless a reply is already stored; returns that earlier reply, or null when ours is now the one.</summary>
+    public async Task<string?> StoreFirstAsync(string appId, string dedupKey, string reply)
     {
-        var key = (RedisKey)(_prefix + appId + ":" + dedupKey);
-        var db = redis.GetDatabase();
         try
         {
-            if (await db.StringSetAsync(key, Pending, Ttl, When.NotExists)) return new First();
-            var deadline = DateTime.UtcNow + wait;
-            while (true)
-            {
-                var value = await db.StringGetAsync(key);
-                if (value.IsNull) return new First(); // expired meanwhile
-                if (value != Pending) return new Repeat(value!);
-                if (DateTime.UtcNow >= deadline) return new StillWorking();
-                await Task.Delay(50, ct);
-            }
+            var previous = await redis.GetDatabase().StringSetAndGetAsync(Key(appId, dedupKey), reply, Ttl, keepTtl: false, when: When.NotExists);
+            return previous.IsNull ? null : (string?)previous;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            // Without Redis a retry may be answered twice; replies are read-only, so that is the lesser harm.
+            // Without Redis a retry may get a second (equal in substance) reply: the lesser harm.
             logger.LogWarning("Push de-duplication unavailable ({Error}); answering anyway", ex.Message);
-            return new First();
+            return null;
         }
     }
 
-    public async Task CompleteAsync(string appId, string dedupKey, string reply)
+    /// <summary>
+    /// Stores the reply of a fresh push without waiting for Redis (SET NX, fire-and-forget): the
+    /// push's retries, if any, come 5 s or more later and find it there.
+    /// </summary>
+    public void StoreFirstInBackground(string appId, string dedupKey, string reply)
     {
         try
         {
-            await redis.GetDatabase().StringSetAsync(_prefix + appId + ":" + dedupKey, reply, Ttl);
+            redis.GetDatabase().StringSet(Key(appId, dedupKey), reply, Ttl, When.NotExists, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -1,0 +1,63 @@
+# Shared steps of the benchmark scripts: services, the `fuzhou` data in its own database (loaded
+# once), Release builds, code samples, and starting the host and the bare Kestrel baseline.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+bench_prepare() {
+  bash "$CT_ROOT/ops/services-up.sh"
+  export_settings
+  command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk >/dev/null; }
+  command -v bc >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq bc >/dev/null || sudo apt-get install -y -qq bc >/dev/null; }
+  seconds="${CT_BENCH_SECONDS:-20}"
+  conns="${CT_BENCH_CONNECTIONS:-64}"
+  threads="${CT_BENCH_THREADS:-2}"
+  bench_db="${CT_BENCH_DB:-${CT_DB_NAME}_bench}"
+  out="$CT_LOCAL/bench"
+  host_port=5090
+  bare_port=5091
+  mkdir -p "$out"
+  cd "$CT_ROOT"
+  mariadb_root -e "CREATE DATABASE IF NOT EXISTS \`$bench_db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  export Database__ConnectionString="$(connection_string "$bench_db")"
+  export Redis__KeyPrefix="ct-bench:"
+  export Logging__LogLevel__Default=Warning
+  dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
+  dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
+  host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
+  bench_dll="tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll"
+
+  local loaded
+  loaded=$(mariadb_root -N "$bench_db" -e "SELECT COUNT(*) FROM cylinders" 2>/dev/null || echo 0)
+  if [ "$loaded" -lt 1000000 ]; then
+    log "loading the fuzhou preset into $bench_db"
+    local start
+    start=$(date +%s.%N)
+    dotnet "$host_dll" seed --preset fuzhou --replace | tee "$out/seed.log"
+    echo "seed wall seconds: $(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$out/seed.log"
+  fi
+  mariadb_root -N "$bench_db" -e "SELECT code FROM cylinders ORDER BY RAND(7) LIMIT 20000" >"$out/warm-codes.txt"
+  mariadb_root -N "$bench_db" -e "SELECT code FROM cylinders ORDER BY RAND(11) LIMIT 600000" >"$out/cold-codes.txt"
+
+  # Start from empty caches: Redis keys of this prefix, and fresh processes.
+  redis-cli -p "$CT_REDIS_PORT" --scan --pattern 'ct-bench:*' | xargs -r -n 500 redis-cli -p "$CT_REDIS_PORT" del >/dev/null
+  bench_pids=()
+  trap 'for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+}
+
+bench_start_host() {
+  dotnet "$host_dll" --urls "http://127.0.0.1:$host_port" >"$out/host.log" 2>&1 &
+  bench_pids+=($!)
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$host_port/health/ready" >/dev/null && return 0; sleep 0.5; done
+  log "the host did not become ready; see $out/host.log"; exit 1
+}
+
+# bench_start_bare CARD_JSON [OA_REPLY]
+bench_start_bare() {
+  dotnet "$bench_dll" bare --port "$bare_port" --body "$1" ${2:+--oa-reply "$2"} >"$out/bare.log" 2>&1 &
+  bench_pids+=($!)
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$bare_port/api/cylinders/X/card" >/dev/null && return 0; sleep 0.5; done
+  log "the bare endpoint did not start; see $out/bare.log"; exit 1
+}
+
+bench_machine() {
+  echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/Mem:/ {print $2}') GiB"
+}
