@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
+using CylinderTrace.MiniProgram;
 using CylinderTrace.OfficialAccount;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
@@ -29,6 +30,7 @@ public static class ApplicationExtensions
 
         services.AddWeChatPlatform();
         services.AddOfficialAccount();
+        services.AddMiniProgram();
         return builder;
     }
 
@@ -43,9 +45,12 @@ public static class ApplicationExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapPlatform();
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
+        app.MapMiniProgramApi();
         app.MapGet("/", () => Results.Text(
             "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();

@@ -18,7 +18,7 @@ public static class CylindersApi
         CardAsync(code, cards, ct);
 
     /// <summary>?qr= the scanned text (bare code or URL), or ?scene= a Mini Program code's scene.</summary>
-    internal static Task<Results<Ok<CylinderCard>, ProblemHttpResult>> GetCardByScan(string? qr, string? scene, CylinderCards cards, CancellationToken ct) =>
+    public static Task<Results<Ok<CylinderCard>, ProblemHttpResult>> GetCardByScan(string? qr, string? scene, CylinderCards cards, CancellationToken ct) =>
         CardAsync(qr ?? scene, cards, ct);
 
     private static async Task<Results<Ok<CylinderCard>, ProblemHttpResult>> CardAsync(string? raw, CylinderCards cards, CancellationToken ct)

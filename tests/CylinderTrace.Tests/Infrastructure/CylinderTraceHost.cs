@@ -16,6 +16,9 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     public static readonly string HashKey = TestEnvironment.NewKey();
     public const string OaAppId = "wxtestofficial01";
     public const string OaToken = "ct-test-token";
+    public const string MpAppId = "wxtestminiprog01";
+    /// <summary>Photos of all test hosts of this run (content-addressed, so sharing is harmless).</summary>
+    public static readonly string PhotoFolder = Path.Combine(Path.GetTempPath(), "cylindertrace-test-photos-" + Environment.ProcessId);
     public static readonly string OaAesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
 
     /// <summary>Where WeChat's servers are for this host (a WireMock server, or nothing).</summary>
@@ -39,6 +42,9 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["OfficialAccount:Token"] = OaToken,
                 ["OfficialAccount:EncodingAesKey"] = OaAesKey,
                 ["OfficialAccount:Mode"] = "Safe",
+                ["MiniProgram:AppId"] = MpAppId,
+                ["MiniProgram:AppSecret"] = "test-mp-secret",
+                ["MiniProgram:PhotoFolder"] = PhotoFolder,
             };
             if (settings is not null)
                 foreach (var (k, v) in settings) values[k] = v;

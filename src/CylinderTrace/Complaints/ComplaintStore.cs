@@ -1,0 +1,183 @@
+using System.Data;
+using CylinderTrace.Platform.Database;
+using Dapper;
+using MySqlConnector;
+
+namespace CylinderTrace.Complaints;
+
+/// <summary>The complaint tables: complaints, complaint_events, complaint_photos, complaint_numbers.</summary>
+public sealed class ComplaintStore(Db db)
+{
+    private const string NextNumberSql =
+        """
+        INSERT INTO complaint_numbers (day, last_value) VALUES (@day, LAST_INSERT_ID(1))
+        ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1);
+        SELECT LAST_INSERT_ID();
+        """;
+
+    private const string InsertSql =
+        """
+        INSERT INTO complaints (number, user_id, idempotency_key, request_hash, category, description, cylinder_code, card_snapshot,
+                                latitude, longitude, district_code, address, contact_phone_enc, contact_phone_hash, contact_phone_masked,
+                                status, created_at, updated_at)
+        VALUES (@Number, @UserId, @IdempotencyKey, @RequestHash, @Category, @Description, @CylinderCode, @CardSnapshot,
+                @Latitude, @Longitude, @DistrictCode, @Address, @ContactPhoneEnc, @ContactPhoneHash, @ContactPhoneMasked,
+                'submitted', @Now, @Now);
+        SELECT LAST_INSERT_ID();
+        """;
+
+    private const string InsertPhotoSql = "INSERT INTO complaint_photos (complaint_id, sha256, position) VALUES (@ComplaintId, @Sha256, @Position)";
+
+    private const string InsertEventSql =
+        "INSERT INTO complaint_events (complaint_id, at, kind, actor, public, text, agency_id) VALUES (@ComplaintId, @At, @Kind, @Actor, @Public, @Text, @AgencyId)";
+
+    private const string ByIdempotencyKeySql = "SELECT number, request_hash AS RequestHash FROM complaints WHERE user_id = @userId AND idempotency_key = @key";
+
+    private const string OwnPhotosSql = "SELECT COUNT(*) FROM photo_uploads WHERE user_id = @userId AND sha256 IN @ids";
+
+    private const string DetailSql =
+        """
+        SELECT c.id, c.number, c.category, c.status, c.description, c.cylinder_code AS CylinderCode, c.card_snapshot AS CardSnapshot,
+               c.latitude, c.longitude, c.district_code AS DistrictCode, c.address, c.contact_phone_masked AS ContactPhoneMasked,
+               a.name AS Agency, c.public_reply AS PublicReply, c.rating, c.rating_comment AS RatingComment, c.created_at AS CreatedAt
+        FROM complaints c LEFT JOIN agencies a ON a.id = c.agency_id
+        WHERE c.number = @number AND c.user_id = @userId
+        """;
+
+    private const string TimelineSql =
+        """
+        SELECT e.at, e.kind, e.text, a.name AS Agency FROM complaint_events e LEFT JOIN agencies a ON a.id = e.agency_id
+        WHERE e.complaint_id = @id AND e.public = 1 ORDER BY e.at, e.id
+        """;
+
+    private const string PhotosOfSql = "SELECT sha256 FROM complaint_photos WHERE complaint_id = @id ORDER BY position";
+
+    private const string PageSql =
+        """
+        SELECT number, category, status, created_at AS CreatedAt, cylinder_code AS CylinderCode FROM complaints
+        WHERE user_id = @userId ORDER BY created_at DESC, id DESC LIMIT @take OFFSET @skip
+        """;
+
+    private const string CountSql = "SELECT COUNT(*) FROM complaints WHERE user_id = @userId";
+
+    private const string WithdrawSql =
+        "UPDATE complaints SET status = 'withdrawn', updated_at = @now WHERE id = @id AND user_id = @userId AND status IN ('submitted', 'routed')";
+
+    private const string RateSql =
+        """
+        UPDATE complaints SET rating = @score, rating_comment = @comment, rated_at = @now, updated_at = @now
+        WHERE id = @id AND user_id = @userId AND status IN ('resolved', 'closed') AND rating IS NULL
+        """;
+
+    public sealed record NewRow(string Number, long UserId, string IdempotencyKey, string RequestHash, string Category, string Description,
+        string? CylinderCode, string? CardSnapshot, double? Latitude, double? Longitude, string? DistrictCode, string? Address,
+        byte[]? ContactPhoneEnc, byte[]? ContactPhoneHash, string? ContactPhoneMasked, DateTime Now);
+
+    public sealed record Existing(string Number, string RequestHash);
+
+    /// <summary>Inserts a complaint, its photos and its first timeline entry in one transaction; returns its number.</summary>
+    public async Task<string> InsertAsync(Func<int, string> number, DateOnly day, NewRow row, IReadOnlyList<string> photoIds, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var seq = await conn.ExecuteScalarAsync<int>(new CommandDefinition(NextNumberSql, new { day = day.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
+        var withNumber = row with { Number = number(seq) };
+        var id = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, withNumber, tx, cancellationToken: ct));
+        for (var i = 0; i < photoIds.Count; i++)
+            await conn.ExecuteAsync(new CommandDefinition(InsertPhotoSql, new { ComplaintId = id, Sha256 = photoIds[i], Position = i }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
+            new { ComplaintId = id, At = row.Now, Kind = "submitted", Actor = "complainant", Public = true, Text = (string?)null, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return withNumber.Number;
+    }
+
+    public async Task<Existing?> FindByIdempotencyKeyAsync(long userId, string key, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<Existing>(new CommandDefinition(ByIdempotencyKeySql, new { userId, key }, cancellationToken: ct));
+    }
+
+    public async Task<bool> OwnsPhotosAsync(long userId, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return true;
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(OwnPhotosSql, new { userId, ids }, cancellationToken: ct)) == ids.Count;
+    }
+
+    public sealed class DetailRow
+    {
+        public long Id { get; init; }
+        public string Number { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string Description { get; init; } = "";
+        public string? CylinderCode { get; init; }
+        public string? CardSnapshot { get; init; }
+        public decimal? Latitude { get; init; }
+        public decimal? Longitude { get; init; }
+        public string? DistrictCode { get; init; }
+        public string? Address { get; init; }
+        public string? ContactPhoneMasked { get; init; }
+        public string? Agency { get; init; }
+        public string? PublicReply { get; init; }
+        public sbyte? Rating { get; init; }
+        public string? RatingComment { get; init; }
+        public DateTime CreatedAt { get; init; }
+    }
+
+    public sealed class EventRow
+    {
+        public DateTime At { get; init; }
+        public string Kind { get; init; } = "";
+        public string? Text { get; init; }
+        public string? Agency { get; init; }
+    }
+
+    public sealed class SummaryRow
+    {
+        public string Number { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public string? CylinderCode { get; init; }
+    }
+
+    /// <summary>The complaint with its public timeline and photos, only if it is this user's.</summary>
+    public async Task<(DetailRow Row, IReadOnlyList<EventRow> Events, IReadOnlyList<string> Photos)?> FindOwnAsync(long userId, string number, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<DetailRow>(new CommandDefinition(DetailSql, new { userId, number }, cancellationToken: ct));
+        if (row is null) return null;
+        var events = (await conn.QueryAsync<EventRow>(new CommandDefinition(TimelineSql, new { id = row.Id }, cancellationToken: ct))).ToList();
+        var photos = (await conn.QueryAsync<string>(new CommandDefinition(PhotosOfSql, new { id = row.Id }, cancellationToken: ct))).ToList();
+        return (row, events, photos);
+    }
+
+    public async Task<(IReadOnlyList<SummaryRow> Rows, long Total)> PageAsync(long userId, int page, int pageSize, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var rows = (await conn.QueryAsync<SummaryRow>(new CommandDefinition(PageSql, new { userId, take = pageSize, skip = (page - 1) * pageSize }, cancellationToken: ct))).ToList();
+        var total = await conn.ExecuteScalarAsync<long>(new CommandDefinition(CountSql, new { userId }, cancellationToken: ct));
+        return (rows, total);
+    }
+
+    /// <summary>Applies a guarded update and, if it changed the complaint, records the public event, in one transaction.</summary>
+    public async Task<bool> TransitionAsync(string sql, object args, long complaintId, string kind, string? text, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct)) != 1) return false;
+        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
+            new { ComplaintId = complaintId, At = now, Kind = kind, Actor = "complainant", Public = true, Text = text, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public Task<bool> WithdrawAsync(long userId, long id, DateTime now, CancellationToken ct) =>
+        TransitionAsync(WithdrawSql, new { id, userId, now }, id, "withdrawn", null, now, ct);
+
+    public Task<bool> RateAsync(long userId, long id, int score, string? comment, DateTime now, CancellationToken ct) =>
+        TransitionAsync(RateSql, new { id, userId, score, comment, now }, id, "rated", $"{score}星" + (string.IsNullOrWhiteSpace(comment) ? "" : "：" + comment), now, ct);
+
+    public static bool IsDuplicateKey(Exception ex) => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace CylinderTrace.Complaints;
+
+/// <summary>What a resident submits (photos are ids from the photo upload).</summary>
+public sealed record NewComplaint(
+    string? Category,
+    string? Description,
+    string? CylinderCode,
+    double? Latitude,
+    double? Longitude,
+    string? DistrictCode,
+    string? Address,
+    string? ContactPhone,
+    IReadOnlyList<string>? PhotoIds);
+
+/// <summary>A complaint in the resident's list.</summary>
+public sealed record ComplaintSummary(
+    string Number,
+    string Category,
+    string CategoryLabel,
+    string Status,
+    string StatusLabel,
+    DateTimeOffset CreatedAt,
+    string? CylinderCode);
+
+/// <summary>One public step of a complaint.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Label, string? Text, string? Agency);
+
+/// <summary>A complaint as its complainant sees it.</summary>
+public sealed record ComplaintDetail(
+    string Number,
+    string Category,
+    string CategoryLabel,
+    string Status,
+    string StatusLabel,
+    string Open311Status,
+    string Description,
+    string? CylinderCode,
+    JsonElement? CardSnapshot,
+    double? Latitude,
+    double? Longitude,
+    string? DistrictCode,
+    string? Address,
+    string? ContactPhoneMasked,
+    IReadOnlyList<string> PhotoIds,
+    string? Agency,
+    string? PublicReply,
+    int? Rating,
+    string? RatingComment,
+    bool CanWithdraw,
+    bool CanRate,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<TimelineEntry> Timeline);
+
+/// <summary>A page of the resident's complaints, newest first.</summary>
+public sealed record ComplaintPage(IReadOnlyList<ComplaintSummary> Items, int Page, int PageSize, long Total);
+
+public sealed record ComplaintRating(int? Score, string? Comment);

@@ -1,0 +1,37 @@
+using CylinderTrace.Complaints;
+using CylinderTrace.Complaints.Photos;
+using CylinderTrace.Platform.RateLimiting;
+using CylinderTrace.Platform.WeChat;
+using CylinderTrace.WeChat.Api;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.MiniProgram;
+
+/// <summary>Registers the Mini Program API, its sessions and sign-in, and the complaint services it calls.</summary>
+public static class MiniProgramExtensions
+{
+    /// <summary>Key of the Mini Program's WeChatApiClient.</summary>
+    public const string AppKey = "mp";
+
+    public static IServiceCollection AddMiniProgram(this IServiceCollection services)
+    {
+        services.AddOptions<MiniProgramOptions>().BindConfiguration(MiniProgramOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddWeChatApp(AppKey, sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<MiniProgramOptions>>().Value;
+            return new WeChatApp(o.AppId, o.AppSecret);
+        });
+        services.AddSingleton<MiniProgramSessions>();
+        services.AddSingleton<MiniProgramUsers>();
+        services.AddSingleton<RedisRateLimiter>();
+        services.AddSingleton<ComplaintStore>();
+        services.AddSingleton<ComplaintService>();
+        services.AddSingleton<PhotoStore>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(MiniProgramAuthentication.Policy, p => p.AddAuthenticationSchemes(MiniProgramAuthentication.SchemeName).RequireAuthenticatedUser());
+        return services;
+    }
+}
