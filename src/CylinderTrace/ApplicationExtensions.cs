@@ -31,6 +31,8 @@ public static class ApplicationExtensions
         services.AddWeChatPlatform();
         services.AddOfficialAccount();
         services.AddMiniProgram();
+        // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
+        services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
     }
 
@@ -51,8 +53,9 @@ public static class ApplicationExtensions
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
+        app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

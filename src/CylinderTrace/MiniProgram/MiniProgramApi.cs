@@ -23,19 +23,36 @@ public static class MiniProgramApi
     public static IEndpointRouteBuilder MapMiniProgramApi(this IEndpointRouteBuilder app)
     {
         var mp = app.MapGroup("/api/mp").WithTags("MiniProgram");
-        mp.MapPost("/login", LoginAsync).WithName("MpLogin");
-        mp.MapGet("/cylinders/card", CardAsync).WithName("MpCylinderCard");
-        mp.MapGet("/complaint-categories", () => TypedResults.Ok(ComplaintCategories.All)).WithName("MpComplaintCategories");
+        mp.MapPost("/login", LoginAsync).WithName("MpLogin")
+            .WithSummary("Exchange a wx.login code for a session token (send it as Authorization: Bearer <token>).");
+        mp.MapGet("/cylinders/card", CardAsync).WithName("MpCylinderCard")
+            .WithSummary("A cylinder's card by ?code=, ?qr= (what wx.scanCode returned) or ?scene= (a Mini Program code's scene).");
+        mp.MapGet("/complaint-categories", () => TypedResults.Ok(ComplaintCategories.All)).WithName("MpComplaintCategories")
+            .WithSummary("Complaint categories with their Chinese labels and what each requires.");
 
-        var user = mp.MapGroup("").RequireAuthorization(MiniProgramAuthentication.Policy);
-        user.MapDelete("/session", LogoutAsync).WithName("MpLogout");
-        user.MapPost("/complaints", FileComplaintAsync).WithName("MpFileComplaint");
-        user.MapGet("/complaints", MyComplaintsAsync).WithName("MpMyComplaints");
-        user.MapGet("/complaints/{number}", ComplaintAsync).WithName("MpComplaint");
-        user.MapPost("/complaints/{number}/withdraw", WithdrawAsync).WithName("MpWithdrawComplaint");
-        user.MapPost("/complaints/{number}/rating", RateAsync).WithName("MpRateComplaint");
-        user.MapPost("/photos", UploadPhotoAsync).WithName("MpUploadPhoto").DisableAntiforgery();
-        user.MapGet("/photos/{id}", PhotoAsync).WithName("MpPhoto");
+        const string SignedIn = " Requires Authorization: Bearer <token> from /api/mp/login.";
+        var user = mp.MapGroup("").RequireAuthorization(MiniProgramAuthentication.Policy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        user.MapDelete("/session", LogoutAsync).WithName("MpLogout").WithSummary("Log out: revokes this session token." + SignedIn);
+        user.MapPost("/complaints", FileComplaintAsync).WithName("MpFileComplaint")
+            .WithSummary("File a complaint. Retry with the same Idempotency-Key to get the same complaint." + SignedIn)
+            .Produces<ComplaintDetail>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        user.MapGet("/complaints", MyComplaintsAsync).WithName("MpMyComplaints").WithSummary("My complaints, newest first, paged." + SignedIn);
+        user.MapGet("/complaints/{number}", ComplaintAsync).WithName("MpComplaint").WithSummary("One of my complaints with its public timeline." + SignedIn);
+        user.MapPost("/complaints/{number}/withdraw", WithdrawAsync).WithName("MpWithdrawComplaint")
+            .WithSummary("Withdraw a complaint that is not yet being worked on." + SignedIn);
+        user.MapPost("/complaints/{number}/rating", RateAsync).WithName("MpRateComplaint")
+            .WithSummary("Rate the outcome (1-5 and a comment) once resolved; once." + SignedIn);
+        user.MapPost("/photos", UploadPhotoAsync).WithName("MpUploadPhoto").DisableAntiforgery()
+            .WithSummary("Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP; location metadata is removed." + SignedIn)
+            .Accepts<IFormFile>("multipart/form-data")
+            .Produces<PhotoUploaded>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        user.MapGet("/photos/{id}", PhotoAsync).WithName("MpPhoto").WithSummary("A photo I uploaded." + SignedIn)
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -78,11 +95,12 @@ public static class MiniProgramApi
     internal static Task<Results<Ok<CylinderCard>, ProblemHttpResult>> CardAsync(string? code, string? qr, string? scene, CylinderCards cards, CancellationToken ct) =>
         CylindersApi.GetCardByScan(code ?? qr, scene, cards, ct);
 
-    internal static async Task<IResult> FileComplaintAsync(NewComplaint body, HttpContext context, ClaimsPrincipal principal,
+    internal static async Task<IResult> FileComplaintAsync(NewComplaint body, [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
+        HttpContext context, ClaimsPrincipal principal,
         ComplaintService complaints, RedisRateLimiter limiter, [FromKeyedServices(MiniProgramExtensions.AppKey)] WeChatApiClient wechat,
         IOptions<MiniProgramOptions> options, ILogger<ComplaintService> logger, CancellationToken ct)
     {
-        var key = context.Request.Headers[IdempotencyHeader].ToString();
+        var key = idempotencyKey ?? "";
         if (key.Length is < 8 or > 64 || key.Any(ch => !char.IsAsciiLetterOrDigit(ch) && ch is not ('-' or '_')))
             return Problem.Of(400, "idempotency-key-required", "Idempotency-Key required",
                 "请在请求头 Idempotency-Key 中带上本次提交的唯一编号（8-64位字母、数字、-或_，例如 UUID），重试时使用同一个编号。");

@@ -259,8 +259,12 @@ public sealed class A_resident_uses_the_Mini_Program(HostFixture fx)
         SamplePhotos.Jpeg().CopyTo(huge, 0);
         var tooBig = await user.UploadAsync(huge);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
-        var empty = await user.Http.PostAsync("/api/mp/photos", new StringContent("x"));
-        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var notMultipart = await user.Http.PostAsync("/api/mp/photos", new StringContent("x"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
+        Assert.Equal("application/problem+json", notMultipart.Content.Headers.ContentType?.MediaType);
+        var noFile = await user.Http.PostAsync("/api/mp/photos", new MultipartFormDataContent { { new StringContent("x"), "note" } });
+        Assert.Equal(HttpStatusCode.BadRequest, noFile.StatusCode);
+        Assert.Equal("photo-required", Code(await Json(noFile)));
     }
 
     [Fact]
