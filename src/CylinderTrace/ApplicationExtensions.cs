@@ -1,3 +1,4 @@
+using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Cylinders;
@@ -6,6 +7,7 @@ using CylinderTrace.MiniProgram;
 using CylinderTrace.OfficialAccount;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace;
@@ -17,6 +19,8 @@ public static class ApplicationExtensions
     {
         builder.AddPlatform();
         var services = builder.Services;
+        services.AddJobs(builder.Configuration);
+        services.AddHostedService<RecurringJobs>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
         services.AddOptions<CylinderRulesOptions>().BindConfiguration(CylinderRulesOptions.Section).ValidateDataAnnotations()
@@ -66,3 +70,24 @@ public static class ApplicationExtensions
 [JsonSerializable(typeof(CylinderCard))]
 [JsonSerializable(typeof(CardStatus))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
+
+/// <summary>Registers the recurring jobs (stable ids, Asia/Shanghai time) when this instance runs workers.</summary>
+internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensions.Options.IOptions<HostingOptions> hosting, ILogger<RecurringJobs> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!hosting.Value.RunsWorker) return Task.CompletedTask;
+        try { Register(services.GetRequiredService<IRecurringJobManager>()); }
+        catch (StackExchange.Redis.RedisException ex) { logger.LogWarning("Recurring jobs not registered (Redis unavailable): {Error}; the next start registers them", ex.Message); }
+        return Task.CompletedTask;
+    }
+
+    private static void Register(IRecurringJobManager jobs)
+    {
+        var shanghai = new Hangfire.RecurringJobOptions { TimeZone = CylinderTrace.Platform.Time.ShanghaiTime.Zone };
+        jobs.AddOrUpdate<CylinderTrace.Complaints.Notifications.ComplaintNotifications>(
+            CylinderTrace.Complaints.Notifications.ComplaintNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

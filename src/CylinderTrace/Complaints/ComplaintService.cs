@@ -10,7 +10,8 @@ using CylinderTrace.Platform.Time;
 namespace CylinderTrace.Complaints;
 
 /// <summary>Filing and following complaints, for the complainant.</summary>
-public sealed partial class ComplaintService(ComplaintStore store, CylinderCards cards, PersonalData personal, TimeProvider clock)
+public sealed partial class ComplaintService(ComplaintStore store, CylinderCards cards, PersonalData personal, Notifications.ComplaintNotifications notifications,
+    TimeProvider clock)
 {
     public const int MaxPhotos = 6;
     private static readonly HashSet<string> Districts =
@@ -60,7 +61,8 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
             personal.Encrypt(phone), personal.Hash(phone), phone is null ? null : Mask.Phone(phone), now.UtcDateTime);
         try
         {
-            var number = await store.InsertAsync(seq => $"TS{day:yyyyMMdd}-{seq:D6}", day, row, photos, ct);
+            var (number, notification) = await store.InsertAsync(seq => $"TS{day:yyyyMMdd}-{seq:D6}", day, row, photos, ct);
+            notifications.Enqueue(notification);
             return new Created((await GetAsync(userId, number, ct))!);
         }
         catch (Exception ex) when (ComplaintStore.IsDuplicateKey(ex))

@@ -75,8 +75,11 @@ public sealed class ComplaintStore(Db db)
 
     public sealed record Existing(string Number, string RequestHash);
 
-    /// <summary>Inserts a complaint, its photos and its first timeline entry in one transaction; returns its number.</summary>
-    public async Task<string> InsertAsync(Func<int, string> number, DateOnly day, NewRow row, IReadOnlyList<string> photoIds, CancellationToken ct)
+    /// <summary>
+    /// Inserts a complaint, its photos, its first timeline entry and its "accepted" notification in
+    /// one transaction; returns its number and the notification's id.
+    /// </summary>
+    public async Task<(string Number, long NotificationId)> InsertAsync(Func<int, string> number, DateOnly day, NewRow row, IReadOnlyList<string> photoIds, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
@@ -87,8 +90,10 @@ public sealed class ComplaintStore(Db db)
             await conn.ExecuteAsync(new CommandDefinition(InsertPhotoSql, new { ComplaintId = id, Sha256 = photoIds[i], Position = i }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
             new { ComplaintId = id, At = row.Now, Kind = "submitted", Actor = "complainant", Public = true, Text = (string?)null, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        var notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(Notifications.ComplaintNotifications.InsertSql,
+            new { ComplaintId = id, Kind = Notifications.ComplaintNotifications.Accepted, row.Now }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return withNumber.Number;
+        return (withNumber.Number, notification);
     }
 
     public async Task<Existing?> FindByIdempotencyKeyAsync(long userId, string key, CancellationToken ct)

@@ -28,6 +28,9 @@ public static class MiniProgramExtensions
         services.AddSingleton<ComplaintStore>();
         services.AddSingleton<ComplaintService>();
         services.AddSingleton<PhotoStore>();
+        services.AddOptions<Complaints.Notifications.NotificationOptions>().BindConfiguration(Complaints.Notifications.NotificationOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Complaints.Notifications.ComplaintNotifications>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()

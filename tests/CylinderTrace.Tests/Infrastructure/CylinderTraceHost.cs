@@ -21,6 +21,9 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     public static readonly string PhotoFolder = Path.Combine(Path.GetTempPath(), "cylindertrace-test-photos-" + Environment.ProcessId);
     public static readonly string OaAesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
 
+    /// <summary>Runs background jobs too (the collection's main host does; extra instances serve web only, which keeps them quick to stop).</summary>
+    public bool Worker { get; init; }
+
     /// <summary>Where WeChat's servers are for this host (a WireMock server, or nothing).</summary>
     public string WeChatBaseAddress { get; init; } = "http://127.0.0.1:1/";
 
@@ -45,6 +48,9 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["MiniProgram:AppId"] = MpAppId,
                 ["MiniProgram:AppSecret"] = "test-mp-secret",
                 ["MiniProgram:PhotoFolder"] = PhotoFolder,
+                ["Hosting:Roles"] = Worker ? "web,worker" : "web",
+                ["ComplaintNotifications:AcceptedTemplateId"] = "tpl-accepted",
+                ["ComplaintNotifications:MiniProgramState"] = "developer",
             };
             if (settings is not null)
                 foreach (var (k, v) in settings) values[k] = v;
@@ -67,8 +73,13 @@ public sealed class HostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // WeChat answers by default: a token for any app, and every subscribe message accepted.
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/stable_token").UsingPost()).AtPriority(100)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { access_token = "default-token", expires_in = 7200 }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/message/subscribe/send").UsingPost()).AtPriority(100)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok" }));
         Database = await TestEnvironment.CreateDatabaseAsync();
-        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/" };
+        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/", Worker = true };
         _ = Host.Server; // starts the host, which applies the migrations
         Data = new TestData(Database, Host.Services);
     }

@@ -1,0 +1,149 @@
+using System.Globalization;
+using CylinderTrace.MiniProgram;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Time;
+using CylinderTrace.WeChat.Api;
+using Dapper;
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Complaints.Notifications;
+
+/// <summary>
+/// Subscribe messages to complainants (accepted, routed, resolved). A notification row is written in
+/// the transaction of the change it announces (<see cref="InsertSql"/>); <see cref="SendAsync"/> is the
+/// Hangfire job that sends it, once per row whatever the number of runs; <see cref="ReconcileAsync"/>
+/// is the recurring job that finds rows whose job was lost. Every attempt is recorded; a user who
+/// declined (43101) is recorded as such and not asked again.
+/// </summary>
+public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgramExtensions.AppKey)] WeChatApiClient wechat,
+    IOptions<NotificationOptions> options, IServiceProvider services, TimeProvider clock, ILogger<ComplaintNotifications> logger)
+{
+    public const string Accepted = "accepted";
+    public const string Routed = "routed";
+    public const string Resolved = "resolved";
+    public const string RecurringJobId = "complaint-notifications-reconcile";
+
+    /// <summary>Run inside the caller's transaction; returns the new row id.</summary>
+    public const string InsertSql =
+        """
+        INSERT INTO complaint_notifications (complaint_id, kind, status, created_at, updated_at) VALUES (@ComplaintId, @Kind, 'pending', @Now, @Now);
+        SELECT LAST_INSERT_ID();
+        """;
+
+    private const string ClaimSql = "UPDATE complaint_notifications SET status = 'sending', attempts = attempts + 1, updated_at = @now WHERE id = @id AND status = 'pending'";
+    private const string FinishSql = "UPDATE complaint_notifications SET status = @status, updated_at = @now WHERE id = @id";
+    private const string AttemptSql = "INSERT INTO complaint_notification_attempts (notification_id, at, outcome, errcode, detail) VALUES (@id, @now, @outcome, @errcode, @detail)";
+    private const string LoadSql =
+        """
+        SELECT n.kind, n.attempts, c.number, c.category, c.status, c.created_at AS CreatedAt, c.public_reply AS PublicReply, u.openid AS OpenId, a.name AS Agency
+        FROM complaint_notifications n
+        JOIN complaints c ON c.id = n.complaint_id
+        JOIN mp_users u ON u.id = c.user_id
+        LEFT JOIN agencies a ON a.id = c.agency_id
+        WHERE n.id = @id
+        """;
+    private const string StaleSql =
+        """
+        SELECT id FROM complaint_notifications
+        WHERE (status = 'pending' AND updated_at < @pendingBefore AND attempts < @maxAttempts) OR (status = 'sending' AND updated_at < @sendingBefore)
+        ORDER BY id LIMIT 500
+        """;
+    private const string ResetSql = "UPDATE complaint_notifications SET status = 'pending', updated_at = @now WHERE id = @id AND status = 'sending'";
+
+    private sealed class Row
+    {
+        public string Kind { get; init; } = "";
+        public int Attempts { get; init; }
+        public string Number { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public string? PublicReply { get; init; }
+        public string OpenId { get; init; } = "";
+        public string? Agency { get; init; }
+    }
+
+    /// <summary>Queues the job for a row just committed. If Redis is away, the reconciler sends it later.</summary>
+    public void Enqueue(long notificationId)
+    {
+        // The job client is resolved here, not injected: building Hangfire's storage needs Redis, and a
+        // complaint is accepted (it is already committed) whether or not Redis answers.
+        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<ComplaintNotifications>(n => n.SendAsync(notificationId, CancellationToken.None)); }
+        catch (Exception ex) { logger.LogWarning(ex, "Notification {Id} not queued now; the reconciler will", notificationId); }
+    }
+
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 300, 900])]
+    public async Task SendAsync(long notificationId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var conn = await db.OpenAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(ClaimSql, new { id = notificationId, now }, cancellationToken: ct)) != 1)
+            return; // sent, declined, given up, or being sent by another run
+        var row = await conn.QuerySingleAsync<Row>(new CommandDefinition(LoadSql, new { id = notificationId }, cancellationToken: ct));
+        var o = options.Value;
+        var template = row.Kind switch { Accepted => o.AcceptedTemplateId, Routed => o.RoutedTemplateId, _ => o.ResolvedTemplateId };
+        if (string.IsNullOrEmpty(template))
+        {
+            await FinishAsync(conn, notificationId, "skipped", null, "no template configured", ct);
+            return;
+        }
+        var message = new SubscribeMessage(row.OpenId, template, o.Page.Replace("{number}", row.Number, StringComparison.Ordinal), new Dictionary<string, string>
+        {
+            [o.NumberKey] = Cut(row.Number, 32),
+            [o.CategoryKey] = Cut(ComplaintCategories.Find(row.Category)?.Label ?? row.Category, 20),
+            [o.StatusKey] = Cut(ComplaintStatus.Label(row.Status), 5),
+            [o.TimeKey] = ShanghaiTime.FromUtc(row.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            [o.RemarkKey] = Cut(row.Kind switch
+            {
+                Accepted => "投诉已受理，我们会尽快分派办理",
+                Routed => row.Agency is null ? "已分派办理" : "已分派至" + row.Agency,
+                _ => row.PublicReply ?? "已办结，请查看答复并评价",
+            }, 20),
+        }, o.MiniProgramState);
+        try
+        {
+            await wechat.SendSubscribeMessageAsync(message, ct);
+            await FinishAsync(conn, notificationId, "sent", null, null, ct);
+        }
+        catch (WeChatApiException ex) when (ex.Kind == WeChatErrorKind.NotConsented)
+        {
+            await FinishAsync(conn, notificationId, "declined", ex.ErrCode, ex.ErrMsg, ct);
+        }
+        catch (WeChatApiException ex) when (ex.Kind is WeChatErrorKind.TemplateDataMismatch or WeChatErrorKind.InvalidOpenId or WeChatErrorKind.InvalidTemplate)
+        {
+            await FinishAsync(conn, notificationId, "failed", ex.ErrCode, ex.ErrMsg, ct);
+        }
+        catch (WeChatApiException ex)
+        {
+            // Worth another try (busy, network, token, quota): back to pending, and Hangfire retries.
+            var outcome = row.Attempts + 1 >= o.MaxAttempts ? "failed" : "pending";
+            await conn.ExecuteAsync(new CommandDefinition(AttemptSql, new { id = notificationId, now, outcome = "error", errcode = (int?)ex.ErrCode, detail = Cut(ex.ErrMsg, 500) }, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(FinishSql, new { id = notificationId, status = outcome, now }, cancellationToken: ct));
+            if (outcome == "pending") throw;
+        }
+    }
+
+    /// <summary>Recurring: re-queues rows whose job was lost (pending over a minute) or whose sender died (sending over five).</summary>
+    public async Task ReconcileAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var conn = await db.OpenAsync(ct);
+        var ids = await conn.QueryAsync<long>(new CommandDefinition(StaleSql,
+            new { pendingBefore = now.AddMinutes(-1), sendingBefore = now.AddMinutes(-5), maxAttempts = options.Value.MaxAttempts }, cancellationToken: ct));
+        foreach (var id in ids)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(ResetSql, new { id, now }, cancellationToken: ct));
+            Enqueue(id);
+        }
+    }
+
+    private async Task FinishAsync(MySqlConnector.MySqlConnection conn, long id, string status, int? errcode, string? detail, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await conn.ExecuteAsync(new CommandDefinition(AttemptSql, new { id, now, outcome = status, errcode, detail = detail is null ? null : Cut(detail, 500) }, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(FinishSql, new { id, status, now }, cancellationToken: ct));
+    }
+
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+}

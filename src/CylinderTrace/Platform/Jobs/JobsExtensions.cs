@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+using Hangfire;
+using Hangfire.Redis.StackExchange;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace CylinderTrace.Platform.Jobs;
+
+/// <summary>What this instance does: serve HTTP ("web"), run background jobs ("worker"), or both.</summary>
+public sealed class HostingOptions
+{
+    public const string Section = "Hosting";
+
+    /// <summary>Comma-separated roles: web, worker.</summary>
+    [Required, RegularExpression(@"^\s*(web|worker)\s*(,\s*(web|worker)\s*)?$", ErrorMessage = "Hosting:Roles must be 'web', 'worker' or 'web,worker'.")]
+    public string Roles { get; set; } = "web,worker";
+
+    /// <summary>Hangfire worker threads of a worker instance.</summary>
+    [Range(1, 100, ErrorMessage = "Hosting:{0} must be between {1} and {2}.")]
+    public int WorkerCount { get; set; } = 4;
+
+    public bool RunsWorker => Roles.Contains("worker", StringComparison.OrdinalIgnoreCase);
+    public bool ServesWeb => Roles.Contains("web", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Hangfire with its storage in Redis (Hangfire.Redis.StackExchange, pinned). The storage is a DI
+/// singleton built on our multiplexer and key prefix, never the static JobStorage.Current, so
+/// several hosts in one process (tests) keep their own. Jobs take ids; every job is idempotent.
+/// </summary>
+public static class JobsExtensions
+{
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<JobStorage>(sp => new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+        {
+            Prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:",
+            InvisibilityTimeout = TimeSpan.FromMinutes(30),
+            // Workers wake on new jobs through pub/sub; this only bounds how long a stopping worker waits.
+            FetchTimeout = TimeSpan.FromSeconds(3),
+        }));
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        var hosting = configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        if (hosting.RunsWorker) services.AddHostedService<HangfireWorker>();
+        return services;
+    }
+}
+
+/// <summary>
+/// The Hangfire server of a worker instance. It starts once Redis answers and keeps trying until then,
+/// so a worker started during a Redis outage does not fail its host (the storage needs Redis to be built).
+/// </summary>
+internal sealed class HangfireWorker(IServiceProvider services, IOptions<HostingOptions> hosting, ILogger<HangfireWorker> logger) : BackgroundService
+{
+    private BackgroundJobServer? _server;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var options = new BackgroundJobServerOptions
+                {
+                    WorkerCount = hosting.Value.WorkerCount,
+                    ShutdownTimeout = TimeSpan.FromSeconds(5),
+                    SchedulePollingInterval = TimeSpan.FromSeconds(1),
+                };
+                // The constructor that takes the DI container's services (activator, filters, factory),
+                // as Hangfire.AspNetCore's own hosted service does; marked obsolete for 2.0.
+#pragma warning disable CS0618
+                var filters = services.GetRequiredService<Hangfire.Common.IJobFilterProvider>();
+                var activator = services.GetRequiredService<JobActivator>();
+                _server = new BackgroundJobServer(options, services.GetRequiredService<JobStorage>(), [], filters, activator,
+                    new Hangfire.Client.BackgroundJobFactory(filters), new Hangfire.Server.BackgroundJobPerformer(filters, activator),
+                    new Hangfire.States.BackgroundJobStateChanger(filters));
+#pragma warning restore CS0618
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Redis away (the storage cannot be built yet), or anything else: log, wait, try again.
+                logger.LogWarning(ex, "Background jobs not started yet: {Error}", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_server is null) return;
+        _server.SendStop();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try { await _server.WaitForShutdownAsync(timeout.Token); }
+        catch (OperationCanceledException) { logger.LogWarning("Background jobs did not stop within 10 s; they resume elsewhere (jobs are idempotent)"); }
+    }
+}
