@@ -23,18 +23,11 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
     private static readonly bool Update = Environment.GetEnvironmentVariable("CT_UPDATE_CONTRACTS") == "1";
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    internal static string Folder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "miniprogram-contracts"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("miniprogram-contracts not found"), "miniprogram-contracts");
-    }
-
     [Fact]
     public async Task the_checked_in_OpenAPI_document_is_what_the_host_serves()
     {
         var served = JsonNode.Parse(await fx.Host.CreateClient().GetStringAsync("/openapi/mp.json"))!;
-        var path = Path.Combine(Folder(), "openapi.json");
+        var path = Path.Combine(ContractFiles.Folder(), "openapi.json");
         if (Update) await File.WriteAllTextAsync(path, served.ToJsonString(Pretty) + "\n");
         var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
         Assert.True(JsonNode.DeepEquals(served, checkedIn),
@@ -117,7 +110,7 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
         exchanges.Add(await Call(user, "complaint-withdraw.409", HttpMethod.Post, $"/api/mp/complaints/{secondNumber}/withdraw"));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
-        var folder = Path.Combine(Folder(), "examples", "mp");
+        var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");
         Directory.CreateDirectory(folder);
         foreach (var e in exchanges)
         {
@@ -131,33 +124,7 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
             Assert.True(File.Exists(path), $"missing example {path}: run ops/update-contracts.sh");
             var stored = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
             Assert.Equal(e.Status, stored["response"]!["status"]!.GetValue<int>());
-            Assert.Equal(Shape(stored["response"]!["body"]), Shape(e.ResponseBody));
+            Assert.Equal(ContractFiles.Shape(stored["response"]!["body"]), ContractFiles.Shape(e.ResponseBody));
         }
-    }
-
-    /// <summary>Property paths and kinds, ignoring values and array lengths (nulls match anything).</summary>
-    private static string Shape(JsonNode? node)
-    {
-        var set = new SortedSet<string>();
-        void Walk(JsonNode? n, string path)
-        {
-            switch (n)
-            {
-                case null: break;
-                case JsonObject o:
-                    set.Add(path + ":object");
-                    foreach (var (k, v) in o) Walk(v, path + "." + k);
-                    break;
-                case JsonArray a:
-                    set.Add(path + ":array");
-                    foreach (var item in a) Walk(item, path + "[]");
-                    break;
-                default:
-                    set.Add(path + ":" + n.GetValueKind());
-                    break;
-            }
-        }
-        Walk(node, "$");
-        return string.Join("\n", set);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
 
 namespace CylinderTrace.Tests.Contracts;
@@ -7,36 +8,6 @@ namespace CylinderTrace.Tests.Contracts;
 [Collection(HostCollection.Name)]
 public sealed class The_published_examples_match_the_host(HostFixture fx)
 {
-    private static string ContractsFolder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "miniprogram-contracts"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("miniprogram-contracts not found above the test binaries"), "miniprogram-contracts");
-    }
-
-    /// <summary>Every property path with its JSON kind (null counts as matching anything).</summary>
-    private static SortedSet<string> Shape(JsonElement e, string path = "$")
-    {
-        var set = new SortedSet<string>();
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                set.Add(path + ":object");
-                foreach (var p in e.EnumerateObject()) set.UnionWith(Shape(p.Value, path + "." + p.Name));
-                break;
-            case JsonValueKind.Null:
-                set.Add(path);
-                break;
-            case JsonValueKind.True or JsonValueKind.False:
-                set.Add(path + ":bool");
-                break;
-            default:
-                set.Add(path + ":" + e.ValueKind);
-                break;
-        }
-        return set;
-    }
-
     [Fact]
     public async Task for_a_registered_cylinder_with_fill_and_delivery()
     {
@@ -45,8 +16,8 @@ public sealed class The_published_examples_match_the_host(HostFixture fx)
         await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddHours(-3));
         await fx.Data.DeliveryAsync(cylinder, DateTime.UtcNow.AddHours(-1), worker);
         var live = JsonDocument.Parse(await fx.Host.CreateClient().GetStringAsync($"/api/cylinders/{cylinder.Code}/card")).RootElement;
-        var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractsFolder(), "examples", "cylinder-card.200.json"))).RootElement;
-        Assert.Equal(Shape(example), Shape(live));
+        var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractFiles.Folder(), "examples", "cylinder-card.200.json"))).RootElement;
+        Assert.Equal(ContractFiles.Shape(JsonNode.Parse(example.GetRawText())), ContractFiles.Shape(JsonNode.Parse(live.GetRawText())));
     }
 
     [Fact]
@@ -54,7 +25,7 @@ public sealed class The_published_examples_match_the_host(HostFixture fx)
     {
         var response = await fx.Host.CreateClient().GetAsync("/api/cylinders/ZZ0000000000/card");
         var live = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractsFolder(), "examples", "cylinder-card.404.json"))).RootElement;
-        Assert.Equal(Shape(example), Shape(live));
+        var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractFiles.Folder(), "examples", "cylinder-card.404.json"))).RootElement;
+        Assert.Equal(ContractFiles.Shape(JsonNode.Parse(example.GetRawText())), ContractFiles.Shape(JsonNode.Parse(live.GetRawText())));
     }
 }
