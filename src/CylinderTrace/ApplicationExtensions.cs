@@ -87,6 +87,8 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
         var shanghai = new Hangfire.RecurringJobOptions { TimeZone = CylinderTrace.Platform.Time.ShanghaiTime.Zone };
         jobs.AddOrUpdate<CylinderTrace.Complaints.Notifications.ComplaintNotifications>(
             CylinderTrace.Complaints.Notifications.ComplaintNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.ComplaintRouter>(
+            CylinderTrace.Complaints.Routing.ComplaintRouter.RecurringJobId, r => r.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

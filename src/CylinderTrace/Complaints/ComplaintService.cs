@@ -11,7 +11,7 @@ namespace CylinderTrace.Complaints;
 
 /// <summary>Filing and following complaints, for the complainant.</summary>
 public sealed partial class ComplaintService(ComplaintStore store, CylinderCards cards, PersonalData personal, Notifications.ComplaintNotifications notifications,
-    TimeProvider clock)
+    Routing.ComplaintRouter router, TimeProvider clock)
 {
     public const int MaxPhotos = 6;
     private static readonly HashSet<string> Districts =
@@ -61,8 +61,9 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
             personal.Encrypt(phone), personal.Hash(phone), phone is null ? null : Mask.Phone(phone), now.UtcDateTime);
         try
         {
-            var (number, notification) = await store.InsertAsync(seq => $"TS{day:yyyyMMdd}-{seq:D6}", day, row, photos, ct);
+            var (id, number, notification) = await store.InsertAsync(seq => $"TS{day:yyyyMMdd}-{seq:D6}", day, row, photos, ct);
             notifications.Enqueue(notification);
+            router.Enqueue(id);
             return new Created((await GetAsync(userId, number, ct))!);
         }
         catch (Exception ex) when (ComplaintStore.IsDuplicateKey(ex))

@@ -76,10 +76,10 @@ public sealed class ComplaintStore(Db db)
     public sealed record Existing(string Number, string RequestHash);
 
     /// <summary>
-    /// Inserts a complaint, its photos, its first timeline entry and its "accepted" notification in
-    /// one transaction; returns its number and the notification's id.
+    /// Inserts a complaint, its photos, its first timeline entry, its "accepted" notification and its
+    /// pending routing in one transaction; returns its id, number and the notification's id.
     /// </summary>
-    public async Task<(string Number, long NotificationId)> InsertAsync(Func<int, string> number, DateOnly day, NewRow row, IReadOnlyList<string> photoIds, CancellationToken ct)
+    public async Task<(long Id, string Number, long NotificationId)> InsertAsync(Func<int, string> number, DateOnly day, NewRow row, IReadOnlyList<string> photoIds, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
@@ -92,8 +92,9 @@ public sealed class ComplaintStore(Db db)
             new { ComplaintId = id, At = row.Now, Kind = "submitted", Actor = "complainant", Public = true, Text = (string?)null, AgencyId = (int?)null }, tx, cancellationToken: ct));
         var notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(Notifications.ComplaintNotifications.InsertSql,
             new { ComplaintId = id, Kind = Notifications.ComplaintNotifications.Accepted, row.Now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(Routing.ComplaintRouter.InsertPendingSql, new { ComplaintId = id, row.Now }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return (withNumber.Number, notification);
+        return (id, withNumber.Number, notification);
     }
 
     public async Task<Existing?> FindByIdempotencyKeyAsync(long userId, string key, CancellationToken ct)

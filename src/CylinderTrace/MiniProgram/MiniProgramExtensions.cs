@@ -31,6 +31,8 @@ public static class MiniProgramExtensions
         services.AddOptions<Complaints.Notifications.NotificationOptions>().BindConfiguration(Complaints.Notifications.NotificationOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Complaints.Notifications.ComplaintNotifications>();
+        services.AddOptions<Complaints.Routing.RoutingOptions>().BindConfiguration(Complaints.Routing.RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Complaints.Routing.ComplaintRouter>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()

@@ -17,7 +17,7 @@ public sealed class The_published_examples_match_the_host(HostFixture fx)
         await fx.Data.DeliveryAsync(cylinder, DateTime.UtcNow.AddHours(-1), worker);
         var live = JsonDocument.Parse(await fx.Host.CreateClient().GetStringAsync($"/api/cylinders/{cylinder.Code}/card")).RootElement;
         var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractFiles.Folder(), "examples", "cylinder-card.200.json"))).RootElement;
-        Assert.Equal(ContractFiles.Shape(JsonNode.Parse(example.GetRawText())), ContractFiles.Shape(JsonNode.Parse(live.GetRawText())));
+        Assert.Equal("", ContractFiles.Differences(JsonNode.Parse(example.GetRawText()), JsonNode.Parse(live.GetRawText())));
     }
 
     [Fact]
@@ -26,6 +26,6 @@ public sealed class The_published_examples_match_the_host(HostFixture fx)
         var response = await fx.Host.CreateClient().GetAsync("/api/cylinders/ZZ0000000000/card");
         var live = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var example = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ContractFiles.Folder(), "examples", "cylinder-card.404.json"))).RootElement;
-        Assert.Equal(ContractFiles.Shape(JsonNode.Parse(example.GetRawText())), ContractFiles.Shape(JsonNode.Parse(live.GetRawText())));
+        Assert.Equal("", ContractFiles.Differences(JsonNode.Parse(example.GetRawText()), JsonNode.Parse(live.GetRawText())));
     }
 }

@@ -48,8 +48,12 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["MiniProgram:AppId"] = MpAppId,
                 ["MiniProgram:AppSecret"] = "test-mp-secret",
                 ["MiniProgram:PhotoFolder"] = PhotoFolder,
+                // Every test request comes from the same (absent) address.
+                ["MiniProgram:LoginsPerIpPerMinute"] = "100000",
+                ["MiniProgram:ComplaintsPerIpPerHour"] = "100000",
                 ["Hosting:Roles"] = Worker ? "web,worker" : "web",
                 ["ComplaintNotifications:AcceptedTemplateId"] = "tpl-accepted",
+                ["ComplaintNotifications:RoutedTemplateId"] = "tpl-routed",
                 ["ComplaintNotifications:MiniProgramState"] = "developer",
             };
             if (settings is not null)

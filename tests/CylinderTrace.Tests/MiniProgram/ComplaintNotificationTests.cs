@@ -22,7 +22,7 @@ public sealed class The_complainant_is_notified(HostFixture fx)
             if (status is not null && done(status))
             {
                 var outcomes = (await conn.QueryAsync<string>(
-                    "SELECT a.outcome FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number ORDER BY a.id",
+                    "SELECT a.outcome FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted' ORDER BY a.id",
                     new { number })).ToList();
                 return (status, outcomes);
             }
@@ -41,7 +41,8 @@ public sealed class The_complainant_is_notified(HostFixture fx)
 
         Assert.Equal("sent", status);
         Assert.Equal(["sent"], outcomes);
-        var sent = fx.WeChat.LogEntries.Where(e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send" && e.RequestMessage.Body!.Contains(number)).ToList();
+        var sent = fx.WeChat.LogEntries.Where(e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send"
+            && e.RequestMessage.Body!.Contains(number) && e.RequestMessage.Body.Contains("tpl-accepted")).ToList();
         Assert.Single(sent);
         var body = JsonNode.Parse(sent[0].RequestMessage.Body!)!;
         Assert.Equal(user.OpenId, body["touser"]!.ToString());
@@ -64,7 +65,8 @@ public sealed class The_complainant_is_notified(HostFixture fx)
         Assert.Equal("declined", status);
         Assert.Equal(["declined"], outcomes);
         await Task.Delay(500);
-        Assert.Single(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send" && e.RequestMessage.Body!.Contains(user.OpenId));
+        Assert.Single(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send"
+            && e.RequestMessage.Body!.Contains(user.OpenId) && e.RequestMessage.Body.Contains("tpl-accepted"));
     }
 
     [Fact]

@@ -24,10 +24,11 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgram
     public const string Resolved = "resolved";
     public const string RecurringJobId = "complaint-notifications-reconcile";
 
-    /// <summary>Run inside the caller's transaction; returns the new row id.</summary>
+    /// <summary>Run inside the caller's transaction; returns the row's id (the existing one if this complaint already has this kind).</summary>
     public const string InsertSql =
         """
-        INSERT INTO complaint_notifications (complaint_id, kind, status, created_at, updated_at) VALUES (@ComplaintId, @Kind, 'pending', @Now, @Now);
+        INSERT INTO complaint_notifications (complaint_id, kind, status, created_at, updated_at) VALUES (@ComplaintId, @Kind, 'pending', @Now, @Now)
+        ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
         SELECT LAST_INSERT_ID();
         """;
 

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using CylinderTrace.Complaints.Routing;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
+
+namespace CylinderTrace.Tests.Complaints;
+
+/// <summary>Every complaint reaches the right agency, once (DESIGN.md §4).</summary>
+[Collection(HostCollection.Name)]
+public sealed class A_complaint_is_routed(HostFixture fx)
+{
+    private sealed record Routed(long Id, string Status, string AgencyCode, string AgencyName, DateTime? DueAt, string? District);
+
+    private async Task<Routed> WaitRoutedAsync(string number)
+    {
+        await using var conn = await fx.Database.OpenAsync();
+        for (var i = 0; i < 100; i++)
+        {
+            var row = await conn.QuerySingleOrDefaultAsync<Routed>(
+                """
+                SELECT c.id AS Id, c.status AS Status, a.code AS AgencyCode, a.name AS AgencyName, r.due_at AS DueAt, r.district_code AS District
+                FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id JOIN agencies a ON a.id = c.agency_id
+                WHERE c.number = @number AND r.status = 'done'
+                """, new { number });
+            if (row is not null) return row;
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"{number} was not routed within 10 s");
+    }
+
+    private async Task<string> FileAsync(object complaint) =>
+        (await (await M.SignInAsync(fx.Host, fx.WeChat)).FileOkAsync(complaint)).GetProperty("number").GetString()!;
+
+    [Fact]
+    public async Task to_the_districts_lead_agency_for_its_category_with_a_deadline_and_agencies_informed()
+    {
+        var before = DateTime.UtcNow;
+        var number = await FileAsync(new { category = "black_gas", description = "小区门口有面包车在卖气", districtCode = "350104", address = "仓山区某小区" });
+        var routed = await WaitRoutedAsync(number);
+        Assert.Equal("gas-350104", routed.AgencyCode);
+        Assert.Equal("routed", routed.Status);
+        Assert.InRange(routed.DueAt!.Value, before.AddHours(24).AddMinutes(-1), DateTime.UtcNow.AddHours(24).AddMinutes(1));
+        await using var conn = await fx.Database.OpenAsync();
+        var informed = await conn.QueryAsync<string>(
+            "SELECT a.code FROM complaint_events e JOIN agencies a ON a.id = e.agency_id WHERE e.complaint_id = @Id AND e.kind = 'informed' AND e.public = 0", new { routed.Id });
+        Assert.Equal(["police-350104"], informed);
+    }
+
+    [Fact]
+    public async Task by_its_location_when_no_district_is_given()
+    {
+        // Close to the centre of 晋安区.
+        var number = await FileAsync(new { category = "illegal_storage", description = "地下室堆放了几十个气瓶", latitude = 26.0790, longitude = 119.3290 });
+        Assert.Equal("police-350111", (await WaitRoutedAsync(number)).AgencyCode);
+    }
+
+    [Fact]
+    public async Task by_its_cylinders_supply_station_when_nothing_else_places_it()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling", district: "350181");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner, district: "350181");
+        var cylinder = await fx.Data.CylinderAsync(ownerId: owner, stationId: station);
+        var number = await FileAsync(new { category = "short_weight", description = "这瓶气明显分量不足", cylinderCode = cylinder.Code });
+        var routed = await WaitRoutedAsync(number);
+        Assert.Equal("market-350181", routed.AgencyCode);
+        Assert.Equal("350181", routed.District);
+    }
+
+    [Fact]
+    public async Task to_the_triage_queue_when_no_rule_can_apply()
+    {
+        var number = await FileAsync(new { category = "service", description = "打电话订气一直没人接" });
+        var routed = await WaitRoutedAsync(number);
+        Assert.Equal("gas-350100", routed.AgencyCode);
+        Assert.Null(routed.District);
+    }
+
+    [Fact]
+    public async Task and_the_complainant_sees_it_on_the_timeline_and_is_told()
+    {
+        var user = await M.SignInAsync(fx.Host, fx.WeChat);
+        var number = (await user.FileOkAsync(new { category = "cylinder_overdue", description = "气瓶超期未检还在用", cylinderCode = "FZ0000000003", districtCode = "350102" }))
+            .GetProperty("number").GetString()!;
+        await WaitRoutedAsync(number);
+        var detail = JsonDocument.Parse(await user.Http.GetStringAsync($"/api/mp/complaints/{number}")).RootElement;
+        Assert.Equal("routed", detail.GetProperty("status").GetString());
+        Assert.Equal("鼓楼区市场监督管理局", detail.GetProperty("agency").GetString());
+        var routedEntry = detail.GetProperty("timeline").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "routed");
+        Assert.Equal("已分派至鼓楼区市场监督管理局", routedEntry.GetProperty("label").GetString());
+        Assert.DoesNotContain(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "informed");
+        await using var conn = await fx.Database.OpenAsync();
+        for (var i = 0; i < 100 && await conn.ExecuteScalarAsync<string?>(
+                 "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'routed'", new { number }) != "sent"; i++)
+            await Task.Delay(100);
+        Assert.Contains(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send" && e.RequestMessage.Body!.Contains(number) && e.RequestMessage.Body.Contains("tpl-routed"));
+    }
+
+    [Fact]
+    public async Task exactly_once_under_concurrent_workers_and_again_only_when_the_record_says_so()
+    {
+        var number = await FileAsync(new { category = "service", description = "送气太慢了", districtCode = "350103" });
+        var routed = await WaitRoutedAsync(number);
+        await using var conn = await fx.Database.OpenAsync();
+        // As if the job had been lost before it ran: pending again, submitted again, and old.
+        await conn.ExecuteAsync("UPDATE complaints SET status = 'submitted' WHERE id = @Id", new { routed.Id });
+        await conn.ExecuteAsync("UPDATE complaint_routing SET status = 'pending', updated_at = UTC_TIMESTAMP(3) - INTERVAL 2 MINUTE WHERE complaint_id = @Id", new { routed.Id });
+
+        var router = fx.Host.Services.GetRequiredService<ComplaintRouter>();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => router.RouteAsync(routed.Id, CancellationToken.None))));
+        await router.ReconcileAsync(CancellationToken.None);
+        await Task.Delay(300);
+
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @Id AND kind = 'routed'", new { routed.Id }));
+        Assert.Equal("done", await conn.ExecuteScalarAsync<string>("SELECT status FROM complaint_routing WHERE complaint_id = @Id", new { routed.Id }));
+    }
+
+    [Fact]
+    public async Task by_the_reconciler_when_its_job_was_lost()
+    {
+        var number = await FileAsync(new { category = "service", description = "配送员态度很差", districtCode = "350105" });
+        var routed = await WaitRoutedAsync(number);
+        await using var conn = await fx.Database.OpenAsync();
+        await conn.ExecuteAsync("UPDATE complaints SET status = 'submitted' WHERE id = @Id", new { routed.Id });
+        await conn.ExecuteAsync("UPDATE complaint_routing SET status = 'pending', updated_at = UTC_TIMESTAMP(3) - INTERVAL 2 MINUTE WHERE complaint_id = @Id", new { routed.Id });
+        await fx.Host.Services.GetRequiredService<ComplaintRouter>().ReconcileAsync(CancellationToken.None);
+        Assert.Equal("gas-350105", (await WaitRoutedAsync(number)).AgencyCode);
+    }
+}
