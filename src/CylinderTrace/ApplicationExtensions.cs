@@ -1,6 +1,7 @@
 using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CylinderTrace.Complaints;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
 using CylinderTrace.MiniProgram;
@@ -57,6 +58,7 @@ public static class ApplicationExtensions
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
+        app.MapOpen311Api();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
             "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /health/live, /health/ready\n",

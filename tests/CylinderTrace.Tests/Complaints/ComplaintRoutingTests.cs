@@ -127,3 +127,37 @@ public sealed class A_complaint_is_routed(HostFixture fx)
         Assert.Equal("gas-350105", (await WaitRoutedAsync(number)).AgencyCode);
     }
 }
+
+/// <summary>Two worker instances racing over the same complaints route each exactly once.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Routing_under_two_racing_workers(HostFixture fx)
+{
+    [Fact]
+    public async Task routes_each_of_500_complaints_exactly_once()
+    {
+        await using var second = new CylinderTraceHost(fx.Database.ConnectionString, fx.RedisPrefix,
+            new Dictionary<string, string?> { ["MiniProgram:ComplaintsPerUserPerHour"] = "1000" }) { WeChatBaseAddress = fx.WeChat.Url + "/", Worker = true };
+        _ = second.Server;
+        var user = await M.SignInAsync(second, fx.WeChat);
+        var ids = new List<long>();
+        await using var conn = await fx.Database.OpenAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 500), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            await user.FileOkAsync(new { category = "service", description = $"第{i}件：送气不及时", districtCode = "350111" }));
+        ids.AddRange(await conn.QueryAsync<long>(
+            "SELECT c.id FROM complaints c JOIN mp_users u ON u.id = c.user_id WHERE u.openid = @OpenId", new { user.OpenId }));
+        Assert.Equal(500, ids.Count);
+
+        // Both workers' queues route them; then both routers race over every one of them again.
+        var routers = new[] { fx.Host.Services.GetRequiredService<ComplaintRouter>(), second.Services.GetRequiredService<ComplaintRouter>() };
+        await Task.WhenAll(ids.SelectMany(id => routers.Select(r => Task.Run(() => r.RouteAsync(id, CancellationToken.None)))));
+        for (var i = 0; i < 100 && await conn.ExecuteScalarAsync<int>(
+                 "SELECT COUNT(*) FROM complaint_routing WHERE complaint_id IN @ids AND status <> 'done'", new { ids }) > 0; i++)
+            await Task.Delay(100);
+
+        var perComplaint = (await conn.QueryAsync<int>(
+            "SELECT COUNT(e.id) FROM complaints c LEFT JOIN complaint_events e ON e.complaint_id = c.id AND e.kind = 'routed' WHERE c.id IN @ids GROUP BY c.id",
+            new { ids })).ToList();
+        Assert.Equal(500, perComplaint.Count);
+        Assert.All(perComplaint, n => Assert.Equal(1, n));
+    }
+}
