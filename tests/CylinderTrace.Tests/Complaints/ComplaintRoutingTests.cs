@@ -149,7 +149,9 @@ public sealed class Routing_under_two_racing_workers(HostFixture fx)
 
         // Both workers' queues route them; then both routers race over every one of them again.
         var routers = new[] { fx.Host.Services.GetRequiredService<ComplaintRouter>(), second.Services.GetRequiredService<ComplaintRouter>() };
-        await Task.WhenAll(ids.SelectMany(id => routers.Select(r => Task.Run(() => r.RouteAsync(id, CancellationToken.None)))));
+        // Eight concurrent runs per instance, as eight Hangfire workers would, over the same ids.
+        await Task.WhenAll(routers.Select(r => Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (id, ct) => await r.RouteAsync(id, ct))));
         for (var i = 0; i < 100 && await conn.ExecuteScalarAsync<int>(
                  "SELECT COUNT(*) FROM complaint_routing WHERE complaint_id IN @ids AND status <> 'done'", new { ids }) > 0; i++)
             await Task.Delay(100);
