@@ -33,6 +33,8 @@ public static class MiniProgramExtensions
         services.AddSingleton<Complaints.Notifications.ComplaintNotifications>();
         services.AddOptions<Complaints.Routing.RoutingOptions>().BindConfiguration(Complaints.Routing.RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Complaints.Routing.ComplaintRouter>();
+        services.AddOptions<Complaints.Routing.DeadlineOptions>().BindConfiguration(Complaints.Routing.DeadlineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Complaints.Routing.DeadlineWatch>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()
