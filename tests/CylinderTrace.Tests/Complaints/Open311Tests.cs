@@ -40,7 +40,7 @@ public sealed class Open311_readers(HostFixture fx)
         Assert.Equal(26.08, one.GetProperty("lat").GetDouble());
         Assert.Equal(JsonValueKind.String, one.GetProperty("expected_datetime").ValueKind);
         var text = one.ToString();
-        foreach (var secret in new[] { "王大明", "13900001111", "13812345678", "某路8号", "26.081" })
+        foreach (var secret in new[] { "王大明", "13900001111", "13812345678", "某路8号", "26.08123", "119.29456" })
             Assert.DoesNotContain(secret, text);
 
         var list = await Json(await client.GetAsync("/open311/v2/requests.json?service_code=illegal_storage&status=open"));
