@@ -161,5 +161,10 @@ public sealed class Routing_under_two_racing_workers(HostFixture fx)
             new { ids })).ToList();
         Assert.Equal(500, perComplaint.Count);
         Assert.All(perComplaint, n => Assert.Equal(1, n));
+
+        // Leave the shared queue as it was found: wait until the notifications these queued are sent.
+        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<int>(
+                 "SELECT COUNT(*) FROM complaint_notifications WHERE complaint_id IN @ids AND status IN ('pending', 'sending')", new { ids }) > 0; i++)
+            await Task.Delay(100);
     }
 }

@@ -52,6 +52,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["MiniProgram:LoginsPerIpPerMinute"] = "100000",
                 ["MiniProgram:ComplaintsPerIpPerHour"] = "100000",
                 ["Hosting:Roles"] = Worker ? "web,worker" : "web",
+                ["Hosting:WorkerCount"] = "8",
                 ["ComplaintNotifications:AcceptedTemplateId"] = "tpl-accepted",
                 ["ComplaintNotifications:RoutedTemplateId"] = "tpl-routed",
                 ["ComplaintNotifications:MiniProgramState"] = "developer",
