@@ -20,7 +20,7 @@ public static class Open311Api
         string? agency_responsible, string? service_notice, DateTimeOffset requested_datetime, DateTimeOffset updated_datetime,
         DateTimeOffset? expected_datetime, string? address, string? zipcode, double? lat, double? @long, string? media_url);
 
-    private const string RequestsSql =
+    private const string SelectSql =
         """
         SELECT c.number, c.category, c.status, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt, c.latitude, c.longitude,
                c.public_reply AS PublicReply, a.name AS Agency, d.name AS District, r.due_at AS DueAt
@@ -28,20 +28,16 @@ public static class Open311Api
         LEFT JOIN agencies a ON a.id = c.agency_id
         LEFT JOIN districts d ON d.code = c.district_code
         LEFT JOIN complaint_routing r ON r.complaint_id = c.id
+
+        """;
+
+    private const string RequestsSql = SelectSql +
+        """
         WHERE c.created_at >= @start AND c.created_at < @end AND (@category IS NULL OR c.category = @category)
         ORDER BY c.created_at DESC, c.id DESC LIMIT 1000
         """;
 
-    private const string OneSql =
-        """
-        SELECT c.number, c.category, c.status, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt, c.latitude, c.longitude,
-               c.public_reply AS PublicReply, a.name AS Agency, d.name AS District, r.due_at AS DueAt
-        FROM complaints c
-        LEFT JOIN agencies a ON a.id = c.agency_id
-        LEFT JOIN districts d ON d.code = c.district_code
-        LEFT JOIN complaint_routing r ON r.complaint_id = c.id
-        WHERE c.number = @number
-        """;
+    private const string OneSql = SelectSql + "WHERE c.number = @number";
 
     private sealed class Row
     {
