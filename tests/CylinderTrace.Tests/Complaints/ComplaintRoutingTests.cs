@@ -168,3 +168,39 @@ public sealed class Routing_under_two_racing_workers(HostFixture fx)
             await Task.Delay(100);
     }
 }
+
+/// <summary>A routing run that throws leaves nothing half-done; a later run routes the complaint once.</summary>
+[Collection(HostCollection.Name)]
+public sealed class A_failing_routing_run(HostFixture fx)
+{
+    [Fact]
+    public async Task leaves_the_complaint_pending_and_it_is_routed_once_later()
+    {
+        var user = await M.SignInAsync(fx.Host, fx.WeChat);
+        var number = (await user.FileOkAsync(new { category = "service", description = "订气电话一直占线" })).GetProperty("number").GetString()!;
+        await using var conn = await fx.Database.OpenAsync();
+        long id = 0;
+        for (var i = 0; i < 100 && id == 0; i++)
+        {
+            id = await conn.ExecuteScalarAsync<long?>("SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number }) ?? 0;
+            if (id == 0) await Task.Delay(100);
+        }
+        await conn.ExecuteAsync("UPDATE complaints SET status = 'submitted', agency_id = NULL WHERE id = @id", new { id });
+        await conn.ExecuteAsync("DELETE FROM complaint_events WHERE complaint_id = @id AND kind IN ('routed', 'informed')", new { id });
+        await conn.ExecuteAsync("UPDATE complaint_routing SET status = 'pending' WHERE complaint_id = @id", new { id });
+
+        // An instance whose triage agency does not exist fails this complaint (no district, no rule).
+        await using var broken = fx.AnotherInstance(new Dictionary<string, string?> { ["Routing:TriageAgencyCode"] = "no-such-agency" });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => broken.Services.GetRequiredService<ComplaintRouter>().RouteAsync(id, CancellationToken.None));
+        Assert.Equal("pending", await conn.ExecuteScalarAsync<string>("SELECT status FROM complaint_routing WHERE complaint_id = @id", new { id }));
+        Assert.Equal("submitted", await conn.ExecuteScalarAsync<string>("SELECT status FROM complaints WHERE id = @id", new { id }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @id AND kind = 'routed'", new { id }));
+
+        // The retry (here run by a healthy instance) routes it, once.
+        var healthy = fx.Host.Services.GetRequiredService<ComplaintRouter>();
+        await healthy.RouteAsync(id, CancellationToken.None);
+        await healthy.RouteAsync(id, CancellationToken.None);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @id AND kind = 'routed'", new { id }));
+        Assert.Equal("routed", await conn.ExecuteScalarAsync<string>("SELECT status FROM complaints WHERE id = @id", new { id }));
+    }
+}
