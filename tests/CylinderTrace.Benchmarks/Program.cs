@@ -3,6 +3,8 @@
 // what routing, caching, status derivation and serialisation cost on top of the web server itself.
 //   CylinderTrace.Benchmarks bare --port 5091 --body card.json
 //   CylinderTrace.Benchmarks oa-load --url URL [--seconds N] [--concurrency N] [--rate R] [--codes FILE] [--save-one-reply FILE]
+if (args.Length > 0 && args[0] == "complaint-burst")
+    return await CylinderTrace.Benchmarks.ComplaintBurst.RunAsync(args);
 if (args.Length > 0 && args[0] == "oa-micro")
     return CylinderTrace.Benchmarks.OaMicro.Run();
 if (args.Length > 0 && args[0] == "oa-load")
