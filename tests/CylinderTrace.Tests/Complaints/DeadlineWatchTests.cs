@@ -17,7 +17,7 @@ public sealed class Deadlines_are_watched(HostFixture fx)
             .GetProperty("number").GetString()!;
         await using var conn = await fx.Database.OpenAsync();
         long id = 0;
-        for (var i = 0; i < 100 && id == 0; i++)
+        for (var i = 0; i < 600 && id == 0; i++)
         {
             id = await conn.ExecuteScalarAsync<long?>("SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number }) ?? 0;
             if (id == 0) await Task.Delay(100);
@@ -45,7 +45,7 @@ public sealed class Deadlines_are_watched(HostFixture fx)
         var user = await M.SignInAsync(fx.Host, fx.WeChat);
         var number = (await user.FileOkAsync(new { category = "service", description = "多收了上楼费用", districtCode = "350124" })).GetProperty("number").GetString()!;
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 100 && await conn.ExecuteScalarAsync<int>(
+        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<int>(
                  "SELECT COUNT(*) FROM complaint_routing r JOIN complaints c ON c.id = r.complaint_id WHERE c.number = @number AND r.status = 'done'", new { number }) == 0; i++)
             await Task.Delay(100);
         await conn.ExecuteAsync("UPDATE complaints SET status = 'resolved' WHERE number = @number", new { number });

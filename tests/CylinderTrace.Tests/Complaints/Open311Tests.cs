@@ -26,7 +26,7 @@ public sealed class Open311_readers(HostFixture fx)
             latitude = 26.08123, longitude = 119.29456, districtCode = "350102", address = "鼓楼区某路8号", contactPhone = "13812345678",
         })).GetProperty("number").GetString()!;
         JsonElement one = default;
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 600; i++)
         {
             one = (await Json(await client.GetAsync($"/open311/v2/requests/{number}.json")))[0];
             if (one.GetProperty("agency_responsible").ValueKind == JsonValueKind.String) break;

@@ -15,7 +15,7 @@ public sealed class The_complainant_is_notified(HostFixture fx)
     private async Task<(string Status, List<string> Outcomes)> WaitForNotification(string number, Func<string, bool> done)
     {
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 600; i++)
         {
             var status = await conn.ExecuteScalarAsync<string?>(
                 "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted'", new { number });
@@ -28,7 +28,7 @@ public sealed class The_complainant_is_notified(HostFixture fx)
             }
             await Task.Delay(100);
         }
-        throw new Xunit.Sdk.XunitException($"the notification of {number} did not finish within 10 s");
+        throw new Xunit.Sdk.XunitException($"the notification of {number} did not finish within 60 s");
     }
 
     [Fact]
