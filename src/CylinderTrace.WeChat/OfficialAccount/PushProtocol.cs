@@ -21,8 +21,8 @@ public sealed record PushSettings(string Token, string AppId, string? EncodingAe
 /// <summary>The query string WeChat adds to a push.</summary>
 public sealed record PushQuery(string? Signature, string? Timestamp, string? Nonce, string? EncryptType, string? MsgSignature);
 
-/// <summary>An accepted push: the message, and whether its reply must be encrypted.</summary>
-public sealed record OpenedPush(InboundMessage Message, bool Encrypted);
+/// <summary>An accepted push: the message, whether its reply must be encrypted, and its (decrypted) XML.</summary>
+public sealed record OpenedPush(InboundMessage Message, bool Encrypted, string Xml);
 
 /// <summary>
 /// The Official Account push protocol, end to end: checks the signature and the timestamp before
@@ -64,6 +64,7 @@ public sealed class PushProtocol
         if (_settings.Mode == PushMode.Plaintext) encrypted = false;
 
         var fields = outer;
+        var messageXml = body;
         if (encrypted)
         {
             if (!outer.TryGetValue("Encrypt", out var encrypt) || encrypt.Length == 0) { rejection = PushRejection.MissingEncrypt; return null; }
@@ -71,12 +72,13 @@ public sealed class PushProtocol
             if (!Signature.Verify(q.MsgSignature, _settings.Token, q.Timestamp!, q.Nonce!, encrypt)) { rejection = PushRejection.BadSignature; return null; }
             var xml = _crypto!.Decrypt(encrypt, out rejection);
             if (xml is null) return null;
+            messageXml = xml;
             fields = PushXml.ReadFields(xml, _settings.MaxBodyChars, out rejection);
             if (fields is null) return null;
         }
 
         var message = PushXml.ToMessage(fields, out rejection);
-        return message is null ? null : new OpenedPush(message, encrypted);
+        return message is null ? null : new OpenedPush(message, encrypted, messageXml);
     }
 
     /// <summary>The HTTP body for a reply: as is, or in the encrypted envelope when the push was encrypted.</summary>

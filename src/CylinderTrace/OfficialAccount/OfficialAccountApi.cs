@@ -45,7 +45,7 @@ public static class OfficialAccountApi
 
         var budget = TimeSpan.FromMilliseconds(o.ReplyBudgetMilliseconds);
         var key = push.Message.DedupKey;
-        // Not bound to the request: if the budget runs out the answer is still delivered, later.
+        // Not bound to the request: past the budget the reply is abandoned and a job answers instead.
         var work = responder.AnswerAsync(push.Message, CancellationToken.None);
         // A warm card answers synchronously; only a pending answer pays for a timer.
         if (budget > TimeSpan.Zero && (work.IsCompleted || await Completes(work, budget)))
@@ -60,7 +60,7 @@ public static class OfficialAccountApi
             return Sealed(earlier ?? reply);
         }
         var before = await dedup.StoreFirstAsync(o.AppId, key, Reply.Success);
-        if (before is null) late.SendWhenReady(push.Message.FromUserName, work);
+        if (before is null) late.Queue(key, push.Xml);
         return Sealed(before ?? Reply.Success);
 
         IResult Sealed(string reply) =>
