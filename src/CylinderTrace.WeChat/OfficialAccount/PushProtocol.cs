@@ -56,20 +56,29 @@ public sealed class PushProtocol
         if (rejection != PushRejection.None) return null;
         if (body.Length > _settings.MaxBodyChars) { rejection = PushRejection.BodyTooLarge; return null; }
 
-        var outer = PushXml.ReadFields(body, _settings.MaxBodyChars, out rejection);
-        if (outer is null) return null;
-
         var encrypted = string.Equals(q.EncryptType, "aes", StringComparison.OrdinalIgnoreCase);
-        if (_settings.Mode == PushMode.Safe && !encrypted) { rejection = PushRejection.MissingEncrypt; return null; }
         if (_settings.Mode == PushMode.Plaintext) encrypted = false;
+
+        // A safe-mode envelope is only read for its Encrypt field, which msg_signature then
+        // authenticates; the usual shape is taken without an XML reader, anything else gets one.
+        Dictionary<string, string>? outer = null;
+        string? encrypt = null;
+        if (encrypted && _settings.Mode == PushMode.Safe)
+            encrypt = SafeModeEncrypt(body);
+        if (encrypt is null)
+        {
+            outer = PushXml.ReadFields(body, _settings.MaxBodyChars, out rejection);
+            if (outer is null) return null;
+            if (_settings.Mode == PushMode.Safe && !encrypted) { rejection = PushRejection.MissingEncrypt; return null; }
+            if (encrypted && (!outer.TryGetValue("Encrypt", out encrypt) || encrypt.Length == 0)) { rejection = PushRejection.MissingEncrypt; return null; }
+        }
 
         var fields = outer;
         var messageXml = body;
         if (encrypted)
         {
-            if (!outer.TryGetValue("Encrypt", out var encrypt) || encrypt.Length == 0) { rejection = PushRejection.MissingEncrypt; return null; }
             if (string.IsNullOrEmpty(q.MsgSignature)) { rejection = PushRejection.MissingSignature; return null; }
-            if (!Signature.Verify(q.MsgSignature, _settings.Token, q.Timestamp!, q.Nonce!, encrypt)) { rejection = PushRejection.BadSignature; return null; }
+            if (!Signature.Verify(q.MsgSignature, _settings.Token, q.Timestamp!, q.Nonce!, encrypt!)) { rejection = PushRejection.BadSignature; return null; }
             var xml = _crypto!.Decrypt(encrypt, out rejection);
             if (xml is null) return null;
             messageXml = xml;
@@ -77,7 +86,7 @@ public sealed class PushProtocol
             if (fields is null) return null;
         }
 
-        var message = PushXml.ToMessage(fields, out rejection);
+        var message = PushXml.ToMessage(fields!, out rejection);
         return message is null ? null : new OpenedPush(message, encrypted, messageXml);
     }
 
@@ -96,6 +105,32 @@ public sealed class PushProtocol
         sb.Append("<TimeStamp>").Append(timestamp).Append("</TimeStamp>");
         PushXml.AppendCData(sb, "Nonce", nonce);
         return sb.Append("</xml>").ToString();
+    }
+
+    /// <summary>
+    /// The Encrypt value of an envelope shaped exactly as WeChat sends it in safe mode
+    /// (&lt;xml&gt;&lt;ToUserName&gt;&lt;![CDATA[…]]&gt;&lt;/ToUserName&gt;&lt;Encrypt&gt;&lt;![CDATA[base64]]&gt;&lt;/Encrypt&gt;&lt;/xml&gt;, whitespace
+    /// between elements allowed); null for anything else, which then goes through the XML reader.
+    /// </summary>
+    internal static string? SafeModeEncrypt(string body)
+    {
+        var s = body.AsSpan().Trim();
+        if (!s.StartsWith("<xml>") || !s.EndsWith("</xml>")) return null;
+        s = s[5..^6].Trim();
+        if (s.StartsWith("<ToUserName><![CDATA["))
+        {
+            var end = s.IndexOf("]]></ToUserName>");
+            if (end < 0) return null;
+            var name = s["<ToUserName><![CDATA[".Length..end];
+            if (name.ContainsAny("<>&]")) return null;
+            s = s[(end + "]]></ToUserName>".Length)..].TrimStart();
+        }
+        const string open = "<Encrypt><![CDATA[", close = "]]></Encrypt>";
+        if (!s.StartsWith(open) || !s.EndsWith(close)) return null;
+        var value = s[open.Length..^close.Length];
+        foreach (var ch in value)
+            if (!(char.IsAsciiLetterOrDigit(ch) || ch is '+' or '/' or '=')) return null;
+        return value.Length == 0 ? null : value.ToString();
     }
 
     private PushRejection CheckSignatureAndTime(PushQuery q)

@@ -116,3 +116,23 @@ public sealed class PushProtocolTests
         Refused(safe, Signed(encrypt), body.Replace(encrypt, tampered), PushRejection.BadSignature);
     }
 }
+
+public sealed class SafeModeEnvelopeTests
+{
+    [Theory]
+    [InlineData("<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><Encrypt><![CDATA[QUJD+/=]]></Encrypt></xml>", "QUJD+/=")]
+    [InlineData("<xml>\n    <ToUserName><![CDATA[gh_abc]]></ToUserName>\n    <Encrypt><![CDATA[QUJD]]></Encrypt>\n</xml>\n", "QUJD")]
+    [InlineData("<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>", "QUJD")]
+    public void The_usual_envelope_is_read_without_an_xml_reader(string body, string expected) =>
+        Assert.Equal(expected, PushProtocol.SafeModeEncrypt(body));
+
+    [Theory]
+    [InlineData("<xml><Encrypt>QUJD</Encrypt></xml>")]                                             // no CDATA
+    [InlineData("<xml><Encrypt><![CDATA[QU<JD]]></Encrypt></xml>")]
+    [InlineData("<xml><Encrypt><![CDATA[]]></Encrypt></xml>")]
+    [InlineData("<xml><ToUserName><![CDATA[a&b]]></ToUserName><Encrypt><![CDATA[QUJD]]></Encrypt></xml>")]
+    [InlineData("<xml><Encrypt><![CDATA[QUJD]]></Encrypt><Extra/></xml>")]
+    [InlineData("<!DOCTYPE x><xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>")]
+    [InlineData("<xml><Encrypt><![CDATA[QUJD]]></Encrypt><Encrypt><![CDATA[QUJD]]></Encrypt></xml>")]
+    public void Anything_else_goes_to_the_xml_reader(string body) => Assert.Null(PushProtocol.SafeModeEncrypt(body));
+}
