@@ -29,7 +29,7 @@ public sealed class ComplaintStore(Db db)
     private const string InsertPhotoSql = "INSERT INTO complaint_photos (complaint_id, sha256, position) VALUES (@ComplaintId, @Sha256, @Position)";
 
     private const string InsertEventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, public, text, agency_id) VALUES (@ComplaintId, @At, @Kind, @Actor, @Public, @Text, @AgencyId)";
+        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@ComplaintId, @At, @Kind, @Actor, @Public, @Text, @AgencyId)";
 
     private const string ByIdempotencyKeySql = "SELECT number, request_hash AS RequestHash FROM complaints WHERE user_id = @userId AND idempotency_key = @key";
 
@@ -47,7 +47,7 @@ public sealed class ComplaintStore(Db db)
     private const string TimelineSql =
         """
         SELECT e.at, e.kind, e.text, a.name AS Agency FROM complaint_events e LEFT JOIN agencies a ON a.id = e.agency_id
-        WHERE e.complaint_id = @id AND e.public = 1 ORDER BY e.at, e.id
+        WHERE e.complaint_id = @id AND e.is_public = 1 ORDER BY e.at, e.id
         """;
 
     private const string PhotosOfSql = "SELECT sha256 FROM complaint_photos WHERE complaint_id = @id ORDER BY position";

@@ -43,7 +43,7 @@ public sealed class A_complaint_is_routed(HostFixture fx)
         Assert.InRange(routed.DueAt!.Value, before.AddHours(24).AddMinutes(-1), DateTime.UtcNow.AddHours(24).AddMinutes(1));
         await using var conn = await fx.Database.OpenAsync();
         var informed = await conn.QueryAsync<string>(
-            "SELECT a.code FROM complaint_events e JOIN agencies a ON a.id = e.agency_id WHERE e.complaint_id = @Id AND e.kind = 'informed' AND e.public = 0", new { routed.Id });
+            "SELECT a.code FROM complaint_events e JOIN agencies a ON a.id = e.agency_id WHERE e.complaint_id = @Id AND e.kind = 'informed' AND e.is_public = 0", new { routed.Id });
         Assert.Equal(["police-350104"], informed);
     }
 

@@ -64,7 +64,7 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
     private const string AssignSql =
         "UPDATE complaints SET status = 'routed', agency_id = @agencyId, updated_at = @now WHERE id = @id AND status = 'submitted'";
     private const string EventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, public, text, agency_id) VALUES (@id, @now, @kind, 'system', @public, @text, @agencyId)";
+        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@id, @now, @kind, 'system', @public, @text, @agencyId)";
     private const string DoneSql =
         """
         UPDATE complaint_routing SET status = 'done', attempts = attempts + 1, rule_id = @ruleId, district_code = @district,

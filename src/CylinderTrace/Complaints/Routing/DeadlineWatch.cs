@@ -51,7 +51,7 @@ public sealed class DeadlineWatch(Db db, IOptions<DeadlineOptions> options, Time
     private const string WarnSql = "UPDATE complaint_deadline_marks SET warned_at = @now WHERE complaint_id = @id";
     private const string EscalateSql = "UPDATE complaint_deadline_marks SET escalated_at = @now, escalated_to = @to WHERE complaint_id = @id";
     private const string EventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, public, text, agency_id) VALUES (@id, @now, @kind, 'system', 0, @text, @agencyId)";
+        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@id, @now, @kind, 'system', 0, @text, @agencyId)";
 
     private sealed class Mark
     {

@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS complaints (
   CONSTRAINT fk_complaints_agency FOREIGN KEY (agency_id) REFERENCES agencies (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Every step of a complaint: who (actor), when, what (kind), why (text). public = shown on the
+-- Every step of a complaint: who (actor), when, what (kind), why (text). is_public = shown on the
 -- complainant's timeline.
 CREATE TABLE IF NOT EXISTS complaint_events (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS complaint_events (
   at DATETIME(3) NOT NULL,
   kind VARCHAR(30) NOT NULL,
   actor VARCHAR(100) NOT NULL,
-  public TINYINT(1) NOT NULL,
+  is_public TINYINT(1) NOT NULL,
   text VARCHAR(2000) NULL,
   agency_id INT NULL,
   KEY ix_complaint_events_complaint (complaint_id, at),
