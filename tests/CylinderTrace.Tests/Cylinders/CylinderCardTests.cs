@@ -139,6 +139,20 @@ public sealed class A_resident_scans_a_cylinder(HostFixture fx)
     }
 
     [Fact]
+    public async Task after_its_owner_was_renamed_on_another_instance()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var a = fx.Host.CreateClient();
+        Assert.StartsWith("测试燃气有限公司", (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("owner").GetProperty("name").GetString());
+        await using (var conn = await fx.Database.OpenAsync())
+            await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE enterprises SET name = '福州新名字燃气有限公司' WHERE id = @id", new { id = cylinder.OwnerId });
+        await using var other = fx.AnotherInstance();
+        await other.Services.GetRequiredService<CylinderTrace.Enterprises.EnterpriseDirectory>().InvalidateEnterpriseAsync(cylinder.OwnerId);
+        await Eventually(async () => "福州新名字燃气有限公司" ==
+            (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("owner").GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task that_was_unregistered_and_then_registered()
     {
         var client = fx.Host.CreateClient();
