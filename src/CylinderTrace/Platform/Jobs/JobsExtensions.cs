@@ -40,7 +40,8 @@ public static class JobsExtensions
             // Workers wake on new jobs through pub/sub; this only bounds how long a stopping worker waits.
             FetchTimeout = TimeSpan.FromSeconds(3),
         }));
-        services.AddHangfire(c => c
+        services.AddHangfire((sp, c) => c
+            .UseLogProvider(new HostBoundLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
