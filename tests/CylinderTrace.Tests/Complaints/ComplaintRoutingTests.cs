@@ -14,19 +14,14 @@ public sealed class A_complaint_is_routed(HostFixture fx)
 
     private async Task<Routed> WaitRoutedAsync(string number)
     {
+        var id = await fx.Data.WaitUntilRoutedAsync(number);
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 600; i++)
-        {
-            var row = await conn.QuerySingleOrDefaultAsync<Routed>(
-                """
-                SELECT c.id AS Id, c.status AS Status, a.code AS AgencyCode, a.name AS AgencyName, r.due_at AS DueAt, r.district_code AS District
-                FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id JOIN agencies a ON a.id = c.agency_id
-                WHERE c.number = @number AND r.status = 'done'
-                """, new { number });
-            if (row is not null) return row;
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"{number} was not routed within 60 s");
+        return await conn.QuerySingleAsync<Routed>(
+            """
+            SELECT c.id AS Id, c.status AS Status, a.code AS AgencyCode, a.name AS AgencyName, r.due_at AS DueAt, r.district_code AS District
+            FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id JOIN agencies a ON a.id = c.agency_id
+            WHERE c.id = @id
+            """, new { id });
     }
 
     private async Task<string> FileAsync(object complaint) =>
@@ -178,13 +173,8 @@ public sealed class A_failing_routing_run(HostFixture fx)
     {
         var user = await M.SignInAsync(fx.Host, fx.WeChat);
         var number = (await user.FileOkAsync(new { category = "service", description = "订气电话一直占线" })).GetProperty("number").GetString()!;
+        var id = await fx.Data.WaitUntilRoutedAsync(number);
         await using var conn = await fx.Database.OpenAsync();
-        long id = 0;
-        for (var i = 0; i < 600 && id == 0; i++)
-        {
-            id = await conn.ExecuteScalarAsync<long?>("SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number }) ?? 0;
-            if (id == 0) await Task.Delay(100);
-        }
         await conn.ExecuteAsync("UPDATE complaints SET status = 'submitted', agency_id = NULL WHERE id = @id", new { id });
         await conn.ExecuteAsync("DELETE FROM complaint_events WHERE complaint_id = @id AND kind IN ('routed', 'informed')", new { id });
         await conn.ExecuteAsync("UPDATE complaint_routing SET status = 'pending' WHERE complaint_id = @id", new { id });

@@ -15,14 +15,8 @@ public sealed class Deadlines_are_watched(HostFixture fx)
         var user = await M.SignInAsync(fx.Host, fx.WeChat);
         var number = (await user.FileOkAsync(new { category = "gas_quality", description = "火焰发黄，有刺鼻气味", districtCode = "350112" }))
             .GetProperty("number").GetString()!;
+        var id = await fx.Data.WaitUntilRoutedAsync(number);
         await using var conn = await fx.Database.OpenAsync();
-        long id = 0;
-        for (var i = 0; i < 600 && id == 0; i++)
-        {
-            id = await conn.ExecuteScalarAsync<long?>("SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number }) ?? 0;
-            if (id == 0) await Task.Delay(100);
-        }
-        Assert.NotEqual(0, id);
         var watch = fx.Host.Services.GetRequiredService<DeadlineWatch>();
         Task<int> Count(string kind) => conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @id AND kind = @kind", new { id, kind });
 
@@ -44,10 +38,8 @@ public sealed class Deadlines_are_watched(HostFixture fx)
     {
         var user = await M.SignInAsync(fx.Host, fx.WeChat);
         var number = (await user.FileOkAsync(new { category = "service", description = "多收了上楼费用", districtCode = "350124" })).GetProperty("number").GetString()!;
+        await fx.Data.WaitUntilRoutedAsync(number);
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<int>(
-                 "SELECT COUNT(*) FROM complaint_routing r JOIN complaints c ON c.id = r.complaint_id WHERE c.number = @number AND r.status = 'done'", new { number }) == 0; i++)
-            await Task.Delay(100);
         await conn.ExecuteAsync("UPDATE complaints SET status = 'resolved' WHERE number = @number", new { number });
         await conn.ExecuteAsync("UPDATE complaint_routing r JOIN complaints c ON c.id = r.complaint_id SET r.due_at = UTC_TIMESTAMP(3) - INTERVAL 1 DAY WHERE c.number = @number", new { number });
         await fx.Host.Services.GetRequiredService<DeadlineWatch>().RunAsync(CancellationToken.None);

@@ -96,6 +96,20 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
         return customer;
     }
 
+    /// <summary>Waits (up to 60 s) until background routing has handled the complaint; returns its id.</summary>
+    public async Task<long> WaitUntilRoutedAsync(string number)
+    {
+        await using var conn = await db.OpenAsync();
+        for (var i = 0; i < 600; i++)
+        {
+            var id = await conn.ExecuteScalarAsync<long?>(
+                "SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number });
+            if (id is long found) return found;
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"{number} was not routed within 60 s");
+    }
+
     /// <summary>Changes a cylinder behind the cache's back (no invalidation), to test what invalidation does.</summary>
     public async Task SetStatusWithoutInvalidatingAsync(string code, string status)
     {
