@@ -2,6 +2,7 @@ using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Complaints;
+using CylinderTrace.Console;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
 using CylinderTrace.MiniProgram;
@@ -36,6 +37,7 @@ public static class ApplicationExtensions
         services.AddWeChatPlatform();
         services.AddOfficialAccount();
         services.AddMiniProgram();
+        services.AddConsole();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
@@ -46,6 +48,8 @@ public static class ApplicationExtensions
     {
         CommandLine.Register("seed", Seeding.SeedCommand.RunAsync);
         CommandLine.Register("oa-menu", OfficialAccountExtensions.CreateMenuCommandAsync);
+        CommandLine.Register("create-admin", ConsoleExtensions.CreateAdministratorCommandAsync);
+        CommandLine.Register("create-staff", ConsoleExtensions.CreateStaffCommandAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -54,14 +58,16 @@ public static class ApplicationExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapPlatform();
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
         app.MapOpen311Api();
+        app.MapConsole();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

@@ -26,6 +26,10 @@ public sealed class ComplaintStore(Db db)
         SELECT LAST_INSERT_ID();
         """;
 
+    /// <summary>Lets an agency read a complaint it does not handle (run in the caller's transaction).</summary>
+    public const string InformAgencySql =
+        "INSERT IGNORE INTO complaint_informed_agencies (agency_id, complaint_id, reason, since) VALUES (@agencyId, @id, @reason, @now)";
+
     private const string InsertPhotoSql = "INSERT INTO complaint_photos (complaint_id, sha256, position) VALUES (@ComplaintId, @Sha256, @Position)";
 
     private const string InsertEventSql =

@@ -48,12 +48,12 @@ public static class OfficialAccountExtensions
         try
         {
             await api.CreateMenuAsync(Menu(), ct);
-            Console.WriteLine("Created the Official Account menu: 扫码查瓶 (SCAN_CYLINDER), 我的投诉 (MY_COMPLAINTS), 查验须知 (HOW_TO_CHECK).");
+            System.Console.WriteLine("Created the Official Account menu: 扫码查瓶 (SCAN_CYLINDER), 我的投诉 (MY_COMPLAINTS), 查验须知 (HOW_TO_CHECK).");
             return 0;
         }
         catch (WeChatApiException ex)
         {
-            Console.Error.WriteLine(ex.Kind == WeChatErrorKind.Configuration
+            System.Console.Error.WriteLine(ex.Kind == WeChatErrorKind.Configuration
                 ? $"WeChat refused our credentials: {ex.Message}. Check OfficialAccount:AppId, OfficialAccount:AppSecret and the server IP whitelist."
                 : $"Could not create the menu: {ex.Message}");
             return 1;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
-public sealed class OfficialAccountResponder(CylinderCards cards, IOptions<OfficialAccountOptions> options, TimeProvider clock)
+public sealed partial class OfficialAccountResponder(CylinderCards cards, Console.StaffAccounts staff, IOptions<OfficialAccountOptions> options, TimeProvider clock)
 {
     public const string ScanKey = "SCAN_CYLINDER";
     public const string MyComplaintsKey = "MY_COMPLAINTS";
@@ -22,6 +22,7 @@ public sealed class OfficialAccountResponder(CylinderCards cards, IOptions<Offic
     public async Task<Answer?> AnswerAsync(InboundMessage message, CancellationToken ct) => message switch
     {
         ScanCodeEvent scan => await CardAnswerAsync(scan.ScanResult, ct) ?? Text($"没有识别出气瓶码：“{Short(scan.ScanResult)}”。{CylinderCode.Rule}"),
+        TextMessage text when BindRegex().Match(text.Content) is { Success: true } bind => await BindStaffAsync(bind.Groups[1].Value, text.FromUserName, ct),
         TextMessage text => LooksLikeCode(text.Content) ? await CardAnswerAsync(text.Content, ct) ?? Text(Help) : Text(Help),
         SubscribeEvent { Scene: { } scene } => await CardAnswerAsync(scene, ct, Welcome) ?? Text(Welcome + Help),
         SubscribeEvent => Text(Welcome + Help),
@@ -32,6 +33,18 @@ public sealed class OfficialAccountResponder(CylinderCards cards, IOptions<Offic
         UnsubscribeEvent or MenuViewEvent or LocationEvent or OtherEvent => null,
         _ => Text(Help),
     };
+
+    /// <summary>"绑定 123456": a staff member binds this WeChat to their console account (for notifications), with the code the console showed.</summary>
+    private async Task<Answer> BindStaffAsync(string code, string openId, CancellationToken ct)
+    {
+        var account = await staff.RedeemBindCodeAsync(code, openId, ct);
+        return account is null
+            ? Text("绑定码无效或已过期。请在投诉办理后台“我的账号”中重新获取绑定码，并在有效期内发送“绑定 绑定码”。")
+            : Text($"绑定成功：{account.DisplayName}（{account.AgencyName}）。本单位有新的投诉分派时，您将在这里收到提醒。");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*绑定\s*(\d{6})\s*$")]
+    private static partial System.Text.RegularExpressions.Regex BindRegex();
 
     /// <summary>A text message is read as a code only if it could be one and holds a digit (so words get help).</summary>
     private static bool LooksLikeCode(string content) =>

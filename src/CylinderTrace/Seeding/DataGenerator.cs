@@ -413,10 +413,10 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             _lastReportTicks = _watch.ElapsedTicks;
             var rate = done / Math.Max(0.001, _watch.Elapsed.TotalSeconds);
             var eta = _total is long t && rate > 0 ? $", ETA {Math.Max(0, (t - done) / rate):F0} s" : "";
-            Console.WriteLine($"[seed] {_name}: {done:N0}{(_total is long tt ? $"/{tt:N0}" : "")} ({rate:N0} rows/s{eta})");
+            System.Console.WriteLine($"[seed] {_name}: {done:N0}{(_total is long tt ? $"/{tt:N0}" : "")} ({rate:N0} rows/s{eta})");
         }
 
         public void Dispose() =>
-            Console.WriteLine($"[seed] {_name}: {_done:N0} rows in {_watch.Elapsed.TotalSeconds:F1} s ({_done / Math.Max(0.001, _watch.Elapsed.TotalSeconds):N0} rows/s)");
+            System.Console.WriteLine($"[seed] {_name}: {_done:N0} rows in {_watch.Elapsed.TotalSeconds:F1} s ({_done / Math.Max(0.001, _watch.Elapsed.TotalSeconds):N0} rows/s)");
     }
 }

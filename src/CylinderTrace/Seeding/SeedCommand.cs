@@ -16,14 +16,14 @@ public static class SeedCommand
         var preset = SeedPreset.Named(presetName);
         if (preset is null)
         {
-            Console.Error.WriteLine($"Unknown preset '{presetName}'. Use --preset demo or --preset fuzhou.");
+            System.Console.Error.WriteLine($"Unknown preset '{presetName}'. Use --preset demo or --preset fuzhou.");
             return 2;
         }
         var seedText = CommandLine.Option(args, "seed");
         var seed = 20261128;
         if (seedText is not null && !int.TryParse(seedText, out seed))
         {
-            Console.Error.WriteLine($"--seed must be an integer, not '{seedText}'.");
+            System.Console.Error.WriteLine($"--seed must be an integer, not '{seedText}'.");
             return 2;
         }
 
@@ -36,7 +36,7 @@ public static class SeedCommand
             var existing = await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enterprises");
             if (existing > 0 && !CommandLine.Flag(args, "replace"))
             {
-                Console.WriteLine($"The database already holds {existing} enterprises; nothing loaded. Use --replace to wipe the generated tables and load again.");
+                System.Console.WriteLine($"The database already holds {existing} enterprises; nothing loaded. Use --replace to wipe the generated tables and load again.");
                 return 0;
             }
             if (existing > 0)
@@ -46,7 +46,7 @@ public static class SeedCommand
         var watch = Stopwatch.StartNew();
         var generator = new DataGenerator(db, services.GetRequiredService<Platform.Privacy.PersonalData>(), preset, seed, TimeProvider.System);
         var summary = await generator.RunAsync(ct);
-        Console.WriteLine($"Loaded preset '{preset.Name}' (seed {seed}) in {watch.Elapsed.TotalSeconds:F1} s: {summary}");
+        System.Console.WriteLine($"Loaded preset '{preset.Name}' (seed {seed}) in {watch.Elapsed.TotalSeconds:F1} s: {summary}");
         return 0;
     }
 }

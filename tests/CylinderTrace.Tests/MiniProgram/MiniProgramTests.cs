@@ -296,7 +296,7 @@ public sealed class A_resident_uses_the_Mini_Program(HostFixture fx)
             Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @id AND kind = 'submitted'", new { id }));
             Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_photos WHERE complaint_id = @id", new { id }));
         }
-        Console.WriteLine($"connection-loss probe: {made} of {keys.Count} interrupted submissions were committed");
+        System.Console.WriteLine($"connection-loss probe: {made} of {keys.Count} interrupted submissions were committed");
         // Retrying every one of them afterwards gives exactly one complaint per key.
         foreach (var key in keys) Assert.Equal(HttpStatusCode.Created, (await user.FileAsync(M.Complaint(photoIds: [photoId]), key)).StatusCode);
         Assert.Equal(keys.Count, (await Json(await user.Http.GetAsync("/api/mp/complaints?pageSize=100"))).GetProperty("total").GetInt64());

@@ -22,6 +22,8 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgram
     public const string Accepted = "accepted";
     public const string Routed = "routed";
     public const string Resolved = "resolved";
+    /// <summary>Kind of a request for information: this prefix and the id of its history entry (a complaint may be asked more than once).</summary>
+    public const string InfoRequestedPrefix = "info:";
     public const string RecurringJobId = "complaint-notifications-reconcile";
 
     /// <summary>Run inside the caller's transaction; returns the row's id (the existing one if this complaint already has this kind).</summary>
@@ -44,6 +46,7 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgram
         LEFT JOIN agencies a ON a.id = c.agency_id
         WHERE n.id = @id
         """;
+    private const string QuestionSql = "SELECT text FROM complaint_events WHERE id = @id";
     private const string StaleSql =
         """
         SELECT id FROM complaint_notifications
@@ -83,7 +86,12 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgram
             return; // sent, declined, given up, or being sent by another run
         var row = await conn.QuerySingleAsync<Row>(new CommandDefinition(LoadSql, new { id = notificationId }, cancellationToken: ct));
         var o = options.Value;
-        var template = row.Kind switch { Accepted => o.AcceptedTemplateId, Routed => o.RoutedTemplateId, _ => o.ResolvedTemplateId };
+        var isQuestion = row.Kind.StartsWith(InfoRequestedPrefix, StringComparison.Ordinal);
+        var template = isQuestion ? o.InfoRequestedTemplateId
+            : row.Kind switch { Accepted => o.AcceptedTemplateId, Routed => o.RoutedTemplateId, _ => o.ResolvedTemplateId };
+        var question = isQuestion && long.TryParse(row.Kind.AsSpan(InfoRequestedPrefix.Length), out var eventId)
+            ? await conn.ExecuteScalarAsync<string?>(new CommandDefinition(QuestionSql, new { id = eventId }, cancellationToken: ct))
+            : null;
         if (string.IsNullOrEmpty(template))
         {
             await FinishAsync(conn, notificationId, "skipped", null, "no template configured", ct);
@@ -95,7 +103,7 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgram
             [o.CategoryKey] = Cut(ComplaintCategories.Find(row.Category)?.Label ?? row.Category, 20),
             [o.StatusKey] = Cut(ComplaintStatus.Label(row.Status), 5),
             [o.TimeKey] = ShanghaiTime.FromUtc(row.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-            [o.RemarkKey] = Cut(row.Kind switch
+            [o.RemarkKey] = Cut(isQuestion ? "请补充：" + (question ?? "详见投诉详情") : row.Kind switch
             {
                 Accepted => "投诉已受理，我们会尽快分派办理",
                 Routed => row.Agency is null ? "已分派办理" : "已分派至" + row.Agency,

@@ -10,6 +10,8 @@ public sealed class NotificationOptions
     public string AcceptedTemplateId { get; set; } = "";
     public string RoutedTemplateId { get; set; } = "";
     public string ResolvedTemplateId { get; set; } = "";
+    /// <summary>Sent when a handler asks the complainant for more information.</summary>
+    public string InfoRequestedTemplateId { get; set; } = "";
 
     /// <summary>Mini Program page opened from the message; {number} is replaced.</summary>
     public string Page { get; set; } = "pages/complaint/detail?number={number}";

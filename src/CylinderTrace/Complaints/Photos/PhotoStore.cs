@@ -21,6 +21,8 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
         WHERE p.sha256 = @sha AND EXISTS (SELECT 1 FROM photo_uploads u WHERE u.sha256 = p.sha256 AND u.user_id = @userId)
         """;
 
+    private const string TypeSql = "SELECT content_type FROM photos WHERE sha256 = @sha";
+
     public sealed record Stored(string Id, string ContentType, int Bytes);
 
     private string Folder => Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.PhotoFolder));
@@ -58,6 +60,16 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
     {
         await using var conn = await db.OpenAsync(ct);
         var type = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(VisibleToSql, new { sha, userId }, cancellationToken: ct));
+        if (type is null) return null;
+        var path = PathOf(sha, type);
+        return File.Exists(path) ? (path, type) : null;
+    }
+
+    /// <summary>The photo's file and type; callers decide who may see it (the console: staff of an agency that may read the complaint).</summary>
+    public async Task<(string Path, string ContentType)?> FindAsync(string sha, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var type = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(TypeSql, new { sha }, cancellationToken: ct));
         if (type is null) return null;
         var path = PathOf(sha, type);
         return File.Exists(path) ? (path, type) : null;

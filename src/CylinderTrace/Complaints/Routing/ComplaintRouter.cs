@@ -35,7 +35,7 @@ public sealed class RoutingOptions
 /// and routes only a pending row, so concurrent or repeated runs route once; the recurring
 /// reconciler re-queues rows left pending for over a minute. Every step lands in the history.
 /// </summary>
-public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDirectory enterprises, ComplaintNotifications notifications,
+public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDirectory enterprises, ComplaintNotifications notifications, StaffNotifications staffNotifications,
     IOptions<RoutingOptions> options, IServiceProvider services, TimeProvider clock, ILogger<ComplaintRouter> logger)
 {
     public const string RecurringJobId = "complaint-routing-reconcile";
@@ -137,14 +137,21 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
             }, tx, cancellationToken: ct));
             if (rule is not null)
                 foreach (var informed in await conn.QueryAsync<int>(new CommandDefinition(InformsSql, new { ruleId = rule.Id }, tx, cancellationToken: ct)))
+                {
                     await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id = complaintId, now, kind = "informed", @public = false, agencyId = informed, text = "抄送知悉" }, tx, cancellationToken: ct));
+                    await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = informed, id = complaintId, reason = "informed", now }, tx, cancellationToken: ct));
+                }
             notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(ComplaintNotifications.InsertSql,
                 new { ComplaintId = complaintId, Kind = ComplaintNotifications.Routed, Now = now }, tx, cancellationToken: ct));
         }
         // A complaint withdrawn before routing is not routed, but its routing is done all the same.
         await conn.ExecuteAsync(new CommandDefinition(DoneSql, new { id = complaintId, ruleId = rule?.Id, district, now, dueAt }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        if (notification is long n) notifications.Enqueue(n);
+        if (notification is long n)
+        {
+            notifications.Enqueue(n);
+            staffNotifications.EnqueueAssigned(complaintId, withInformed: true);
+        }
     }
 
     /// <summary>The complaint's district; its location's nearest district centre inside Fuzhou; else its cylinder's supply station's.</summary>

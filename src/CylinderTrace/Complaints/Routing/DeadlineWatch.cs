@@ -91,6 +91,8 @@ public sealed class DeadlineWatch(Db db, IOptions<DeadlineOptions> options, Time
             await conn.ExecuteAsync(new CommandDefinition(EscalateSql, new { id, now, to }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "escalated", agencyId = to,
                 text = $"已超过办理时限（{Platform.Time.ShanghaiTime.FromUtc(due):yyyy-MM-dd HH:mm}），升级督办" }, tx, cancellationToken: ct));
+            if (to is not null)
+                await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = to, id, reason = "escalated", now }, tx, cancellationToken: ct));
         }
         else if (m.WarnedAt is null)
         {

@@ -28,14 +28,14 @@ public static class CommandLine
         builder.Services.Configure<DatabaseOptions>(o => o.MigrateOnStart = false);
         using var host = builder.Build();
         using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        System.Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         try
         {
             return await Commands[args[0]](host.Services, args[1..], cts.Token);
         }
         catch (OptionsValidationException ex)
         {
-            Console.Error.WriteLine("Configuration error: " + string.Join(" ", ex.Failures));
+            System.Console.Error.WriteLine("Configuration error: " + string.Join(" ", ex.Failures));
             return 2;
         }
     }
@@ -44,9 +44,9 @@ public static class CommandLine
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         var applied = await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
-        Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied migrations: {string.Join(", ", applied)}");
+        System.Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied migrations: {string.Join(", ", applied)}");
         var partitions = await services.GetRequiredService<PartitionMaintenance>().EnsureAsync(ct);
-        if (partitions.Count > 0) Console.WriteLine($"Added partitions: {string.Join(", ", partitions)}");
+        if (partitions.Count > 0) System.Console.WriteLine($"Added partitions: {string.Join(", ", partitions)}");
         return 0;
     }
 

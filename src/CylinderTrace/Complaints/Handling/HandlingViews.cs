@@ -1,0 +1,103 @@
+namespace CylinderTrace.Complaints.Handling;
+
+/// <summary>Who acts: a staff member of an agency (supervisors may act on complaints others claimed).</summary>
+public sealed record Handler(int StaffId, int AgencyId, bool Supervisor)
+{
+    public string Actor => "staff:" + StaffId;
+}
+
+/// <summary>What an action came to.</summary>
+public abstract record HandlingOutcome
+{
+    public sealed record Done : HandlingOutcome;
+    /// <summary>No such complaint for this agency (also when it moved to another agency meanwhile).</summary>
+    public sealed record NotFound : HandlingOutcome;
+    /// <summary>Not possible in the complaint's present state (or claimed by someone else).</summary>
+    public sealed record Conflict(string Message) : HandlingOutcome;
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : HandlingOutcome;
+}
+
+/// <summary>How a resolved complaint turned out (internal; the public reply is what the complainant reads).</summary>
+public static class HandlingOutcomes
+{
+    public static readonly IReadOnlyList<(string Code, string Label)> All =
+    [
+        ("substantiated", "属实，已处理"),
+        ("partly", "部分属实，已处理"),
+        ("unsubstantiated", "经核查不属实"),
+        ("mediated", "已协调解决"),
+        ("case_opened", "已立案查处"),
+    ];
+
+    public static string? Label(string? code) => All.FirstOrDefault(o => o.Code == code).Label;
+}
+
+/// <summary>Queue filters; null means any.</summary>
+public sealed record QueueFilter(
+    bool Informed = false,
+    string? State = null,
+    string? Category = null,
+    string? District = null,
+    string? Due = null,
+    string? Claim = null,
+    int Page = 1);
+
+public sealed record QueueItem(
+    string Number,
+    string Category,
+    string CategoryLabel,
+    string Status,
+    string StatusLabel,
+    string? DistrictCode,
+    string? DistrictName,
+    string Summary,
+    string? CylinderCode,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DueAt,
+    bool Overdue,
+    int? ClaimedBy,
+    string? ClaimedByName,
+    string? HandlingAgency);
+
+public sealed record QueueResult(IReadOnlyList<QueueItem> Items, int Page, int PageSize, long Total, IReadOnlyDictionary<string, int> CountsByState);
+
+/// <summary>A handler's open claimed complaints and how many of them are overdue.</summary>
+public sealed record HandlerLoad(int StaffId, string Name, string Role, int Open, int Overdue);
+
+public sealed record TeamLoad(IReadOnlyList<HandlerLoad> Handlers, int UnclaimedOpen, int UnclaimedOverdue, int Open, int Overdue);
+
+/// <summary>One step of the full history, as staff see it.</summary>
+public sealed record HistoryEntry(DateTimeOffset At, string Kind, string Label, string Actor, bool Public, string? Text, string? Agency);
+
+/// <summary>A complaint as its handling (or an informed) agency sees it.</summary>
+public sealed record StaffComplaint(
+    long Id,
+    string Number,
+    string Category,
+    string CategoryLabel,
+    string Status,
+    string StatusLabel,
+    string Description,
+    string? CylinderCode,
+    string? CardSnapshotJson,
+    double? Latitude,
+    double? Longitude,
+    string? DistrictCode,
+    string? DistrictName,
+    string? Address,
+    string? ContactPhoneMasked,
+    IReadOnlyList<string> PhotoIds,
+    int? AgencyId,
+    string? Agency,
+    string? PublicReply,
+    int? Rating,
+    string? RatingComment,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DueAt,
+    bool Overdue,
+    int? ClaimedBy,
+    string? ClaimedByName,
+    string? DuplicateOf,
+    string? Outcome,
+    string? OutcomeLabel,
+    IReadOnlyList<HistoryEntry> History);

@@ -1,0 +1,117 @@
+using System.Globalization;
+using CylinderTrace.Console;
+using CylinderTrace.OfficialAccount;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Time;
+using CylinderTrace.WeChat.Api;
+using Dapper;
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Complaints.Notifications;
+
+/// <summary>Official Account template messages to agency staff. An empty template id turns them off.</summary>
+public sealed class StaffNotificationOptions
+{
+    public const string Section = "StaffNotifications";
+
+    /// <summary>Template for "a complaint was assigned to your agency" (routing or transfer) and "your agency is informed of one".</summary>
+    public string AssignedTemplateId { get; set; } = "";
+
+    /// <summary>Public address of the console, for the link in the message (e.g. https://gas.example.gov.cn); empty: no link.</summary>
+    public string ConsoleBaseUrl { get; set; } = "";
+
+    /// <summary>Template data keys, as the template chosen in the WeChat console names them.</summary>
+    public string NumberKey { get; set; } = "character_string1";
+    public string CategoryKey { get; set; } = "thing2";
+    public string DeadlineKey { get; set; } = "time3";
+    public string NoteKey { get; set; } = "thing4";
+}
+
+/// <summary>
+/// Tells the staff of an agency who bound their WeChat that a complaint reached their queue (routed or
+/// transferred to them) or that they are informed of one. A Hangfire job per (complaint, agency); each
+/// message carries a client_msg_id made of the complaint, the agency and the deadline of this
+/// assignment, so a retried job does not message anyone twice (WeChat drops a repeated id for the same
+/// user within ten minutes; later retries are rare and at worst repeat a reminder).
+/// </summary>
+public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServices(OfficialAccountExtensions.AppKey)] WeChatApiClient wechat,
+    IOptions<StaffNotificationOptions> options, IServiceProvider services, ILogger<StaffNotifications> logger)
+{
+    public const string Assigned = "assigned";
+    public const string Informed = "informed";
+
+    private const string ComplaintSql =
+        """
+        SELECT c.number, c.category, c.agency_id AS AgencyId, c.status, r.due_at AS DueAt FROM complaints c
+        LEFT JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.id = @id
+        """;
+    private const string InformedSql = "SELECT agency_id FROM complaint_informed_agencies WHERE complaint_id = @id AND reason = 'informed'";
+
+    private sealed class Row
+    {
+        public string Number { get; init; } = "";
+        public string Category { get; init; } = "";
+        public int? AgencyId { get; init; }
+        public string Status { get; init; } = "";
+        public DateTime? DueAt { get; init; }
+    }
+
+    /// <summary>After a routing or transfer committed: the handling agency's staff, and on routing the informed agencies'.</summary>
+    public void EnqueueAssigned(long complaintId, bool withInformed = false)
+    {
+        if (string.IsNullOrEmpty(options.Value.AssignedTemplateId)) return;
+        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<StaffNotifications>(n => n.SendAsync(complaintId, withInformed, CancellationToken.None)); }
+        catch (Exception ex) { logger.LogWarning(ex, "Staff notification for complaint {Id} not queued (Redis unavailable); the console queue still shows it", complaintId); }
+    }
+
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [10, 60, 300])]
+    public async Task SendAsync(long complaintId, bool withInformed, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (string.IsNullOrEmpty(o.AssignedTemplateId)) return;
+        Row? c;
+        List<int> informed;
+        await using (var conn = await db.OpenAsync(ct))
+        {
+            c = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(ComplaintSql, new { id = complaintId }, cancellationToken: ct));
+            informed = withInformed ? (await conn.QueryAsync<int>(new CommandDefinition(InformedSql, new { id = complaintId }, cancellationToken: ct))).ToList() : [];
+        }
+        if (c?.AgencyId is not int agency || c.Status is not (ComplaintStatus.Routed or ComplaintStatus.InProgress or ComplaintStatus.WaitingInfo)) return;
+        var failed = false;
+        failed |= !await SendToAgencyAsync(c, agency, Assigned, ct);
+        foreach (var a in informed) failed |= !await SendToAgencyAsync(c, a, Informed, ct);
+        if (failed) throw new InvalidOperationException($"Some staff notifications of complaint {complaintId} failed; retrying (client_msg_id keeps the sent ones from repeating).");
+    }
+
+    private async Task<bool> SendToAgencyAsync(Row c, int agencyId, string kind, CancellationToken ct)
+    {
+        var o = options.Value;
+        var ok = true;
+        var deadline = c.DueAt is { } due ? ShanghaiTime.FromUtc(due).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+        foreach (var openId in await staff.BoundOpenIdsAsync(agencyId, ct))
+        {
+            var message = new TemplateMessage(openId, o.AssignedTemplateId, new Dictionary<string, string>
+            {
+                [o.NumberKey] = c.Number,
+                [o.CategoryKey] = Cut(ComplaintCategories.Find(c.Category)?.Label ?? c.Category, 20),
+                [o.DeadlineKey] = deadline,
+                [o.NoteKey] = kind == Assigned ? "新投诉已分派至本单位，请及时办理" : "本单位为抄送单位，请知悉",
+            }, Url: o.ConsoleBaseUrl.Length == 0 ? null : o.ConsoleBaseUrl.TrimEnd('/') + "/console/complaints/" + c.Number,
+                ClientMsgId: $"ct-{kind}-{c.Number}-{agencyId}-{c.DueAt?.Ticks ?? 0}");
+            try { await wechat.SendTemplateMessageAsync(message, ct); }
+            catch (WeChatApiException ex) when (ex.Kind is WeChatErrorKind.InvalidOpenId or WeChatErrorKind.InvalidTemplate or WeChatErrorKind.NotFollowing or WeChatErrorKind.TemplateDataMismatch)
+            {
+                logger.LogWarning("Staff notification of {Number} to an openid of agency {Agency} refused: {Code} {Message}", c.Number, agencyId, ex.ErrCode, ex.ErrMsg);
+            }
+            catch (Exception ex) when (ex is WeChatApiException or HttpRequestException)
+            {
+                logger.LogWarning(ex, "Staff notification of {Number} to agency {Agency} failed; will retry", c.Number, agencyId);
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+}

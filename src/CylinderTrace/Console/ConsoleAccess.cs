@@ -1,0 +1,107 @@
+using System.Security.Claims;
+using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Platform.Problems;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace CylinderTrace.Console;
+
+/// <summary>How far a staff member may go with one complaint.</summary>
+public enum ComplaintAccess
+{
+    /// <summary>Not theirs: answered as 404, exactly like a number that does not exist.</summary>
+    None,
+    /// <summary>Read only: an agency informed of it, or an inspector/administrator of the handling agency.</summary>
+    Read,
+    /// <summary>A handler or supervisor of the agency handling it.</summary>
+    Act,
+}
+
+/// <summary>
+/// Every authorization decision of the console, in one place. A member belongs to one agency. The
+/// agency handling a complaint may act on it (handlers and supervisors) or read it (inspectors,
+/// administrators); an agency a rule informs, or the office an overdue complaint escalated to, may
+/// read it; every other complaint is a 404 for the API and the pages alike. Supervisors see their
+/// agency's team load and may act on complaints another member claimed; administrators manage staff.
+/// </summary>
+public sealed class ConsoleAccess(ComplaintHandling handling)
+{
+    private const string ItemKey = "console.staff";
+
+    /// <summary>The signed-in member (set when the session was validated).</summary>
+    public static StaffMember Staff(HttpContext context) =>
+        context.Items[ItemKey] as StaffMember ?? throw new InvalidOperationException("No console member on this request; is the endpoint in the console group?");
+
+    internal static void SetStaff(HttpContext context, StaffMember member) => context.Items[ItemKey] = member;
+
+    public static Handler HandlerOf(StaffMember s) => new(s.Id, s.AgencyId, s.IsSupervisor);
+
+    public static bool MaySeeTeam(StaffMember s) => s.IsSupervisor;
+    public static bool MayAdministerStaff(StaffMember s) => s.IsAdministrator;
+    public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
+
+    /// <summary>The member's access to the complaint with this number, and its id.</summary>
+    public async Task<(ComplaintAccess Access, long Id)> ComplaintAsync(StaffMember s, string number, CancellationToken ct)
+    {
+        if (number.Length is 0 or > 20) return (ComplaintAccess.None, 0);
+        var scope = await handling.ScopeAsync(number, s.AgencyId, ct);
+        if (scope is null) return (ComplaintAccess.None, 0);
+        if (scope.AgencyId == s.AgencyId) return (s.HandlesComplaints ? ComplaintAccess.Act : ComplaintAccess.Read, scope.Id);
+        return (scope.Informed ? ComplaintAccess.Read : ComplaintAccess.None, scope.Id);
+    }
+}
+
+/// <summary>The console's sign-in: a cookie (HttpOnly, SameSite=Strict) holding the member's id and security stamp, checked on every request.</summary>
+public static class ConsoleAuthentication
+{
+    public const string Scheme = "Console";
+    public const string Policy = "ConsoleStaff";
+    public const string CookieName = "ct_console";
+    public const string StaffIdClaim = "staff_id";
+    public const string StampClaim = "staff_stamp";
+
+    public static ClaimsPrincipal Principal(StaffAccount a) =>
+        new(new ClaimsIdentity([new Claim(StaffIdClaim, a.Id.ToString()), new Claim(StampClaim, a.SecurityStamp), new Claim(ClaimTypes.Name, a.Username)], Scheme));
+
+    internal static void Configure(CookieAuthenticationOptions o, ConsoleOptions options)
+    {
+        o.Cookie.Name = CookieName;
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Strict;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.Cookie.Path = "/";
+        o.ExpireTimeSpan = TimeSpan.FromHours(options.SessionHours);
+        o.SlidingExpiration = true;
+        o.LoginPath = "/console/login";
+        o.AccessDeniedPath = "/console/forbidden";
+        o.Events.OnValidatePrincipal = async ctx =>
+        {
+            var id = ctx.Principal?.FindFirstValue(StaffIdClaim);
+            var stamp = ctx.Principal?.FindFirstValue(StampClaim);
+            var accounts = ctx.HttpContext.RequestServices.GetRequiredService<StaffAccounts>();
+            var member = int.TryParse(id, out var staffId) && stamp is not null ? await accounts.ResolveAsync(staffId, stamp, ctx.HttpContext.RequestAborted) : null;
+            if (member is null)
+            {
+                // Disabled, deleted, or the password/role changed since this cookie was issued.
+                ctx.RejectPrincipal();
+                await ctx.HttpContext.SignOutAsync(Scheme);
+                return;
+            }
+            ConsoleAccess.SetStaff(ctx.HttpContext, member);
+        };
+        o.Events.OnRedirectToLogin = ctx => IsApi(ctx.Request)
+            ? Problem.Of(401, "console-sign-in-required", "Sign-in required", "请先登录管理后台（POST /api/console/session）。").ExecuteAsync(ctx.HttpContext)
+            : Redirect(ctx);
+        o.Events.OnRedirectToAccessDenied = ctx => IsApi(ctx.Request)
+            ? Problem.Of(403, "console-forbidden", "Not allowed", "您的角色不能使用这项功能。").ExecuteAsync(ctx.HttpContext)
+            : Redirect(ctx);
+    }
+
+    private static Task Redirect<T>(RedirectContext<T> ctx) where T : AuthenticationSchemeOptions
+    {
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api");
+}

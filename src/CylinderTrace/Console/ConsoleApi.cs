@@ -1,0 +1,236 @@
+using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Complaints.Photos;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Problems;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CylinderTrace.Console;
+
+/// <summary>
+/// The console's JSON API under /api/console (the same services and the same ConsoleAccess checks as
+/// the pages): session, the member's account, the queue, a complaint and its actions, the team view
+/// for supervisors, staff administration for administrators.
+/// </summary>
+public static class ConsoleApi
+{
+    public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder app)
+    {
+        var open = app.MapGroup("/api/console").ExcludeFromDescription();
+        open.MapPost("/session", SignInAsync);
+
+        var api = app.MapGroup("/api/console").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<InitialPasswordGate>().ExcludeFromDescription();
+        api.MapDelete("/session", (Delegate)SignOutAsync).WithMetadata(InitialPasswordGate.Allowed);
+        api.MapGet("/me", (HttpContext c) => (IResult)TypedResults.Ok(Me(ConsoleAccess.Staff(c)))).WithMetadata(InitialPasswordGate.Allowed);
+        api.MapPost("/me/password", ChangePasswordAsync).WithMetadata(InitialPasswordGate.Allowed);
+        api.MapPost("/me/wechat-code", NewBindCodeAsync);
+        api.MapDelete("/me/wechat", UnbindAsync);
+        api.MapGet("/agencies", AgenciesAsync);
+
+        api.MapGet("/complaints", QueueAsync);
+        api.MapGet("/complaints/{number}", ComplaintAsync);
+        api.MapGet("/complaints/{number}/cylinder", CylinderAsync);
+        api.MapGet("/complaints/{number}/photos/{photoId}", PhotoAsync);
+        api.MapPost("/complaints/{number}/claim", (string number, HttpContext c, ConsoleDesk d, CancellationToken ct) => ActAsync(number, c, d, (h, id) => d.Handling.ClaimAsync(id, h, ct), ct));
+        api.MapPost("/complaints/{number}/release", (string number, HttpContext c, ConsoleDesk d, CancellationToken ct) => ActAsync(number, c, d, (h, id) => d.Handling.ReleaseAsync(id, h, ct), ct));
+        api.MapPost("/complaints/{number}/notes", (string number, NoteRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.Handling.NoteAsync(id, h, r.Text, ct), ct));
+        api.MapPost("/complaints/{number}/information-requests", (string number, InformationRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.Handling.AskForInformationAsync(id, h, r.Question, ct), ct));
+        api.MapPost("/complaints/{number}/transfer", (string number, TransferRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.TransferAsync(id, h, r.Agency, r.Reason, ct), ct));
+        api.MapPost("/complaints/{number}/duplicate", (string number, DuplicateRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.Handling.MarkDuplicateAsync(id, h, r.Of, ct), ct));
+        api.MapPost("/complaints/{number}/resolve", (string number, ResolveRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.Handling.ResolveAsync(id, h, r.Outcome, r.Reply, ct), ct));
+        api.MapPost("/complaints/{number}/reject", (string number, RejectRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
+            ActAsync(number, c, d, (h, id) => d.Handling.RejectAsync(id, h, r.Reason, r.Suggestion, ct), ct));
+
+        api.MapGet("/team", TeamAsync);
+        api.MapGet("/staff", StaffAsync);
+        api.MapPost("/staff", CreateStaffAsync);
+        api.MapPut("/staff/{id:int}", UpdateStaffAsync);
+        api.MapPost("/staff/{id:int}/password-reset", ResetPasswordAsync);
+        return app;
+    }
+
+    internal static MeView Me(StaffMember s) =>
+        new(s.Id, s.Username, s.DisplayName, s.Role, StaffRoles.Label(s.Role), s.AgencyId, s.AgencyName, s.MustChangePassword, s.WeChatBound);
+
+    private static async Task<IResult> SignInAsync(SignInRequest r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        switch (await accounts.SignInAsync(r.Username, r.Password, ct))
+        {
+            case StaffAccounts.SignedIn s:
+                await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(s.Account));
+                return TypedResults.Ok(Me(StaffAccounts.ToMember(s.Account)));
+            case StaffAccounts.LockedOut l:
+                return Locked(l.Until);
+            default:
+                return WrongCredentials();
+        }
+    }
+
+    internal static IResult WrongCredentials() =>
+        Problem.Of(401, "console-sign-in-failed", "Wrong username or password", "用户名或密码不正确。连续输错多次后账号将被临时锁定。");
+
+    internal static IResult Locked(DateTimeOffset until) =>
+        Problem.Of(423, "console-account-locked", "Account locked", $"密码连续输错次数过多，账号已锁定至 {Platform.Time.ShanghaiTime.ToLocal(until):HH:mm}，请稍后再试或联系管理员重置密码。",
+            new Dictionary<string, object?> { ["lockedUntil"] = until });
+
+    private static async Task<IResult> SignOutAsync(HttpContext context)
+    {
+        await context.SignOutAsync(ConsoleAuthentication.Scheme);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(PasswordChange r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        if (await accounts.ChangePasswordAsync(me.Id, r.Current, r.Next, ct) is { } problem)
+            return Problem.Of(400, "console-password-refused", "Password not changed", problem);
+        // The stamp changed, which ends every other session; this one gets a fresh cookie.
+        var account = await context.RequestServices.GetRequiredService<StaffStore>().FindAsync(me.Id, ct);
+        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(account!));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> NewBindCodeAsync(HttpContext context, StaffAccounts accounts, TimeProvider clock)
+    {
+        var (code, ttl) = await accounts.NewBindCodeAsync(ConsoleAccess.Staff(context).Id);
+        return TypedResults.Ok(new BindCodeView(code, clock.GetUtcNow() + ttl, BindInstruction(code, ttl)));
+    }
+
+    internal static string BindInstruction(string code, TimeSpan ttl) =>
+        $"请用本人微信关注本市瓶装液化气安全公众号，并向公众号发送“绑定 {code}”（{ttl.TotalMinutes:0}分钟内有效，只能使用一次）。";
+
+    private static async Task<IResult> UnbindAsync(HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        await accounts.UnbindWeChatAsync(ConsoleAccess.Staff(context).Id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> AgenciesAsync(ConsoleDesk desk, CancellationToken ct) => TypedResults.Ok(await desk.AgenciesAsync(ct));
+
+    private static async Task<IResult> QueueAsync(HttpContext context, ConsoleDesk desk, string? scope, string? state, string? category, string? district,
+        string? due, string? claim, int? page, CancellationToken ct)
+    {
+        if (page is < 1 or > 100_000) return Problem.Of(400, "invalid-page", "Invalid page", "页码应为1或更大的整数。");
+        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, page ?? 1);
+        return TypedResults.Ok(await desk.QueueAsync(ConsoleAccess.Staff(context), filter, ct));
+    }
+
+    private static async Task<IResult> ComplaintAsync(string number, HttpContext context, ConsoleDesk desk, CancellationToken ct)
+    {
+        var view = await desk.ComplaintAsync(ConsoleAccess.Staff(context), number, ct);
+        return view is null ? NotFound(number) : TypedResults.Ok(view);
+    }
+
+    private static async Task<IResult> CylinderAsync(string number, HttpContext context, ConsoleDesk desk, CancellationToken ct)
+    {
+        var view = await desk.CylinderAsync(ConsoleAccess.Staff(context), number, ct);
+        return view switch
+        {
+            null => NotFound(number),
+            { Code: "" } => Problem.Of(404, "complaint-has-no-cylinder", "No cylinder", "这件投诉没有填写气瓶码。"),
+            _ => TypedResults.Ok(view),
+        };
+    }
+
+    private static async Task<IResult> PhotoAsync(string number, string photoId, HttpContext context, ConsoleDesk desk, CancellationToken ct)
+    {
+        var photo = await desk.PhotoAsync(ConsoleAccess.Staff(context), number, photoId, ct);
+        if (photo is null) return Problem.Of(404, "photo-not-found", "Photo not found", "没有这张照片。");
+        context.Response.Headers.CacheControl = "private, max-age=3600";
+        return TypedResults.PhysicalFile(photo.Value.Path, photo.Value.ContentType);
+    }
+
+    private static async Task<IResult> ActAsync(string number, HttpContext context, ConsoleDesk desk, Func<Handler, long, Task<HandlingOutcome>> action, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        var outcome = await desk.ActAsync(me, number, action, ct);
+        return outcome switch
+        {
+            HandlingOutcome.Done => TypedResults.Ok(await desk.ComplaintAsync(me, number, ct)),
+            HandlingOutcome.Conflict c => Problem.Of(409, "complaint-action-not-possible", "Not possible now", c.Message),
+            HandlingOutcome.Invalid i => Problem.Of(400, "invalid-complaint-action", "Incomplete", "请按提示补充后再提交。",
+                new Dictionary<string, object?> { ["errors"] = i.Errors }),
+            ConsoleDesk.ReadOnly => Problem.Of(403, "complaint-read-only", "Read only", "您的单位只能查看这件投诉（抄送或督办），不能办理。"),
+            _ => NotFound(number),
+        };
+    }
+
+    internal static IResult NotFound(string number) =>
+        Problem.Of(404, "complaint-not-found", "Complaint not found", $"本单位没有投诉 {(number.Length > 30 ? number[..30] : number)}。");
+
+    private static async Task<IResult> TeamAsync(HttpContext context, ConsoleDesk desk, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        if (!ConsoleAccess.MaySeeTeam(me)) return Forbidden("只有科室负责人可以查看本单位各人员的办理量。");
+        return TypedResults.Ok(await desk.Handling.TeamAsync(me.AgencyId, ct));
+    }
+
+    internal static IResult Forbidden(string detail) => Problem.Of(403, "console-forbidden", "Not allowed", detail);
+
+    private static async Task<IResult> StaffAsync(HttpContext context, StaffStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
+        var now = clock.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok((await store.ListAsync(null, ct)).Select(a => StaffView(a, now)).ToList());
+    }
+
+    internal static StaffView StaffView(StaffAccount a, DateTime now) =>
+        new(a.Id, a.Username, a.DisplayName, a.Role, StaffRoles.Label(a.Role), a.AgencyCode, a.AgencyName, a.Disabled, a.MustChangePassword,
+            a.LockedUntil > now, a.WechatOpenid is not null, a.LastLoginAt is { } l ? Platform.Time.ShanghaiTime.FromUtc(l) : null);
+
+    private static async Task<IResult> CreateStaffAsync(NewStaffRequest r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
+        return await accounts.CreateAsync(r.Username, r.DisplayName, r.Role, r.Agency, r.InitialPassword, ct) switch
+        {
+            StaffAccounts.Created c => TypedResults.Created($"/api/console/staff/{c.Id}", new CreatedStaffView(c.Id, c.InitialPassword)),
+            StaffAccounts.CreateRefused e => Problem.Of(400, "invalid-staff", "Account not created", "请按提示修改后再提交。",
+                new Dictionary<string, object?> { ["errors"] = e.Errors }),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    private static async Task<IResult> UpdateStaffAsync(int id, StaffUpdate r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        if (!ConsoleAccess.MayAdministerStaff(me)) return Forbidden("只有系统管理员可以管理人员账号。");
+        if (id == me.Id && (r.Disabled || r.Role != StaffRoles.Administrator)) return Problem.Of(409, "staff-self-demotion", "Not on yourself", "不能停用自己的账号或取消自己的管理员角色。");
+        return await accounts.UpdateAsync(id, r.DisplayName, r.Role, r.Agency, r.Disabled, ct) switch
+        {
+            null => Problem.Of(404, "staff-not-found", "No such account", "没有这个人员账号。"),
+            { Count: > 0 } errors => Problem.Of(400, "invalid-staff", "Account not changed", "请按提示修改后再提交。", new Dictionary<string, object?> { ["errors"] = errors }),
+            _ => TypedResults.NoContent(),
+        };
+    }
+
+    private static async Task<IResult> ResetPasswordAsync(int id, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
+        var password = await accounts.ResetPasswordAsync(id, ct);
+        return password is null ? Problem.Of(404, "staff-not-found", "No such account", "没有这个人员账号。") : TypedResults.Ok(new CreatedStaffView(id, password));
+    }
+}
+
+/// <summary>Until a member replaces their initial password, only signing out and changing the password are open.</summary>
+public sealed class InitialPasswordGate : IEndpointFilter
+{
+    /// <summary>Endpoint metadata: open with an initial password.</summary>
+    public static readonly object Allowed = new AllowedWithInitialPassword();
+
+    public sealed class AllowedWithInitialPassword;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!ConsoleAccess.Staff(http).MustChangePassword || http.GetEndpoint()?.Metadata.GetMetadata<AllowedWithInitialPassword>() is not null)
+            return await next(context);
+        if (http.Request.Path.StartsWithSegments("/api"))
+            return Problem.Of(403, "console-password-change-required", "Change your password first", "首次登录（或密码被重置后）请先修改密码：POST /api/console/me/password。");
+        return TypedResults.Redirect("/console/password");
+    }
+}

@@ -1,0 +1,90 @@
+using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Complaints.Notifications;
+using CylinderTrace.Complaints.Photos;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Database;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Console;
+
+/// <summary>What the console's API and pages both do: every call goes through <see cref="ConsoleAccess"/> first.</summary>
+public sealed class ConsoleDesk(ConsoleAccess access, ComplaintHandling handling, CylinderStore cylinders, CylinderCards cards, CylinderHistory history,
+    PhotoStore photos, StaffNotifications staffNotifications, Db db, IOptions<ConsoleOptions> options)
+{
+    private const string AgenciesSql = "SELECT id, code, name, kind, district_code AS DistrictCode FROM agencies ORDER BY district_code, kind, code";
+
+    public ComplaintHandling Handling => handling;
+
+    /// <summary>The member may only read this complaint.</summary>
+    public sealed record ReadOnly : HandlingOutcome;
+
+    public Task<QueueResult> QueueAsync(StaffMember me, QueueFilter filter, CancellationToken ct) =>
+        handling.QueueAsync(me.AgencyId, me.Id, filter, options.Value.QueuePageSize, ct);
+
+    public async Task<ConsoleComplaint?> ComplaintAsync(StaffMember me, string number, CancellationToken ct)
+    {
+        var (level, id) = await access.ComplaintAsync(me, number, ct);
+        if (level == ComplaintAccess.None) return null;
+        var c = await handling.DetailAsync(id, ct);
+        if (c is null) return null;
+        return new ConsoleComplaint(c, level == ComplaintAccess.Act, level == ComplaintAccess.Act ? Actions(me, c) : []);
+    }
+
+    /// <summary>The actions the member may take now (the pages show these buttons; the API accepts these calls).</summary>
+    public static IReadOnlyList<string> Actions(StaffMember me, StaffComplaint c)
+    {
+        var actions = new List<string> { "note" };
+        if (!ComplaintHandling.OpenStates.Contains(c.Status)) return actions;
+        if (c.ClaimedBy is null) actions.Add("claim");
+        else if (c.ClaimedBy == me.Id || me.IsSupervisor) actions.Add("release");
+        if (c.ClaimedBy is null || c.ClaimedBy == me.Id || me.IsSupervisor)
+            actions.AddRange(["information-request", "transfer", "duplicate", "resolve", "reject"]);
+        return actions;
+    }
+
+    /// <summary>Null: no access. Code "": the complaint names no cylinder.</summary>
+    public async Task<ConsoleCylinder?> CylinderAsync(StaffMember me, string number, CancellationToken ct)
+    {
+        var view = await ComplaintAsync(me, number, ct);
+        if (view is null) return null;
+        if (view.Complaint.CylinderCode is not { } code) return new ConsoleCylinder("", null, []);
+        var card = await cards.GetCardAsync(code, ct);
+        var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);
+        return new ConsoleCylinder(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, 20, ct));
+    }
+
+    public async Task<(string Path, string ContentType)?> PhotoAsync(StaffMember me, string number, string photoId, CancellationToken ct)
+    {
+        var (level, id) = await access.ComplaintAsync(me, number, ct);
+        if (level == ComplaintAccess.None) return null;
+        var c = await handling.DetailAsync(id, ct);
+        var sha = photoId.ToLowerInvariant();
+        return c is not null && c.PhotoIds.Contains(sha) ? await photos.FindAsync(sha, ct) : null;
+    }
+
+    public async Task<HandlingOutcome> ActAsync(StaffMember me, string number, Func<Handler, long, Task<HandlingOutcome>> action, CancellationToken ct)
+    {
+        var (level, id) = await access.ComplaintAsync(me, number, ct);
+        return level switch
+        {
+            ComplaintAccess.Act => await action(ConsoleAccess.HandlerOf(me), id),
+            ComplaintAccess.Read => new ReadOnly(),
+            _ => new HandlingOutcome.NotFound(),
+        };
+    }
+
+    /// <summary>Transfers, then tells the receiving agency's staff (Official Account template message).</summary>
+    public async Task<HandlingOutcome> TransferAsync(long id, Handler h, string? agencyCode, string? reason, CancellationToken ct)
+    {
+        var outcome = await handling.TransferAsync(id, h, agencyCode, reason, ct);
+        if (outcome is HandlingOutcome.Done) staffNotifications.EnqueueAssigned(id);
+        return outcome;
+    }
+
+    public async Task<IReadOnlyList<AgencyView>> AgenciesAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<AgencyView>(new CommandDefinition(AgenciesSql, cancellationToken: ct))).ToList();
+    }
+}

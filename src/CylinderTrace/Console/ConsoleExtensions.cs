@@ -1,0 +1,85 @@
+using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Complaints.Notifications;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Commands;
+using CylinderTrace.Platform;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Security;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Console;
+
+/// <summary>Registers the handler console: staff accounts and sign-in, access rules, complaint handling, pages and API.</summary>
+public static class ConsoleExtensions
+{
+    public static IServiceCollection AddConsole(this IServiceCollection services)
+    {
+        services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StaffNotificationOptions>().BindConfiguration(StaffNotificationOptions.Section);
+        services.AddSingleton<StaffStore>();
+        services.AddSingleton<StaffAccounts>();
+        services.AddSingleton<ComplaintHandling>();
+        services.AddSingleton<ConsoleAccess>();
+        services.AddSingleton<ConsoleDesk>();
+        services.AddSingleton<CylinderHistory>();
+        services.AddSingleton<StaffNotifications>();
+
+        // Cookies and form tokens must read the same on every instance and survive restarts: keys in MariaDB.
+        services.AddDataProtection().SetApplicationName("CylinderTrace");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<Db>())));
+
+        services.AddAuthentication().AddCookie(ConsoleAuthentication.Scheme, _ => { });
+        services.AddOptions<CookieAuthenticationOptions>(ConsoleAuthentication.Scheme)
+            .Configure<IOptions<ConsoleOptions>>((o, console) => ConsoleAuthentication.Configure(o, console.Value));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ConsoleAuthentication.Policy, p => p.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser());
+        services.AddRazorComponents();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder app)
+    {
+        app.MapConsoleApi();
+        app.MapConsolePages();
+        return app;
+    }
+
+    /// <summary>`create-admin --username U [--agency CODE] [--name N] [--password P]`: the first administrator (prints the initial password).</summary>
+    public static Task<int> CreateAdministratorCommandAsync(IServiceProvider services, string[] args, CancellationToken ct) =>
+        CreateStaffAsync(services, args, StaffRoles.Administrator, ct);
+
+    /// <summary>`create-staff --username U --role handler|supervisor|inspector|administrator --agency CODE [--name N] [--password P]`.</summary>
+    public static Task<int> CreateStaffCommandAsync(IServiceProvider services, string[] args, CancellationToken ct) =>
+        CreateStaffAsync(services, args, CommandLine.Option(args, "role"), ct);
+
+    private static async Task<int> CreateStaffAsync(IServiceProvider services, string[] args, string? role, CancellationToken ct)
+    {
+        var username = CommandLine.Option(args, "username");
+        var agency = CommandLine.Option(args, "agency") ?? "gas-350100";
+        if (username is null || role is null)
+        {
+            System.Console.Error.WriteLine("Usage: create-admin --username NAME [--agency gas-350100] [--name 显示名] [--password INITIAL]");
+            System.Console.Error.WriteLine("       create-staff --username NAME --role handler|supervisor|inspector|administrator --agency CODE [--name 显示名] [--password INITIAL]");
+            return 2;
+        }
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
+        var result = await services.GetRequiredService<StaffAccounts>().CreateAsync(username, CommandLine.Option(args, "name") ?? StaffRoles.Label(role),
+            role, agency, CommandLine.Option(args, "password"), ct);
+        switch (result)
+        {
+            case StaffAccounts.Created created:
+                System.Console.WriteLine($"Created {role} '{username}' of agency {agency}. Initial password (to be changed at first sign-in at /console/login): {created.InitialPassword}");
+                return 0;
+            case StaffAccounts.CreateRefused refused:
+                foreach (var (field, messages) in refused.Errors) System.Console.Error.WriteLine($"{field}: {string.Join(" ", messages)}");
+                return 1;
+            default:
+                return 1;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Reflection;
+using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Console.Pages;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Console;
+
+/// <summary>
+/// The console's server-rendered pages under /console (Razor components, no front-end build): sign-in,
+/// password, the queue, a complaint with its actions, the team view, the member's account and staff
+/// administration. Forms post with an antiforgery token and redirect back (post/redirect/get).
+/// </summary>
+public static class ConsolePages
+{
+    private static readonly byte[] Stylesheet = ReadStylesheet();
+
+    public static IEndpointRouteBuilder MapConsolePages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/console/console.css", (HttpContext c) =>
+        {
+            c.Response.Headers.CacheControl = "public, max-age=3600";
+            return TypedResults.File(Stylesheet, "text/css; charset=utf-8");
+        }).ExcludeFromDescription();
+
+        var open = app.MapGroup("/console").ExcludeFromDescription();
+        open.MapGet("/login", (string? returnUrl) => Page<LoginPage>(new() { ["ReturnUrl"] = returnUrl }));
+        open.MapPost("/login", SignInAsync);
+
+        var pages = app.MapGroup("/console").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<InitialPasswordGate>().ExcludeFromDescription();
+        pages.MapPost("/logout", async (HttpContext c, IFormCollection form) =>
+        {
+            await c.SignOutAsync(ConsoleAuthentication.Scheme);
+            return TypedResults.Redirect("/console/login");
+        }).WithMetadata(InitialPasswordGate.Allowed);
+        pages.MapGet("/password", (HttpContext c, IOptions<ConsoleOptions> o) =>
+            Page<PasswordPage>(new() { ["Me"] = ConsoleAccess.Staff(c), ["MinLength"] = o.Value.MinPasswordLength })).WithMetadata(InitialPasswordGate.Allowed);
+        pages.MapPost("/password", ChangePasswordAsync).WithMetadata(InitialPasswordGate.Allowed);
+        pages.MapGet("/forbidden", (HttpContext c) => Message(ConsoleAccess.Staff(c), 403, "无权访问", "您的角色不能使用这项功能。"));
+
+        pages.MapGet("/", QueueAsync);
+        pages.MapGet("/complaints/{number}", ComplaintAsync);
+        pages.MapGet("/complaints/{number}/photos/{photoId}", async (string number, string photoId, HttpContext c, ConsoleDesk desk, CancellationToken ct) =>
+        {
+            var photo = await desk.PhotoAsync(ConsoleAccess.Staff(c), number, photoId, ct);
+            if (photo is null) return (IResult)Message(ConsoleAccess.Staff(c), 404, "没有这张照片", "照片不存在，或不属于本单位可以查看的投诉。");
+            c.Response.Headers.CacheControl = "private, max-age=3600";
+            return TypedResults.PhysicalFile(photo.Value.Path, photo.Value.ContentType);
+        });
+        pages.MapPost("/complaints/{number}/{action}", ActAsync);
+
+        pages.MapGet("/team", async (HttpContext c, ConsoleDesk desk, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MaySeeTeam(me)) return Message(me, 403, "无权访问", "只有科室负责人可以查看本单位各人员的办理量。");
+            return Page<TeamPage>(new() { ["Me"] = me, ["Team"] = await desk.Handling.TeamAsync(me.AgencyId, ct) });
+        });
+        pages.MapGet("/account", (HttpContext c, string? done) =>
+            Page<AccountPage>(new() { ["Me"] = ConsoleAccess.Staff(c), ["Notice"] = done == "unbound" ? "已解除微信绑定。" : null }));
+        pages.MapPost("/account/wechat-code", async (HttpContext c, StaffAccounts accounts, TimeProvider clock) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            var (code, ttl) = await accounts.NewBindCodeAsync(me.Id);
+            return Page<AccountPage>(new() { ["Me"] = me, ["BindCode"] = new BindCodeView(code, clock.GetUtcNow() + ttl, ConsoleApi.BindInstruction(code, ttl)) });
+        });
+        pages.MapPost("/account/wechat-unbind", async (HttpContext c, StaffAccounts accounts, CancellationToken ct) =>
+        {
+            await accounts.UnbindWeChatAsync(ConsoleAccess.Staff(c).Id, ct);
+            return TypedResults.Redirect("/console/account?done=unbound");
+        });
+
+        pages.MapGet("/staff", (HttpContext c, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) => StaffPageAsync(c, desk, store, clock, null, null, ct));
+        pages.MapPost("/staff", async (HttpContext c, IFormCollection form, StaffAccounts accounts, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(c))) return Message(ConsoleAccess.Staff(c), 403, "无权访问", "只有系统管理员可以管理人员账号。");
+            var result = await accounts.CreateAsync(form["username"], form["displayName"], form["role"], form["agency"], null, ct);
+            return result is StaffAccounts.Created created
+                ? await StaffPageAsync(c, desk, store, clock, $"已创建账号 {form["username"]}，初始密码：{created.InitialPassword}（只显示这一次，请当面或电话告知本人；首次登录须修改）。", null, ct)
+                : await StaffPageAsync(c, desk, store, clock, null, string.Join(" ", ((StaffAccounts.CreateRefused)result).Errors.Values.SelectMany(v => v)), ct);
+        });
+        pages.MapPost("/staff/{id:int}/reset", async (int id, HttpContext c, StaffAccounts accounts, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(c))) return Message(ConsoleAccess.Staff(c), 403, "无权访问", "只有系统管理员可以管理人员账号。");
+            var password = await accounts.ResetPasswordAsync(id, ct);
+            return await StaffPageAsync(c, desk, store, clock, password is null ? null : $"密码已重置，新的初始密码：{password}（只显示这一次）。", password is null ? "没有这个账号。" : null, ct);
+        });
+        pages.MapPost("/staff/{id:int}/{state:regex(^(enable|disable)$)}", async (int id, string state, HttpContext c, StaffAccounts accounts, StaffStore store, ConsoleDesk desk, TimeProvider clock, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerStaff(me)) return Message(me, 403, "无权访问", "只有系统管理员可以管理人员账号。");
+            if (id == me.Id) return await StaffPageAsync(c, desk, store, clock, null, "不能停用自己的账号。", ct);
+            var a = await store.FindAsync(id, ct);
+            if (a is null) return await StaffPageAsync(c, desk, store, clock, null, "没有这个账号。", ct);
+            await accounts.UpdateAsync(id, a.DisplayName, a.Role, a.AgencyCode, state == "disable", ct);
+            return await StaffPageAsync(c, desk, store, clock, state == "disable" ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。", null, ct);
+        });
+        return app;
+    }
+
+    private static RazorComponentResult Page<T>(Dictionary<string, object?> parameters, int status = 200) where T : Microsoft.AspNetCore.Components.IComponent =>
+        new RazorComponentResult<T>(parameters) { StatusCode = status };
+
+    private static RazorComponentResult Message(StaffMember? me, int status, string title, string text) =>
+        Page<MessagePage>(new() { ["Me"] = me, ["Title"] = title, ["Text"] = text }, status);
+
+    private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, StaffAccounts accounts, CancellationToken ct)
+    {
+        string username = form["username"].ToString(), returnUrl = form["returnUrl"].ToString();
+        switch (await accounts.SignInAsync(username, form["password"], ct))
+        {
+            case StaffAccounts.SignedIn s:
+                await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(s.Account));
+                if (s.Account.MustChangePassword) return TypedResults.Redirect("/console/password");
+                // Only our own console paths: never an open redirect.
+                return TypedResults.Redirect(returnUrl.StartsWith("/console", StringComparison.Ordinal) && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/console");
+            case StaffAccounts.LockedOut l:
+                return Page<LoginPage>(new()
+                {
+                    ["Username"] = username, ["ReturnUrl"] = returnUrl,
+                    ["Error"] = $"密码连续输错次数过多，账号已锁定至 {Platform.Time.ShanghaiTime.ToLocal(l.Until):HH:mm}。请稍后再试，或联系管理员重置密码。",
+                }, 423);
+            default:
+                return Page<LoginPage>(new() { ["Username"] = username, ["ReturnUrl"] = returnUrl, ["Error"] = "用户名或密码不正确。" }, 401);
+        }
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(HttpContext context, IFormCollection form, StaffAccounts accounts, StaffStore store,
+        IOptions<ConsoleOptions> options, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        if (await accounts.ChangePasswordAsync(me.Id, form["current"], form["next"], ct) is { } problem)
+            return Page<PasswordPage>(new() { ["Me"] = me, ["Error"] = problem, ["MinLength"] = options.Value.MinPasswordLength }, 400);
+        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal((await store.FindAsync(me.Id, ct))!));
+        return TypedResults.Redirect("/console");
+    }
+
+    private static async Task<IResult> QueueAsync(HttpContext context, ConsoleDesk desk, string? scope, string? state, string? category, string? district,
+        string? due, string? claim, int? page, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, Math.Clamp(page ?? 1, 1, 100_000));
+        return Page<QueuePage>(new() { ["Me"] = me, ["Filter"] = filter, ["Page"] = await desk.QueueAsync(me, filter, ct) });
+    }
+
+    private static readonly Dictionary<string, string> DoneNotices = new()
+    {
+        ["claim"] = "已认领，投诉人将看到“正在处理”。", ["release"] = "已取消认领。", ["notes"] = "备注已添加。",
+        ["information-request"] = "已请投诉人补充材料，并通过微信通知。", ["transfer"] = "已转办，这件投诉已离开本单位队列。",
+        ["duplicate"] = "已标记为重复投诉。", ["resolve"] = "已办结，答复已推送给投诉人。", ["reject"] = "已退回，理由已告知投诉人。",
+    };
+
+    private static async Task<IResult> ComplaintAsync(string number, string? done, HttpContext context, ConsoleDesk desk, CancellationToken ct) =>
+        await ComplaintPageAsync(context, desk, number, done is not null ? DoneNotices.GetValueOrDefault(done) : null, null, 200, ct);
+
+    private static async Task<IResult> ComplaintPageAsync(HttpContext context, ConsoleDesk desk, string number, string? notice, string? error, int status, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        var view = await desk.ComplaintAsync(me, number, ct);
+        if (view is null) return Message(me, 404, "没有这件投诉", $"本单位没有投诉 {(number.Length > 30 ? number[..30] : number)}。");
+        var cylinder = await desk.CylinderAsync(me, number, ct);
+        var agencies = view.Actions.Contains("transfer") ? await desk.AgenciesAsync(ct) : [];
+        return Page<ComplaintPage>(new()
+        {
+            ["Me"] = me, ["View"] = view, ["Cylinder"] = cylinder, ["Agencies"] = agencies, ["Notice"] = notice, ["Error"] = error,
+        }, status);
+    }
+
+    private static async Task<IResult> ActAsync(string number, string action, HttpContext context, IFormCollection form, ConsoleDesk desk, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(context);
+        string? F(string name) => form.TryGetValue(name, out var v) ? v.ToString() : null;
+        Func<Handler, long, Task<HandlingOutcome>>? run = action switch
+        {
+            "claim" => (h, id) => desk.Handling.ClaimAsync(id, h, ct),
+            "release" => (h, id) => desk.Handling.ReleaseAsync(id, h, ct),
+            "notes" => (h, id) => desk.Handling.NoteAsync(id, h, F("text"), ct),
+            "information-request" => (h, id) => desk.Handling.AskForInformationAsync(id, h, F("question"), ct),
+            "transfer" => (h, id) => desk.TransferAsync(id, h, F("agency"), F("reason"), ct),
+            "duplicate" => (h, id) => desk.Handling.MarkDuplicateAsync(id, h, F("of"), ct),
+            "resolve" => (h, id) => desk.Handling.ResolveAsync(id, h, F("outcome"), F("reply"), ct),
+            "reject" => (h, id) => desk.Handling.RejectAsync(id, h, F("reason"), F("suggestion"), ct),
+            _ => null,
+        };
+        if (run is null) return Message(me, 404, "没有这项操作", $"“{action}”不是投诉的办理操作。");
+        var outcome = await desk.ActAsync(me, number, run, ct);
+        return outcome switch
+        {
+            // A transferred complaint is no longer ours to show: back to the queue.
+            HandlingOutcome.Done when action == "transfer" => TypedResults.Redirect("/console?done=transfer"),
+            HandlingOutcome.Done => TypedResults.Redirect($"/console/complaints/{Uri.EscapeDataString(number)}?done={action}"),
+            HandlingOutcome.Conflict c => await ComplaintPageAsync(context, desk, number, null, c.Message, 409, ct),
+            HandlingOutcome.Invalid i => await ComplaintPageAsync(context, desk, number, null, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct),
+            ConsoleDesk.ReadOnly => await ComplaintPageAsync(context, desk, number, null, "本单位只能查看这件投诉，不能办理。", 403, ct),
+            _ => Message(me, 404, "没有这件投诉", $"本单位没有投诉 {(number.Length > 30 ? number[..30] : number)}。"),
+        };
+    }
+
+    private static async Task<IResult> StaffPageAsync(HttpContext c, ConsoleDesk desk, StaffStore store, TimeProvider clock, string? notice, string? error, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(c);
+        if (!ConsoleAccess.MayAdministerStaff(me)) return Message(me, 403, "无权访问", "只有系统管理员可以管理人员账号。");
+        var now = clock.GetUtcNow().UtcDateTime;
+        return Page<StaffPage>(new()
+        {
+            ["Me"] = me, ["Staff"] = (await store.ListAsync(null, ct)).Select(a => ConsoleApi.StaffView(a, now)).ToList(),
+            ["Agencies"] = await desk.AgenciesAsync(ct), ["Notice"] = notice, ["Error"] = error,
+        }, error is null ? 200 : 400);
+    }
+
+    private static byte[] ReadStylesheet()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("CylinderTrace.Console.Pages.console.css")
+            ?? throw new InvalidOperationException("console.css is not embedded");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
