@@ -113,10 +113,10 @@ public static class ConsoleApi
     private static async Task<IResult> AgenciesAsync(ConsoleDesk desk, CancellationToken ct) => TypedResults.Ok(await desk.AgenciesAsync(ct));
 
     private static async Task<IResult> QueueAsync(HttpContext context, ConsoleDesk desk, string? scope, string? state, string? category, string? district,
-        string? due, string? claim, int? page, CancellationToken ct)
+        string? due, string? claim, int? page, string? q, CancellationToken ct)
     {
         if (page is < 1 or > 100_000) return Problem.Of(400, "invalid-page", "Invalid page", "页码应为1或更大的整数。");
-        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, page ?? 1);
+        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, page ?? 1, q);
         return TypedResults.Ok(await desk.QueueAsync(ConsoleAccess.Staff(context), filter, ct));
     }
 

@@ -136,11 +136,14 @@ public static class ConsolePages
     }
 
     private static async Task<IResult> QueueAsync(HttpContext context, ConsoleDesk desk, string? scope, string? state, string? category, string? district,
-        string? due, string? claim, int? page, CancellationToken ct)
+        string? due, string? claim, int? page, string? q, string? done, CancellationToken ct)
     {
         var me = ConsoleAccess.Staff(context);
-        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, Math.Clamp(page ?? 1, 1, 100_000));
-        return Page<QueuePage>(new() { ["Me"] = me, ["Filter"] = filter, ["Page"] = await desk.QueueAsync(me, filter, ct) });
+        var filter = new QueueFilter(scope == "informed", state, category, district, due, claim, Math.Clamp(page ?? 1, 1, 100_000), q);
+        return Page<QueuePage>(new()
+        {
+            ["Me"] = me, ["Filter"] = filter, ["Page"] = await desk.QueueAsync(me, filter, ct), ["Notice"] = done is null ? null : DoneNotices.GetValueOrDefault(done),
+        });
     }
 
     private static readonly Dictionary<string, string> DoneNotices = new()

@@ -55,6 +55,10 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["Hosting:WorkerCount"] = "8",
                 ["ComplaintNotifications:AcceptedTemplateId"] = "tpl-accepted",
                 ["ComplaintNotifications:RoutedTemplateId"] = "tpl-routed",
+                ["ComplaintNotifications:ResolvedTemplateId"] = "tpl-resolved",
+                ["ComplaintNotifications:InfoRequestedTemplateId"] = "tpl-info",
+                ["StaffNotifications:AssignedTemplateId"] = "tpl-assigned",
+                ["StaffNotifications:ConsoleBaseUrl"] = "https://console.test",
                 ["ComplaintNotifications:MiniProgramState"] = "developer",
             };
             if (settings is not null)
@@ -83,6 +87,8 @@ public sealed class HostFixture : IAsyncLifetime
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { access_token = "default-token", expires_in = 7200 }));
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/message/subscribe/send").UsingPost()).AtPriority(100)
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok" }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/message/template/send").UsingPost()).AtPriority(100)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok", msgid = 1 }));
         Database = await TestEnvironment.CreateDatabaseAsync();
         Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/", Worker = true };
         _ = Host.Server; // starts the host, which applies the migrations

@@ -110,6 +110,41 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
         throw new Xunit.Sdk.XunitException($"{number} was not routed within 60 s");
     }
 
+    /// <summary>A new agency of its own (so a test's queue holds only its own complaints).</summary>
+    public async Task<(int Id, string Code)> AgencyAsync(string kind = "gas_authority", string district = "350102")
+    {
+        var code = "test-" + UniqueCode().ToLowerInvariant();
+        await using var conn = await db.OpenAsync();
+        var id = await conn.ExecuteScalarAsync<int>(
+            "INSERT INTO agencies (code, name, kind, district_code) VALUES (@code, @name, @kind, @district); SELECT LAST_INSERT_ID();",
+            new { code, name = "测试单位" + code[^4..], kind, district });
+        return (id, code);
+    }
+
+    public const string StaffPassword = "Test-password-2026";
+
+    /// <summary>A staff member (password <see cref="StaffPassword"/>, already changed from the initial one unless asked otherwise).</summary>
+    public async Task<(int Id, string Username)> StaffAsync(string agencyCode, string role = "handler", bool mustChangePassword = false, string? name = null)
+    {
+        var username = "u" + UniqueCode().ToLowerInvariant();
+        var created = await services.GetRequiredService<CylinderTrace.Console.StaffAccounts>()
+            .CreateAsync(username, name ?? "测试" + role, role, agencyCode, StaffPassword, CancellationToken.None);
+        var id = created is CylinderTrace.Console.StaffAccounts.Created c ? c.Id : throw new InvalidOperationException(created.ToString());
+        if (!mustChangePassword)
+        {
+            await using var conn = await db.OpenAsync();
+            await conn.ExecuteAsync("UPDATE staff SET must_change_password = 0 WHERE id = @id", new { id });
+        }
+        return (id, username);
+    }
+
+    /// <summary>Puts a routed complaint into an agency's queue (as if a rule had sent it there).</summary>
+    public async Task MoveToAgencyAsync(long complaintId, int agencyId)
+    {
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync("UPDATE complaints SET agency_id = @agencyId WHERE id = @complaintId", new { complaintId, agencyId });
+    }
+
     /// <summary>Changes a cylinder behind the cache's back (no invalidation), to test what invalidation does.</summary>
     public async Task SetStatusWithoutInvalidatingAsync(string code, string status)
     {

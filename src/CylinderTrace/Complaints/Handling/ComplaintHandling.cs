@@ -38,7 +38,8 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         """;
     private const string QueueFilters =
         """
-          AND c.status IN @states
+          AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q)
+          AND (@q IS NOT NULL OR c.status IN @states)
           AND (@category IS NULL OR c.category = @category)
           AND (@district IS NULL OR c.district_code = @district OR r.district_code = @district)
           AND (@dueBefore IS NULL OR r.due_at < @dueBefore)
@@ -180,7 +181,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         DateTime? dueBefore = f.Due switch { "overdue" => now, "24h" => now.AddHours(24), "72h" => now.AddHours(72), _ => null };
         var args = new
         {
-            agencyId, states, category = Blank(f.Category), district = Blank(f.District), dueBefore,
+            agencyId, states, q = Blank(f.Search)?.ToUpperInvariant(), category = Blank(f.Category), district = Blank(f.District), dueBefore,
             claim = f.Claim is "me" or "unclaimed" ? f.Claim : null, me = staffId, take = pageSize, skip = (Math.Max(1, f.Page) - 1) * pageSize,
         };
         await using var conn = await db.OpenAsync(ct);

@@ -40,7 +40,9 @@ public sealed record QueueFilter(
     string? District = null,
     string? Due = null,
     string? Claim = null,
-    int Page = 1);
+    int Page = 1,
+    /// <summary>A complaint number or a cylinder code (any state).</summary>
+    string? Search = null);
 
 public sealed record QueueItem(
     string Number,

@@ -1,0 +1,28 @@
+using CylinderTrace.Tests.Infrastructure;
+using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
+
+namespace CylinderTrace.Tests.Console;
+
+/// <summary>Intent methods for console tests: an agency of its own with staff, and complaints routed into its queue.</summary>
+public sealed class ConsoleScenario(HostFixture fx)
+{
+    public sealed record Complaint(string Number, long Id, M Complainant);
+
+    public async Task<(int Id, string Code)> AgencyAsync() => await fx.Data.AgencyAsync();
+
+    public async Task<ConsoleClient> MemberAsync(string agencyCode, string role = "handler", string? name = null)
+    {
+        var (_, username) = await fx.Data.StaffAsync(agencyCode, role, name: name);
+        return await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
+    }
+
+    /// <summary>A complaint filed through the Mini Program, routed, then placed in this agency's queue.</summary>
+    public async Task<Complaint> RoutedComplaintAsync(int agencyId, object? complaint = null, M? complainant = null)
+    {
+        complainant ??= await M.SignInAsync(fx.Host, fx.WeChat);
+        var number = (await complainant.FileOkAsync(complaint ?? M.Complaint(description: "送气工多收了二十元上楼费，还态度很差"))).GetProperty("number").GetString()!;
+        var id = await fx.Data.WaitUntilRoutedAsync(number);
+        await fx.Data.MoveToAgencyAsync(id, agencyId);
+        return new Complaint(number, id, complainant);
+    }
+}

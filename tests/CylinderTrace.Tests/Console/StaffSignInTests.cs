@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+
+namespace CylinderTrace.Tests.Console;
+
+/// <summary>Staff sign-in: PasswordHasher, lockout after repeated failures, forced change of the initial password.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Staff_sign_in(HostFixture fx)
+{
+    private Task<HttpResponseMessage> TryAsync(HttpClient http, string username, string password) =>
+        http.PostAsJsonAsync("/api/console/session", new { username, password });
+
+    [Fact]
+    public async Task stores_only_a_password_hash_and_refuses_a_wrong_password_or_unknown_name_alike()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (id, username) = await fx.Data.StaffAsync(agency.Code);
+        await using (var conn = await fx.Database.OpenAsync())
+        {
+            var hash = await conn.ExecuteScalarAsync<string>("SELECT password_hash FROM staff WHERE id = @id", new { id });
+            Assert.DoesNotContain(TestData.StaffPassword, hash);
+            Assert.StartsWith("AQAAAA", hash); // PasswordHasher's v3 format (PBKDF2), base64
+        }
+        var http = ConsoleClient.NewHttp(fx.Host);
+        var wrong = await TryAsync(http, username, "Wrong-password-1");
+        var unknown = await TryAsync(http, "nobody-" + TestData.UniqueCode(), TestData.StaffPassword);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(await Code(wrong), await Code(unknown));
+        Assert.Equal(HttpStatusCode.OK, (await TryAsync(http, username, TestData.StaffPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task locks_the_account_after_five_failures_even_for_the_right_password()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var http = ConsoleClient.NewHttp(fx.Host);
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);
+        var fifth = await TryAsync(http, username, "Wrong-password-5");
+        Assert.Equal((HttpStatusCode)423, fifth.StatusCode);
+        var right = await TryAsync(http, username, TestData.StaffPassword);
+        Assert.Equal((HttpStatusCode)423, right.StatusCode);
+        Assert.Equal("console-account-locked", await Code(right));
+        Assert.True((await Json(right)).TryGetProperty("lockedUntil", out _));
+    }
+
+    [Fact]
+    public async Task a_successful_sign_in_resets_the_failure_count()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var http = ConsoleClient.NewHttp(fx.Host);
+        for (var i = 0; i < 4; i++) await TryAsync(http, username, "Wrong-password-" + i);
+        Assert.Equal(HttpStatusCode.OK, (await TryAsync(http, username, TestData.StaffPassword)).StatusCode);
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);
+    }
+
+    [Fact]
+    public async Task an_initial_password_opens_nothing_but_the_password_change()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code, mustChangePassword: true);
+        var me = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
+        var queue = await me.GetAsync("/api/console/complaints");
+        Assert.Equal(HttpStatusCode.Forbidden, queue.StatusCode);
+        Assert.Equal("console-password-change-required", await Code(queue));
+        var page = await me.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/console/password", page.Headers.Location!.OriginalString);
+        Assert.True((await me.GetJsonAsync("/api/console/me")).GetProperty("mustChangePassword").GetBoolean());
+
+        var weak = await me.PostAsync("/api/console/me/password", new { current = TestData.StaffPassword, next = "short" });
+        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
+        var withName = await me.PostAsync("/api/console/me/password", new { current = TestData.StaffPassword, next = "x" + username + "-2026" });
+        Assert.Equal(HttpStatusCode.BadRequest, withName.StatusCode);
+        var same = await me.PostAsync("/api/console/me/password", new { current = TestData.StaffPassword, next = TestData.StaffPassword });
+        Assert.Equal(HttpStatusCode.BadRequest, same.StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await me.PostAsync("/api/console/me/password", new { current = TestData.StaffPassword, next = "Brand-new-secret-9" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await me.GetAsync("/api/console/complaints")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(ConsoleClient.NewHttp(fx.Host), username, TestData.StaffPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task changing_the_password_ends_the_members_other_sessions()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var laptop = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
+        var phone = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
+        Assert.Equal(HttpStatusCode.NoContent, (await laptop.PostAsync("/api/console/me/password", new { current = TestData.StaffPassword, next = "Another-secret-42" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.GetAsync("/api/console/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetAsync("/api/console/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task without_a_session_the_api_answers_401_and_pages_send_to_the_sign_in_page()
+    {
+        var http = ConsoleClient.NewHttp(fx.Host);
+        var api = await http.GetAsync("/api/console/complaints");
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Equal("console-sign-in-required", await Code(api));
+        var page = await http.GetAsync("/console/complaints/TS20260101-000001");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("http://localhost/console/login?ReturnUrl=", page.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task the_sign_in_form_needs_its_antiforgery_token_and_never_redirects_off_the_console()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var http = ConsoleClient.NewHttp(fx.Host);
+        var html = await (await http.GetAsync("/console/login")).Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var fields = new Dictionary<string, string> { ["username"] = username, ["password"] = TestData.StaffPassword, ["returnUrl"] = "https://evil.example/" };
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("/console/login", new FormUrlEncodedContent(fields))).StatusCode);
+        fields["__RequestVerificationToken"] = token;
+        var signedIn = await http.PostAsync("/console/login", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/console", signedIn.Headers.Location!.OriginalString);
+        var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ct_console=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+    private static async Task<string?> Code(HttpResponseMessage r) => (await Json(r)).GetProperty("code").GetString();
+}
