@@ -151,7 +151,8 @@ public static class ConsoleApi
         var outcome = await desk.ActAsync(me, number, action, ct);
         return outcome switch
         {
-            HandlingOutcome.Done => TypedResults.Ok(await desk.ComplaintAsync(me, number, ct)),
+            // After a transfer the complaint is no longer this member's to see: 204.
+            HandlingOutcome.Done => await desk.ComplaintAsync(me, number, ct) is { } view ? TypedResults.Ok(view) : TypedResults.NoContent(),
             HandlingOutcome.Conflict c => Problem.Of(409, "complaint-action-not-possible", "Not possible now", c.Message),
             HandlingOutcome.Invalid i => Problem.Of(400, "invalid-complaint-action", "Incomplete", "请按提示补充后再提交。",
                 new Dictionary<string, object?> { ["errors"] = i.Errors }),

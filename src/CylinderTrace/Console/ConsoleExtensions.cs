@@ -37,6 +37,8 @@ public static class ConsoleExtensions
             .Configure<IOptions<ConsoleOptions>>((o, console) => ConsoleAuthentication.Configure(o, console.Value));
         services.AddAuthorizationBuilder()
             .AddPolicy(ConsoleAuthentication.Policy, p => p.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser());
+        // Pages are Chinese: encode only what HTML needs, not every CJK character as an entity.
+        services.AddSingleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorComponents();
         return services;
     }
