@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Brings up MariaDB and Redis and runs the whole test suite against them (WeChat on WireMock).
+# Brings up MariaDB, Redis and Chromium and runs the whole test suite against them (WeChat on WireMock).
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero when anything failed.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash "$CT_ROOT/ops/services-up.sh"
+# Debian's Chromium for the console's browser test (Playwright drives it; nothing is downloaded).
+CT_CHROMIUM="$(bash "$CT_ROOT/ops/browser-up.sh")"
+export CT_CHROMIUM
 export_settings
 cd "$CT_ROOT"
 

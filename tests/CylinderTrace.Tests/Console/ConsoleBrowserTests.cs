@@ -1,0 +1,119 @@
+using System.Text.Json;
+using CylinderTrace.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CylinderTrace.Tests.Console;
+
+/// <summary>
+/// The console in a real browser: Debian's Chromium, headless, driven by Playwright for .NET (no
+/// browser download; ops/browser-up.sh installs Chromium). A host instance listens on a loopback port;
+/// the collection's main host routes the complaint. Screenshots of the queue and the complaint page go
+/// to artifacts/screenshots/ (ignored by git), at laptop and phone sizes.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class The_console_in_a_browser(HostFixture fx)
+{
+    private readonly ConsoleScenario scenario = new(fx);
+
+    private static string Browser() =>
+        new[] { Environment.GetEnvironmentVariable("CT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
+            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
+        ?? throw new InvalidOperationException("Chromium is not installed: run ops/browser-up.sh (ops/test.sh does) or set CT_CHROMIUM.");
+
+    private static string ScreenshotFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CylinderTrace.sln"))) dir = dir.Parent;
+        var folder = Environment.GetEnvironmentVariable("CT_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(dir?.FullName ?? Path.GetTempPath(), "artifacts");
+        var shots = Path.Combine(folder, "screenshots");
+        Directory.CreateDirectory(shots);
+        return shots;
+    }
+
+    [Fact]
+    public async Task a_handler_signs_in_claims_notes_and_resolves_and_the_complainant_timeline_changes()
+    {
+        var agency = await scenario.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code, mustChangePassword: true, name: "陈办理");
+        var other = await scenario.RoutedComplaintAsync(agency.Id, MiniProgramClient.Complaint("black_gas", "楼下有无证摊点卖气，气瓶没有二维码"));
+        var c = await scenario.RoutedComplaintAsync(agency.Id);
+        var before = await TimelineKindsAsync(c);
+        Assert.Equal(["submitted", "routed"], before);
+
+        await using var host = fx.AnotherInstance();
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Browser(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, Locale = "zh-CN" });
+        var page = await context.NewPageAsync();
+        var shots = ScreenshotFolder();
+
+        // Sign in; the initial password must be changed first.
+        await page.GotoAsync($"{address}/console");
+        Assert.Contains("/console/login", page.Url);
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", TestData.StaffPassword);
+        await page.ClickAsync("#sign-in");
+        await page.WaitForURLAsync("**/console/password");
+        await page.FillAsync("#current", TestData.StaffPassword);
+        await page.FillAsync("#next", "Browser-chosen-2026");
+        await page.ClickAsync("#change-password");
+        await page.WaitForURLAsync($"{address}/console");
+
+        // The queue: both complaints, soonest deadline first; find ours.
+        var row = page.Locator($"#queue tr[data-number='{c.Number}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"#queue tr[data-number='{other.Number}']")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-queue.png"), FullPage = true });
+        await row.Locator("a").ClickAsync();
+        await page.WaitForURLAsync($"**/console/complaints/{c.Number}");
+        await Assertions.Expect(page.Locator("#complaint-status")).ToHaveTextAsync("已分派");
+
+        await page.ClickAsync("#claim");
+        await Assertions.Expect(page.Locator("#complaint-status")).ToHaveTextAsync("处理中");
+        await Assertions.Expect(page.Locator("#claimed-by")).ToHaveTextAsync("陈办理");
+
+        await page.FillAsync("#note-text", "已联系供气站核实上楼费标准");
+        await page.ClickAsync("#add-note");
+        await Assertions.Expect(page.Locator("#history li[data-kind='note']")).ToContainTextAsync("已联系供气站核实上楼费标准");
+
+        await page.ClickAsync("#open-resolve");
+        await page.SelectOptionAsync("#resolve-outcome", "substantiated");
+        await page.FillAsync("#resolve-reply", "经核实，供气站已退还多收的二十元并整改收费公示。");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-complaint-resolving.png"), FullPage = true });
+        await page.ClickAsync("#resolve");
+        await Assertions.Expect(page.Locator("#complaint-status")).ToHaveTextAsync("已办结");
+        await Assertions.Expect(page.Locator("#public-reply")).ToHaveTextAsync("经核实，供气站已退还多收的二十元并整改收费公示。");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-complaint.png"), FullPage = true });
+
+        // The same console on a phone.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync($"{address}/console?state=all");
+        await Assertions.Expect(page.Locator($"#queue tr[data-number='{c.Number}']")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-queue-phone.png"), FullPage = true });
+
+        // The complainant's timeline changed.
+        var after = await TimelineAsync(c);
+        Assert.Equal(["submitted", "routed", "in_progress", "resolved"], after.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("kind").GetString()).ToArray());
+        Assert.Equal("经核实，供气站已退还多收的二十元并整改收费公示。", after.GetProperty("publicReply").GetString());
+        foreach (var shot in new[] { "console-queue.png", "console-complaint.png", "console-queue-phone.png" })
+            Assert.True(new FileInfo(Path.Combine(shots, shot)).Length > 10_000, shot);
+    }
+
+    private static async Task<JsonElement> TimelineAsync(ConsoleScenario.Complaint c) =>
+        JsonDocument.Parse(await (await c.Complainant.Http.GetAsync($"/api/mp/complaints/{c.Number}")).Content.ReadAsStringAsync()).RootElement;
+
+    private static async Task<string?[]> TimelineKindsAsync(ConsoleScenario.Complaint c) =>
+        (await TimelineAsync(c)).GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("kind").GetString()).ToArray();
+}
