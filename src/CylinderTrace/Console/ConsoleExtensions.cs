@@ -35,8 +35,9 @@ public static class ConsoleExtensions
         services.AddAuthentication().AddCookie(ConsoleAuthentication.Scheme, _ => { });
         services.AddOptions<CookieAuthenticationOptions>(ConsoleAuthentication.Scheme)
             .Configure<IOptions<ConsoleOptions>>((o, console) => ConsoleAuthentication.Configure(o, console.Value));
-        services.AddAuthorizationBuilder()
+        var authorization = services.AddAuthorizationBuilder()
             .AddPolicy(ConsoleAuthentication.Policy, p => p.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser());
+        JobsDashboard.AddPolicy(authorization);
         // Pages are Chinese: encode only what HTML needs, not every CJK character as an entity.
         services.AddSingleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorComponents();
@@ -47,6 +48,7 @@ public static class ConsoleExtensions
     {
         app.MapConsoleApi();
         app.MapConsolePages();
+        app.MapJobsDashboard();
         return app;
     }
 

@@ -55,3 +55,33 @@ public sealed class Staff_administration(HostFixture fx)
         Assert.Equal(HttpStatusCode.Conflict, selfDisable.StatusCode);
     }
 }
+
+/// <summary>Hangfire's dashboard shows job arguments and can requeue or delete jobs: administrators only.</summary>
+[Collection(HostCollection.Name)]
+public sealed class The_jobs_dashboard(HostFixture fx)
+{
+    private readonly ConsoleScenario scenario = new(fx);
+
+    [Fact]
+    public async Task is_open_to_administrators_only()
+    {
+        var agency = await scenario.AgencyAsync();
+        var anonymous = await ConsoleClient.NewHttp(fx.Host).GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.Contains("/console/login", anonymous.Headers.Location!.ToString());
+        foreach (var role in new[] { "handler", "supervisor", "inspector" })
+        {
+            var member = await scenario.MemberAsync(agency.Code, role);
+            var denied = await member.GetAsync("/hangfire/jobs/succeeded");
+            Assert.True(denied.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Forbidden, $"{role}: {(int)denied.StatusCode}");
+            Assert.DoesNotContain("Hangfire", await denied.Content.ReadAsStringAsync());
+        }
+        var admin = await scenario.MemberAsync(agency.Code, "administrator");
+        var home = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("Hangfire", await home.Content.ReadAsStringAsync());
+        var recurring = await admin.GetAsync("/hangfire/recurring");
+        Assert.Equal(HttpStatusCode.OK, recurring.StatusCode);
+        Assert.Contains("complaint-routing-reconcile", await recurring.Content.ReadAsStringAsync());
+    }
+}
