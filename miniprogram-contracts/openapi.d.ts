@@ -141,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mp/complaints/{number}/information": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a handler's request for more information (text and/or photo ids) while the complaint is waiting_info. Requires Authorization: Bearer <token> from /api/mp/login. */
+        post: operations["MpSupplyInformation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mp/photos": {
         parameters: {
             query?: never;
@@ -333,6 +350,10 @@ export interface components {
             status?: null | number | string;
             detail?: null | string;
             instance?: null | string;
+        };
+        SuppliedInformation: {
+            text: null | string;
+            photoIds: null | string[];
         };
         TimelineEntry: {
             /** Format: date-time */
@@ -614,6 +635,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ComplaintRating"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MpSupplyInformation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppliedInformation"];
             };
         };
         responses: {

@@ -115,12 +115,34 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         return await store.RateAsync(userId, found.Value.Row.Id, score, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), clock.GetUtcNow().UtcDateTime, ct);
     }
 
+    /// <summary>Answers a handler's request for information. Null: no such complaint of this user; otherwise the outcome.</summary>
+    public async Task<SupplyResult?> SupplyInformationAsync(long userId, string number, SuppliedInformation body, CancellationToken ct)
+    {
+        var found = await store.FindOwnAsync(userId, number, ct);
+        if (found is null) return null;
+        var text = body.Text?.Trim() ?? "";
+        var photos = body.PhotoIds?.Select(p => p?.ToLowerInvariant() ?? "").Distinct().ToList() ?? [];
+        var errors = new Dictionary<string, string[]>();
+        if (text.Length > 1000) errors["text"] = ["补充说明不能超过1000字。"];
+        if (text.Length == 0 && photos.Count == 0) errors["text"] = ["请填写补充说明或上传照片。"];
+        if (photos.Count > MaxPhotos) errors["photoIds"] = [$"一次最多补充{MaxPhotos}张照片。"];
+        else if (photos.Any(p => !Sha256Regex().IsMatch(p)) || !await store.OwnsPhotosAsync(userId, photos, ct))
+            errors["photoIds"] = ["照片不存在或不是您上传的，请重新上传照片。"];
+        if (errors.Count > 0) return new SupplyResult(false, errors);
+        var done = await store.SupplyInformationAsync(userId, found.Value.Row.Id, text.Length == 0 ? "（补充了照片）" : text, photos, clock.GetUtcNow().UtcDateTime, ct);
+        return new SupplyResult(done, null);
+    }
+
+    /// <summary>Done is false when the complaint is not waiting for information (or Errors says what is wrong).</summary>
+    public sealed record SupplyResult(bool Done, Dictionary<string, string[]>? Errors);
+
     private static string EventLabel(string kind, string? agency) => kind switch
     {
         "submitted" => "投诉已提交",
         "routed" => agency is null ? "已分派" : $"已分派至{agency}",
         "in_progress" => agency is null ? "正在处理" : $"{agency}正在处理",
         "waiting_info" => "需要您补充材料",
+        "info_supplied" => "您已补充材料",
         "transferred" => agency is null ? "已转办" : $"已转至{agency}",
         "resolved" => "已办结",
         "rejected" => "不属于受理范围",

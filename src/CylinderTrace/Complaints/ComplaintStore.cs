@@ -183,6 +183,26 @@ public sealed class ComplaintStore(Db db)
         return true;
     }
 
+    private const string SupplySql =
+        "UPDATE complaints SET status = 'in_progress', updated_at = @now WHERE id = @id AND user_id = @userId AND status = 'waiting_info'";
+    private const string NextPhotoPositionSql = "SELECT COALESCE(MAX(position) + 1, 0) FROM complaint_photos WHERE complaint_id = @id";
+    private const string AddPhotoSql = "INSERT IGNORE INTO complaint_photos (complaint_id, sha256, position) VALUES (@ComplaintId, @Sha256, @Position)";
+
+    /// <summary>The complainant answers a request for information: back to in progress, with the text and any new photos, in one transaction.</summary>
+    public async Task<bool> SupplyInformationAsync(long userId, long id, string text, IReadOnlyList<string> photoIds, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(SupplySql, new { id, userId, now }, tx, cancellationToken: ct)) != 1) return false;
+        var position = await conn.ExecuteScalarAsync<int>(new CommandDefinition(NextPhotoPositionSql, new { id }, tx, cancellationToken: ct));
+        for (var i = 0; i < photoIds.Count; i++)
+            await conn.ExecuteAsync(new CommandDefinition(AddPhotoSql, new { ComplaintId = id, Sha256 = photoIds[i], Position = position + i }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
+            new { ComplaintId = id, At = now, Kind = "info_supplied", Actor = "complainant", Public = true, Text = text, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
     public Task<bool> WithdrawAsync(long userId, long id, DateTime now, CancellationToken ct) =>
         TransitionAsync(WithdrawSql, new { id, userId, now }, id, "withdrawn", null, now, ct);
 

@@ -57,3 +57,6 @@ public sealed record ComplaintDetail(
 public sealed record ComplaintPage(IReadOnlyList<ComplaintSummary> Items, int Page, int PageSize, long Total);
 
 public sealed record ComplaintRating(int? Score, string? Comment);
+
+/// <summary>What the complainant adds when a handler asks for more: text, photos (ids from the photo upload), or both.</summary>
+public sealed record SuppliedInformation(string? Text, IReadOnlyList<string>? PhotoIds);

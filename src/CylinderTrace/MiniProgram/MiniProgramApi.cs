@@ -45,6 +45,8 @@ public static class MiniProgramApi
             .WithSummary("Withdraw a complaint that is not yet being worked on." + SignedIn);
         user.MapPost("/complaints/{number}/rating", RateAsync).WithName("MpRateComplaint")
             .WithSummary("Rate the outcome (1-5 and a comment) once resolved; once." + SignedIn);
+        user.MapPost("/complaints/{number}/information", SupplyInformationAsync).WithName("MpSupplyInformation")
+            .WithSummary("Answer a handler's request for more information (text and/or photo ids) while the complaint is waiting_info." + SignedIn);
         user.MapPost("/photos", UploadPhotoAsync).WithName("MpUploadPhoto").DisableAntiforgery()
             .WithSummary("Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP; location metadata is removed." + SignedIn)
             .Accepts<IFormFile>("multipart/form-data")
@@ -186,6 +188,18 @@ public static class MiniProgramApi
         if (done is null) return NotFound(number);
         if (done == false)
             return Problem.Of(409, "complaint-not-ratable", "Cannot rate now", "投诉办结后才能评价，且只能评价一次。");
+        return TypedResults.Ok((await complaints.GetAsync(principal.Id(), number, ct))!);
+    }
+
+    internal static async Task<Results<Ok<ComplaintDetail>, ProblemHttpResult>> SupplyInformationAsync(string number, SuppliedInformation body,
+        ClaimsPrincipal principal, ComplaintService complaints, CancellationToken ct)
+    {
+        var result = await complaints.SupplyInformationAsync(principal.Id(), number, body, ct);
+        if (result is null) return NotFound(number);
+        if (result.Errors is { } errors)
+            return Problem.Of(400, "invalid-information", "Nothing to add", "请按提示修改后再提交。", new Dictionary<string, object?> { ["errors"] = errors });
+        if (!result.Done)
+            return Problem.Of(409, "complaint-not-waiting-info", "Not waiting for information", "办理单位没有请您补充材料（或已经补充过了）。");
         return TypedResults.Ok((await complaints.GetAsync(principal.Id(), number, ct))!);
     }
 

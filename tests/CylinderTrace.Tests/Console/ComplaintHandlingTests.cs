@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
@@ -224,5 +225,42 @@ public sealed class A_handler_works_a_complaint(HostFixture fx)
         var html = await (await handler.GetAsync($"/console/complaints/{c.Number}?done=claim")).Content.ReadAsStringAsync();
         Assert.Contains("已认领", html);
         Assert.Contains("处理中", html);
+    }
+}
+
+/// <summary>The complainant answers a request for information from the Mini Program; the handler sees it.</summary>
+[Collection(HostCollection.Name)]
+public sealed class The_complainant_supplies_information(HostFixture fx)
+{
+    private readonly ConsoleScenario scenario = new(fx);
+
+    [Fact]
+    public async Task with_text_and_photos_which_puts_it_back_in_progress_once()
+    {
+        var agency = await scenario.AgencyAsync();
+        var c = await scenario.RoutedComplaintAsync(agency.Id);
+        var handler = await scenario.MemberAsync(agency.Code);
+        var early = await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { text = "还没人问我" });
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        await handler.PostOkAsync($"/api/console/complaints/{c.Number}/information-requests", new { question = "请拍摄气瓶钢印" });
+
+        var upload = await c.Complainant.UploadAsync(MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var photoId = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
+        var empty = await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { text = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var notMine = await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { photoIds = new[] { new string('a', 64) } });
+        Assert.Equal(HttpStatusCode.BadRequest, notMine.StatusCode);
+        var supplied = await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { text = "钢印照片已上传", photoIds = new[] { photoId } });
+        Assert.Equal(HttpStatusCode.OK, supplied.StatusCode);
+        var detail = JsonDocument.Parse(await supplied.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("in_progress", detail.GetProperty("status").GetString());
+        Assert.Contains(photoId, detail.GetProperty("photoIds").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(HttpStatusCode.Conflict, (await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { text = "再补充" })).StatusCode);
+
+        var seen = await handler.GetJsonAsync($"/api/console/complaints/{c.Number}");
+        var step = seen.GetProperty("complaint").GetProperty("history").EnumerateArray().Last();
+        Assert.Equal("info_supplied", step.GetProperty("kind").GetString());
+        Assert.Equal("钢印照片已上传", step.GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await handler.GetAsync($"/api/console/complaints/{c.Number}/photos/{photoId}")).StatusCode);
     }
 }

@@ -108,6 +108,18 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
             await conn.ExecuteAsync("UPDATE complaints SET status = 'resolved', public_reply = '已约谈供气站，退还多收费用' WHERE number = @secondNumber", new { secondNumber });
         exchanges.Add(await Call(user, "complaint-rating.200", HttpMethod.Post, $"/api/mp/complaints/{secondNumber}/rating", new { score = 4, comment = "处理及时" }));
         exchanges.Add(await Call(user, "complaint-withdraw.409", HttpMethod.Post, $"/api/mp/complaints/{secondNumber}/withdraw"));
+        var third = await Call(user, "complaint-file.201-third", HttpMethod.Post, "/api/mp/complaints",
+            new { category = "gas_quality", description = "火焰发红还有刺鼻气味，怀疑掺了二甲醚", districtCode = "350102" }, new() { ["Idempotency-Key"] = Guid.NewGuid().ToString() });
+        var thirdNumber = third.ResponseBody!["number"]!.ToString();
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync(
+                """
+                UPDATE complaints SET status = 'waiting_info' WHERE number = @thirdNumber;
+                INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text) SELECT id, NOW(3), 'waiting_info', 'system', 1, '请拍摄气瓶上的充装标签' FROM complaints WHERE number = @thirdNumber;
+                """, new { thirdNumber });
+        exchanges.Add(await Call(user, "complaint-information.200", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information",
+            new { text = "充装标签见照片，充装日期是11月20日", photoIds = new[] { photoId } }));
+        exchanges.Add(await Call(user, "complaint-information.409", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information", new { text = "再补充一点" }));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
         var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");

@@ -301,6 +301,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         "in_progress" => "开始办理",
         "note" => "内部备注",
         "waiting_info" => "请投诉人补充材料",
+        "info_supplied" => "投诉人补充材料",
         "transferred" => "转办",
         "duplicate" => "标记为重复投诉",
         "resolved" => "办结",
