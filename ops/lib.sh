@@ -33,6 +33,8 @@ ensure_secrets() {
   add_secret OfficialAccount__Token "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   add_secret MiniProgram__AppId "wxlocalmp$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   add_secret MiniProgram__AppSecret "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  # Initial password of the demo console accounts (ops/run.sh); each account must change it at first sign-in.
+  add_secret CT_DEMO_STAFF_PASSWORD "Demo-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   add_secret OfficialAccount__EncodingAesKey "$(head -c 32 /dev/urandom | base64 -w0 | tr -d '=' | tr '+/' 'Ab')"
   # shellcheck disable=SC1091
   source "$CT_LOCAL/secrets.env"

@@ -12,9 +12,11 @@ dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
 host=(dotnet "src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll")
 "${host[@]}" migrate
 "${host[@]}" seed --preset "${CT_PRESET:-demo}"
+"${host[@]}" demo-console --password "$CT_DEMO_STAFF_PASSWORD"
 url="http://127.0.0.1:${CT_HTTP_PORT:-5080}"
 log "CylinderTrace is starting at $url"
 log "  try $url/api/cylinders/FZ0000000001/card (FZ0000000001-7 show each state; FZ9999999999 is unregistered)"
 log "  health: $url/health/ready"
+log "  console: $url/console  (accounts admin, gl-supervisor, gl-handler, gl-market; first password $CT_DEMO_STAFF_PASSWORD, changed at first sign-in)"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 exec "${host[@]}" --urls "$url"

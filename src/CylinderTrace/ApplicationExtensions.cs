@@ -50,6 +50,7 @@ public static class ApplicationExtensions
         CommandLine.Register("oa-menu", OfficialAccountExtensions.CreateMenuCommandAsync);
         CommandLine.Register("create-admin", ConsoleExtensions.CreateAdministratorCommandAsync);
         CommandLine.Register("create-staff", ConsoleExtensions.CreateStaffCommandAsync);
+        CommandLine.Register("demo-console", ConsoleDemo.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)

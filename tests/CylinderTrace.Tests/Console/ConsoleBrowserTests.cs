@@ -65,11 +65,12 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         await page.FillAsync("#username", username);
         await page.FillAsync("#password", TestData.StaffPassword);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync("**/console/password");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/password$"));
         await page.FillAsync("#current", TestData.StaffPassword);
         await page.FillAsync("#next", "Browser-chosen-2026");
         await page.ClickAsync("#change-password");
-        await page.WaitForURLAsync($"{address}/console");
+        // URL assertions poll the address; they do not wait for a load event that may already have fired.
+        await Assertions.Expect(page).ToHaveURLAsync($"{address}/console");
 
         // The queue: both complaints, soonest deadline first; find ours.
         var row = page.Locator($"#queue tr[data-number='{c.Number}']");
@@ -77,7 +78,7 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         await Assertions.Expect(page.Locator($"#queue tr[data-number='{other.Number}']")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-queue.png"), FullPage = true });
         await row.Locator("a").ClickAsync();
-        await page.WaitForURLAsync($"**/console/complaints/{c.Number}");
+        await Assertions.Expect(page).ToHaveURLAsync($"{address}/console/complaints/{c.Number}");
         await Assertions.Expect(page.Locator("#complaint-status")).ToHaveTextAsync("已分派");
 
         await page.ClickAsync("#claim");
