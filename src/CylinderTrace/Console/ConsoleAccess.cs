@@ -38,6 +38,7 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
 
     public static bool MaySeeTeam(StaffMember s) => s.IsSupervisor;
     public static bool MayAdministerStaff(StaffMember s) => s.IsAdministrator;
+    public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
     public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
 
     /// <summary>The member's access to the complaint with this number, and its id.</summary>

@@ -1,5 +1,6 @@
 using CylinderTrace.Complaints.Handling;
 using CylinderTrace.Complaints.Photos;
+using CylinderTrace.Complaints.Routing;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Authentication;
@@ -45,6 +46,40 @@ public static class ConsoleApi
             ActAsync(number, c, d, (h, id) => d.Handling.ResolveAsync(id, h, r.Outcome, r.Reply, ct), ct));
         api.MapPost("/complaints/{number}/reject", (string number, RejectRequest r, HttpContext c, ConsoleDesk d, CancellationToken ct) =>
             ActAsync(number, c, d, (h, id) => d.Handling.RejectAsync(id, h, r.Reason, r.Suggestion, ct), ct));
+
+        api.MapGet("/routing-rules", async (HttpContext c, RoutingRules rules, string? category, string? district, CancellationToken ct) =>
+            ConsoleAccess.MayAdministerRouting(ConsoleAccess.Staff(c)) ? TypedResults.Ok(await rules.ListAsync(category, district, ct)) : Forbidden(RoutingOnly));
+        api.MapGet("/routing-rules/resolve", async (HttpContext c, RoutingRules rules, string? category, string? district, CancellationToken ct) =>
+        {
+            if (!ConsoleAccess.MayAdministerRouting(ConsoleAccess.Staff(c))) return Forbidden(RoutingOnly);
+            if (string.IsNullOrWhiteSpace(category) || string.IsNullOrWhiteSpace(district))
+                return Problem.Of(400, "invalid-routing-query", "Category and district required", "请给出投诉类别 category 和区县代码 district。");
+            var rule = await rules.ResolveAsync(category, district, ct);
+            return rule is null ? Problem.Of(404, "no-routing-rule", "No rule", "没有适用的分派规则：这类投诉将进入分拣队列。") : TypedResults.Ok(rule);
+        });
+        api.MapPut("/routing-rules", async (HttpContext c, RoutingRules rules, RoutingRuleInput body, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerRouting(me)) return Forbidden(RoutingOnly);
+            return await rules.SaveAsync(body, me.Actor, ct) switch
+            {
+                RoutingRules.Saved saved => TypedResults.Ok(saved.Rule),
+                RoutingRules.Refused refused => Problem.Of(400, "invalid-routing-rule", "Rule not saved", "请按提示修改后再保存。",
+                    new Dictionary<string, object?> { ["errors"] = refused.Errors }),
+                _ => throw new InvalidOperationException(),
+            };
+        });
+        api.MapDelete("/routing-rules/{id:int}", async (int id, HttpContext c, RoutingRules rules, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerRouting(me)) return Forbidden(RoutingOnly);
+            return await rules.DeleteAsync(id, me.Actor, ct) switch
+            {
+                null => Problem.Of(404, "routing-rule-not-found", "No such rule", "没有这条分派规则。"),
+                false => Problem.Of(409, "routing-rule-is-default", "City-wide default", "全市默认规则只能修改，不能删除（否则这类投诉无规则可用）。"),
+                true => TypedResults.NoContent(),
+            };
+        });
 
         api.MapGet("/team", TeamAsync);
         api.MapGet("/staff", StaffAsync);
@@ -170,6 +205,8 @@ public static class ConsoleApi
         if (!ConsoleAccess.MaySeeTeam(me)) return Forbidden("只有科室负责人可以查看本单位各人员的办理量。");
         return TypedResults.Ok(await desk.Handling.TeamAsync(me.AgencyId, ct));
     }
+
+    internal const string RoutingOnly = "只有系统管理员可以修改分派规则。";
 
     internal static IResult Forbidden(string detail) => Problem.Of(403, "console-forbidden", "Not allowed", detail);
 

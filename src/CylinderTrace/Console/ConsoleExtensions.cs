@@ -26,6 +26,7 @@ public static class ConsoleExtensions
         services.AddSingleton<ConsoleDesk>();
         services.AddSingleton<CylinderHistory>();
         services.AddSingleton<StaffNotifications>();
+        services.AddSingleton<Complaints.Routing.RoutingRules>();
 
         // Cookies and form tokens must read the same on every instance and survive restarts: keys in MariaDB.
         services.AddDataProtection().SetApplicationName("CylinderTrace");

@@ -1,5 +1,6 @@
 using System.Reflection;
 using CylinderTrace.Complaints.Handling;
+using CylinderTrace.Complaints.Routing;
 using CylinderTrace.Console.Pages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -95,7 +96,45 @@ public static class ConsolePages
             await accounts.UpdateAsync(id, a.DisplayName, a.Role, a.AgencyCode, state == "disable", ct);
             return await StaffPageAsync(c, desk, store, clock, state == "disable" ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。", null, ct);
         });
+        pages.MapGet("/routing-rules", (HttpContext c, string? category, RoutingRules rules, ConsoleDesk desk, CancellationToken ct) =>
+            RulesPageAsync(c, rules, desk, category, null, null, ct));
+        pages.MapPost("/routing-rules", async (HttpContext c, IFormCollection form, RoutingRules rules, ConsoleDesk desk, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerRouting(me)) return Message(me, 403, "无权访问", ConsoleApi.RoutingOnly);
+            var input = new RoutingRuleInput(form["category"], form["district"], form["agency"],
+                int.TryParse(form["deadlineHours"], out var h) ? h : null, form["informs"].ToString().Split([',', '，', ' '], StringSplitOptions.RemoveEmptyEntries));
+            return await rules.SaveAsync(input, me.Actor, ct) switch
+            {
+                RoutingRules.Saved saved => await RulesPageAsync(c, rules, desk, saved.Rule.Category,
+                    $"已保存：{saved.Rule.CategoryLabel} · {saved.Rule.DistrictName} → {saved.Rule.AgencyName}，时限{saved.Rule.DeadlineHours}小时。", null, ct),
+                RoutingRules.Refused refused => await RulesPageAsync(c, rules, desk, input.Category, null, string.Join(" ", refused.Errors.Values.SelectMany(v => v)), ct),
+                _ => throw new InvalidOperationException(),
+            };
+        });
+        pages.MapPost("/routing-rules/{id:int}/delete", async (int id, HttpContext c, RoutingRules rules, ConsoleDesk desk, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerRouting(me)) return Message(me, 403, "无权访问", ConsoleApi.RoutingOnly);
+            return await rules.DeleteAsync(id, me.Actor, ct) switch
+            {
+                true => await RulesPageAsync(c, rules, desk, null, "规则已删除；这类投诉改按全市默认规则分派。", null, ct),
+                false => await RulesPageAsync(c, rules, desk, null, null, "全市默认规则只能修改，不能删除。", ct),
+                null => await RulesPageAsync(c, rules, desk, null, null, "没有这条规则。", ct),
+            };
+        });
         return app;
+    }
+
+    private static async Task<IResult> RulesPageAsync(HttpContext c, RoutingRules rules, ConsoleDesk desk, string? category, string? notice, string? error, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(c);
+        if (!ConsoleAccess.MayAdministerRouting(me)) return Message(me, 403, "无权访问", ConsoleApi.RoutingOnly);
+        return Page<RoutingRulesPage>(new()
+        {
+            ["Me"] = me, ["Rules"] = await rules.ListAsync(category, null, ct), ["Agencies"] = await desk.AgenciesAsync(ct), ["Category"] = category,
+            ["Notice"] = notice, ["Error"] = error,
+        }, error is null ? 200 : 400);
     }
 
     private static RazorComponentResult Page<T>(Dictionary<string, object?> parameters, int status = 200) where T : Microsoft.AspNetCore.Components.IComponent =>

@@ -70,3 +70,17 @@ CREATE TABLE IF NOT EXISTS data_protection_keys (
   xml TEXT NOT NULL,
   created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Who changed which routing rule, when, to what (administrators edit rules in the console).
+CREATE TABLE IF NOT EXISTS routing_rule_changes (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  at DATETIME(3) NOT NULL,
+  actor VARCHAR(100) NOT NULL,
+  action VARCHAR(10) NOT NULL,
+  category VARCHAR(40) NOT NULL,
+  district_code CHAR(6) NOT NULL,
+  agency_id INT NULL,
+  deadline_hours INT NULL,
+  informs VARCHAR(500) NULL,
+  KEY ix_routing_rule_changes (category, district_code, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
