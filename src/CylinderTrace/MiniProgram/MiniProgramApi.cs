@@ -83,7 +83,7 @@ public static class MiniProgramApi
             };
         }
         var userId = await users.SignInAsync(session.OpenId, session.UnionId, ct);
-        var (token, expiresAt) = await sessions.CreateAsync(new MiniProgramSession(userId, session.OpenId));
+        var (token, expiresAt) = await sessions.CreateAsync(new MiniProgramSession(userId, session.OpenId), ct);
         return TypedResults.Ok(new LoginResponse(token, expiresAt));
     }
 

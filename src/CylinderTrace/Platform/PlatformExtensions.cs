@@ -43,6 +43,9 @@ public static class PlatformExtensions
             catch (ArgumentException ex) { throw new OptionsValidationException(RedisOptions.Section, typeof(RedisOptions), [$"Redis:Configuration is malformed: {ex.Message}"]); }
             // Start and keep retrying while Redis is away: the host answers from MariaDB meanwhile.
             config.AbortOnConnectFail = false;
+            // While disconnected, fail at once rather than queue for the timeout: every caller has a
+            // MariaDB path or a reconciler, and a request should not wait seconds per Redis call.
+            config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ClientName = "cylindertrace";
             return ConnectionMultiplexer.Connect(config);
         });

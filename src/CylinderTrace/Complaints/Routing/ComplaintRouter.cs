@@ -25,6 +25,10 @@ public sealed class RoutingOptions
     /// <summary>Deadline of a complaint in the triage queue, in hours.</summary>
     [Range(1, 24 * 30, ErrorMessage = "Routing:{0} must be between {1} and {2}.")]
     public int TriageDeadlineHours { get; set; } = 24;
+
+    /// <summary>The reconciler re-queues a complaint whose routing has been pending this long (its job was lost).</summary>
+    [Range(1, 3600, ErrorMessage = "Routing:{0} must be between {1} and {2}.")]
+    public int ReconcileAfterSeconds { get; set; } = 60;
 }
 
 /// <summary>
@@ -171,7 +175,7 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var conn = await db.OpenAsync(ct);
-        foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(StaleSql, new { before = now.AddMinutes(-1) }, cancellationToken: ct)))
+        foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(StaleSql, new { before = now.AddSeconds(-options.Value.ReconcileAfterSeconds) }, cancellationToken: ct)))
         {
             await conn.ExecuteAsync(new CommandDefinition(TouchSql, new { id, now }, cancellationToken: ct));
             Enqueue(id);

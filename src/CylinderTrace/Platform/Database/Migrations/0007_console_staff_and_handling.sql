@@ -84,3 +84,16 @@ CREATE TABLE IF NOT EXISTS routing_rule_changes (
   informs VARCHAR(500) NULL,
   KEY ix_routing_rule_changes (category, district_code, at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Mini Program sessions, durable: MariaDB is the record (so residents stay signed in and can file
+-- complaints while Redis is away); Redis caches them. Only the token's SHA-256 is stored.
+CREATE TABLE IF NOT EXISTS mp_sessions (
+  token_hash BINARY(32) NOT NULL PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  openid VARCHAR(64) NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  expires_at DATETIME(3) NOT NULL,
+  revoked_at DATETIME(3) NULL,
+  KEY ix_mp_sessions_expires (expires_at),
+  CONSTRAINT fk_mp_sessions_user FOREIGN KEY (user_id) REFERENCES mp_users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
