@@ -21,7 +21,8 @@ public enum ComplaintAccess
 /// Every authorization decision of the console, in one place. A member belongs to one agency. The
 /// agency handling a complaint may act on it (handlers and supervisors) or read it (inspectors,
 /// administrators); an agency a rule informs, or the office an overdue complaint escalated to, may
-/// read it; every other complaint is a 404 for the API and the pages alike. Supervisors see their
+/// read it (its text and history; photos are for the handling agency only, as issue 4 asks); every other complaint is
+/// a 404 for the API and the pages alike. Supervisors see their
 /// agency's team load and may act on complaints another member claimed; administrators manage staff.
 /// </summary>
 public sealed class ConsoleAccess(ComplaintHandling handling)
@@ -38,6 +39,9 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
 
     public static bool MaySeeTeam(StaffMember s) => s.IsSupervisor;
     public static bool MayAdministerStaff(StaffMember s) => s.IsAdministrator;
+    /// <summary>Complaint photos are shown to the complainant and to the staff of the agency handling the complaint only.</summary>
+    public static bool MaySeePhotos(StaffMember s, int? handlingAgencyId) => handlingAgencyId == s.AgencyId;
+
     public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
     public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
 

@@ -54,11 +54,13 @@ public sealed class ConsoleDesk(ConsoleAccess access, ComplaintHandling handling
         return new ConsoleCylinder(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, 20, ct));
     }
 
+    /// <summary>A complaint's photo, for the staff of the agency handling it only (informed agencies read the text, not the photos).</summary>
     public async Task<(string Path, string ContentType)?> PhotoAsync(StaffMember me, string number, string photoId, CancellationToken ct)
     {
         var (level, id) = await access.ComplaintAsync(me, number, ct);
         if (level == ComplaintAccess.None) return null;
         var c = await handling.DetailAsync(id, ct);
+        if (c is null || !ConsoleAccess.MaySeePhotos(me, c.AgencyId)) return null;
         var sha = photoId.ToLowerInvariant();
         return c is not null && c.PhotoIds.Contains(sha) ? await photos.FindAsync(sha, ct) : null;
     }

@@ -107,7 +107,10 @@ public sealed class Console_access_across_agencies(HostFixture fx)
     {
         var home = await scenario.AgencyAsync();
         var informed = await scenario.AgencyAsync();
-        var complaint = await scenario.RoutedComplaintAsync(home.Id);
+        var complainant = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var upload = await complainant.UploadAsync(SamplePhotoBytes);
+        var photoId = System.Text.Json.JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
+        var complaint = await scenario.RoutedComplaintAsync(home.Id, MiniProgramClient.Complaint(photoIds: [photoId]), complainant);
         await using (var conn = await fx.Database.OpenAsync())
             await conn.ExecuteAsync("INSERT INTO complaint_informed_agencies (agency_id, complaint_id, reason, since) VALUES (@a, @c, 'informed', NOW(3))",
                 new { a = informed.Id, c = complaint.Id });
@@ -122,6 +125,12 @@ public sealed class Console_access_across_agencies(HostFixture fx)
             var page = await reader.PostFormAsync($"/console/complaints/{complaint.Number}/notes", await reader.FormTokenAsync(), new Dictionary<string, string> { ["text"] = "x" });
             Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
         }
+        // Photos are for the handling agency's staff only.
+        var informedMember = await scenario.MemberAsync(informed.Code);
+        Assert.Equal(HttpStatusCode.NotFound, (await informedMember.GetAsync($"/api/console/complaints/{complaint.Number}/photos/{photoId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await informedMember.GetAsync($"/console/complaints/{complaint.Number}/photos/{photoId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await (await scenario.MemberAsync(home.Code, "inspector")).GetAsync($"/api/console/complaints/{complaint.Number}/photos/{photoId}")).StatusCode);
+
         var informedQueue = await (await scenario.MemberAsync(informed.Code)).GetJsonAsync("/api/console/complaints?scope=informed");
         Assert.Contains(complaint.Number, informedQueue.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("number").GetString()));
         var ownQueue = await (await scenario.MemberAsync(informed.Code)).GetJsonAsync("/api/console/complaints");
