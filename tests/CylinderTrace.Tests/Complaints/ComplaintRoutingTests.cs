@@ -43,6 +43,25 @@ public sealed class A_complaint_is_routed(HostFixture fx)
     }
 
     [Fact]
+    public async Task every_category_in_several_districts_to_the_lead_agency_of_its_kind()
+    {
+        var prefix = new Dictionary<string, string> { ["gas_authority"] = "gas", ["market_supervision"] = "market", ["police"] = "police", ["transport"] = "transport" };
+        var filed = new List<(string Number, string Expected)>();
+        foreach (var category in CylinderTrace.Complaints.ComplaintCategories.All)
+        foreach (var district in new[] { "350103", "350111", "350181" })
+        {
+            var complaint = new
+            {
+                category = category.Code, description = $"{category.Label}：测试各类别的分派", districtCode = district, address = "测试地址",
+                cylinderCode = category.RequiresCylinder ? "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999) : null,
+            };
+            filed.Add((await FileAsync(complaint), $"{prefix[category.LeadAgencyKind]}-{district}"));
+        }
+        foreach (var (number, expected) in filed)
+            Assert.True((await WaitRoutedAsync(number)).AgencyCode == expected, $"{number} should go to {expected}");
+    }
+
+    [Fact]
     public async Task by_its_location_when_no_district_is_given()
     {
         // Close to the centre of 晋安区.
