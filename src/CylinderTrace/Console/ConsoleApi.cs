@@ -17,10 +17,11 @@ public static class ConsoleApi
 {
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder app)
     {
-        var open = app.MapGroup("/api/console").ExcludeFromDescription();
+        var open = app.MapGroup("/api/console").AddEndpointFilter<SameOriginGate>().ExcludeFromDescription();
         open.MapPost("/session", SignInAsync);
 
-        var api = app.MapGroup("/api/console").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<InitialPasswordGate>().ExcludeFromDescription();
+        var api = app.MapGroup("/api/console").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<SameOriginGate>()
+            .AddEndpointFilter<InitialPasswordGate>().ExcludeFromDescription();
         api.MapDelete("/session", (Delegate)SignOutAsync).WithMetadata(InitialPasswordGate.Allowed);
         api.MapGet("/me", (HttpContext c) => (IResult)TypedResults.Ok(Me(ConsoleAccess.Staff(c)))).WithMetadata(InitialPasswordGate.Allowed);
         api.MapPost("/me/password", ChangePasswordAsync).WithMetadata(InitialPasswordGate.Allowed);
@@ -251,6 +252,28 @@ public static class ConsoleApi
         if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
         var password = await accounts.ResetPasswordAsync(id, ct);
         return password is null ? Problem.Of(404, "staff-not-found", "No such account", "没有这个人员账号。") : TypedResults.Ok(new CreatedStaffView(id, password));
+    }
+}
+
+/// <summary>
+/// Cross-site request forgery, second line (the first is the SameSite=Strict cookie): a state-changing
+/// API call that a browser marks as coming from another origin (Origin header, or Sec-Fetch-Site
+/// cross-site) is refused. Calls without those headers (scripts, other servers) carry no browser cookie
+/// by accident. The pages' forms carry antiforgery tokens instead.
+/// </summary>
+public sealed class SameOriginGate : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) return await next(context);
+        var crossSite = request.Headers["Sec-Fetch-Site"].ToString() is "cross-site";
+        if (request.Headers.Origin.ToString() is { Length: > 0 } origin
+            && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+            crossSite = true;
+        return crossSite
+            ? Problem.Of(403, "console-cross-site", "Cross-site request refused", "管理后台只接受来自本站页面的操作请求。")
+            : await next(context);
     }
 }
 

@@ -44,10 +44,12 @@ public sealed class ConsoleDesk(ConsoleAccess access, ComplaintHandling handling
     }
 
     /// <summary>Null: no access. Code "": the complaint names no cylinder.</summary>
-    public async Task<ConsoleCylinder?> CylinderAsync(StaffMember me, string number, CancellationToken ct)
+    public async Task<ConsoleCylinder?> CylinderAsync(StaffMember me, string number, CancellationToken ct) =>
+        await ComplaintAsync(me, number, ct) is { } view ? await CylinderAsync(view, ct) : null;
+
+    /// <summary>The cylinder of a complaint the member already has in view.</summary>
+    public async Task<ConsoleCylinder> CylinderAsync(ConsoleComplaint view, CancellationToken ct)
     {
-        var view = await ComplaintAsync(me, number, ct);
-        if (view is null) return null;
         if (view.Complaint.CylinderCode is not { } code) return new ConsoleCylinder("", null, []);
         var card = await cards.GetCardAsync(code, ct);
         var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);

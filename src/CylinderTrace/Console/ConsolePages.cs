@@ -200,7 +200,7 @@ public static class ConsolePages
         var me = ConsoleAccess.Staff(context);
         var view = await desk.ComplaintAsync(me, number, ct);
         if (view is null) return Message(me, 404, "没有这件投诉", $"本单位没有投诉 {(number.Length > 30 ? number[..30] : number)}。");
-        var cylinder = await desk.CylinderAsync(me, number, ct);
+        var cylinder = await desk.CylinderAsync(view, ct);
         var agencies = view.Actions.Contains("transfer") ? await desk.AgenciesAsync(ct) : [];
         return Page<ComplaintPage>(new()
         {

@@ -131,3 +131,30 @@ public sealed class Staff_sign_in(HostFixture fx)
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
     private static async Task<string?> Code(HttpResponseMessage r) => (await Json(r)).GetProperty("code").GetString();
 }
+
+/// <summary>The console API refuses state changes a browser says come from another site.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Cross_site_requests(HostFixture fx)
+{
+    [Fact]
+    public async Task are_refused_while_same_origin_and_headerless_calls_pass()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var member = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
+        HttpRequestMessage Request(string? origin, string? fetchSite)
+        {
+            var r = new HttpRequestMessage(HttpMethod.Post, "/api/console/me/wechat-code") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            if (origin is not null) r.Headers.Add("Origin", origin);
+            if (fetchSite is not null) r.Headers.Add("Sec-Fetch-Site", fetchSite);
+            return r;
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await member.Http.SendAsync(Request("https://evil.example", null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await member.Http.SendAsync(Request(null, "cross-site"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await member.Http.SendAsync(Request("http://localhost", "same-origin"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await member.Http.SendAsync(Request(null, null))).StatusCode);
+        var signIn = new HttpRequestMessage(HttpMethod.Post, "/api/console/session") { Content = JsonContent.Create(new { username, password = TestData.StaffPassword }) };
+        signIn.Headers.Add("Origin", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await ConsoleClient.NewHttp(fx.Host).SendAsync(signIn)).StatusCode);
+    }
+}
