@@ -188,6 +188,7 @@ public sealed class A_handler_works_a_complaint(HostFixture fx)
         var cylinder = await fx.Data.CylinderAsync(ownerId: owner, stationId: station);
         await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddDays(-3));
         await fx.Data.DeliveryAsync(cylinder, DateTime.UtcNow.AddDays(-2), await fx.Data.WorkerAsync(station, "李四海"));
+        await fx.Data.InspectionAsync(cylinder, DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-200)));
         var agency = await scenario.AgencyAsync();
         var c = await scenario.RoutedComplaintAsync(agency.Id, MiniProgramClient.Complaint("short_weight", "这瓶气明显分量不足，用了三天就空了", cylinder.Code));
         var handler = await scenario.MemberAsync(agency.Code);
@@ -196,12 +197,13 @@ public sealed class A_handler_works_a_complaint(HostFixture fx)
         Assert.Equal(cylinder.Code, api.GetProperty("code").GetString());
         Assert.Equal("测试榕城燃气有限公司", api.GetProperty("card").GetProperty("owner").GetProperty("name").GetString());
         var kinds = api.GetProperty("trace").EnumerateArray().Select(t => t.GetProperty("kind").GetString()).ToArray();
-        Assert.Equal(["delivery", "fill"], kinds);
+        Assert.Equal(["delivery", "fill", "inspection"], kinds);
         Assert.DoesNotContain("李四海", api.GetRawText());
 
         var html = await (await handler.GetAsync($"/console/complaints/{c.Number}")).Content.ReadAsStringAsync();
         Assert.Contains("测试东街供应站", html);
         Assert.Contains("近期流转", html);
+        Assert.Contains("福州市特种设备检验研究院", html);
         Assert.Contains("这瓶气明显分量不足", html);
     }
 

@@ -89,5 +89,7 @@ public sealed class The_queue(HostFixture fx)
         Assert.Equal(0, handlers[idleId].GetProperty("open").GetInt32());
         Assert.Equal(busyId, team.GetProperty("handlers")[0].GetProperty("staffId").GetInt32());
         Assert.Contains("忙碌的办理员", await (await supervisor.GetAsync("/console/team")).Content.ReadAsStringAsync());
+        var busysQueue = await supervisor.GetJsonAsync($"/api/console/complaints?claim=staff:{busyId}");
+        Assert.Equal([a.Number, b.Number], busysQueue.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("number").GetString()).ToArray());
     }
 }

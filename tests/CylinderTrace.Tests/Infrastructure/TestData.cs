@@ -77,6 +77,15 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
         await services.GetRequiredService<CylinderCards>().InvalidateAsync(cylinder.Code);
     }
 
+    /// <summary>Records a periodic inspection (the trace's event; the cylinder's summary dates are left as they are).</summary>
+    public async Task InspectionAsync(TestCylinder cylinder, DateOnly on, string body = "福州市特种设备检验研究院", string result = "合格")
+    {
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync(
+            "INSERT INTO inspections (inspected_on, cylinder_id, inspection_body, result, next_inspection_date) VALUES (@on, @Id, @body, @result, @next)",
+            new { on = on.ToDateTime(TimeOnly.MinValue), cylinder.Id, body, result, next = on.AddYears(4).ToDateTime(TimeOnly.MinValue) });
+    }
+
     /// <summary>Records a delivery by a worker to a fresh household customer and updates the summary.</summary>
     public async Task<long> DeliveryAsync(TestCylinder cylinder, DateTime deliveredAtUtc, int workerId)
     {

@@ -43,7 +43,8 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
           AND (@category IS NULL OR c.category = @category)
           AND (@district IS NULL OR c.district_code = @district OR r.district_code = @district)
           AND (@dueBefore IS NULL OR r.due_at < @dueBefore)
-          AND (@claim IS NULL OR (@claim = 'me' AND h.claimed_by = @me) OR (@claim = 'unclaimed' AND h.claimed_by IS NULL))
+          AND (@claim IS NULL OR (@claim = 'me' AND h.claimed_by = @me) OR (@claim = 'unclaimed' AND h.claimed_by IS NULL)
+               OR (@claim = 'staff' AND h.claimed_by = @claimedBy))
         """;
     private const string QueueJoins =
         """
@@ -182,7 +183,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         var args = new
         {
             agencyId, states, q = Blank(f.Search)?.ToUpperInvariant(), category = Blank(f.Category), district = Blank(f.District), dueBefore,
-            claim = f.Claim is "me" or "unclaimed" ? f.Claim : null, me = staffId, take = pageSize, skip = (Math.Max(1, f.Page) - 1) * pageSize,
+            claim = f.Claim is "me" or "unclaimed" ? f.Claim : ClaimedBy(f.Claim) is null ? null : "staff", claimedBy = ClaimedBy(f.Claim), me = staffId, take = pageSize, skip = (Math.Max(1, f.Page) - 1) * pageSize,
         };
         await using var conn = await db.OpenAsync(ct);
         var rows = await conn.QueryAsync<QueueRow>(new CommandDefinition(f.Informed ? InformedQueueSql : HandlingQueueSql, args, cancellationToken: ct));
@@ -491,4 +492,8 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         string.IsNullOrWhiteSpace(text) || text.Trim().Length > max ? Invalid(field, $"{message}（不超过{max}字）。") : null;
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    /// <summary>"staff:12" → 12: the complaints one member claimed (the supervisors' view of a member's load).</summary>
+    private static int? ClaimedBy(string? claim) =>
+        claim is not null && claim.StartsWith("staff:", StringComparison.Ordinal) && int.TryParse(claim.AsSpan(6), out var id) ? id : null;
 }

@@ -32,7 +32,7 @@ public static class HandlingOutcomes
     public static string? Label(string? code) => All.FirstOrDefault(o => o.Code == code).Label;
 }
 
-/// <summary>Queue filters; null means any.</summary>
+/// <summary>Queue filters; null means any. Claim: "me", "unclaimed", or "staff:&lt;id&gt;" (one member's claims).</summary>
 public sealed record QueueFilter(
     bool Informed = false,
     string? State = null,
