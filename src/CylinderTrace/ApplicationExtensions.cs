@@ -5,6 +5,7 @@ using CylinderTrace.Complaints;
 using CylinderTrace.Console;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
+using CylinderTrace.Integration;
 using CylinderTrace.MiniProgram;
 using CylinderTrace.OfficialAccount;
 using CylinderTrace.Platform;
@@ -38,6 +39,7 @@ public static class ApplicationExtensions
         services.AddOfficialAccount();
         services.AddMiniProgram();
         services.AddConsole();
+        services.AddIntegration();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
@@ -51,6 +53,7 @@ public static class ApplicationExtensions
         CommandLine.Register("create-admin", ConsoleExtensions.CreateAdministratorCommandAsync);
         CommandLine.Register("create-staff", ConsoleExtensions.CreateStaffCommandAsync);
         CommandLine.Register("demo-console", ConsoleDemo.RunAsync);
+        CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -60,15 +63,17 @@ public static class ApplicationExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseIntegrationSignatures();
         app.MapPlatform();
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
         app.MapOpen311Api();
         app.MapConsole();
+        app.MapIntegrationApi();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

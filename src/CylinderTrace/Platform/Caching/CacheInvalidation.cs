@@ -34,6 +34,10 @@ public sealed class CacheInvalidation : BackgroundService
 
     public Task RemoveByTagAsync(string tag, CancellationToken ct = default) => SendAsync("t:" + tag, ct);
 
+    /// <summary>Many keys in one message (a batch write): one publish instead of one per key.</summary>
+    public Task RemoveManyAsync(IReadOnlyList<string> keys, CancellationToken ct = default) =>
+        keys.Count == 0 ? Task.CompletedTask : SendAsync("m:" + string.Join('\n', keys), ct);
+
     private async Task SendAsync(string message, CancellationToken ct)
     {
         try
@@ -53,6 +57,7 @@ public sealed class CacheInvalidation : BackgroundService
     {
         if (message.StartsWith("k:", StringComparison.Ordinal)) await _cache.RemoveAsync(message[2..]);
         else if (message.StartsWith("t:", StringComparison.Ordinal)) await _cache.RemoveByTagAsync(message[2..]);
+        else if (message.StartsWith("m:", StringComparison.Ordinal)) await _cache.RemoveAsync(message[2..].Split('\n'));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

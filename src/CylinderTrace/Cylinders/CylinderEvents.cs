@@ -1,0 +1,108 @@
+using CylinderTrace.Platform.Database;
+using Dapper;
+using MySqlConnector;
+
+namespace CylinderTrace.Cylinders;
+
+/// <summary>A registered cylinder as event ingestion needs it.</summary>
+public sealed record CylinderRef(long Id, string Code, int OwnerId);
+
+public sealed record NewFill(DateTime At, long CylinderId, int StationId, int OwnerId, decimal? NetWeightKg, string EventId);
+public sealed record NewDelivery(DateTime At, long CylinderId, int StationId, int? WorkerId, long CustomerId, string EventId);
+public sealed record NewReturn(DateTime At, long CylinderId, int StationId, long? CustomerId, string EventId);
+public sealed record NewInspection(DateOnly On, long CylinderId, string Body, string Result, DateOnly? Next, string? ReportNumber, string EventId);
+public sealed record IngestedEvent(long CylinderId, DateTime At, string EventId, string? CheckId);
+public sealed record CylinderUpsert(string Code, string Serial, string Spec, string Manufacturer, DateOnly ManufactureDate, int OwnerId, int? SupplyStationId,
+    DateOnly? LastInspectionDate, DateOnly? NextInspectionDate, DateOnly? ScrapDate, string Status);
+
+/// <summary>
+/// Batch writes of the cylinder registry and its trace events (fills, deliveries, returns of empties,
+/// inspections), run inside the caller's transaction; multi-row statements through MultiRow. Each
+/// event also lifts the cylinder's newest-event summary (last_* columns) when it is newer.
+/// </summary>
+public static class CylinderEvents
+{
+    private const string LookupSql = "SELECT id, code, owner_id AS OwnerId FROM cylinders WHERE code IN @@keys";
+    private const string KnownSql = "SELECT external_event_id FROM ingested_events WHERE enterprise_id = @enterpriseId AND kind = @kind AND external_event_id IN @@keys";
+    private const string IngestedHead = "INSERT INTO ingested_events (enterprise_id, kind, external_event_id, cylinder_id, event_at, check_id, recorded_at) VALUES ";
+
+    private const string FillsHead = "INSERT INTO fills (filled_at, cylinder_id, station_id, owner_id, net_weight_kg, external_event_id) VALUES ";
+    private const string DeliveriesHead = "INSERT INTO deliveries (delivered_at, cylinder_id, supply_station_id, worker_id, customer_id, external_event_id) VALUES ";
+    private const string ReturnsHead = "INSERT INTO empty_returns (returned_at, cylinder_id, supply_station_id, customer_id, external_event_id) VALUES ";
+    private const string InspectionsHead = "INSERT INTO inspections (inspected_on, cylinder_id, inspection_body, result, next_inspection_date, report_number, external_event_id) VALUES ";
+
+    private const string SummaryHead = "UPDATE cylinders c JOIN (";
+    private const string FillSummaryTail =
+        ") v ON v.a0 = c.id SET c.last_fill_at = v.a1, c.last_fill_station_id = v.a2, c.updated_at = NOW(3) WHERE c.last_fill_at IS NULL OR c.last_fill_at < v.a1";
+    private const string DeliverySummaryTail =
+        """
+        ) v ON v.a0 = c.id SET c.last_delivery_at = v.a1, c.last_delivery_station_id = v.a2, c.last_delivery_worker_id = v.a3, c.last_delivery_customer_id = v.a4,
+               c.supply_station_id = v.a2, c.updated_at = NOW(3)
+        WHERE c.last_delivery_at IS NULL OR c.last_delivery_at < v.a1
+        """;
+    private const string InspectionSummaryTail =
+        """
+        ) v ON v.a0 = c.id SET c.last_inspection_date = v.a1, c.next_inspection_date = COALESCE(v.a2, c.next_inspection_date), c.updated_at = NOW(3)
+        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date < v.a1
+        """;
+
+    private const string CylinderUpsertHead =
+        "INSERT INTO cylinders (code, serial, spec, manufacturer, manufacture_date, owner_id, supply_station_id, last_inspection_date, next_inspection_date, scrap_date, status) VALUES ";
+    // VALUES(col) in ON DUPLICATE KEY UPDATE: understood by MariaDB and MySQL 8 (deprecated there, not removed).
+    // The owner never changes here: a different owner is refused before this runs.
+    private const string CylinderUpsertTail =
+        """
+         ON DUPLICATE KEY UPDATE serial = VALUES(serial), spec = VALUES(spec), manufacturer = VALUES(manufacturer), manufacture_date = VALUES(manufacture_date),
+           supply_station_id = COALESCE(VALUES(supply_station_id), supply_station_id),
+           last_inspection_date = COALESCE(VALUES(last_inspection_date), last_inspection_date),
+           next_inspection_date = COALESCE(VALUES(next_inspection_date), next_inspection_date),
+           scrap_date = COALESCE(VALUES(scrap_date), scrap_date), status = VALUES(status), updated_at = NOW(3)
+        """;
+
+    public static async Task<Dictionary<string, CylinderRef>> FindAsync(MySqlConnection conn, MySqlTransaction? tx, IReadOnlyList<string> codes, CancellationToken ct) =>
+        codes.Count == 0 ? []
+            : (await MultiRow.QueryInAsync<CylinderRef, string>(conn, tx, LookupSql, "@@keys", codes, null, ct)).ToDictionary(c => c.Code, StringComparer.Ordinal);
+
+    /// <summary>Of these event ids of the enterprise, the ones already stored.</summary>
+    public static async Task<HashSet<string>> KnownEventIdsAsync(MySqlConnection conn, MySqlTransaction tx, int enterpriseId, string kind, IReadOnlyList<string> ids, CancellationToken ct) =>
+        ids.Count == 0 ? []
+            : (await MultiRow.QueryInAsync<string, string>(conn, tx, KnownSql, "@@keys", ids, new { enterpriseId, kind }, ct)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Records the event ids; a concurrent batch that stored one first makes this throw a duplicate-key error (the caller retries).</summary>
+    public static Task RecordIngestedAsync(MySqlConnection conn, MySqlTransaction tx, int enterpriseId, string kind, IReadOnlyList<IngestedEvent> events, DateTime now, CancellationToken ct) =>
+        MultiRow.ExecuteAsync(conn, tx, IngestedHead, "", 7, events, e => [enterpriseId, kind, e.EventId, e.CylinderId, e.At, e.CheckId, now], ct);
+
+    public static async Task InsertFillsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewFill> fills, CancellationToken ct)
+    {
+        await MultiRow.ExecuteAsync(conn, tx, FillsHead, "", 6, fills, f => [f.At, f.CylinderId, f.StationId, f.OwnerId, f.NetWeightKg, f.EventId], ct);
+        var newest = fills.GroupBy(f => f.CylinderId).Select(g => g.MaxBy(f => f.At)!).ToList();
+        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, FillSummaryTail, 3, newest, f => [f.CylinderId, f.At, f.StationId], ct, " UNION ALL ", "SELECT {0}", aliased: true);
+    }
+
+    public static async Task InsertDeliveriesAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, CancellationToken ct)
+    {
+        await MultiRow.ExecuteAsync(conn, tx, DeliveriesHead, "", 6, deliveries, d => [d.At, d.CylinderId, d.StationId, d.WorkerId, d.CustomerId, d.EventId], ct);
+        var newest = deliveries.GroupBy(d => d.CylinderId).Select(g => g.MaxBy(d => d.At)!).ToList();
+        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, DeliverySummaryTail, 5, newest, d => [d.CylinderId, d.At, d.StationId, d.WorkerId, d.CustomerId], ct,
+            " UNION ALL ", "SELECT {0}", aliased: true);
+    }
+
+    public static Task InsertReturnsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewReturn> returns, CancellationToken ct) =>
+        MultiRow.ExecuteAsync(conn, tx, ReturnsHead, "", 5, returns, r => [r.At, r.CylinderId, r.StationId, r.CustomerId, r.EventId], ct);
+
+    public static async Task InsertInspectionsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewInspection> inspections, CancellationToken ct)
+    {
+        await MultiRow.ExecuteAsync(conn, tx, InspectionsHead, "", 7, inspections,
+            i => [i.On.ToDateTime(TimeOnly.MinValue), i.CylinderId, i.Body, i.Result, i.Next?.ToDateTime(TimeOnly.MinValue), i.ReportNumber, i.EventId], ct);
+        var newest = inspections.GroupBy(i => i.CylinderId).Select(g => g.MaxBy(i => i.On)!).ToList();
+        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, InspectionSummaryTail, 3, newest,
+            i => [i.CylinderId, i.On.ToDateTime(TimeOnly.MinValue), i.Next?.ToDateTime(TimeOnly.MinValue)], ct, " UNION ALL ", "SELECT {0}", aliased: true);
+    }
+
+    public static Task UpsertCylindersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CylinderUpsert> rows, CancellationToken ct) =>
+        MultiRow.ExecuteAsync(conn, tx, CylinderUpsertHead, CylinderUpsertTail, 11, rows, r =>
+        [
+            r.Code, r.Serial, r.Spec, r.Manufacturer, r.ManufactureDate.ToDateTime(TimeOnly.MinValue), r.OwnerId, r.SupplyStationId,
+            r.LastInspectionDate?.ToDateTime(TimeOnly.MinValue), r.NextInspectionDate?.ToDateTime(TimeOnly.MinValue), r.ScrapDate?.ToDateTime(TimeOnly.MinValue), r.Status,
+        ], ct);
+}

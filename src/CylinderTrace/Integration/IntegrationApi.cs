@@ -1,0 +1,57 @@
+using CylinderTrace.Platform.Problems;
+
+namespace CylinderTrace.Integration;
+
+/// <summary>
+/// The enterprise integration API under /api/integration/v1 (docs/INTEGRATION.md): every request
+/// signed (IntegrationSignature runs first); batch endpoints per record kind; 200 with what was stored,
+/// the duplicates and every rejected record.
+/// </summary>
+public static class IntegrationApi
+{
+    public const string Prefix = "/api/integration";
+
+    public static IEndpointRouteBuilder MapIntegrationApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
+        api.MapGet("/me", MeAsync);
+        api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync));
+        api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync));
+        api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync));
+        api.MapPost("/fills", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.FillsAsync));
+        api.MapPost("/deliveries", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.DeliveriesAsync));
+        api.MapPost("/returns", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.ReturnsAsync));
+        api.MapPost("/inspections", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.InspectionsAsync));
+        return app;
+    }
+
+    private static async Task<IResult> MeAsync(HttpContext context, IntegrationScope scopes, CancellationToken ct)
+    {
+        var caller = IntegrationSignature.Caller(context);
+        var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+        return TypedResults.Ok(new
+        {
+            keyId = caller.KeyId,
+            enterprise = new { licence = tenant.Caller.Licence, kind = tenant.Caller.Kind },
+            actsFor = tenant.Members.Values.Select(m => new { licence = m.Licence, kind = m.Kind }).OrderBy(m => m.licence),
+        });
+    }
+
+    private static async Task<IResult> RunAsync(HttpContext context, CancellationToken ct, Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest)
+    {
+        try
+        {
+            return TypedResults.Ok(await ingest(IntegrationSignature.Caller(context), ct));
+        }
+        catch (Ingestion.BadBatchException ex)
+        {
+            return Problem.Of(400, "invalid-batch", "Batch not readable", ex.Message);
+        }
+        catch (NotYoursException ex)
+        {
+            return Problem.Of(403, "integration-not-yours", "Records of another enterprise",
+                "这批数据涉及其他企业的气瓶、站点或记录，整批未入库：" + string.Join("；", ex.Records.Take(5).Select(r => $"第{r.Index}条 {r.Reason}")),
+                new Dictionary<string, object?> { ["records"] = ex.Records });
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using CylinderTrace.Platform;
+using CylinderTrace.Platform.Commands;
+using CylinderTrace.Platform.Database;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Integration;
+
+/// <summary>`integration-key create --licence L | rotate --key K | revoke --key K | list`: enterprises' API keys, for administrators.</summary>
+public static class IntegrationCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
+        var keys = services.GetRequiredService<IntegrationKeys>();
+        switch (args.FirstOrDefault())
+        {
+            case "create" when CommandLine.Option(args, "licence") is { } licence:
+                if (await keys.CreateAsync(licence, ct) is not { } created)
+                {
+                    System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'.");
+                    return 1;
+                }
+                System.Console.WriteLine($"key id: {created.KeyId}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
+                return 0;
+            case "rotate" when CommandLine.Option(args, "key") is { } key:
+                if (await keys.RotateAsync(key, ct) is not { } rotated)
+                {
+                    System.Console.Error.WriteLine($"No usable key '{key}'.");
+                    return 1;
+                }
+                System.Console.WriteLine($"new key id: {rotated.KeyId}\nsecret: {rotated.Secret}\nThe old key {key} works until {rotated.OldExpiresAt:yyyy-MM-dd HH:mm} UTC.");
+                return 0;
+            case "revoke" when CommandLine.Option(args, "key") is { } key:
+                var revoked = await keys.RevokeAsync(key, ct);
+                System.Console.WriteLine(revoked ? $"Revoked {key}." : $"No active key '{key}'.");
+                return revoked ? 0 : 1;
+            case "list":
+                foreach (var k in await keys.ListAsync(ct))
+                    System.Console.WriteLine($"{k.KeyId}  {k.Licence}  {k.Enterprise}  created {k.CreatedAt:yyyy-MM-dd}" +
+                        (k.RevokedAt is { } r ? $"  revoked {r:yyyy-MM-dd}" : k.ExpiresAt is { } e ? $"  expires {e:yyyy-MM-dd HH:mm}" : "  active") +
+                        (k.LastUsedAt is { } u ? $"  last used {u:yyyy-MM-dd HH:mm}" : ""));
+                return 0;
+            default:
+                System.Console.Error.WriteLine("Usage: integration-key create --licence LICENCE | rotate --key KEY_ID | revoke --key KEY_ID | list");
+                return 2;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace CylinderTrace.Integration;
+
+/// <summary>Registers the enterprise integration API: keys, signatures, scope, ingestion.</summary>
+public static class IntegrationExtensions
+{
+    public static IServiceCollection AddIntegration(this IServiceCollection services)
+    {
+        services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMemoryCache();
+        services.AddSingleton<IntegrationKeys>();
+        services.AddSingleton<IntegrationScope>();
+        services.AddSingleton<Ingestion>();
+        return services;
+    }
+
+    /// <summary>Signature checks for every request under /api/integration, before its endpoint reads the body.</summary>
+    public static WebApplication UseIntegrationSignatures(this WebApplication app)
+    {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(IntegrationApi.Prefix), b => b.UseMiddleware<IntegrationSignature>());
+        return app;
+    }
+}

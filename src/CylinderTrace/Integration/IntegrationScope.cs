@@ -1,0 +1,46 @@
+using CylinderTrace.Platform.Database;
+using Dapper;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace CylinderTrace.Integration;
+
+/// <summary>One enterprise the caller may act for.</summary>
+public sealed record ScopedEnterprise(int Id, string Kind, string Licence, int? ParentId);
+
+/// <summary>
+/// What a caller may write (DESIGN.md §3): a filling enterprise acts for itself and its supply
+/// stations; a supply station for itself only, under its filling enterprise. Cylinders and their
+/// inspections belong to the filling enterprise that owns them (the root); fills to the filling
+/// station that filled; deliveries, returns, workers and customers to a supply station.
+/// </summary>
+public sealed record Tenant(ScopedEnterprise Caller, int RootId, IReadOnlyDictionary<int, ScopedEnterprise> Members, IReadOnlyDictionary<string, ScopedEnterprise> ByLicence)
+{
+    public bool MayActFor(int enterpriseId) => Members.ContainsKey(enterpriseId);
+
+    /// <summary>Only the filling enterprise itself registers its cylinders and their inspections.</summary>
+    public bool OwnsRegistry => Caller.Kind == "filling";
+
+    /// <summary>The station a record names by licence, or the caller when it names none; null if the licence is not the caller's.</summary>
+    public ScopedEnterprise? Station(string? licence) =>
+        string.IsNullOrWhiteSpace(licence) ? Caller : ByLicence.GetValueOrDefault(licence.Trim());
+}
+
+/// <summary>Every authorization decision of the integration API, in one place.</summary>
+public sealed class IntegrationScope(Db db, IMemoryCache memory)
+{
+    private const string CallerSql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @id";
+    private const string FamilySql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @root OR parent_id = @root";
+
+    public async Task<Tenant> ForAsync(int enterpriseId, CancellationToken ct) =>
+        (await memory.GetOrCreateAsync("tenant:" + enterpriseId, async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(60);
+            await using var conn = await db.OpenAsync(ct);
+            var caller = await conn.QuerySingleAsync<ScopedEnterprise>(new CommandDefinition(CallerSql, new { id = enterpriseId }, cancellationToken: ct));
+            var root = caller.Kind == "filling" ? caller.Id : caller.ParentId ?? caller.Id;
+            var members = caller.Kind == "filling"
+                ? (await conn.QueryAsync<ScopedEnterprise>(new CommandDefinition(FamilySql, new { root }, cancellationToken: ct))).ToList()
+                : [caller];
+            return new Tenant(caller, root, members.ToDictionary(m => m.Id), members.ToDictionary(m => m.Licence));
+        }))!;
+}

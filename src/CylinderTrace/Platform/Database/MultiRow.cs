@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Data;
+using Dapper;
+using MySqlConnector;
+
+namespace CylinderTrace.Platform.Database;
+
+/// <summary>
+/// Multi-row statements for batch writes, without building SQL from values: the text depends only on
+/// the (constant) template and the row count, and the counts come from a short fixed list (500, 100,
+/// 20, 5, 1), so Dapper and the server see a handful of statements. Values are always parameters.
+/// </summary>
+public static class MultiRow
+{
+    private static readonly int[] Sizes = [500, 100, 20, 5, 1];
+    private static readonly ConcurrentDictionary<(string, int), string> Texts = new();
+
+    /// <summary>
+    /// Runs <paramref name="head"/> followed by one "(@c0_i, @c1_i, …)" group per row (joined by
+    /// <paramref name="separator"/>) and <paramref name="tail"/>, in chunks. <paramref name="values"/> gives a row's column values.
+    /// </summary>
+    public static async Task<int> ExecuteAsync<T>(MySqlConnection conn, IDbTransaction? tx, string head, string tail, int columns,
+        IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken ct, string separator = ",", string group = "({0})", bool aliased = false)
+    {
+        var done = 0;
+        var affected = 0;
+        while (done < rows.Count)
+        {
+            var size = Sizes.First(s => s <= rows.Count - done);
+            var sql = Texts.GetOrAdd((head + "\u0001" + tail + "\u0001" + separator + "\u0001" + group + "\u0001" + columns + aliased, size),
+                _ => Build(head, tail, columns, size, separator, group, aliased));
+            var p = new DynamicParameters();
+            for (var i = 0; i < size; i++)
+            {
+                var v = values(rows[done + i]);
+                for (var c = 0; c < columns; c++) p.Add($"c{c}_{i}", v[c]);
+            }
+            affected += await conn.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct));
+            done += size;
+        }
+        return affected;
+    }
+
+    /// <summary>Runs a query whose text has one IN list of <paramref name="keys"/>, in padded chunks (the last key repeats), and gathers the results.</summary>
+    public static async Task<List<TResult>> QueryInAsync<TResult, TKey>(MySqlConnection conn, IDbTransaction? tx, string sqlWithIn, string inPlaceholder,
+        IReadOnlyList<TKey> keys, object? extra, CancellationToken ct)
+    {
+        var results = new List<TResult>();
+        const int chunk = 500;
+        var sql = Texts.GetOrAdd((sqlWithIn + "\u0002" + inPlaceholder, chunk), _ =>
+            sqlWithIn.Replace(inPlaceholder, "(" + string.Join(",", Enumerable.Range(0, chunk).Select(i => "@k" + i)) + ")", StringComparison.Ordinal));
+        for (var done = 0; done < keys.Count; done += chunk)
+        {
+            var p = new DynamicParameters(extra);
+            for (var i = 0; i < chunk; i++) p.Add("k" + i, keys[Math.Min(done + i, keys.Count - 1)]);
+            results.AddRange(await conn.QueryAsync<TResult>(new CommandDefinition(sql, p, tx, cancellationToken: ct)));
+        }
+        return results;
+    }
+
+    /// <summary>With <paramref name="aliased"/>, each value is named a0, a1, … (for a derived table of UNION ALL selects).</summary>
+    private static string Build(string head, string tail, int columns, int rows, string separator, string group, bool aliased) =>
+        head + string.Join(separator, Enumerable.Range(0, rows).Select(i =>
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, group,
+                string.Join(", ", Enumerable.Range(0, columns).Select(c => aliased ? $"@c{c}_{i} AS a{c}" : $"@c{c}_{i}"))))) + tail;
+}
