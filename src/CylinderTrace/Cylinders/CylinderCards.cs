@@ -57,6 +57,18 @@ public sealed class CylinderCards
         return cached.Facts is null ? null : await BuildAsync(cached.Facts, ct);
     }
 
+    /// <summary>The cached facts of a normalised code (null: not registered), the same entry the card is built from.</summary>
+    public async ValueTask<CylinderFacts?> GetFactsAsync(string code, CancellationToken ct = default)
+    {
+        var cached = await GetCachedAsync(code, ct);
+        if (cached.Facts is null && _clock.GetUtcNow().UtcDateTime - cached.CheckedAtUtc > _unregisteredFor)
+        {
+            await _cache.RemoveAsync(CacheKey(code), ct);
+            cached = await GetCachedAsync(code, ct);
+        }
+        return cached.Facts;
+    }
+
     /// <summary>Drops the cached card of a code on every instance.</summary>
     public Task InvalidateAsync(string code, CancellationToken ct = default) => _invalidation.RemoveAsync(CacheKey(code), ct);
 

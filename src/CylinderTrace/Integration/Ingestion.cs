@@ -19,7 +19,7 @@ namespace CylinderTrace.Integration;
 /// is retried. All of a batch is one transaction; the changed cylinders' cards are invalidated on every
 /// instance after it commits.
 /// </summary>
-public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, IOptions<IntegrationOptions> options,
+public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
     TimeProvider clock, ILogger<Ingestion> logger)
 {
     private static readonly HashSet<string> Districts =
@@ -132,7 +132,13 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             if (station is null) { notYours.Add(new(i, "station", $"充装站“{r.Station}”不是本企业的：只能上报本企业的充装记录。")); continue; }
             if (station.Kind != "filling") { problems.Add(new(i, "station", $"“{station.Licence}”不是充装单位（供应站不充装）；请填写充装站的许可证号。")); continue; }
             if (r.NetWeightKg is < 0 or > 1000) { problems.Add(new(i, "netWeightKg", "净重应在0到1000千克之间。")); continue; }
-            if (r.CheckId?.Length > 100) { problems.Add(new(i, "checkId", "充装检查编号过长。")); continue; }
+            if (r.CheckId is { Length: > 0 } checkId)
+            {
+                // A fill may name the check it passed: it must be genuine and about this cylinder, station and time.
+                var check = fillChecks.Read(checkId);
+                if (check is not { } c || c.Code != code || c.StationId != station.Id || c.At > r.FilledAt!.Value.AddMinutes(5) || c.At < r.FilledAt.Value.AddDays(-1))
+                { problems.Add(new(i, "checkId", "充装检查编号无效，或不是这个气瓶、这个充装站在充装前24小时内的检查。")); continue; }
+            }
             candidates.Add(new(i, r.EventId!.Trim(), code, r.FilledAt!.Value.UtcDateTime, r.CheckId, station.Id));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);

@@ -15,6 +15,7 @@ public static class IntegrationApi
     {
         var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
         api.MapGet("/me", MeAsync);
+        api.MapPost("/fill-checks", FillCheckAsync);
         api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync));
         api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync));
         api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync));
@@ -35,6 +36,19 @@ public static class IntegrationApi
             enterprise = new { licence = tenant.Caller.Licence, kind = tenant.Caller.Kind },
             actsFor = tenant.Members.Values.Select(m => new { licence = m.Licence, kind = m.Kind }).OrderBy(m => m.licence),
         });
+    }
+
+    private static async Task<IResult> FillCheckAsync(HttpContext context, FillChecks checks, CancellationToken ct)
+    {
+        var request = FillChecks.Parse(IntegrationSignature.Caller(context).Body);
+        if (request is null) return Problem.Of(400, "invalid-fill-check", "Fill check not readable", "请求体须为 {\"cylinderCode\": \"…\", \"station\": \"充装站许可证号（可省略）\"}。");
+        return await checks.CheckAsync(IntegrationSignature.Caller(context), request, ct) switch
+        {
+            FillChecks.Checked c => TypedResults.Ok(c.Result),
+            FillChecks.Invalid i => Problem.Of(400, "invalid-fill-check", "Fill check incomplete", i.Message, new Dictionary<string, object?> { ["field"] = i.Field }),
+            FillChecks.NotYours n => Problem.Of(403, "integration-not-yours", "Another enterprise's station", n.Message),
+            _ => throw new InvalidOperationException(),
+        };
     }
 
     private static async Task<IResult> RunAsync(HttpContext context, CancellationToken ct, Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest)

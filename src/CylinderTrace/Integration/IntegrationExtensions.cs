@@ -10,6 +10,7 @@ public static class IntegrationExtensions
         services.AddSingleton<IntegrationKeys>();
         services.AddSingleton<IntegrationScope>();
         services.AddSingleton<Ingestion>();
+        services.AddSingleton<FillChecks>();
         return services;
     }
 

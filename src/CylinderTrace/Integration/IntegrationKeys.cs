@@ -43,15 +43,28 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
         public DateTime? RevokedAt { get; init; }
     }
 
-    /// <summary>The key if it exists and may be used now; cached briefly per instance.</summary>
+    // The last row read per key: used while MariaDB is unreachable, so a filling line keeps its answers.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Row?> _lastKnown = new();
+
+    /// <summary>The key if it exists and may be used now; cached briefly per instance, and the last known state while MariaDB is away.</summary>
     public async Task<IntegrationKey?> FindUsableAsync(string keyId, CancellationToken ct)
     {
         if (keyId.Length is 0 or > 40) return null;
         var row = await memory.GetOrCreateAsync("ik:" + keyId, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(Math.Max(1, options.Value.KeyCacheSeconds));
-            await using var conn = await db.OpenAsync(ct);
-            return await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql, new { keyId }, cancellationToken: ct));
+            try
+            {
+                await using var conn = await db.OpenAsync(ct);
+                var found = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql, new { keyId }, cancellationToken: ct));
+                if (_lastKnown.Count < 10_000 || _lastKnown.ContainsKey(keyId)) _lastKnown[keyId] = found;
+                return found;
+            }
+            catch (MySqlConnector.MySqlException) when (_lastKnown.TryGetValue(keyId, out var known))
+            {
+                entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(5);
+                return known;
+            }
         });
         var now = clock.GetUtcNow().UtcDateTime;
         if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now) return null;
@@ -65,8 +78,12 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
         if (!memory.TryGetValue("ik-used:" + keyId, out _))
         {
             memory.Set("ik-used:" + keyId, true, TimeSpan.FromMinutes(1));
-            await using var conn = await db.OpenAsync(ct);
-            await conn.ExecuteAsync(new CommandDefinition(UsedSql, new { keyId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+            try
+            {
+                await using var conn = await db.OpenAsync(ct);
+                await conn.ExecuteAsync(new CommandDefinition(UsedSql, new { keyId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+            }
+            catch (MySqlConnector.MySqlException) { } // bookkeeping only
         }
     }
 
@@ -106,6 +123,7 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
         await using var conn = await db.OpenAsync(ct);
         var done = await conn.ExecuteAsync(new CommandDefinition(RevokeSql, new { keyId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) == 1;
         memory.Remove("ik:" + keyId);
+        _lastKnown.TryRemove(keyId, out _);
         return done;
     }
 

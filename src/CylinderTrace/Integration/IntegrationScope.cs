@@ -31,7 +31,24 @@ public sealed class IntegrationScope(Db db, IMemoryCache memory)
     private const string CallerSql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @id";
     private const string FamilySql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @root OR parent_id = @root";
 
-    public async Task<Tenant> ForAsync(int enterpriseId, CancellationToken ct) =>
+    // The last tenant read per enterprise: used while MariaDB is unreachable (the fill check keeps answering).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Tenant> _lastKnown = new();
+
+    public async Task<Tenant> ForAsync(int enterpriseId, CancellationToken ct)
+    {
+        try
+        {
+            var tenant = await LoadAsync(enterpriseId, ct);
+            _lastKnown[enterpriseId] = tenant;
+            return tenant;
+        }
+        catch (MySqlConnector.MySqlException) when (_lastKnown.TryGetValue(enterpriseId, out var known))
+        {
+            return known;
+        }
+    }
+
+    private async Task<Tenant> LoadAsync(int enterpriseId, CancellationToken ct) =>
         (await memory.GetOrCreateAsync("tenant:" + enterpriseId, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(60);
