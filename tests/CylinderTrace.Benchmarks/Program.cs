@@ -3,6 +3,10 @@
 // what routing, caching, status derivation and serialisation cost on top of the web server itself.
 //   CylinderTrace.Benchmarks bare --port 5091 --body card.json
 //   CylinderTrace.Benchmarks oa-load --url URL [--seconds N] [--concurrency N] [--rate R] [--codes FILE] [--save-one-reply FILE]
+if (args.Length > 0 && args[0] == "ingest")
+    return await CylinderTrace.Benchmarks.IntegrationLoad.IngestAsync(args);
+if (args.Length > 0 && args[0] == "fill-check")
+    return await CylinderTrace.Benchmarks.IntegrationLoad.FillCheckAsync(args);
 if (args.Length > 0 && args[0] == "complaint-burst")
     return await CylinderTrace.Benchmarks.ComplaintBurst.RunAsync(args);
 if (args.Length > 0 && args[0] == "oa-micro")
@@ -23,6 +27,14 @@ builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 app.MapGet("/api/cylinders/{code}/card", (string code) => Results.Bytes(body, "application/json; charset=utf-8"));
+// The fill-check baseline: reads the signed request's body and answers a fixed check result of the real size.
+var fillCheck = Arg("--fill-check") is { } fc ? await File.ReadAllBytesAsync(fc) : body;
+app.MapPost("/api/integration/v1/fill-checks", async (HttpRequest request) =>
+{
+    using var reader = new StreamReader(request.Body);
+    await reader.ReadToEndAsync();
+    return Results.Bytes(fillCheck, "application/json; charset=utf-8");
+});
 // The Official Account baseline: reads the push body and answers a fixed encrypted reply of the real size.
 app.MapPost("/wechat/oa", async (HttpRequest request) =>
 {

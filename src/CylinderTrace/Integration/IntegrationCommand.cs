@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Integration;
 
-/// <summary>`integration-key create --licence L | rotate --key K | revoke --key K | list`: enterprises' API keys, for administrators.</summary>
+/// <summary>`integration-key create --licence L[,L…] [--tsv] | rotate --key K | revoke --key K | list`: enterprises' API keys, for administrators.</summary>
 public static class IntegrationCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
@@ -15,13 +15,19 @@ public static class IntegrationCommand
         var keys = services.GetRequiredService<IntegrationKeys>();
         switch (args.FirstOrDefault())
         {
-            case "create" when CommandLine.Option(args, "licence") is { } licence:
-                if (await keys.CreateAsync(licence, ct) is not { } created)
+            case "create" when CommandLine.Option(args, "licence") is { } licences:
+                // Several licences (comma-separated) for onboarding many enterprises; --tsv prints "licence<TAB>key id<TAB>secret" lines.
+                var tsv = CommandLine.Flag(args, "tsv");
+                foreach (var licence in licences.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'.");
-                    return 1;
+                    if (await keys.CreateAsync(licence, ct) is not { } created)
+                    {
+                        System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'.");
+                        return 1;
+                    }
+                    System.Console.WriteLine(tsv ? $"{licence}\t{created.KeyId}\t{created.Secret}"
+                        : $"licence: {licence}\nkey id: {created.KeyId}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
                 }
-                System.Console.WriteLine($"key id: {created.KeyId}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
                 return 0;
             case "rotate" when CommandLine.Option(args, "key") is { } key:
                 if (await keys.RotateAsync(key, ct) is not { } rotated)
@@ -42,7 +48,7 @@ public static class IntegrationCommand
                         (k.LastUsedAt is { } u ? $"  last used {u:yyyy-MM-dd HH:mm}" : ""));
                 return 0;
             default:
-                System.Console.Error.WriteLine("Usage: integration-key create --licence LICENCE | rotate --key KEY_ID | revoke --key KEY_ID | list");
+                System.Console.Error.WriteLine("Usage: integration-key create --licence LICENCE[,LICENCE…] [--tsv] | rotate --key KEY_ID | revoke --key KEY_ID | list");
                 return 2;
         }
     }

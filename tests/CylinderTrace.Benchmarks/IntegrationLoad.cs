@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using MySqlConnector;
+
+namespace CylinderTrace.Benchmarks;
+
+/// <summary>
+/// Load for the enterprise integration API, signed as docs/INTEGRATION.md says (an independent
+/// implementation of the client side: the host's own code is not used).
+///   ingest      a day of Fuzhou's fills and deliveries (or more), from every filling enterprise's key,
+///               in batches, several at once; reports events/s into MariaDB
+///   fill-check  signed fill checks for random cylinders, closed loop or paced; reports req/s and latency
+/// Keys: a TSV "licence, key id, secret" (integration-key create --licence … --tsv).
+/// </summary>
+public static class IntegrationLoad
+{
+    private sealed record Key(string Licence, string KeyId, byte[] Secret);
+
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, "--" + name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    private static List<Key> Keys(string file) =>
+        File.ReadAllLines(file).Where(l => l.Contains('\t')).Select(l => l.Split('\t')).Select(p => new Key(p[0], p[1], Convert.FromBase64String(p[2]))).ToList();
+
+    private static HttpRequestMessage Signed(Key key, string url, string path, byte[] body)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var canonical = $"POST\n{path}\n{ts}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
+        var request = new HttpRequestMessage(HttpMethod.Post, url + path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-CT-Key-Id", key.KeyId);
+        request.Headers.Add("X-CT-Timestamp", ts);
+        request.Headers.Add("X-CT-Nonce", nonce);
+        request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes(canonical))));
+        return request;
+    }
+
+    private static HttpClient Client(int connections) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(connections, 16), UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
+        { Timeout = TimeSpan.FromSeconds(120) };
+
+    private sealed record Family(Key Key, int OwnerId, List<string> Cylinders, List<(string Licence, List<string> Customers, List<string> Workers)> Stations);
+
+    public static async Task<int> IngestAsync(string[] args)
+    {
+        var url = Arg(args, "url", "http://127.0.0.1:5090");
+        var keys = Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
+        var events = int.Parse(Arg(args, "events", "65000"), CultureInfo.InvariantCulture);
+        var batchSize = int.Parse(Arg(args, "batch", "5000"), CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Arg(args, "concurrency", "4"), CultureInfo.InvariantCulture);
+        var connection = Arg(args, "db", Environment.GetEnvironmentVariable("Database__ConnectionString") ?? "");
+        var run = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+        // What each enterprise may send about: its cylinders, its stations' customers and workers.
+        var families = new List<Family>();
+        await using (var conn = new MySqlConnection(connection))
+        {
+            await conn.OpenAsync();
+            foreach (var key in keys)
+            {
+                var owner = await conn.ExecuteScalarAsync<int>("SELECT id FROM enterprises WHERE licence_number = @l", new { l = key.Licence });
+                var cylinders = (await conn.QueryAsync<string>("SELECT code FROM cylinders WHERE owner_id = @owner AND status = 'in_service' LIMIT 20000", new { owner })).ToList();
+                var stations = new List<(string, List<string>, List<string>)>();
+                foreach (var (id, licence) in await conn.QueryAsync<(int, string)>("SELECT id, licence_number FROM enterprises WHERE parent_id = @owner", new { owner }))
+                {
+                    var customers = (await conn.QueryAsync<string>("SELECT external_id FROM customers WHERE supply_station_id = @id AND external_id IS NOT NULL LIMIT 2000", new { id })).ToList();
+                    var workers = (await conn.QueryAsync<string>("SELECT employee_number FROM delivery_workers WHERE enterprise_id = @id", new { id })).ToList();
+                    if (customers.Count > 0) stations.Add((licence, customers, workers));
+                }
+                if (cylinders.Count > 0 && stations.Count > 0) families.Add(new Family(key, owner, cylinders, stations));
+            }
+        }
+
+        // Half fills, half deliveries, spread over the enterprises by their fleet size, in batches of one kind and one key.
+        var fleet = families.Sum(f => f.Cylinders.Count);
+        var batches = new List<(Key Key, string Path, byte[] Body, int Count)>();
+        var rng = new Random(20261129);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var f in families)
+        {
+            var share = (int)Math.Round(events / 2.0 * f.Cylinders.Count / fleet);
+            var fills = Enumerable.Range(0, share).Select(i => (object)new
+            {
+                eventId = $"bf-{run}-{f.OwnerId}-{i}", cylinderCode = f.Cylinders[rng.Next(f.Cylinders.Count)], filledAt = now.AddSeconds(-rng.Next(1, 86_000)),
+                netWeightKg = 14.5,
+            }).ToList();
+            var deliveries = Enumerable.Range(0, share).Select(i =>
+            {
+                var s = f.Stations[rng.Next(f.Stations.Count)];
+                return (object)new
+                {
+                    eventId = $"bd-{run}-{f.OwnerId}-{i}", cylinderCode = f.Cylinders[rng.Next(f.Cylinders.Count)], deliveredAt = now.AddSeconds(-rng.Next(1, 86_000)),
+                    station = s.Licence, customerId = s.Customers[rng.Next(s.Customers.Count)],
+                    workerEmployeeNumber = s.Workers.Count == 0 ? null : s.Workers[rng.Next(s.Workers.Count)],
+                };
+            }).ToList();
+            foreach (var (path, records) in new[] { ("/api/integration/v1/fills", fills), ("/api/integration/v1/deliveries", deliveries) })
+                foreach (var chunk in records.Chunk(batchSize))
+                    batches.Add((f.Key, path, JsonSerializer.SerializeToUtf8Bytes(new { records = chunk }, JsonSerializerOptions.Web), chunk.Length));
+        }
+        // Interleave enterprises, as their systems would send at the same time.
+        batches = batches.OrderBy(_ => rng.Next()).ToList();
+
+        using var http = Client(concurrency);
+        long stored = 0, rejected = 0, failed = 0;
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(Key, string, byte[], int)>(batches);
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (queue.TryDequeue(out var b))
+            {
+                using var response = await http.SendAsync(Signed(b.Item1, url, b.Item2, b.Item3));
+                var text = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref failed); Console.Error.WriteLine($"{(int)response.StatusCode} {text[..Math.Min(300, text.Length)]}"); continue; }
+                var result = JsonDocument.Parse(text).RootElement;
+                Interlocked.Add(ref stored, result.GetProperty("stored").GetInt32());
+                Interlocked.Add(ref rejected, result.GetProperty("rejected").GetArrayLength());
+            }
+        })));
+        var seconds = watch.Elapsed.TotalSeconds;
+        var sent = batches.Sum(b => b.Count);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"enterprises={families.Count} batches={batches.Count} events={sent} stored={stored} rejected={rejected} failed_batches={failed} seconds={seconds:F2} events_per_s={sent / seconds:F0}"));
+        return failed == 0 && stored == sent ? 0 : 1;
+    }
+
+    public static async Task<int> FillCheckAsync(string[] args)
+    {
+        var url = Arg(args, "url", "http://127.0.0.1:5090");
+        var keys = Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
+        var codes = File.ReadAllLines(Arg(args, "codes", ".local/bench/warm-codes.txt")).Where(l => l.Length > 0).ToArray();
+        var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
+        var workers = int.Parse(Arg(args, "concurrency", "64"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(Arg(args, "rate", "0"), CultureInfo.InvariantCulture);
+        var key = keys[0];
+        using var http = Client(workers);
+        if (Arg(args, "save-one", "") is { Length: > 0 } saveTo)
+        {
+            using var one = await http.SendAsync(Signed(key, url, "/api/integration/v1/fill-checks", Encoding.UTF8.GetBytes($"{{\"cylinderCode\":\"{codes[0]}\"}}")));
+            var text = await one.Content.ReadAsStringAsync();
+            if (!one.IsSuccessStatusCode) { Console.Error.WriteLine($"{(int)one.StatusCode} {text}"); return 1; }
+            await File.WriteAllTextAsync(saveTo, text);
+            return 0;
+        }
+        var latencies = Enumerable.Range(0, workers).Select(_ => new List<double>(1 << 16)).ToArray();
+        long ok = 0, errors = 0;
+        var stop = Stopwatch.StartNew();
+        var duration = TimeSpan.FromSeconds(seconds);
+
+        async Task SendAsync(List<double> sink)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var body = Encoding.UTF8.GetBytes($"{{\"cylinderCode\":\"{codes[Random.Shared.Next(codes.Length)]}\"}}");
+                using var response = await http.SendAsync(Signed(key, url, "/api/integration/v1/fill-checks", body));
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode && text.Contains("\"allowed\"", StringComparison.Ordinal)) Interlocked.Increment(ref ok);
+                else Interlocked.Increment(ref errors);
+            }
+            catch (Exception) { Interlocked.Increment(ref errors); }
+            sink.Add((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
+        }
+
+        var interval = rate > 0 ? TimeSpan.FromSeconds(workers / rate) : TimeSpan.Zero;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+        {
+            if (rate > 0) await Task.Delay(TimeSpan.FromTicks(interval.Ticks * w / workers));
+            var next = stop.Elapsed;
+            while (stop.Elapsed < duration)
+            {
+                await SendAsync(latencies[w]);
+                if (rate <= 0) continue;
+                next += interval;
+                var wait = next - stop.Elapsed;
+                if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
+                else next = stop.Elapsed;
+            }
+        })));
+        var elapsed = stop.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
+        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"requests={ok + errors} ok={ok} errors={errors} seconds={elapsed:F1} rps={(ok + errors) / elapsed:F0} p50_ms={P(0.50):F2} p90_ms={P(0.90):F2} p99_ms={P(0.99):F2} max_ms={P(1.0):F2}"));
+        return 0;
+    }
+}
