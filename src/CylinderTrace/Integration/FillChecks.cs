@@ -113,7 +113,7 @@ public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, I
     /// <summary>Parses the request body.</summary>
     public static FillCheckRequest? Parse(byte[] body)
     {
-        try { return JsonSerializer.Deserialize<FillCheckRequest>(body, JsonSerializerOptions.Web); }
+        try { return JsonSerializer.Deserialize(body, IngestionJson.Default.FillCheckRequest); }
         catch (JsonException) { return null; }
     }
 }

@@ -31,7 +31,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
     private List<(int Index, T Record)> Parse<T>(byte[] body, List<RecordProblem> problems, out int received) where T : class
     {
         Batch? batch;
-        try { batch = JsonSerializer.Deserialize<Batch>(body, JsonSerializerOptions.Web); }
+        try { batch = JsonSerializer.Deserialize(body, IngestionJson.Default.Batch); }
         catch (JsonException ex) { throw new BadBatchException($"请求体不是正确的JSON（{ex.Message}）。格式：{{\"records\": [ … ]}}"); }
         if (batch?.Records is not { } records) throw new BadBatchException("请求体须为 {\"records\": [ … ]}。");
         if (records.Count > options.Value.MaxBatchRecords) throw new BadBatchException($"一批最多 {options.Value.MaxBatchRecords} 条记录，这批有 {records.Count} 条；请分批提交。");
@@ -42,7 +42,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             try
             {
                 if (records[i].ValueKind != JsonValueKind.Object) { problems.Add(new(i, "", "每条记录须为一个JSON对象。")); continue; }
-                parsed.Add((i, records[i].Deserialize<T>(JsonSerializerOptions.Web)!));
+                parsed.Add((i, (T)records[i].Deserialize(typeof(T), IngestionJson.Default)!));
             }
             catch (JsonException ex)
             {
@@ -123,7 +123,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
         var problems = new List<RecordProblem>();
         var parsed = Parse<FillRecord>(caller.Body, problems, out var received);
         var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-        var candidates = new List<Candidate<int>>();
+        var candidates = new List<Candidate<(int Station, decimal? NetWeightKg)>>();
         var notYours = new List<RecordProblem>();
         foreach (var (i, r) in parsed)
         {
@@ -139,13 +139,13 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                 if (check is not { } c || c.Code != code || c.StationId != station.Id || c.At > r.FilledAt!.Value.AddMinutes(5) || c.At < r.FilledAt.Value.AddDays(-1))
                 { problems.Add(new(i, "checkId", "充装检查编号无效，或不是这个气瓶、这个充装站在充装前24小时内的检查。")); continue; }
             }
-            candidates.Add(new(i, r.EventId!.Trim(), code, r.FilledAt!.Value.UtcDateTime, r.CheckId, station.Id));
+            candidates.Add(new(i, r.EventId!.Trim(), code, r.FilledAt!.Value.UtcDateTime, r.CheckId, (station.Id, r.NetWeightKg)));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
         return await StoreEventsAsync(caller, "fill", received, candidates, problems,
             (_, _, located, _) => Task.FromResult(located),
             (conn, tx, ready) => CylinderEvents.InsertFillsAsync(conn, tx,
-                ready.Select(r => new NewFill(r.C.At, r.Cylinder.Id, r.C.Extra, r.Cylinder.OwnerId, parsed.First(p => p.Index == r.C.Index).Record.NetWeightKg, r.C.EventId)).ToList(), ct), ct);
+                ready.Select(r => new NewFill(r.C.At, r.Cylinder.Id, r.C.Extra.Station, r.Cylinder.OwnerId, r.C.Extra.NetWeightKg, r.C.EventId)).ToList(), ct), ct);
     }
 
     public async Task<BatchResult> DeliveriesAsync(IntegrationCaller caller, CancellationToken ct)
@@ -375,3 +375,18 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
         return new BatchResult(received, unique.Count, rows.Count - unique.Count, problems.OrderBy(p => p.Index).ToList());
     }
 }
+
+/// <summary>Source-generated JSON for the batch records (no reflection per record).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Batch))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(DeliveryRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ReturnRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(InspectionRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(CylinderRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WorkerRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(CustomerRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchResult))]
+internal sealed partial class IngestionJson : System.Text.Json.Serialization.JsonSerializerContext;

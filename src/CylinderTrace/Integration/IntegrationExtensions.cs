@@ -11,6 +11,7 @@ public static class IntegrationExtensions
         services.AddSingleton<IntegrationScope>();
         services.AddSingleton<Ingestion>();
         services.AddSingleton<FillChecks>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestionJson.Default));
         return services;
     }
 

@@ -41,6 +41,8 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
         public byte[] SecretEnc { get; init; } = [];
         public DateTime? ExpiresAt { get; init; }
         public DateTime? RevokedAt { get; init; }
+        /// <summary>The decrypted key, made once per cached row.</summary>
+        public IntegrationKey? Key { get; set; }
     }
 
     // The last row read per key: used while MariaDB is unreachable, so a filling line keeps its answers.
@@ -68,8 +70,7 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
         });
         var now = clock.GetUtcNow().UtcDateTime;
         if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now) return null;
-        var secret = personal.Decrypt(row.SecretEnc);
-        return secret is null ? null : new IntegrationKey(row.KeyId, row.EnterpriseId, Convert.FromBase64String(secret));
+        return row.Key ??= personal.Decrypt(row.SecretEnc) is { } secret ? new IntegrationKey(row.KeyId, row.EnterpriseId, Convert.FromBase64String(secret)) : null;
     }
 
     public async Task TouchAsync(string keyId, CancellationToken ct)

@@ -14,6 +14,8 @@ public static class MultiRow
 {
     private static readonly int[] Sizes = [500, 100, 20, 5, 1];
     private static readonly ConcurrentDictionary<(string, int), string> Texts = new();
+    // Parameter names c{column}_{row}, made once.
+    private static readonly string[][] Names = Enumerable.Range(0, 16).Select(c => Enumerable.Range(0, 500).Select(i => $"c{c}_{i}").ToArray()).ToArray();
 
     /// <summary>
     /// Runs <paramref name="head"/> followed by one "(@c0_i, @c1_i, …)" group per row (joined by
@@ -33,7 +35,7 @@ public static class MultiRow
             for (var i = 0; i < size; i++)
             {
                 var v = values(rows[done + i]);
-                for (var c = 0; c < columns; c++) p.Add($"c{c}_{i}", v[c]);
+                for (var c = 0; c < columns; c++) p.Add(Names[c][i], v[c]);
             }
             affected += await conn.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct));
             done += size;
