@@ -54,6 +54,7 @@ public static class ApplicationExtensions
         CommandLine.Register("create-staff", ConsoleExtensions.CreateStaffCommandAsync);
         CommandLine.Register("demo-console", ConsoleDemo.RunAsync);
         CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
+        CommandLine.Register("import", CsvImport.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)

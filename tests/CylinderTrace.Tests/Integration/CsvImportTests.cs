@@ -1,0 +1,64 @@
+using System.Text;
+using CylinderTrace.Integration;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+
+namespace CylinderTrace.Tests.Integration;
+
+/// <summary>Registries imported from CSV with the API's own checks: an error file for every rejected row, resumable after an interruption.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Importing_a_registry_from_CSV(HostFixture fx)
+{
+    private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+
+    [Fact]
+    public async Task stores_the_good_rows_and_lists_every_bad_one_with_its_line_and_reason()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        string a = NewCode(), b = NewCode(), c = NewCode();
+        var file = Path.Combine(Path.GetTempPath(), $"ct-import-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, string.Join("\n",
+            "code,serial,spec,manufacturer,manufactureDate,nextInspectionDate,scrapDate",
+            $"{a},S-1,YSP-15,\"钢瓶厂, 福州\",2022-01-01,2026-01-01,2034-01-01",
+            $"no,S-2,YSP-15,厂,2022-01-01,,",
+            "",
+            $"{b},S-3,YSP-15,厂,someday,,",
+            $"{c},\"S-\"\"4\"\"\",YSP-15,厂,2021-06-01,,") + "\n", new UTF8Encoding(false));
+
+        Assert.Equal(0, await CsvImport.RunAsync(fx.Host.Services, ["--kind", "cylinders", "--file", file, "--as", licence], CancellationToken.None));
+        await using var conn = await fx.Database.OpenAsync();
+        var stored = (await conn.QueryAsync<(string Code, string Serial, string Manufacturer)>(
+            "SELECT code, serial, manufacturer FROM cylinders WHERE code IN @codes ORDER BY code", new { codes = new[] { a, b, c } })).ToList();
+        Assert.Equal(2, stored.Count);
+        Assert.Contains(stored, s => s.Code == a && s.Manufacturer == "钢瓶厂, 福州");
+        Assert.Contains(stored, s => s.Code == c && s.Serial == "S-\"4\"");
+        var errors = await File.ReadAllLinesAsync(file + ".errors.csv");
+        Assert.Equal("line,field,reason", errors[0]);
+        Assert.Equal(2, errors.Length - 1);
+        Assert.StartsWith("3,code,", errors[1]);
+        Assert.StartsWith("5,manufactureDate,", errors[2]);
+        Assert.False(File.Exists(file + ".progress"));
+    }
+
+    [Fact]
+    public async Task resumes_after_the_last_committed_batch()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        var codes = Enumerable.Range(0, 7).Select(_ => NewCode()).ToList();
+        var file = Path.Combine(Path.GetTempPath(), $"ct-import-{Guid.NewGuid():N}.csv");
+        await File.WriteAllLinesAsync(file, codes.Select(c => $"{c},S,YSP-15,厂,2022-01-01").Prepend("code,serial,spec,manufacturer,manufactureDate"));
+        // As if an earlier run had committed the first three rows (batches of 3) and then been killed.
+        await File.WriteAllTextAsync(file + ".progress", "3");
+
+        Assert.Equal(0, await CsvImport.RunAsync(fx.Host.Services, ["--kind", "cylinders", "--file", file, "--as", licence, "--batch", "3"], CancellationToken.None));
+        await using var conn = await fx.Database.OpenAsync();
+        var stored = (await conn.QueryAsync<string>("SELECT code FROM cylinders WHERE code IN @codes", new { codes })).ToHashSet();
+        Assert.Equal(codes.Skip(3).ToHashSet(), stored);
+        Assert.False(File.Exists(file + ".progress"));
+
+        Assert.Equal(0, await CsvImport.RunAsync(fx.Host.Services, ["--kind", "cylinders", "--file", file, "--as", licence, "--restart"], CancellationToken.None));
+        Assert.Equal(7, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders WHERE code IN @codes", new { codes }));
+    }
+}
