@@ -146,8 +146,7 @@ public static class CsvImport
         return Math.Max(0, n);
     }
 
-    /// <summary>One CSV record (RFC 4180: quoted fields may hold commas, quotes as "", and line breaks); null at the end.</summary>
-    /// <summary>One CSV record, counting the file's line breaks in <paramref name="lines"/>.</summary>
+    /// <summary>One CSV record (RFC 4180: quoted fields may hold commas, quotes as "", and line breaks), or null at the end; counts the file's line breaks in <paramref name="lines"/>.</summary>
     private static List<string>? ReadRecord(StreamReader reader, ref long lines)
     {
         if (reader.Peek() < 0) return null;
