@@ -104,6 +104,8 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
             CylinderTrace.Complaints.Notifications.ComplaintNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
         jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.ComplaintRouter>(
             CylinderTrace.Complaints.Routing.ComplaintRouter.RecurringJobId, r => r.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Integration.EnterpriseNotifications>(
+            CylinderTrace.Integration.EnterpriseNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
         jobs.AddOrUpdate<CylinderTrace.MiniProgram.MiniProgramSessions>(
             CylinderTrace.MiniProgram.MiniProgramSessions.CleanupJobId, s => s.CleanupAsync(CancellationToken.None), "17 3 * * *", shanghai);
         jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.DeadlineWatch>(

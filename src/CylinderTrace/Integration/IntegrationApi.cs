@@ -16,6 +16,27 @@ public static class IntegrationApi
         var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
         api.MapGet("/me", MeAsync);
         api.MapPost("/fill-checks", FillCheckAsync);
+        api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
+            TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
+        api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
+        {
+            long? upTo = ReadJson(IntegrationSignature.Caller(c).Body)?["upTo"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<long>(out var n2) ? n2 : null;
+            if (upTo is null) return (IResult)Problem.Of(400, "invalid-ack", "upTo required", "请求体须为 {\"upTo\": 已收到的最大通知编号}。");
+            return TypedResults.Ok(new { acknowledged = await n.AcknowledgeAsync(IntegrationSignature.Caller(c).EnterpriseId, upTo.Value, ct) });
+        });
+        api.MapPut("/webhook", async (HttpContext c, EnterpriseNotifications n, Microsoft.Extensions.Options.IOptions<IntegrationOptions> o, CancellationToken ct) =>
+        {
+            var url = ReadJson(IntegrationSignature.Caller(c).Body)?["url"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var u) ? u : null;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url!.Length > 500
+                || !(uri.Scheme == Uri.UriSchemeHttps || (o.Value.AllowInsecureWebhooks && uri.Scheme == Uri.UriSchemeHttp)))
+                return (IResult)Problem.Of(400, "invalid-webhook", "Webhook address refused", "请给出 https:// 开头的完整地址（不超过500字符）。");
+            return TypedResults.Ok(new { url, secret = await n.SetWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, url, ct) });
+        });
+        api.MapDelete("/webhook", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
+        {
+            await n.RemoveWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            return TypedResults.NoContent();
+        });
         api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync));
         api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync));
         api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync));
@@ -36,6 +57,13 @@ public static class IntegrationApi
             enterprise = new { licence = tenant.Caller.Licence, kind = tenant.Caller.Kind },
             actsFor = tenant.Members.Values.Select(m => new { licence = m.Licence, kind = m.Kind }).OrderBy(m => m.licence),
         });
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? ReadJson(byte[] body)
+    {
+        try { return body.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject; }
+        catch (System.Text.Json.JsonException) { return null; }
+        catch (InvalidOperationException) { return null; }
     }
 
     private static async Task<IResult> FillCheckAsync(HttpContext context, FillChecks checks, CancellationToken ct)

@@ -26,4 +26,7 @@ public sealed class IntegrationOptions
     /// <summary>Seconds a key is cached per instance; a revocation takes effect on every instance within this time.</summary>
     [Range(0, 3600, ErrorMessage = "Integration:{0} must be between {1} and {2}.")]
     public int KeyCacheSeconds { get; set; } = 30;
+
+    /// <summary>Allow http:// (and loopback) webhook addresses: for development and tests only; production webhooks must be https.</summary>
+    public bool AllowInsecureWebhooks { get; set; }
 }

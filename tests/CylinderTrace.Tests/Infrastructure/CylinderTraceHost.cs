@@ -59,6 +59,8 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["ComplaintNotifications:InfoRequestedTemplateId"] = "tpl-info",
                 ["StaffNotifications:AssignedTemplateId"] = "tpl-assigned",
                 ["StaffNotifications:ConsoleBaseUrl"] = "https://console.test",
+                // The enterprise webhook receivers of the tests listen on plain http on loopback.
+                ["Integration:AllowInsecureWebhooks"] = "true",
                 ["ComplaintNotifications:MiniProgramState"] = "developer",
             };
             if (settings is not null)

@@ -70,3 +70,32 @@ PARTITION BY RANGE COLUMNS (returned_at) (
   PARTITION p202712 VALUES LESS THAN ('2028-01-01'),
   PARTITION pmax VALUES LESS THAN (MAXVALUE)
 );
+
+-- Where an enterprise wants its notifications pushed (signed webhook); the secret signs each call and
+-- is AES-256-GCM ciphertext under Privacy:EncryptionKey.
+CREATE TABLE IF NOT EXISTS enterprise_webhooks (
+  enterprise_id INT NOT NULL PRIMARY KEY,
+  url VARCHAR(500) NOT NULL,
+  secret_enc VARBINARY(255) NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  CONSTRAINT fk_enterprise_webhooks_enterprise FOREIGN KEY (enterprise_id) REFERENCES enterprises (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Notifications to enterprises (detention orders and the like): the outbox. Written in the
+-- transaction of what they announce; pushed by a Hangfire job with retries; always readable by the
+-- enterprise through the pull endpoint, which also acknowledges them.
+CREATE TABLE IF NOT EXISTS enterprise_notifications (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  enterprise_id INT NOT NULL,
+  kind VARCHAR(40) NOT NULL,
+  payload JSON NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  attempts INT NOT NULL DEFAULT 0,
+  next_attempt_at DATETIME(3) NULL,
+  last_error VARCHAR(500) NULL,
+  delivered_at DATETIME(3) NULL,
+  delivered_by VARCHAR(10) NULL,
+  KEY ix_enterprise_notifications_enterprise (enterprise_id, id),
+  KEY ix_enterprise_notifications_due (delivered_at, next_attempt_at),
+  CONSTRAINT fk_enterprise_notifications_enterprise FOREIGN KEY (enterprise_id) REFERENCES enterprises (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
