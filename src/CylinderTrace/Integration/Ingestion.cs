@@ -30,6 +30,18 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
 
     private List<(int Index, T Record)> Parse<T>(byte[] body, List<RecordProblem> problems, out int received) where T : class
     {
+        // The usual batch is well-formed: read it straight into typed records, once. Only when that
+        // fails is it read again record by record, to name each bad record.
+        if (TryParseTyped<T>(body) is { } typed)
+        {
+            if (typed.Count > options.Value.MaxBatchRecords) throw new BadBatchException($"一批最多 {options.Value.MaxBatchRecords} 条记录，这批有 {typed.Count} 条；请分批提交。");
+            received = typed.Count;
+            var all = new List<(int, T)>(typed.Count);
+            for (var i = 0; i < typed.Count; i++)
+                if (typed[i] is { } record) all.Add((i, record));
+                else problems.Add(new(i, "", "每条记录须为一个JSON对象。"));
+            return all;
+        }
         Batch? batch;
         try { batch = JsonSerializer.Deserialize(body, IngestionJson.Default.Batch); }
         catch (JsonException ex) { throw new BadBatchException($"请求体不是正确的JSON（{ex.Message}）。格式：{{\"records\": [ … ]}}"); }
@@ -50,6 +62,28 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             }
         }
         return parsed;
+    }
+
+    /// <summary>{"records": [ … ]} as a list of T, or null if anything in it does not fit.</summary>
+    private static List<T?>? TryParseTyped<T>(byte[] body) where T : class
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            List<T?>? records = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isRecords = reader.ValueTextEquals("records"u8);
+                reader.Read();
+                if (isRecords && reader.TokenType == JsonTokenType.StartArray)
+                    records = (List<T?>?)JsonSerializer.Deserialize(ref reader, IngestionJson.Default.GetTypeInfo(typeof(List<T?>))!);
+                else reader.Skip();
+            }
+            return records;
+        }
+        catch (JsonException) { return null; }
+        catch (InvalidOperationException) { return null; }
     }
 
     private static bool Text(string? value, int max) => !string.IsNullOrWhiteSpace(value) && value.Trim().Length <= max;
@@ -389,4 +423,11 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
 [System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckRequest))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckResult))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<FillRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<DeliveryRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<ReturnRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<InspectionRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<CylinderRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<WorkerRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<CustomerRecord>))]
 internal sealed partial class IngestionJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -9,8 +9,9 @@ namespace CylinderTrace.OfficialAccount;
 /// The first reply stored for a push wins: one Redis round trip (SET NX GET, Redis 7) stores ours or
 /// returns the one stored before, so every delivery of a push, on any instance, gets the same reply
 /// and a late customer-service message goes out at most once. Answers are read-only (a card, help
-/// text), so working one out again for a retry changes nothing; an answer that gains side effects
-/// must claim the push before it acts. Entries expire after OfficialAccount:DedupSeconds.
+/// text), so working one out again for a retry changes nothing; the one with a side effect, a staff
+/// member's "绑定 123456", redeems its code once (GETDEL), so a retry finds the code used and still gets
+/// the first reply. An answer that gains other side effects must claim the push before it acts. Entries expire after OfficialAccount:DedupSeconds.
 /// WeChat retries only after 5 s without an answer, so a push created moments ago is a first
 /// delivery: its reply is stored without waiting (see OfficialAccount:FreshPushSeconds).
 /// </summary>
