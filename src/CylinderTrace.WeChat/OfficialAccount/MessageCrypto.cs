@@ -31,8 +31,12 @@ public enum PushRejection
 public sealed class MessageCrypto
 {
     private const int PadBlock = 32;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     private readonly byte[] _key;
     private readonly byte[] _appId;
+    // One AES object per thread: making one (native handle, key schedule) costs more than a short
+    // message's encryption, and an instance's one-shot methods are not promised to be thread-safe.
+    private readonly ThreadLocal<Aes> _aes;
 
     public MessageCrypto(string encodingAesKey, string appId)
     {
@@ -43,6 +47,13 @@ public sealed class MessageCrypto
         if (_key.Length != 32) throw new ArgumentException("EncodingAESKey must decode to 32 bytes.", nameof(encodingAesKey));
         if (string.IsNullOrEmpty(appId)) throw new ArgumentException("AppID is required.", nameof(appId));
         _appId = Encoding.UTF8.GetBytes(appId);
+        var key = _key;
+        _aes = new ThreadLocal<Aes>(() =>
+        {
+            var aes = Aes.Create();
+            aes.Key = key;
+            return aes;
+        });
     }
 
     /// <summary>Encrypts a message; <paramref name="random16"/> is for known-answer tests only.</summary>
@@ -58,9 +69,7 @@ public sealed class MessageCrypto
         msg.CopyTo(plain, 20);
         _appId.CopyTo(plain, 20 + msg.Length);
         plain.AsSpan(length).Fill((byte)pad);
-        using var aes = Aes.Create();
-        aes.Key = _key;
-        return Convert.ToBase64String(aes.EncryptCbc(plain, _key.AsSpan(0, 16), PaddingMode.None));
+        return Convert.ToBase64String(_aes.Value!.EncryptCbc(plain, _key.AsSpan(0, 16), PaddingMode.None));
     }
 
     /// <summary>Decrypts an Encrypt field; on failure returns null with the reason. Never throws for bad input.</summary>
@@ -74,12 +83,8 @@ public sealed class MessageCrypto
         if (cipher.Length == 0 || cipher.Length % 16 != 0) { rejection = PushRejection.BadCiphertext; return null; }
 
         byte[] plain;
-        using (var aes = Aes.Create())
-        {
-            aes.Key = _key;
-            try { plain = aes.DecryptCbc(cipher, _key.AsSpan(0, 16), PaddingMode.None); }
-            catch (CryptographicException) { rejection = PushRejection.BadCiphertext; return null; }
-        }
+        try { plain = _aes.Value!.DecryptCbc(cipher, _key.AsSpan(0, 16), PaddingMode.None); }
+        catch (CryptographicException) { rejection = PushRejection.BadCiphertext; return null; }
 
         int pad = plain[^1];
         if (pad < 1 || pad > PadBlock || pad > plain.Length) { rejection = PushRejection.BadPadding; return null; }
@@ -93,7 +98,7 @@ public sealed class MessageCrypto
         if (!CryptographicOperations.FixedTimeEquals(appId, _appId)) { rejection = PushRejection.WrongAppId; return null; }
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content.Slice(20, msgLength));
+            return StrictUtf8.GetString(content.Slice(20, msgLength));
         }
         catch (DecoderFallbackException) { rejection = PushRejection.BadLength; return null; }
     }
