@@ -158,3 +158,25 @@ public sealed class Cross_site_requests(HostFixture fx)
         Assert.Equal(HttpStatusCode.Forbidden, (await ConsoleClient.NewHttp(fx.Host).SendAsync(signIn)).StatusCode);
     }
 }
+
+/// <summary>Several instances of one deployment: a console session made on one is good on another (data-protection keys in MariaDB).</summary>
+[Collection(HostCollection.Name)]
+public sealed class Console_sessions_across_instances(HostFixture fx)
+{
+    [Fact]
+    public async Task a_cookie_issued_by_one_instance_is_read_by_another()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var signIn = await ConsoleClient.NewHttp(fx.Host).PostAsJsonAsync("/api/console/session", new { username, password = TestData.StaffPassword });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ct_console=", StringComparison.Ordinal)).Split(';')[0];
+
+        await using var other = fx.AnotherInstance();
+        var client = other.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        var me = await client.GetAsync("/api/console/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Contains(username, await me.Content.ReadAsStringAsync());
+    }
+}
+
