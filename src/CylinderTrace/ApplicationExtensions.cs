@@ -59,6 +59,17 @@ public static class ApplicationExtensions
 
     public static WebApplication UseApplication(this WebApplication app)
     {
+        // Behind nginx (ops/deploy): the client's address and scheme come from the proxy's headers,
+        // believed only from loopback and the proxies named in Hosting:TrustedProxies.
+        var forwarded = new Microsoft.AspNetCore.Builder.ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        };
+        foreach (var proxy in app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value.TrustedProxies
+                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (System.Net.IPAddress.TryParse(proxy, out var address)) forwarded.KnownProxies.Add(address);
+            else throw new Microsoft.Extensions.Options.OptionsValidationException(HostingOptions.Section, typeof(HostingOptions), [$"Hosting:TrustedProxies: '{proxy}' is not an IP address."]);
+        app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

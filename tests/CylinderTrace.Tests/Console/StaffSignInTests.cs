@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Console;
 
@@ -180,3 +181,31 @@ public sealed class Console_sessions_across_instances(HostFixture fx)
     }
 }
 
+
+/// <summary>Behind nginx on the same machine: the proxy's X-Forwarded-Proto makes the console cookie Secure.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Behind_a_reverse_proxy(HostFixture fx)
+{
+    [Fact]
+    public async Task the_console_cookie_is_secure_when_the_proxy_says_https()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        await using var host = fx.AnotherInstance();
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        async Task<string> CookieAsync(string? proto)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/console/session") { Content = JsonContent.Create(new { username, password = TestData.StaffPassword }) };
+            if (proto is not null) request.Headers.Add("X-Forwarded-Proto", proto);
+            var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ct_console=", StringComparison.Ordinal));
+        }
+        Assert.Contains("secure", await CookieAsync("https"), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secure", await CookieAsync(null), StringComparison.OrdinalIgnoreCase);
+    }
+}

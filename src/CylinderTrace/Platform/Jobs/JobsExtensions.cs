@@ -19,6 +19,12 @@ public sealed class HostingOptions
     [Range(1, 100, ErrorMessage = "Hosting:{0} must be between {1} and {2}.")]
     public int WorkerCount { get; set; } = 4;
 
+    /// <summary>
+    /// Addresses of reverse proxies (comma-separated IPs) whose X-Forwarded-For/-Proto are believed, in
+    /// addition to loopback: the client address feeds rate limits, and the scheme makes cookies Secure.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
+
     public bool RunsWorker => Roles.Contains("worker", StringComparison.OrdinalIgnoreCase);
     public bool ServesWeb => Roles.Contains("web", StringComparison.OrdinalIgnoreCase);
 }
