@@ -77,6 +77,8 @@ public static class ApplicationExtensions
         app.UseAntiforgery();
         app.UseIntegrationSignatures();
         app.MapPlatform();
+        // A worker-only instance answers its health checks and nothing else.
+        if (!app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value.ServesWeb) return app;
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();

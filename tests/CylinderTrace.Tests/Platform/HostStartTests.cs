@@ -111,3 +111,20 @@ public sealed class When_the_database_cannot_be_reached
         Assert.Contains("service-unavailable", await response.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>Hosting roles: a worker-only instance runs jobs and answers its health checks, nothing else.</summary>
+[Collection(HostCollection.Name)]
+public sealed class A_worker_only_instance(HostFixture fx)
+{
+    [Fact]
+    public async Task answers_health_but_no_api()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        await using var worker = fx.AnotherInstance(new Dictionary<string, string?> { ["Hosting:Roles"] = "worker" });
+        var client = worker.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync($"/api/cylinders/{cylinder.Code}/card")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/console/login")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await fx.Host.CreateClient().GetAsync($"/api/cylinders/{cylinder.Code}/card")).StatusCode);
+    }
+}
