@@ -1,6 +1,7 @@
 using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CylinderTrace.Commercial;
 using CylinderTrace.Complaints;
 using CylinderTrace.Console;
 using CylinderTrace.Cylinders;
@@ -40,6 +41,9 @@ public static class ApplicationExtensions
         services.AddMiniProgram();
         services.AddConsole();
         services.AddIntegration();
+        services.AddOptions<CommercialOptions>().BindConfiguration(CommercialOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CommercialMembers>();
+        services.AddSingleton<ReceivingScans>();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
@@ -82,6 +86,7 @@ public static class ApplicationExtensions
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
+        app.MapCommercialApi();
         app.MapOpen311Api();
         app.MapConsole();
         app.MapIntegrationApi();

@@ -16,6 +16,7 @@ public static class IntegrationApi
         var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
         api.MapGet("/me", MeAsync);
         api.MapPost("/fill-checks", FillCheckAsync);
+        api.MapPost("/commercial-invites", InviteAsync);
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
         api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
@@ -64,6 +65,27 @@ public static class IntegrationApi
         try { return body.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject; }
         catch (System.Text.Json.JsonException) { return null; }
         catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>A supply station invites a commercial customer's owner or staff to bind in the Mini Program.</summary>
+    private static async Task<IResult> InviteAsync(HttpContext context, IntegrationScope scopes, Commercial.CommercialMembers members, CancellationToken ct)
+    {
+        var caller = IntegrationSignature.Caller(context);
+        var json = ReadJson(caller.Body);
+        string? Text(string name) => json?[name] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+        var customerId = Text("customerId");
+        var role = Text("role") ?? "owner";
+        if (string.IsNullOrWhiteSpace(customerId) || role is not ("owner" or "staff"))
+            return Problem.Of(400, "invalid-invite", "Invite incomplete", "请求体须为 {\"customerId\": 本站客户编号, \"role\": \"owner\"|\"staff\", \"station\": 供应站许可证号（可省略）}。");
+        var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+        var station = tenant.Station(Text("station"));
+        if (station is null) return Problem.Of(403, "integration-not-yours", "Another enterprise's station", $"供应站“{Text("station")}”不是本企业的。");
+        return await members.InviteAsync(station.Id, customerId.Trim(), role, "integration:" + caller.KeyId, ct) switch
+        {
+            Commercial.CommercialMembers.Invited i => TypedResults.Ok(new { code = i.Code, expiresAt = i.ExpiresAt, role }),
+            Commercial.CommercialMembers.NotCommercial => Problem.Of(400, "invalid-invite", "Not a commercial customer", "只有商业用户（餐饮等）需要进货扫码绑定。"),
+            _ => Problem.Of(404, "customer-not-found", "No such customer", $"本站没有编号为 {customerId} 的客户；请先上报客户。"),
+        };
     }
 
     private static async Task<IResult> FillCheckAsync(HttpContext context, FillChecks checks, CancellationToken ct)

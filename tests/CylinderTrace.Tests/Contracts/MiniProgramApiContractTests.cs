@@ -120,6 +120,9 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
         exchanges.Add(await Call(user, "complaint-information.200", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information",
             new { text = "充装标签见照片，充装日期是11月20日", photoIds = new[] { photoId } }));
         exchanges.Add(await Call(user, "complaint-information.409", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information", new { text = "再补充一点" }));
+        exchanges.Add(await Call(user, "commercial-bind.400", HttpMethod.Post, "/api/mp/commercial/bind", new { code = "ABCDEFGH23" }));
+        exchanges.Add(await Call(user, "commercial-memberships.200", HttpMethod.Get, "/api/mp/commercial/memberships"));
+        exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
         var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");

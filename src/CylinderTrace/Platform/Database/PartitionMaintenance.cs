@@ -15,7 +15,7 @@ public sealed class PartitionMaintenance(Db db, TimeProvider clock, ILogger<Part
     public const int MonthsAhead = 6;
 
     /// <summary>Monthly-partitioned tables and their partitioning column.</summary>
-    private static readonly string[] MonthlyTables = ["fills", "deliveries", "empty_returns"];
+    private static readonly string[] MonthlyTables = ["fills", "deliveries", "empty_returns", "receiving_scans"];
 
     private const string PartitionsSql =
         """

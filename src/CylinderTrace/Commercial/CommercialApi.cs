@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using CylinderTrace.Cylinders;
+using CylinderTrace.MiniProgram;
+using CylinderTrace.Platform.Problems;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Commercial;
+
+public sealed record BindRequest(string? Code);
+
+/// <summary>The restaurant side of the Mini Program (/api/mp/commercial): bind with an invite, see memberships, scan received cylinders.</summary>
+public static class CommercialApi
+{
+    public static IEndpointRouteBuilder MapCommercialApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/mp/commercial").RequireAuthorization(MiniProgramAuthentication.Policy).WithTags("commercial")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        api.MapPost("/bind", BindAsync).WithName("MpCommercialBind")
+            .WithSummary("Bind this user to a commercial customer (restaurant) with the invite code its supply station gave.");
+        api.MapGet("/memberships", async (ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) => TypedResults.Ok(await members.MembershipsAsync(p.Id(), ct)))
+            .WithName("MpCommercialMemberships").WithSummary("The restaurants this user scans for.");
+        api.MapPost("/scans", ScanAsync).WithName("MpCommercialScan")
+            .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.");
+        return app;
+    }
+
+    private static async Task<IResult> BindAsync(BindRequest body, ClaimsPrincipal principal, CommercialMembers members, CancellationToken ct)
+    {
+        var membership = await members.JoinAsync(principal.Id(), body.Code, ct);
+        return membership is null
+            ? Problem.Of(400, "invite-invalid", "Invite code not valid", "邀请码无效、已使用或已过期：请向您的签约供气站重新索取。")
+            : TypedResults.Ok(membership);
+    }
+
+    private static async Task<IResult> ScanAsync(ScanRequest body, ClaimsPrincipal principal, ReceivingScans scans, TimeProvider clock,
+        IOptions<CommercialOptions> options, CancellationToken ct)
+    {
+        var codes = body.Codes ?? [];
+        if (body.CustomerId is not long customerId)
+            return Problem.Of(400, "invalid-scan", "Restaurant required", "请选择为哪个商户扫码（customerId，见 GET /api/mp/commercial/memberships）。");
+        if (codes.Count == 0 || codes.Count > options.Value.MaxCodesPerScan)
+            return Problem.Of(400, "invalid-scan", "Codes required", $"请扫描1到{options.Value.MaxCodesPerScan}个气瓶码。");
+        var station = await scans.MemberStationAsync(principal.Id(), customerId, ct);
+        if (station is null)
+            return Problem.Of(404, "commercial-customer-not-found", "Not your restaurant", "您没有绑定这个商户：请先用供气站给的邀请码绑定。");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var scannedAt = body.ScannedAt?.UtcDateTime ?? now;
+        if (scannedAt > now.AddMinutes(10) || scannedAt < now.AddDays(-3))
+            return Problem.Of(400, "invalid-scan", "Scan time out of range", "扫码时间应为当前时间（可补传三天内离线扫码的记录）。");
+        var results = new List<ScanOutcome>();
+        var invalid = new List<string>();
+        foreach (var raw in codes.Distinct())
+        {
+            if (!CylinderCode.TryNormalise(raw, out var code)) { invalid.Add(raw); continue; }
+            results.Add(await scans.ScanAsync(principal.Id(), customerId, station.Value, code, scannedAt, body.Latitude, body.Longitude, ct));
+        }
+        return TypedResults.Ok(new { results, invalidCodes = invalid });
+    }
+}

@@ -1,0 +1,149 @@
+using System.Data;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Enterprises;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Privacy;
+using CylinderTrace.Platform.Time;
+using Dapper;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace CylinderTrace.Commercial;
+
+public sealed record ScanRequest(long? CustomerId, IReadOnlyList<string>? Codes, DateTimeOffset? ScannedAt, double? Latitude, double? Longitude);
+
+public sealed record ScanDelivery(DateTimeOffset At, string? Station, string? Worker);
+
+/// <summary>What a receiving scan of one cylinder came to, shown to the restaurant's staff at once.</summary>
+public sealed record ScanOutcome(string CylinderCode, string Outcome, string Label, string? Warning, string StatusCode, string StatusLabel,
+    ScanDelivery? Delivery, long? ScanId, bool Repeated);
+
+/// <summary>
+/// Receiving scans (DESIGN.md §5): each scanned cylinder is checked against the deliveries the
+/// enterprises sent, in a window around the scan (Commercial:MatchHoursBefore/After). Outcomes:
+/// matched (a delivery to this customer), not_contracted (delivered in the window, but by a station
+/// this customer has no contract with), no_matching_delivery (possible black gas), unsafe (unregistered,
+/// scrapped, detained, past its scrap date, inspection overdue) — unsafe wins, and still links its
+/// delivery. A delivery is answered by one scan: scanning it again returns that scan and stores nothing;
+/// an unmatched cylinder scanned again inside the window likewise.
+/// </summary>
+public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
+    TimeProvider clock)
+{
+    public const string Matched = "matched";
+    public const string NoMatchingDelivery = "no_matching_delivery";
+    public const string NotContracted = "not_contracted";
+    public const string Unsafe = "unsafe";
+
+    private const string MemberSql =
+        "SELECT c.supply_station_id FROM commercial_members m JOIN customers c ON c.id = m.customer_id WHERE m.customer_id = @customerId AND m.user_id = @userId AND m.removed_at IS NULL";
+    private const string DeliveriesSql =
+        """
+        SELECT id, delivered_at AS At, supply_station_id AS StationId, worker_id AS WorkerId, customer_id AS CustomerId FROM deliveries
+        WHERE cylinder_id = @cylinderId AND delivered_at >= @from AND delivered_at <= @to ORDER BY delivered_at DESC LIMIT 20
+        """;
+    private const string ScannedDeliverySql =
+        "SELECT s.id, s.scanned_at AS ScannedAt, s.outcome, s.status_code AS StatusCode FROM receiving_scan_deliveries d JOIN receiving_scans s ON s.id = d.scan_id AND s.scanned_at = d.scanned_at WHERE d.delivery_id = @deliveryId";
+    private const string RecentUnmatchedSql =
+        """
+        SELECT id, scanned_at AS ScannedAt, outcome, status_code AS StatusCode FROM receiving_scans
+        WHERE customer_id = @customerId AND scanned_at >= @since AND cylinder_code = @code AND delivery_id IS NULL ORDER BY scanned_at DESC LIMIT 1
+        """;
+    private const string InsertScanSql =
+        """
+        INSERT INTO receiving_scans (scanned_at, customer_id, user_id, cylinder_code, cylinder_id, outcome, status_code, delivery_id, delivered_at,
+                                     delivery_station_id, worker_id, latitude, longitude)
+        VALUES (@scannedAt, @customerId, @userId, @code, @cylinderId, @outcome, @statusCode, @deliveryId, @deliveredAt, @stationId, @workerId, @latitude, @longitude);
+        SELECT LAST_INSERT_ID();
+        """;
+    private const string InsertScanDeliverySql =
+        "INSERT INTO receiving_scan_deliveries (delivery_id, delivered_at, customer_id, scan_id, scanned_at) VALUES (@deliveryId, @deliveredAt, @customerId, @scanId, @scannedAt)";
+
+    private sealed class DeliveryRow
+    {
+        public long Id { get; init; }
+        public DateTime At { get; init; }
+        public int StationId { get; init; }
+        public int? WorkerId { get; init; }
+        public long CustomerId { get; init; }
+    }
+
+    private sealed class PriorScan
+    {
+        public long Id { get; init; }
+        public DateTime ScannedAt { get; init; }
+        public string Outcome { get; init; } = "";
+        public string? StatusCode { get; init; }
+    }
+
+    /// <summary>The customer's contracted station, if the user is one of its members; otherwise null.</summary>
+    public async Task<int?> MemberStationAsync(long userId, long customerId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<int?>(new CommandDefinition(MemberSql, new { customerId, userId }, cancellationToken: ct));
+    }
+
+    public async Task<ScanOutcome> ScanAsync(long userId, long customerId, int contractedStationId, string code, DateTime scannedAt, double? latitude, double? longitude,
+        CancellationToken ct)
+    {
+        var o = options.Value;
+        var facts = await cards.GetFactsAsync(code, ct);
+        var status = facts is null ? CylinderStatusRules.Unregistered : rules.Assess(facts.Dates, ShanghaiTime.Today(clock));
+        await using var conn = await db.OpenAsync(ct);
+        var deliveries = facts is null ? [] : (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(DeliveriesSql,
+            new { cylinderId = facts.Id, from = scannedAt.AddHours(-o.MatchHoursBefore), to = scannedAt.AddHours(o.MatchHoursAfter) }, cancellationToken: ct))).ToList();
+        var mine = deliveries.FirstOrDefault(d => d.CustomerId == customerId);
+
+        PriorScan? prior = mine is not null
+            ? await conn.QuerySingleOrDefaultAsync<PriorScan>(new CommandDefinition(ScannedDeliverySql, new { deliveryId = mine.Id }, cancellationToken: ct))
+            : await conn.QuerySingleOrDefaultAsync<PriorScan>(new CommandDefinition(RecentUnmatchedSql,
+                new { customerId, since = scannedAt.AddHours(-o.MatchHoursBefore), code }, cancellationToken: ct));
+        if (prior is not null) return await OutcomeAsync(code, prior.Outcome, status, mine, prior.Id, repeated: true, ct);
+
+        var outcome = !status.SafeToUse ? Unsafe
+            : mine is not null ? Matched
+            : deliveries.Any(d => d.StationId != contractedStationId) ? NotContracted
+            : NoMatchingDelivery;
+        var other = mine ?? deliveries.FirstOrDefault(d => d.StationId != contractedStationId);
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        try
+        {
+            var scanId = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertScanSql, new
+            {
+                scannedAt, customerId, userId, code, cylinderId = facts?.Id, outcome, statusCode = status.Code, deliveryId = mine?.Id, deliveredAt = other?.At,
+                stationId = other?.StationId, workerId = other?.WorkerId, latitude, longitude,
+            }, tx, cancellationToken: ct));
+            if (mine is not null)
+                await conn.ExecuteAsync(new CommandDefinition(InsertScanDeliverySql,
+                    new { deliveryId = mine.Id, deliveredAt = mine.At, customerId, scanId, scannedAt }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return await OutcomeAsync(code, outcome, status, other, scanId, repeated: false, ct);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && mine is not null)
+        {
+            // Another scan of the same delivery committed first: that one stands.
+            await tx.RollbackAsync(ct);
+            var first = await conn.QuerySingleAsync<PriorScan>(new CommandDefinition(ScannedDeliverySql, new { deliveryId = mine.Id }, cancellationToken: ct));
+            return await OutcomeAsync(code, first.Outcome, status, mine, first.Id, repeated: true, ct);
+        }
+    }
+
+    private async Task<ScanOutcome> OutcomeAsync(string code, string outcome, CylinderAssessment status, DeliveryRow? delivery, long scanId, bool repeated, CancellationToken ct)
+    {
+        ScanDelivery? shown = null;
+        if (delivery is not null)
+        {
+            var station = await directory.GetEnterpriseAsync(delivery.StationId, ct);
+            var worker = delivery.WorkerId is int w ? await directory.GetWorkerAsync(w, ct) : null;
+            shown = new ScanDelivery(ShanghaiTime.FromUtc(delivery.At), station?.Name, worker is null ? null : $"{Mask.Name(worker.Name)} 工号{worker.EmployeeNumber}");
+        }
+        var (label, warning) = outcome switch
+        {
+            Matched => ("已核对：与配送记录一致", (string?)null),
+            NotContracted => ("非签约供气站配送", "这个气瓶由与您没有供气合同的供气站配送，请核实来源，不要接收来历不明的气瓶。"),
+            NoMatchingDelivery => ("没有对应的配送记录", "系统中没有这个气瓶配送给您的记录，可能是“黑气”。请暂不使用，联系您的签约供气站核实。"),
+            _ => ("气瓶不安全：" + status.Label, status.Warning + status.Action),
+        };
+        return new ScanOutcome(code, outcome, label, warning, status.Code, status.Label, shown, scanId, repeated);
+    }
+}

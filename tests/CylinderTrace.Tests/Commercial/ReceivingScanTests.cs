@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+
+namespace CylinderTrace.Tests.Commercial;
+
+/// <summary>Restaurants scan every cylinder they receive; each scan gets its outcome at once (DESIGN.md §5).</summary>
+[Collection(HostCollection.Name)]
+public sealed class Receiving_scans(HostFixture fx)
+{
+    private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+
+    private sealed record Restaurant(long CustomerId, MiniProgramClient Staff, IntegrationClient Owner, IntegrationClient Station, string StationLicence);
+
+    private async Task<Restaurant> RestaurantAsync()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
+        var ownerClient = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner));
+        var stationLicence = await fx.Data.LicenceOfAsync(station);
+        var stationClient = await IntegrationClient.ForAsync(fx.Host, stationLicence);
+        await stationClient.PostOkAsync("workers", new { employeeNumber = "W1", name = "赵送气" });
+        await stationClient.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "好味餐馆" });
+        var invite = await stationClient.Http.SendAsync(stationClient.Signed(HttpMethod.Post, "/api/integration/v1/commercial-invites",
+            JsonSerializer.SerializeToUtf8Bytes(new { customerId = "R1", role = "owner" })));
+        Assert.Equal(HttpStatusCode.OK, invite.StatusCode);
+        var code = JsonDocument.Parse(await invite.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString()!;
+        var staff = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var bound = await staff.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code });
+        Assert.Equal(HttpStatusCode.OK, bound.StatusCode);
+        var customerId = JsonDocument.Parse(await bound.Content.ReadAsStringAsync()).RootElement.GetProperty("customerId").GetInt64();
+        // The code works once.
+        var other = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        Assert.Equal(HttpStatusCode.BadRequest, (await other.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code })).StatusCode);
+        return new Restaurant(customerId, staff, ownerClient, stationClient, stationLicence);
+    }
+
+    private static async Task<JsonElement> ScanAsync(Restaurant r, params string[] codes)
+    {
+        var response = await r.Staff.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("results");
+    }
+
+    private static async Task RegisterAsync(IntegrationClient owner, string code, string nextInspection = "2028-01-01") =>
+        await owner.PostOkAsync("cylinders", new { code, serial = "S" + code, spec = "YSP-50", manufactureDate = "2022-01-01", nextInspectionDate = nextInspection });
+
+    [Fact]
+    public async Task a_cylinder_delivered_to_the_restaurant_is_matched_once()
+    {
+        var r = await RestaurantAsync();
+        var code = NewCode();
+        await RegisterAsync(r.Owner, code);
+        await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + code, cylinderCode = code, deliveredAt = DateTimeOffset.UtcNow.AddHours(-3), customerId = "R1", workerEmployeeNumber = "W1" });
+
+        var first = (await ScanAsync(r, code))[0];
+        Assert.Equal("matched", first.GetProperty("outcome").GetString());
+        Assert.False(first.GetProperty("repeated").GetBoolean());
+        Assert.Equal("赵*气 工号W1", first.GetProperty("delivery").GetProperty("worker").GetString());
+        var again = (await ScanAsync(r, code))[0];
+        Assert.True(again.GetProperty("repeated").GetBoolean());
+        Assert.Equal(first.GetProperty("scanId").GetInt64(), again.GetProperty("scanId").GetInt64());
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @code", new { r.CustomerId, code }));
+    }
+
+    [Fact]
+    public async Task names_every_other_outcome_with_its_warning()
+    {
+        var r = await RestaurantAsync();
+        var stranger = await RestaurantAsync();
+        string undelivered = NewCode(), elsewhere = NewCode(), overdue = NewCode();
+        await RegisterAsync(r.Owner, undelivered);
+        await RegisterAsync(stranger.Owner, elsewhere);
+        await stranger.Station.PostOkAsync("deliveries", new { eventId = "D-" + elsewhere, cylinderCode = elsewhere, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "R1" });
+        await RegisterAsync(r.Owner, overdue, nextInspection: "2025-01-01");
+        await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + overdue, cylinderCode = overdue, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "R1" });
+
+        var results = (await ScanAsync(r, undelivered, elsewhere, overdue, "FZ9999999996")).EnumerateArray()
+            .ToDictionary(x => x.GetProperty("cylinderCode").GetString()!);
+        Assert.Equal("no_matching_delivery", results[undelivered].GetProperty("outcome").GetString());
+        Assert.Contains("黑气", results[undelivered].GetProperty("warning").GetString());
+        Assert.Equal("not_contracted", results[elsewhere].GetProperty("outcome").GetString());
+        Assert.Equal("unsafe", results[overdue].GetProperty("outcome").GetString());
+        Assert.Equal("inspection_overdue", results[overdue].GetProperty("statusCode").GetString());
+        Assert.Equal("unsafe", results["FZ9999999996"].GetProperty("outcome").GetString());
+        Assert.Equal("unregistered", results["FZ9999999996"].GetProperty("statusCode").GetString());
+        await using var conn = await fx.Database.OpenAsync();
+        // The unsafe cylinder was properly delivered: its scan still answers the delivery.
+        Assert.NotNull(await conn.ExecuteScalarAsync<long?>("SELECT delivery_id FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @overdue", new { r.CustomerId, overdue }));
+    }
+
+    [Fact]
+    public async Task only_members_scan_for_a_restaurant()
+    {
+        var r = await RestaurantAsync();
+        var outsider = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var response = await outsider.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await r.Staff.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = Array.Empty<string>() })).StatusCode);
+        var memberships = JsonDocument.Parse(await r.Staff.Http.GetStringAsync("/api/mp/commercial/memberships")).RootElement;
+        Assert.Equal("好味餐馆", memberships[0].GetProperty("businessName").GetString());
+        Assert.Equal("owner", memberships[0].GetProperty("role").GetString());
+    }
+}
