@@ -20,6 +20,7 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
+    IOptions<Commercial.CommercialOptions> commercial,
     TimeProvider clock, ILogger<Ingestion> logger)
 {
     private static readonly HashSet<string> Districts =
@@ -84,6 +85,13 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
         }
         catch (JsonException) { return null; }
         catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>UTC, cut to whole milliseconds: what DATETIME(3) keeps (MariaDB cuts, MySQL rounds), so the stored time and later comparisons agree.</summary>
+    private static DateTime Ms(DateTimeOffset at)
+    {
+        var utc = at.UtcDateTime;
+        return new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
     }
 
     private static bool Text(string? value, int max) => !string.IsNullOrWhiteSpace(value) && value.Trim().Length <= max;
@@ -173,7 +181,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                 if (check is not { } c || c.Code != code || c.StationId != station.Id || c.At > r.FilledAt!.Value.AddMinutes(5) || c.At < r.FilledAt.Value.AddDays(-1))
                 { problems.Add(new(i, "checkId", "充装检查编号无效，或不是这个气瓶、这个充装站在充装前24小时内的检查。")); continue; }
             }
-            candidates.Add(new(i, r.EventId!.Trim(), code, r.FilledAt!.Value.UtcDateTime, r.CheckId, (station.Id, r.NetWeightKg)));
+            candidates.Add(new(i, r.EventId!.Trim(), code, Ms(r.FilledAt!.Value), r.CheckId, (station.Id, r.NetWeightKg)));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
         return await StoreEventsAsync(caller, "fill", received, candidates, problems,
@@ -198,10 +206,10 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             if (station.Kind != "supply") { problems.Add(new(i, "station", "配送记录须注明供应站（许可证号）。")); continue; }
             if (!Text(r.CustomerId, 64)) { problems.Add(new(i, "customerId", "缺少客户编号（本站系统中的客户编号，须先上报客户）。")); continue; }
             stations[i] = station.Id;
-            candidates.Add(new(i, r.EventId!.Trim(), code, r.DeliveredAt!.Value.UtcDateTime, null, r));
+            candidates.Add(new(i, r.EventId!.Trim(), code, Ms(r.DeliveredAt!.Value), null, r));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
-        var resolved = new Dictionary<int, (int Station, int? Worker, long Customer)>();
+        var resolved = new Dictionary<int, (int Station, int? Worker, long Customer, bool Commercial)>();
         return await StoreEventsAsync(caller, "delivery", received, candidates, problems,
             async (conn, tx, located, rejected) =>
             {
@@ -210,7 +218,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                 {
                     var workers = await EnterpriseRegistry.WorkerIdsAsync(conn, tx, group.Key,
                         group.Select(g => g.C.Extra.WorkerEmployeeNumber?.Trim()).OfType<string>().Where(w => w.Length > 0).Distinct().ToList(), ct);
-                    var customers = await EnterpriseRegistry.CustomerIdsAsync(conn, tx, group.Key, group.Select(g => g.C.Extra.CustomerId!.Trim()).Distinct().ToList(), ct);
+                    var customers = await EnterpriseRegistry.CustomersAsync(conn, tx, group.Key, group.Select(g => g.C.Extra.CustomerId!.Trim()).Distinct().ToList(), ct);
                     foreach (var l in group)
                     {
                         var w = l.C.Extra.WorkerEmployeeNumber?.Trim();
@@ -220,19 +228,27 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                             if (!workers.TryGetValue(w, out var id)) { rejected.Add(new(l.C.Index, "workerEmployeeNumber", $"本站没有工号为 {w} 的送气工；请先上报送气工。")); continue; }
                             workerId = id;
                         }
-                        if (!customers.TryGetValue(l.C.Extra.CustomerId!.Trim(), out var customerId))
+                        if (!customers.TryGetValue(l.C.Extra.CustomerId!.Trim(), out var customer))
                         { rejected.Add(new(l.C.Index, "customerId", $"本站没有编号为 {l.C.Extra.CustomerId} 的客户；请先上报客户。")); continue; }
-                        resolved[l.C.Index] = (group.Key, workerId, customerId);
+                        resolved[l.C.Index] = (group.Key, workerId, customer.Id, customer.Kind == "commercial");
                         ok.Add(l);
                     }
                 }
                 return ok;
             },
-            (conn, tx, ready) => CylinderEvents.InsertDeliveriesAsync(conn, tx, ready.Select(r =>
+            async (conn, tx, ready) =>
             {
-                var (station, worker, customer) = resolved[r.C.Index];
-                return new NewDelivery(r.C.At, r.Cylinder.Id, station, worker, customer, r.C.EventId);
-            }).ToList(), ct), ct);
+                var rows = ready.Select(r =>
+                {
+                    var (station, worker, customer, _) = resolved[r.C.Index];
+                    return new NewDelivery(r.C.At, r.Cylinder.Id, station, worker, customer, r.C.EventId);
+                }).ToList();
+                await CylinderEvents.InsertDeliveriesAsync(conn, tx, rows, ct);
+                // A restaurant may have scanned a cylinder before its delivery record arrived: match it now.
+                var toRestaurants = rows.Where((_, i) => resolved[ready[i].C.Index].Commercial).ToList();
+                if (toRestaurants.Count > 0)
+                    await Commercial.LateMatching.LinkAsync(conn, tx, toRestaurants, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
+            }, ct);
     }
 
     public async Task<BatchResult> ReturnsAsync(IntegrationCaller caller, CancellationToken ct)
@@ -247,7 +263,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             if (!CheckEvent(i, r.EventId, r.CylinderCode, r.ReturnedAt, problems, out var code)) continue;
             var station = tenant.Station(r.Station);
             if (station is null) { notYours.Add(new(i, "station", $"“{r.Station}”不是本企业的站点。")); continue; }
-            candidates.Add(new(i, r.EventId!.Trim(), code, r.ReturnedAt!.Value.UtcDateTime, null, (station.Id, string.IsNullOrWhiteSpace(r.CustomerId) ? null : r.CustomerId.Trim())));
+            candidates.Add(new(i, r.EventId!.Trim(), code, Ms(r.ReturnedAt!.Value), null, (station.Id, string.IsNullOrWhiteSpace(r.CustomerId) ? null : r.CustomerId.Trim())));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
         var customerIds = new Dictionary<int, long?>();

@@ -105,4 +105,27 @@ public sealed class Receiving_scans(HostFixture fx)
         Assert.Equal("好味餐馆", memberships[0].GetProperty("businessName").GetString());
         Assert.Equal("owner", memberships[0].GetProperty("role").GetString());
     }
+
+    [Fact]
+    public async Task a_scan_made_before_its_delivery_record_is_matched_when_the_record_arrives()
+    {
+        var r = await RestaurantAsync();
+        var code = NewCode();
+        await RegisterAsync(r.Owner, code);
+        var early = (await ScanAsync(r, code))[0];
+        Assert.Equal("no_matching_delivery", early.GetProperty("outcome").GetString());
+
+        // The station's system sends the delivery an hour later, dated just after the scan.
+        await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + code, cylinderCode = code, deliveredAt = DateTimeOffset.UtcNow.AddMinutes(5), customerId = "R1" });
+        await using var conn = await fx.Database.OpenAsync();
+        var scan = await conn.QuerySingleAsync<(string Outcome, long? DeliveryId)>(
+            "SELECT outcome, delivery_id AS DeliveryId FROM receiving_scans WHERE id = @id", new { id = early.GetProperty("scanId").GetInt64() });
+        Assert.Equal("matched", scan.Outcome);
+        Assert.NotNull(scan.DeliveryId);
+        Assert.Equal(early.GetProperty("scanId").GetInt64(),
+            await conn.ExecuteScalarAsync<long>("SELECT scan_id FROM receiving_scan_deliveries WHERE delivery_id = @DeliveryId", new { scan.DeliveryId }));
+        var again = (await ScanAsync(r, code))[0];
+        Assert.Equal("matched", again.GetProperty("outcome").GetString());
+        Assert.True(again.GetProperty("repeated").GetBoolean());
+    }
 }

@@ -1,0 +1,36 @@
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Database;
+using MySqlConnector;
+
+namespace CylinderTrace.Commercial;
+
+/// <summary>
+/// A restaurant may scan a cylinder before its delivery record arrives (DESIGN.md §5): when the
+/// record comes, the scan is matched to it, inside the transaction that stores the delivery. An unsafe
+/// scan stays unsafe but answers the delivery; a delivery is answered by one scan (INSERT IGNORE on
+/// receiving_scan_deliveries' key).
+/// </summary>
+public static class LateMatching
+{
+    private const string LinkHead = "UPDATE receiving_scans s JOIN (";
+    // v: a0 cylinder, a1 delivered at, a2 customer, a3 hours after, a4 hours before. The scan may be
+    // from a3 hours before the delivery to a4 hours after it (the window of a scan, turned round).
+    private const string LinkTail =
+        """
+        ) v ON s.cylinder_id = v.a0 AND s.customer_id = v.a2
+        JOIN deliveries d ON d.cylinder_id = v.a0 AND d.delivered_at = v.a1 AND d.customer_id = v.a2
+        SET s.delivery_id = d.id, s.delivered_at = d.delivered_at, s.delivery_station_id = d.supply_station_id, s.worker_id = d.worker_id,
+            s.outcome = CASE WHEN s.outcome = 'unsafe' THEN 'unsafe' ELSE 'matched' END
+        WHERE s.delivery_id IS NULL AND s.scanned_at >= v.a1 - INTERVAL v.a3 HOUR AND s.scanned_at <= v.a1 + INTERVAL v.a4 HOUR
+        """;
+    private const string AnswerHead =
+        "INSERT IGNORE INTO receiving_scan_deliveries (delivery_id, delivered_at, customer_id, scan_id, scanned_at) SELECT s.delivery_id, s.delivered_at, s.customer_id, s.id, s.scanned_at FROM receiving_scans s JOIN (";
+    private const string AnswerTail = ") v ON s.cylinder_id = v.a0 AND s.customer_id = v.a2 AND s.delivered_at = v.a1 WHERE s.delivery_id IS NOT NULL";
+
+    public static async Task LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, int hoursBefore, int hoursAfter, CancellationToken ct)
+    {
+        object?[] Row(NewDelivery d) => [d.CylinderId, d.At, d.CustomerId, hoursAfter, hoursBefore];
+        if (await MultiRow.ExecuteAsync(conn, tx, LinkHead, LinkTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true) > 0)
+            await MultiRow.ExecuteAsync(conn, tx, AnswerHead, AnswerTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true);
+    }
+}
