@@ -40,8 +40,8 @@ public static class CommercialApi
             return Problem.Of(400, "invalid-scan", "Restaurant required", "请选择为哪个商户扫码（customerId，见 GET /api/mp/commercial/memberships）。");
         if (codes.Count == 0 || codes.Count > options.Value.MaxCodesPerScan)
             return Problem.Of(400, "invalid-scan", "Codes required", $"请扫描1到{options.Value.MaxCodesPerScan}个气瓶码。");
-        var station = await scans.MemberStationAsync(principal.Id(), customerId, ct);
-        if (station is null)
+        var restaurant = await scans.MemberRestaurantAsync(principal.Id(), customerId, ct);
+        if (restaurant is null)
             return Problem.Of(404, "commercial-customer-not-found", "Not your restaurant", "您没有绑定这个商户：请先用供气站给的邀请码绑定。");
         var now = clock.GetUtcNow().UtcDateTime;
         var scannedAt = body.ScannedAt?.UtcDateTime ?? now;
@@ -52,7 +52,7 @@ public static class CommercialApi
         foreach (var raw in codes.Distinct())
         {
             if (!CylinderCode.TryNormalise(raw, out var code)) { invalid.Add(raw); continue; }
-            results.Add(await scans.ScanAsync(principal.Id(), customerId, station.Value, code, scannedAt, body.Latitude, body.Longitude, ct));
+            results.Add(await scans.ScanAsync(principal.Id(), customerId, restaurant, code, scannedAt, body.Latitude, body.Longitude, ct));
         }
         return TypedResults.Ok(new { results, invalidCodes = invalid });
     }

@@ -25,10 +25,13 @@ public sealed record ScanOutcome(string CylinderCode, string Outcome, string Lab
 /// this customer has no contract with), no_matching_delivery (possible black gas), unsafe (unregistered,
 /// scrapped, detained, past its scrap date, inspection overdue) — unsafe wins, and still links its
 /// delivery. A delivery is answered by one scan: scanning it again returns that scan and stores nothing;
-/// an unmatched cylinder scanned again inside the window likewise.
+/// an unmatched cylinder scanned again inside the window likewise. An unsafe or unmatched scan raises
+/// an alert: a complaint filed for the scanning user, with the scan as its evidence, in the category
+/// DESIGN.md §4 gives the problem and the restaurant's district, so it is routed like any complaint
+/// (idempotent by the scan: asking again files nothing new).
 /// </summary>
 public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
-    TimeProvider clock)
+    Complaints.ComplaintService complaints, TimeProvider clock)
 {
     public const string Matched = "matched";
     public const string NoMatchingDelivery = "no_matching_delivery";
@@ -36,7 +39,10 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
     public const string Unsafe = "unsafe";
 
     private const string MemberSql =
-        "SELECT c.supply_station_id FROM commercial_members m JOIN customers c ON c.id = m.customer_id WHERE m.customer_id = @customerId AND m.user_id = @userId AND m.removed_at IS NULL";
+        """
+        SELECT c.supply_station_id AS StationId, c.district_code AS DistrictCode, c.business_name AS BusinessName, c.business_address AS BusinessAddress
+        FROM commercial_members m JOIN customers c ON c.id = m.customer_id WHERE m.customer_id = @customerId AND m.user_id = @userId AND m.removed_at IS NULL
+        """;
     private const string DeliveriesSql =
         """
         SELECT id, delivered_at AS At, supply_station_id AS StationId, worker_id AS WorkerId, customer_id AS CustomerId FROM deliveries
@@ -76,14 +82,50 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         public string? StatusCode { get; init; }
     }
 
-    /// <summary>The customer's contracted station, if the user is one of its members; otherwise null.</summary>
-    public async Task<int?> MemberStationAsync(long userId, long customerId, CancellationToken ct)
+    /// <summary>A restaurant as its scans need it: the contracted station and where it is.</summary>
+    public sealed class Restaurant
     {
-        await using var conn = await db.OpenAsync(ct);
-        return await conn.ExecuteScalarAsync<int?>(new CommandDefinition(MemberSql, new { customerId, userId }, cancellationToken: ct));
+        public int StationId { get; init; }
+        public string DistrictCode { get; init; } = "";
+        public string? BusinessName { get; init; }
+        public string? BusinessAddress { get; init; }
     }
 
-    public async Task<ScanOutcome> ScanAsync(long userId, long customerId, int contractedStationId, string code, DateTime scannedAt, double? latitude, double? longitude,
+    /// <summary>The restaurant, if the user is one of its members; otherwise null.</summary>
+    public async Task<Restaurant?> MemberRestaurantAsync(long userId, long customerId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<Restaurant>(new CommandDefinition(MemberSql, new { customerId, userId }, cancellationToken: ct));
+    }
+
+    public async Task<ScanOutcome> ScanAsync(long userId, long customerId, Restaurant restaurant, string code, DateTime scannedAt, double? latitude, double? longitude,
+        CancellationToken ct)
+    {
+        var result = await RecordAsync(userId, customerId, restaurant.StationId, code, scannedAt, latitude, longitude, ct);
+        if (result.Outcome != Matched && result.ScanId is long scanId) await AlertAsync(userId, restaurant, result, scanId, ct);
+        return result;
+    }
+
+    /// <summary>Files the alert of an unsafe or unmatched scan as a complaint of the scanning user (once per scan).</summary>
+    private async Task AlertAsync(long userId, Restaurant restaurant, ScanOutcome scan, long scanId, CancellationToken ct)
+    {
+        var category = scan.Outcome switch
+        {
+            NotContracted => "seller_mismatch",
+            NoMatchingDelivery => "black_gas",
+            _ when scan.StatusCode == "unregistered" => "black_gas",
+            _ => "cylinder_overdue",
+        };
+        var description = $"进货查验预警（系统自动上报）：{restaurant.BusinessName ?? "商户"}扫码气瓶 {scan.CylinderCode}，结果“{scan.Label}”。" +
+            (scan.Delivery is { } d ? $"相关配送：{d.At:yyyy-MM-dd HH:mm} {d.Station}{(d.Worker is null ? "" : "，" + d.Worker)}。" : "") + (scan.Warning ?? "");
+        var complaint = new Complaints.NewComplaint(category, description.Length > 1000 ? description[..1000] : description, scan.CylinderCode, null, null,
+            restaurant.DistrictCode, Cut(restaurant.BusinessAddress ?? restaurant.BusinessName, 200), null, []);
+        await complaints.FileAsync(userId, "scan-alert-" + scanId, complaint, () => Task.FromResult<IResult?>(null), ct);
+    }
+
+    private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+
+    private async Task<ScanOutcome> RecordAsync(long userId, long customerId, int contractedStationId, string code, DateTime scannedAt, double? latitude, double? longitude,
         CancellationToken ct)
     {
         var o = options.Value;

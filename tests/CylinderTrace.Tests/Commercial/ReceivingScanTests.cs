@@ -65,6 +65,7 @@ public sealed class Receiving_scans(HostFixture fx)
         Assert.Equal(first.GetProperty("scanId").GetInt64(), again.GetProperty("scanId").GetInt64());
         await using var conn = await fx.Database.OpenAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @code", new { r.CustomerId, code }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code = @code", new { code }));
     }
 
     [Fact]
@@ -91,6 +92,21 @@ public sealed class Receiving_scans(HostFixture fx)
         await using var conn = await fx.Database.OpenAsync();
         // The unsafe cylinder was properly delivered: its scan still answers the delivery.
         Assert.NotNull(await conn.ExecuteScalarAsync<long?>("SELECT delivery_id FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @overdue", new { r.CustomerId, overdue }));
+
+        // Each unsafe or unmatched scan raised an alert, filed as a complaint of the scanning user and routed to the district.
+        var alerts = (await conn.QueryAsync<(string Code, string Category, string Number)>(
+            "SELECT cylinder_code, category, number FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code IN @codes",
+            new { codes = new[] { undelivered, elsewhere, overdue, "FZ9999999996" } })).ToDictionary(a => a.Code);
+        Assert.Equal("black_gas", alerts[undelivered].Category);
+        Assert.Equal("seller_mismatch", alerts[elsewhere].Category);
+        Assert.Equal("cylinder_overdue", alerts[overdue].Category);
+        Assert.Equal("black_gas", alerts["FZ9999999996"].Category);
+        await fx.Data.WaitUntilRoutedAsync(alerts[overdue].Number);
+        Assert.Equal("market-350102", await conn.ExecuteScalarAsync<string>(
+            "SELECT a.code FROM complaints c JOIN agencies a ON a.id = c.agency_id WHERE c.number = @Number", new { alerts[overdue].Number }));
+        // Scanning again raises nothing new.
+        await ScanAsync(r, undelivered);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code = @undelivered", new { undelivered }));
     }
 
     [Fact]
