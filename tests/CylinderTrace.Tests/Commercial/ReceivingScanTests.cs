@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Commercial;
 
@@ -66,6 +67,11 @@ public sealed class Receiving_scans(HostFixture fx)
         await using var conn = await fx.Database.OpenAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @code", new { r.CustomerId, code }));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code = @code", new { code }));
+        // The scan is part of the cylinder's trace that the console shows.
+        var cylinderId = await conn.ExecuteScalarAsync<long>("SELECT id FROM cylinders WHERE code = @code", new { code });
+        var trace = await fx.Host.Services.GetRequiredService<CylinderTrace.Cylinders.CylinderHistory>().RecentAsync(cylinderId, 10, CancellationToken.None);
+        Assert.Equal(["receiving_scan", "delivery"], trace.Select(t => t.Kind).ToArray());
+        Assert.Equal("好味餐馆", trace[0].Where);
     }
 
     [Fact]
