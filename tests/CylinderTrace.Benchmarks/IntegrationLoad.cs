@@ -151,46 +151,13 @@ public static class IntegrationLoad
             await File.WriteAllTextAsync(saveTo, text);
             return 0;
         }
-        var latencies = Enumerable.Range(0, workers).Select(_ => new List<double>(1 << 16)).ToArray();
-        long ok = 0, errors = 0;
-        var stop = Stopwatch.StartNew();
-        var duration = TimeSpan.FromSeconds(seconds);
-
-        async Task SendAsync(List<double> sink)
+        Console.WriteLine(await LoadLoop.RunAsync(workers, seconds, rate, async () =>
         {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                var body = Encoding.UTF8.GetBytes($"{{\"cylinderCode\":\"{codes[Random.Shared.Next(codes.Length)]}\"}}");
-                using var response = await http.SendAsync(Signed(key, url, "/api/integration/v1/fill-checks", body));
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode && text.Contains("\"allowed\"", StringComparison.Ordinal)) Interlocked.Increment(ref ok);
-                else Interlocked.Increment(ref errors);
-            }
-            catch (Exception) { Interlocked.Increment(ref errors); }
-            sink.Add((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency);
-        }
-
-        var interval = rate > 0 ? TimeSpan.FromSeconds(workers / rate) : TimeSpan.Zero;
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-        {
-            if (rate > 0) await Task.Delay(TimeSpan.FromTicks(interval.Ticks * w / workers));
-            var next = stop.Elapsed;
-            while (stop.Elapsed < duration)
-            {
-                await SendAsync(latencies[w]);
-                if (rate <= 0) continue;
-                next += interval;
-                var wait = next - stop.Elapsed;
-                if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-                else next = stop.Elapsed;
-            }
-        })));
-        var elapsed = stop.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
-        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"requests={ok + errors} ok={ok} errors={errors} seconds={elapsed:F1} rps={(ok + errors) / elapsed:F0} p50_ms={P(0.50):F2} p90_ms={P(0.90):F2} p99_ms={P(0.99):F2} max_ms={P(1.0):F2}"));
+            var body = Encoding.UTF8.GetBytes($"{{\"cylinderCode\":\"{codes[Random.Shared.Next(codes.Length)]}\"}}");
+            using var response = await http.SendAsync(Signed(key, url, "/api/integration/v1/fill-checks", body));
+            var text = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode && text.Contains("\"allowed\"", StringComparison.Ordinal);
+        }));
         return 0;
     }
 }

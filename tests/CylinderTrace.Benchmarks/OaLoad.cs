@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -66,60 +65,12 @@ public static class OaLoad
             return 0;
         }
 
-        var latencies = new List<double>[Math.Max(workers, 1)];
-        for (var i = 0; i < latencies.Length; i++) latencies[i] = new List<double>(1 << 16);
-        long ok = 0, errors = 0;
-        var stop = Stopwatch.StartNew();
-        var duration = TimeSpan.FromSeconds(seconds);
-
-        async Task SendAsync(long scheduledTicks, List<double> sink)
+        Console.WriteLine(await LoadLoop.RunAsync(Math.Max(workers, 1), seconds, rate, async () =>
         {
-            try
-            {
-                using var response = await http.SendAsync(Next());
-                var body = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode && body.StartsWith("<xml><Encrypt>", StringComparison.Ordinal)) Interlocked.Increment(ref ok);
-                else Interlocked.Increment(ref errors);
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref errors);
-            }
-            var ms = (Stopwatch.GetTimestamp() - scheduledTicks) * 1000.0 / Stopwatch.Frequency;
-            lock (sink) sink.Add(ms);
-        }
-
-        if (rate <= 0)
-        {
-            await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-            {
-                while (stop.Elapsed < duration) await SendAsync(Stopwatch.GetTimestamp(), latencies[w]);
-            })));
-        }
-        else
-        {
-            // Paced closed loop, as wrk's per-connection delay: each worker sends at rate/workers a
-            // second, waiting out the rest of its interval after each answer (never bursting to catch up).
-            var interval = TimeSpan.FromSeconds(workers / rate);
-            await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-            {
-                await Task.Delay(TimeSpan.FromTicks(interval.Ticks * w / workers));
-                var next = stop.Elapsed;
-                while (stop.Elapsed < duration)
-                {
-                    await SendAsync(Stopwatch.GetTimestamp(), latencies[w]);
-                    next += interval;
-                    var wait = next - stop.Elapsed;
-                    if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait);
-                    else next = stop.Elapsed;
-                }
-            })));
-        }
-        var elapsed = stop.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
-        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"requests={ok + errors} ok={ok} errors={errors} seconds={elapsed:F1} rps={(ok + errors) / elapsed:F0} p50_ms={P(0.50):F2} p90_ms={P(0.90):F2} p99_ms={P(0.99):F2} max_ms={P(1.0):F2}"));
+            using var response = await http.SendAsync(Next());
+            var body = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode && body.StartsWith("<xml><Encrypt>", StringComparison.Ordinal);
+        }));
         return 0;
     }
 }
