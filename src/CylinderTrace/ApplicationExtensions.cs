@@ -44,6 +44,7 @@ public static class ApplicationExtensions
         services.AddOptions<CommercialOptions>().BindConfiguration(CommercialOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CommercialMembers>();
         services.AddSingleton<ReceivingScans>();
+        services.AddSingleton<ScanRates>();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;

@@ -19,6 +19,8 @@ public static class CommercialApi
             .WithSummary("Bind this user to a commercial customer (restaurant) with the invite code its supply station gave.");
         api.MapGet("/memberships", async (ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) => TypedResults.Ok(await members.MembershipsAsync(p.Id(), ct)))
             .WithName("MpCommercialMemberships").WithSummary("The restaurants this user scans for.");
+        api.MapGet("/{customerId:long}/rate", RateAsync).WithName("MpCommercialRate")
+            .WithSummary("The restaurant's scan rate (today, last 7 and 30 days) and its unscanned deliveries of the last 7 days.");
         api.MapPost("/scans", ScanAsync).WithName("MpCommercialScan")
             .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.");
         return app;
@@ -30,6 +32,13 @@ public static class CommercialApi
         return membership is null
             ? Problem.Of(400, "invite-invalid", "Invite code not valid", "邀请码无效、已使用或已过期：请向您的签约供气站重新索取。")
             : TypedResults.Ok(membership);
+    }
+
+    private static async Task<IResult> RateAsync(long customerId, ClaimsPrincipal principal, ReceivingScans scans, ScanRates rates, CancellationToken ct)
+    {
+        if (await scans.MemberRestaurantAsync(principal.Id(), customerId, ct) is null)
+            return Problem.Of(404, "commercial-customer-not-found", "Not your restaurant", "您没有绑定这个商户：请先用供气站给的邀请码绑定。");
+        return TypedResults.Ok(await rates.ForRestaurantAsync(customerId, ct));
     }
 
     private static async Task<IResult> ScanAsync(ScanRequest body, ClaimsPrincipal principal, ReceivingScans scans, TimeProvider clock,

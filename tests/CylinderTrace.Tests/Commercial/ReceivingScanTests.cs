@@ -150,4 +150,27 @@ public sealed class Receiving_scans(HostFixture fx)
         Assert.Equal("matched", again.GetProperty("outcome").GetString());
         Assert.True(again.GetProperty("repeated").GetBoolean());
     }
+
+    [Fact]
+    public async Task the_restaurant_sees_its_scan_rate_and_what_it_has_not_scanned()
+    {
+        var r = await RestaurantAsync();
+        var codes = Enumerable.Range(0, 4).Select(_ => NewCode()).ToList();
+        foreach (var code in codes)
+        {
+            await RegisterAsync(r.Owner, code);
+            await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + code, cylinderCode = code, deliveredAt = DateTimeOffset.UtcNow.AddMinutes(-30), customerId = "R1", workerEmployeeNumber = "W1" });
+        }
+        await ScanAsync(r, codes[0], codes[1], codes[2]);
+        var rate = JsonDocument.Parse(await r.Staff.Http.GetStringAsync($"/api/mp/commercial/{r.CustomerId}/rate")).RootElement;
+        // Half an hour ago is always inside the last 7 days (today alone could have begun since).
+        Assert.Equal(4, rate.GetProperty("week").GetProperty("deliveries").GetInt32());
+        Assert.Equal(3, rate.GetProperty("week").GetProperty("scanned").GetInt32());
+        Assert.Equal(0.75, rate.GetProperty("week").GetProperty("rate").GetDouble());
+        Assert.Equal(0.75, rate.GetProperty("month").GetProperty("rate").GetDouble());
+        var unscanned = Assert.Single(rate.GetProperty("unscanned").EnumerateArray());
+        Assert.Equal(codes[3], unscanned.GetProperty("cylinderCode").GetString());
+        var outsider = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync($"/api/mp/commercial/{r.CustomerId}/rate")).StatusCode);
+    }
 }

@@ -12,4 +12,8 @@ public static class ShanghaiTime
     /// <summary>A UTC DATETIME read from the database, shown with the +08:00 offset people expect.</summary>
     public static DateTimeOffset FromUtc(DateTime utc) =>
         ToLocal(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+
+    /// <summary>The UTC instant at which an Asia/Shanghai day begins (the zone has no daylight saving).</summary>
+    public static DateTime StartOfDayUtc(DateOnly day) =>
+        TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(day.ToDateTime(TimeOnly.MinValue), DateTimeKind.Unspecified), Zone);
 }
