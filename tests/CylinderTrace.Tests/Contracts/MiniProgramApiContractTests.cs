@@ -123,6 +123,7 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
         exchanges.Add(await Call(user, "commercial-bind.400", HttpMethod.Post, "/api/mp/commercial/bind", new { code = "ABCDEFGH23" }));
         exchanges.Add(await Call(user, "commercial-memberships.200", HttpMethod.Get, "/api/mp/commercial/memberships"));
         exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
+        exchanges.Add(await Call(user, "commercial-rate.404", HttpMethod.Get, "/api/mp/commercial/1/rate"));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
         var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");
