@@ -111,6 +111,17 @@ public sealed class Staff_sign_in(HostFixture fx)
     }
 
     [Fact]
+    public async Task pages_forbid_scripts_framing_and_referrers()
+    {
+        var page = await ConsoleClient.NewHttp(fx.Host).GetAsync("/console/login");
+        var csp = page.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'none'", csp);
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.DoesNotContain("script-src", csp);
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Fact]
     public async Task the_sign_in_form_needs_its_antiforgery_token_and_never_redirects_off_the_console()
     {
         var agency = await fx.Data.AgencyAsync();
