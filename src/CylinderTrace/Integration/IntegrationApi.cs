@@ -21,13 +21,13 @@ public static class IntegrationApi
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
         api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
         {
-            long? upTo = ReadJson(IntegrationSignature.Caller(c).Body)?["upTo"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<long>(out var n2) ? n2 : null;
+            var upTo = LongProperty(IntegrationSignature.Caller(c).Body, "upTo");
             if (upTo is null) return (IResult)Problem.Of(400, "invalid-ack", "upTo required", "请求体须为 {\"upTo\": 已收到的最大通知编号}。");
             return TypedResults.Ok(new { acknowledged = await n.AcknowledgeAsync(IntegrationSignature.Caller(c).EnterpriseId, upTo.Value, ct) });
         });
         api.MapPut("/webhook", async (HttpContext c, EnterpriseNotifications n, Microsoft.Extensions.Options.IOptions<IntegrationOptions> o, CancellationToken ct) =>
         {
-            var url = ReadJson(IntegrationSignature.Caller(c).Body)?["url"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var u) ? u : null;
+            var url = TextProperty(IntegrationSignature.Caller(c).Body, "url");
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url!.Length > 500
                 || !(uri.Scheme == Uri.UriSchemeHttps || (o.Value.AllowInsecureWebhooks && uri.Scheme == Uri.UriSchemeHttp)))
                 return (IResult)Problem.Of(400, "invalid-webhook", "Webhook address refused", "请给出 https:// 开头的完整地址（不超过500字符）。");
@@ -60,19 +60,28 @@ public static class IntegrationApi
         });
     }
 
-    private static System.Text.Json.Nodes.JsonNode? ReadJson(byte[] body)
+    /// <summary>A top-level string or integer property of a JSON object body; null when the body is not such an object or the property is absent or of another type.</summary>
+    private static string? TextProperty(byte[] body, string name) =>
+        Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null);
+
+    private static long? LongProperty(byte[] body, string name) =>
+        Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.Number && e.TryGetInt64(out var v) ? v : (long?)null);
+
+    private static T? Property<T>(byte[] body, string name, Func<System.Text.Json.JsonElement, T?> read)
     {
-        try { return body.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject; }
-        catch (System.Text.Json.JsonException) { return null; }
-        catch (InvalidOperationException) { return null; }
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var value) ? read(value) : default;
+        }
+        catch (System.Text.Json.JsonException) { return default; }
     }
 
     /// <summary>A supply station invites a commercial customer's owner or staff to bind in the Mini Program.</summary>
     private static async Task<IResult> InviteAsync(HttpContext context, IntegrationScope scopes, Commercial.CommercialMembers members, CancellationToken ct)
     {
         var caller = IntegrationSignature.Caller(context);
-        var json = ReadJson(caller.Body);
-        string? Text(string name) => json?[name] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+        string? Text(string name) => TextProperty(caller.Body, name);
         var customerId = Text("customerId");
         var role = Text("role") ?? "owner";
         if (string.IsNullOrWhiteSpace(customerId) || role is not ("owner" or "staff"))
