@@ -21,6 +21,22 @@ public static class CommercialApi
             .WithName("MpCommercialMemberships").WithSummary("The restaurants this user scans for.");
         api.MapGet("/{customerId:long}/rate", RateAsync).WithName("MpCommercialRate")
             .WithSummary("The restaurant's scan rate (today, last 7 and 30 days) and its unscanned deliveries of the last 7 days.");
+        api.MapGet("/{customerId:long}/members", async (long customerId, ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) =>
+            await members.RoleAsync(p.Id(), customerId, ct) switch
+            {
+                "owner" => (IResult)TypedResults.Ok(await members.MembersAsync(p.Id(), customerId, ct)),
+                null => NotYours(),
+                _ => Problem.Of(403, "commercial-owner-only", "Owners only", "只有商户负责人可以查看和管理扫码人员。"),
+            }).WithName("MpCommercialMembers").WithSummary("The restaurant's people (owner only).");
+        api.MapDelete("/{customerId:long}/members/{memberId:long}", async (long customerId, long memberId, ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) =>
+            await members.RoleAsync(p.Id(), customerId, ct) switch
+            {
+                "owner" => await members.RemoveStaffAsync(customerId, memberId, ct)
+                    ? (IResult)TypedResults.NoContent()
+                    : Problem.Of(404, "commercial-member-not-found", "No such staff member", "没有这名扫码人员（负责人本人不能在这里移除）。"),
+                null => NotYours(),
+                _ => Problem.Of(403, "commercial-owner-only", "Owners only", "只有商户负责人可以查看和管理扫码人员。"),
+            }).WithName("MpCommercialRemoveMember").WithSummary("The owner removes a staff member from the restaurant.");
         api.MapPost("/scans", ScanAsync).WithName("MpCommercialScan")
             .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.");
         return app;
@@ -33,6 +49,9 @@ public static class CommercialApi
             ? Problem.Of(400, "invite-invalid", "Invite code not valid", "邀请码无效、已使用或已过期：请向您的签约供气站重新索取。")
             : TypedResults.Ok(membership);
     }
+
+    private static IResult NotYours() =>
+        Problem.Of(404, "commercial-customer-not-found", "Not your restaurant", "您没有绑定这个商户：请先用供气站给的邀请码绑定。");
 
     private static async Task<IResult> RateAsync(long customerId, ClaimsPrincipal principal, ReceivingScans scans, ScanRates rates, CancellationToken ct)
     {

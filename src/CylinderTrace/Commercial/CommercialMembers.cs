@@ -27,6 +27,11 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
         INSERT INTO commercial_members (customer_id, user_id, role, joined_at) VALUES (@customerId, @userId, @role, @now)
         ON DUPLICATE KEY UPDATE role = @role, joined_at = @now, removed_at = NULL
         """;
+    private const string MembersSql =
+        "SELECT user_id AS UserId, role, joined_at AS JoinedAt FROM commercial_members WHERE customer_id = @customerId AND removed_at IS NULL ORDER BY joined_at";
+    private const string RoleSql = "SELECT role FROM commercial_members WHERE customer_id = @customerId AND user_id = @userId AND removed_at IS NULL";
+    private const string RemoveSql =
+        "UPDATE commercial_members SET removed_at = @now WHERE customer_id = @customerId AND user_id = @memberId AND removed_at IS NULL AND role = 'staff'";
     private const string MembershipsSql =
         """
         SELECT m.customer_id AS CustomerId, COALESCE(c.business_name, '') AS BusinessName, m.role, m.joined_at AS JoinedAt
@@ -80,6 +85,30 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
         await using var conn = await db.OpenAsync(ct);
         return (await conn.QueryAsync<(long CustomerId, string BusinessName, string Role, DateTime JoinedAt)>(new CommandDefinition(MembershipsSql, new { userId }, cancellationToken: ct)))
             .Select(m => new Membership(m.CustomerId, m.BusinessName, m.Role, Platform.Time.ShanghaiTime.FromUtc(m.JoinedAt))).ToList();
+    }
+
+    /// <summary>A restaurant's people, for its owner (ids only: nobody's WeChat identity is shown).</summary>
+    public sealed record Member(long UserId, string Role, DateTimeOffset JoinedAt, bool You);
+
+    /// <summary>The user's role at the restaurant, or null when not a member.</summary>
+    public async Task<string?> RoleAsync(long userId, long customerId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<string?>(new CommandDefinition(RoleSql, new { customerId, userId }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<Member>> MembersAsync(long userId, long customerId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<(long UserId, string Role, DateTime JoinedAt)>(new CommandDefinition(MembersSql, new { customerId }, cancellationToken: ct)))
+            .Select(m => new Member(m.UserId, m.Role, Platform.Time.ShanghaiTime.FromUtc(m.JoinedAt), m.UserId == userId)).ToList();
+    }
+
+    /// <summary>The owner removes a staff member (owners are not removed here). False: no such staff member.</summary>
+    public async Task<bool> RemoveStaffAsync(long customerId, long memberId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteAsync(new CommandDefinition(RemoveSql, new { customerId, memberId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) == 1;
     }
 
     private static byte[] Hash(string code) => SHA256.HashData(Encoding.UTF8.GetBytes(code));

@@ -173,4 +173,25 @@ public sealed class Receiving_scans(HostFixture fx)
         var outsider = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
         Assert.Equal(HttpStatusCode.NotFound, (await outsider.Http.GetAsync($"/api/mp/commercial/{r.CustomerId}/rate")).StatusCode);
     }
+
+    [Fact]
+    public async Task the_owner_removes_staff_who_then_cannot_scan()
+    {
+        var r = await RestaurantAsync();
+        var invite = await r.Station.Http.SendAsync(r.Station.Signed(HttpMethod.Post, "/api/integration/v1/commercial-invites",
+            JsonSerializer.SerializeToUtf8Bytes(new { customerId = "R1", role = "staff" })));
+        var code = JsonDocument.Parse(await invite.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString()!;
+        var cook = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        Assert.Equal(HttpStatusCode.OK, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await cook.Http.GetAsync($"/api/mp/commercial/{r.CustomerId}/members")).StatusCode);
+
+        var members = JsonDocument.Parse(await r.Staff.Http.GetStringAsync($"/api/mp/commercial/{r.CustomerId}/members")).RootElement;
+        Assert.Equal(2, members.GetArrayLength());
+        var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "staff").GetProperty("userId").GetInt64();
+        var ownerId = members.EnumerateArray().Single(m => m.GetProperty("you").GetBoolean()).GetProperty("userId").GetInt64();
+        Assert.Equal(HttpStatusCode.NotFound, (await r.Staff.Http.DeleteAsync($"/api/mp/commercial/{r.CustomerId}/members/{ownerId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await r.Staff.Http.DeleteAsync($"/api/mp/commercial/{r.CustomerId}/members/{staffId}")).StatusCode);
+        var scan = await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } });
+        Assert.Equal(HttpStatusCode.NotFound, scan.StatusCode);
+    }
 }

@@ -124,6 +124,8 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
         exchanges.Add(await Call(user, "commercial-memberships.200", HttpMethod.Get, "/api/mp/commercial/memberships"));
         exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
         exchanges.Add(await Call(user, "commercial-rate.404", HttpMethod.Get, "/api/mp/commercial/1/rate"));
+        exchanges.Add(await Call(user, "commercial-members.404", HttpMethod.Get, "/api/mp/commercial/1/members"));
+        exchanges.Add(await Call(user, "commercial-member-remove.404", HttpMethod.Delete, "/api/mp/commercial/1/members/2"));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
         var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");
