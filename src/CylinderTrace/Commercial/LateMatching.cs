@@ -12,6 +12,10 @@ namespace CylinderTrace.Commercial;
 /// </summary>
 public static class LateMatching
 {
+    // Most deliveries are recorded before they are scanned: first ask (by the customer index) whether
+    // any of these restaurants has an unanswered scan in the window at all.
+    private const string AnyOpenSql =
+        "SELECT customer_id FROM receiving_scans WHERE customer_id IN @@keys AND delivery_id IS NULL AND scanned_at >= @since LIMIT 1";
     private const string LinkHead = "UPDATE receiving_scans s JOIN (";
     // v: a0 cylinder, a1 delivered at, a2 customer, a3 hours after, a4 hours before. The scan may be
     // from a3 hours before the delivery to a4 hours after it (the window of a scan, turned round).
@@ -29,6 +33,9 @@ public static class LateMatching
 
     public static async Task LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, int hoursBefore, int hoursAfter, CancellationToken ct)
     {
+        var since = deliveries.Min(d => d.At).AddHours(-hoursAfter);
+        var open = await MultiRow.QueryInAsync<long, long>(conn, tx, AnyOpenSql, "@@keys", deliveries.Select(d => d.CustomerId).Distinct().ToList(), new { since }, ct);
+        if (open.Count == 0) return;
         object?[] Row(NewDelivery d) => [d.CylinderId, d.At, d.CustomerId, hoursAfter, hoursBefore];
         if (await MultiRow.ExecuteAsync(conn, tx, LinkHead, LinkTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true) > 0)
             await MultiRow.ExecuteAsync(conn, tx, AnswerHead, AnswerTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true);
