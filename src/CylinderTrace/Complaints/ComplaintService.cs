@@ -14,8 +14,6 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
     Routing.ComplaintRouter router, TimeProvider clock)
 {
     public const int MaxPhotos = 6;
-    private static readonly HashSet<string> Districts =
-        ["350100", "350102", "350103", "350104", "350105", "350111", "350112", "350121", "350122", "350123", "350124", "350125", "350128", "350181"];
 
     /// <summary>The outcome of a submission.</summary>
     public abstract record FileResult;
@@ -175,7 +173,7 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         var hasPoint = c.Latitude is not null || c.Longitude is not null;
         if (hasPoint && (c.Latitude is not (>= -90 and <= 90) || c.Longitude is not (>= -180 and <= 180)))
             Add("location", "位置的经纬度不正确。");
-        if (c.DistrictCode is not null && !Districts.Contains(c.DistrictCode)) Add("districtCode", "区县代码不是福州市的区县。");
+        if (c.DistrictCode is not null && !Platform.ReferenceData.Districts.Codes.Contains(c.DistrictCode)) Add("districtCode", "区县代码不是福州市的区县。");
         if (c.Address?.Length > 200) Add("address", "地址不能超过200字。");
         if (category?.RequiresLocation == true && !hasPoint && c.DistrictCode is null && string.IsNullOrWhiteSpace(c.Address))
             Add("location", "这类投诉需要地点：请允许定位，或填写区县和地址。");

@@ -33,6 +33,9 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
     public static StaffMember Staff(HttpContext context) =>
         context.Items[ItemKey] as StaffMember ?? throw new InvalidOperationException("No console member on this request; is the endpoint in the console group?");
 
+    /// <summary>The signed-in member, or null on a request the console did not authenticate.</summary>
+    public static StaffMember? TryStaff(HttpContext context) => context.Items[ItemKey] as StaffMember;
+
     internal static void SetStaff(HttpContext context, StaffMember member) => context.Items[ItemKey] = member;
 
     public static Handler HandlerOf(StaffMember s) => new(s.Id, s.AgencyId, s.IsSupervisor);

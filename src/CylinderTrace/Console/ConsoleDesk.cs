@@ -61,10 +61,10 @@ public sealed class ConsoleDesk(ConsoleAccess access, ComplaintHandling handling
     {
         var (level, id) = await access.ComplaintAsync(me, number, ct);
         if (level == ComplaintAccess.None) return null;
-        var c = await handling.DetailAsync(id, ct);
-        if (c is null || !ConsoleAccess.MaySeePhotos(me, c.AgencyId)) return null;
+        var (agencyId, photoIds) = await handling.PhotosAsync(id, ct);
+        if (!ConsoleAccess.MaySeePhotos(me, agencyId)) return null;
         var sha = photoId.ToLowerInvariant();
-        return c is not null && c.PhotoIds.Contains(sha) ? await photos.FindAsync(sha, ct) : null;
+        return photoIds.Contains(sha) ? await photos.FindAsync(sha, ct) : null;
     }
 
     public async Task<HandlingOutcome> ActAsync(StaffMember me, string number, Func<Handler, long, Task<HandlingOutcome>> action, CancellationToken ct)

@@ -15,7 +15,7 @@ public static class JobsDashboard
 
     public static void AddPolicy(Microsoft.AspNetCore.Authorization.AuthorizationBuilder authorization) =>
         authorization.AddPolicy(Policy, p => p.AddAuthenticationSchemes(ConsoleAuthentication.Scheme).RequireAuthenticatedUser()
-            .RequireAssertion(ctx => ctx.Resource is HttpContext h && h.Items.ContainsKey("console.staff") && ConsoleAccess.MayViewJobs(ConsoleAccess.Staff(h))));
+            .RequireAssertion(ctx => ctx.Resource is HttpContext h && ConsoleAccess.TryStaff(h) is { } s && ConsoleAccess.MayViewJobs(s)));
 
     public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app)
     {
@@ -57,8 +57,7 @@ public static class JobsDashboard
     {
         public bool Authorize(DashboardContext context)
         {
-            var http = context.GetHttpContext();
-            return http.Items.ContainsKey("console.staff") && ConsoleAccess.MayViewJobs(ConsoleAccess.Staff(http));
+            return ConsoleAccess.TryStaff(context.GetHttpContext()) is { } s && ConsoleAccess.MayViewJobs(s);
         }
     }
 }

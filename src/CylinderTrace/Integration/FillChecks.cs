@@ -83,7 +83,7 @@ public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, I
     private string Token(string code, int stationId, long at, bool allowed)
     {
         var payload = $"{code}|{stationId}|{at}|{(allowed ? 1 : 0)}";
-        return "fc1." + Base64Url(Encoding.UTF8.GetBytes(payload)) + "." + Base64Url(personal.Hash("fill-check:" + payload)![..16]);
+        return "fc1." + System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + System.Buffers.Text.Base64Url.EncodeToString(personal.Hash("fill-check:" + payload)![..16]);
     }
 
     /// <summary>What a check id says, if it is genuine: the code, station, time and verdict it was issued for.</summary>
@@ -93,21 +93,14 @@ public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, I
         if (parts is not { Length: 3 } || parts[0] != "fc1") return null;
         try
         {
-            var payload = Encoding.UTF8.GetString(FromBase64Url(parts[1]));
-            var expected = Base64Url(personal.Hash("fill-check:" + payload)![..16]);
+            var payload = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
+            var expected = System.Buffers.Text.Base64Url.EncodeToString(personal.Hash("fill-check:" + payload)![..16]);
             if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(parts[2]))) return null;
             var f = payload.Split('|');
             return (f[0], int.Parse(f[1]), DateTimeOffset.FromUnixTimeSeconds(long.Parse(f[2])), f[3] == "1");
         }
         catch (FormatException) { return null; }
         catch (IndexOutOfRangeException) { return null; }
-    }
-
-    private static string Base64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    private static byte[] FromBase64Url(string s)
-    {
-        var t = s.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(t + new string('=', (4 - t.Length % 4) % 4));
     }
 
     /// <summary>Parses the request body.</summary>

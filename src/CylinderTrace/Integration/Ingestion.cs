@@ -23,9 +23,6 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
     IOptions<Commercial.CommercialOptions> commercial,
     TimeProvider clock, ILogger<Ingestion> logger)
 {
-    private static readonly HashSet<string> Districts =
-        ["350100", "350102", "350103", "350104", "350105", "350111", "350112", "350121", "350122", "350123", "350124", "350125", "350128", "350181"];
-
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
     public sealed class BadBatchException(string message) : Exception(message);
 
@@ -409,7 +406,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             if (station.Kind != "supply") { problems.Add(new(i, "station", "客户属于供应站：请填写供应站的许可证号。")); continue; }
             if (!Text(r.CustomerId, 64)) { problems.Add(new(i, "customerId", "缺少客户编号（本站系统中的编号，不超过64字符）。")); continue; }
             if (r.Kind is not ("household" or "commercial")) { problems.Add(new(i, "kind", "客户类型应为 household（居民）或 commercial（商业用户）。")); continue; }
-            if (r.DistrictCode is null || !Districts.Contains(r.DistrictCode)) { problems.Add(new(i, "districtCode", "区县代码不是福州市的区县。")); continue; }
+            if (r.DistrictCode is null || !Platform.ReferenceData.Districts.Codes.Contains(r.DistrictCode)) { problems.Add(new(i, "districtCode", "区县代码不是福州市的区县。")); continue; }
             if (r.Kind == "commercial" && !Text(r.BusinessName, 200)) { problems.Add(new(i, "businessName", "商业用户须填写单位名称（不超过200字）。")); continue; }
             if (r.Kind == "household" && !Text(r.Name, 50)) { problems.Add(new(i, "name", "居民用户须实名登记姓名（不超过50字）。")); continue; }
             string? phone = string.IsNullOrWhiteSpace(r.Phone) ? null : r.Phone.Trim(), idNumber = string.IsNullOrWhiteSpace(r.IdNumber) ? null : r.IdNumber.Trim().ToUpperInvariant();

@@ -15,7 +15,7 @@ public static class IntegrationApi
     {
         var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
         api.MapGet("/me", MeAsync);
-        api.MapPost("/fill-checks", FillCheckAsync);
+        api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapPost("/commercial-invites", InviteAsync);
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));

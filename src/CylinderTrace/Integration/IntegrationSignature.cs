@@ -26,7 +26,8 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
     public const string NonceHeader = "X-CT-Nonce";
     public const string SignatureHeader = "X-CT-Signature";
     private const string ItemKey = "integration.caller";
-    private const string FillChecksPath = "/api/integration/v1/fill-checks";
+    /// <summary>Endpoint metadata: a read-only call that changes nothing, so a replay is harmless and needs no nonce memory.</summary>
+    public sealed class ReadOnlyCall;
 
     public static IntegrationCaller Caller(HttpContext context) =>
         context.Items[ItemKey] as IntegrationCaller ?? throw new InvalidOperationException("No verified integration caller on this request.");
@@ -80,9 +81,9 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
         if (key is null || !CryptographicOperations.FixedTimeEquals(expected, given))
             return Unauthorized("bad-signature", "签名不正确，或密钥不存在、已吊销、已过期。签名串为：方法\\n路径?查询\\n时间戳\\nnonce\\n请求体SHA-256十六进制小写。");
 
-        // Fill checks change nothing, so a replay can do no harm; they skip the nonce memory (a Redis
-        // round trip) to keep the filling line fast. The timestamp window still applies.
-        if (request.Path.StartsWithSegments(FillChecksPath))
+        // Read-only calls (the fill check) change nothing, so a replay can do no harm; they skip the nonce
+        // memory (a Redis round trip) to keep the filling line fast. The timestamp window still applies.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyCall>() is not null)
         {
             context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body);
             await keys.TouchAsync(key.KeyId, context.RequestAborted);

@@ -41,7 +41,7 @@ public sealed class MiniProgramSessions(Db db, IConnectionMultiplexer redis, IOp
 
     public async Task<(string Token, DateTimeOffset ExpiresAt)> CreateAsync(MiniProgramSession session, CancellationToken ct = default)
     {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(token);
         var now = clock.GetUtcNow();
         var ttl = TimeSpan.FromHours(options.Value.SessionHours);
@@ -127,5 +127,4 @@ public sealed class MiniProgramSessions(Db db, IConnectionMultiplexer redis, IOp
         }
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -107,6 +107,17 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     private const string StaffNamesSql = "SELECT s.id, s.display_name AS Name, a.name AS Agency FROM staff s JOIN agencies a ON a.id = s.agency_id WHERE s.id IN @ids";
     private const string PhotosSql = "SELECT sha256 FROM complaint_photos WHERE complaint_id = @id ORDER BY position";
 
+    private const string AgencySql = "SELECT agency_id FROM complaints WHERE id = @id";
+
+    /// <summary>The complaint's handling agency and photo ids (what a photo request needs, without the history).</summary>
+    public async Task<(int? AgencyId, IReadOnlyList<string> PhotoIds)> PhotosAsync(long id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var agencyId = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(AgencySql, new { id }, cancellationToken: ct));
+        var photos = (await conn.QueryAsync<string>(new CommandDefinition(PhotosSql, new { id }, cancellationToken: ct))).ToList();
+        return (agencyId, photos);
+    }
+
     private const string EnsureHandlingSql = "INSERT IGNORE INTO complaint_handling (complaint_id) VALUES (@id)";
     private const string LockSql =
         """
