@@ -45,6 +45,8 @@ public static class ApplicationExtensions
         services.AddSingleton<CommercialMembers>();
         services.AddSingleton<ReceivingScans>();
         services.AddSingleton<ScanRates>();
+        services.AddSingleton<LiveScanRates>();
+        services.AddSingleton<ScanRateRollups>();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
@@ -60,6 +62,7 @@ public static class ApplicationExtensions
         CommandLine.Register("demo-console", ConsoleDemo.RunAsync);
         CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
         CommandLine.Register("import", CsvImport.RunAsync);
+        CommandLine.Register("scan-rates", Commercial.ScanRatesCommand.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -129,6 +132,10 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
             CylinderTrace.MiniProgram.MiniProgramSessions.CleanupJobId, s => s.CleanupAsync(CancellationToken.None), "17 3 * * *", shanghai);
         jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.DeadlineWatch>(
             CylinderTrace.Complaints.Routing.DeadlineWatch.RecurringJobId, w => w.RunAsync(CancellationToken.None), "*/5 * * * *", shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Commercial.ScanRateRollups>(
+            CylinderTrace.Commercial.ScanRateRollups.RefreshJobId, r => r.RefreshAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Commercial.ScanRateRollups>(
+            CylinderTrace.Commercial.ScanRateRollups.ReconcileJobId, r => r.ReconcileAsync(CancellationToken.None), "40 2 * * *", shanghai);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

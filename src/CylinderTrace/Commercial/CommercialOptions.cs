@@ -22,4 +22,12 @@ public sealed class CommercialOptions
     /// <summary>Cylinder codes one scan request may carry.</summary>
     [Range(1, 200, ErrorMessage = "Commercial:{0} must be between {1} and {2}.")]
     public int MaxCodesPerScan { get; set; } = 20;
+
+    /// <summary>Days back the nightly reconciliation recomputes the scan-rate roll-ups from scratch (covers a month and its weeks).</summary>
+    [Range(2, 400, ErrorMessage = "Commercial:{0} must be between {1} and {2}.")]
+    public int RollupReconcileDays { get; set; } = 35;
+
+    /// <summary>The console's rate lists leave out subjects with fewer deliveries than this in the period (a rate of 0 of 1 says little).</summary>
+    [Range(1, 1000, ErrorMessage = "Commercial:{0} must be between {1} and {2}.")]
+    public int MinDeliveriesListed { get; set; } = 1;
 }

@@ -31,13 +31,29 @@ public static class LateMatching
         "INSERT IGNORE INTO receiving_scan_deliveries (delivery_id, delivered_at, customer_id, scan_id, scanned_at) SELECT s.delivery_id, s.delivered_at, s.customer_id, s.id, s.scanned_at FROM receiving_scans s JOIN (";
     private const string AnswerTail = ") v ON s.cylinder_id = v.a0 AND s.customer_id = v.a2 AND s.delivered_at = v.a1 WHERE s.delivery_id IS NOT NULL";
 
-    public static async Task LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, int hoursBefore, int hoursAfter, CancellationToken ct)
+    // The new deliveries that a scan answers now (they are new, so any answer is this call's).
+    private const string AnsweredHead =
+        "SELECT d.cylinder_id AS CylinderId, d.delivered_at AS At, d.customer_id AS CustomerId FROM receiving_scan_deliveries r JOIN deliveries d ON d.id = r.delivery_id AND d.delivered_at = r.delivered_at JOIN (";
+    private const string AnsweredTail = ") v ON d.cylinder_id = v.a0 AND d.delivered_at = v.a1 AND d.customer_id = v.a2";
+
+    private sealed class Answered
+    {
+        public long CylinderId { get; init; }
+        public DateTime At { get; init; }
+        public long CustomerId { get; init; }
+    }
+
+    /// <summary>Links waiting scans to these new deliveries; returns the deliveries (cylinder, time, customer) now answered by a scan.</summary>
+    public static async Task<HashSet<(long CylinderId, DateTime At, long CustomerId)>> LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries,
+        int hoursBefore, int hoursAfter, CancellationToken ct)
     {
         var since = deliveries.Min(d => d.At).AddHours(-hoursAfter);
         var open = await MultiRow.QueryInAsync<long, long>(conn, tx, AnyOpenSql, "@@keys", deliveries.Select(d => d.CustomerId).Distinct().ToList(), new { since }, ct);
-        if (open.Count == 0) return;
+        if (open.Count == 0) return [];
         object?[] Row(NewDelivery d) => [d.CylinderId, d.At, d.CustomerId, hoursAfter, hoursBefore];
-        if (await MultiRow.ExecuteAsync(conn, tx, LinkHead, LinkTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true) > 0)
-            await MultiRow.ExecuteAsync(conn, tx, AnswerHead, AnswerTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true);
+        if (await MultiRow.ExecuteAsync(conn, tx, LinkHead, LinkTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true) == 0) return [];
+        await MultiRow.ExecuteAsync(conn, tx, AnswerHead, AnswerTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true);
+        var answered = await MultiRow.QueryAsync<Answered, NewDelivery>(conn, tx, AnsweredHead, AnsweredTail, 3, deliveries, d => [d.CylinderId, d.At, d.CustomerId], ct);
+        return answered.Select(a => (a.CylinderId, a.At, a.CustomerId)).ToHashSet();
     }
 }

@@ -31,7 +31,7 @@ public sealed record ScanOutcome(string CylinderCode, string Outcome, string Lab
 /// (idempotent by the scan: asking again files nothing new).
 /// </summary>
 public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
-    Complaints.ComplaintService complaints, TimeProvider clock)
+    Complaints.ComplaintService complaints, LiveScanRates liveRates, TimeProvider clock)
 {
     public const string Matched = "matched";
     public const string NoMatchingDelivery = "no_matching_delivery";
@@ -101,7 +101,7 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
     public async Task<ScanOutcome> ScanAsync(long userId, long customerId, Restaurant restaurant, string code, DateTime scannedAt, double? latitude, double? longitude,
         CancellationToken ct)
     {
-        var result = await RecordAsync(userId, customerId, restaurant.StationId, code, scannedAt, latitude, longitude, ct);
+        var result = await RecordAsync(userId, customerId, restaurant, code, scannedAt, latitude, longitude, ct);
         if (result.Outcome != Matched && result.ScanId is long scanId) await AlertAsync(userId, restaurant, result, scanId, ct);
         return result;
     }
@@ -125,10 +125,11 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
 
     private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
 
-    private async Task<ScanOutcome> RecordAsync(long userId, long customerId, int contractedStationId, string code, DateTime scannedAt, double? latitude, double? longitude,
+    private async Task<ScanOutcome> RecordAsync(long userId, long customerId, Restaurant restaurant, string code, DateTime scannedAt, double? latitude, double? longitude,
         CancellationToken ct)
     {
         var o = options.Value;
+        var contractedStationId = restaurant.StationId;
         var facts = await cards.GetFactsAsync(code, ct);
         var status = facts is null ? CylinderStatusRules.Unregistered : rules.Assess(facts.Dates, ShanghaiTime.Today(clock));
         await using var conn = await db.OpenAsync(ct);
@@ -159,6 +160,8 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
                 await conn.ExecuteAsync(new CommandDefinition(InsertScanDeliverySql,
                     new { deliveryId = mine.Id, deliveredAt = mine.At, customerId, scanId, scannedAt }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
+            if (mine is not null)
+                await liveRates.CountAsync([], [new RateEvent(mine.At, customerId, mine.WorkerId, mine.StationId, restaurant.DistrictCode)], ct);
             return await OutcomeAsync(code, outcome, status, other, scanId, repeated: false, ct);
         }
         catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && mine is not null)

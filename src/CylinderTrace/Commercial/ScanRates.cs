@@ -15,12 +15,13 @@ public sealed record UnscannedDelivery(DateTimeOffset DeliveredAt, string Cylind
 public sealed record RestaurantRate(ScanRate Today, ScanRate Week, ScanRate Month, IReadOnlyList<UnscannedDelivery> Unscanned);
 
 /// <summary>
-/// Scan rates (DESIGN.md §5) of one restaurant, counted from the records themselves (its deliveries by
-/// ix_deliveries_customer, its answered deliveries by receiving_scan_deliveries' customer index): a
-/// restaurant has a few deliveries a day, so this is a handful of index reads and always exact. Rates
-/// across thousands of restaurants, stations and districts (live counters and roll-ups) are the next part of issue 8.
+/// Scan rates (DESIGN.md §5) of one restaurant: today from the live counters (<see cref="LiveScanRates"/>);
+/// the last 7 and 30 days counted from the records themselves (its deliveries by ix_deliveries_customer,
+/// its answered deliveries by receiving_scan_deliveries' customer index): a restaurant has a few
+/// deliveries a day, so this is a handful of index reads and always exact, and rolling windows are what a
+/// restaurant asks about (calendar weeks and months are in the roll-ups, <see cref="ScanRateRollups"/>).
 /// </summary>
-public sealed class ScanRates(Db db, EnterpriseDirectory directory, TimeProvider clock)
+public sealed class ScanRates(Db db, EnterpriseDirectory directory, LiveScanRates live, TimeProvider clock)
 {
     private const string DeliveriesSql = "SELECT COUNT(*) FROM deliveries WHERE customer_id = @customerId AND delivered_at >= @from AND delivered_at < @to";
     private const string ScannedSql = "SELECT COUNT(*) FROM receiving_scan_deliveries WHERE customer_id = @customerId AND delivered_at >= @from AND delivered_at < @to";
@@ -54,7 +55,7 @@ public sealed class ScanRates(Db db, EnterpriseDirectory directory, TimeProvider
             var scanned = await conn.ExecuteScalarAsync<int>(new CommandDefinition(ScannedSql, args, cancellationToken: ct));
             return new ScanRate(deliveries, scanned, deliveries == 0 ? null : Math.Round((double)scanned / deliveries, 4));
         }
-        var todayRate = await RateAsync(today);
+        var todayRate = await live.ReadAsync(new RateSubject(RateDimensions.Customer, customerId), ct);
         var week = await RateAsync(today.AddDays(-6));
         var month = await RateAsync(today.AddDays(-29));
         var rows = (await conn.QueryAsync<UnscannedRow>(new CommandDefinition(UnscannedSql, new { customerId, from = Utc(today.AddDays(-6)), to = end }, cancellationToken: ct))).ToList();

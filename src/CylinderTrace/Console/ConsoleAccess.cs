@@ -48,6 +48,13 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
     public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
     public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
 
+    /// <summary>
+    /// Scan rates: every member (any role) reads the rates of its agency's jurisdiction. An agency of
+    /// the city sees every district (null); a district's agency sees the subjects of its own district.
+    /// </summary>
+    public static IReadOnlyCollection<string>? RateDistricts(string agencyDistrictCode) =>
+        agencyDistrictCode == Platform.ReferenceData.Districts.City ? null : [agencyDistrictCode];
+
     /// <summary>The member's access to the complaint with this number, and its id.</summary>
     public async Task<(ComplaintAccess Access, long Id)> ComplaintAsync(StaffMember s, string number, CancellationToken ct)
     {

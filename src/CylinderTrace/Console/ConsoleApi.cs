@@ -28,6 +28,12 @@ public static class ConsoleApi
         api.MapPost("/me/wechat-code", NewBindCodeAsync);
         api.MapDelete("/me/wechat", UnbindAsync);
         api.MapGet("/agencies", AgenciesAsync);
+        api.MapGet("/scan-rates", async (HttpContext c, ConsoleScanRates rates, string? dimension, string? period, string? date, string? subject, bool? all, CancellationToken ct) =>
+        {
+            var (query, error) = rates.Parse(dimension, period, date, subject);
+            if (query is null) return Problem.Of(400, "invalid-rate-query", "Invalid scan-rate query", error!);
+            return (IResult)TypedResults.Ok(await rates.ViewAsync(ConsoleAccess.Staff(c), query, all == true, ct));
+        });
 
         api.MapGet("/complaints", QueueAsync);
         api.MapGet("/complaints/{number}", ComplaintAsync);

@@ -24,6 +24,7 @@ public static class ConsoleExtensions
         services.AddSingleton<ComplaintHandling>();
         services.AddSingleton<ConsoleAccess>();
         services.AddSingleton<ConsoleDesk>();
+        services.AddSingleton<ConsoleScanRates>();
         services.AddSingleton<CylinderHistory>();
         services.AddSingleton<StaffNotifications>();
         services.AddSingleton<Complaints.Routing.RoutingRules>();

@@ -58,6 +58,21 @@ public static class ConsolePages
             if (!ConsoleAccess.MaySeeTeam(me)) return Message(me, 403, "无权访问", "只有科室负责人可以查看本单位各人员的办理量。");
             return Page<TeamPage>(new() { ["Me"] = me, ["Team"] = await desk.Handling.TeamAsync(me.AgencyId, ct) });
         });
+        pages.MapGet("/scan-rates", async (HttpContext c, ConsoleScanRates rates, string? dimension, string? period, string? date, string? subject, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            var (query, error) = rates.Parse(dimension, period, date, subject);
+            if (query is null) return Message(me, 400, "查询条件有误", error!);
+            return Page<ScanRatesPage>(new() { ["Me"] = me, ["View"] = await rates.ViewAsync(me, query, all: false, ct) });
+        });
+        pages.MapGet("/scan-rates.csv", async (HttpContext c, ConsoleScanRates rates, string? dimension, string? period, string? date, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            var (query, error) = rates.Parse(dimension, period, date, null);
+            if (query is null) return (IResult)Message(me, 400, "查询条件有误", error!);
+            var view = await rates.ViewAsync(me, query, all: true, ct);
+            return TypedResults.File(ConsoleScanRates.Csv(view), "text/csv; charset=utf-8", $"scan-rates-{view.Dimension}-{view.Period}-{Ui.Date(view.Start)}.csv");
+        });
         pages.MapGet("/account", (HttpContext c, string? done) =>
             Page<AccountPage>(new() { ["Me"] = ConsoleAccess.Staff(c), ["Notice"] = done == "unbound" ? "已解除微信绑定。" : null }));
         pages.MapPost("/account/wechat-code", async (HttpContext c, StaffAccounts accounts, TimeProvider clock) =>

@@ -31,10 +31,10 @@ public static class EnterpriseRegistry
            id_number_hash = COALESCE(VALUES(id_number_hash), id_number_hash), address_enc = COALESCE(VALUES(address_enc), address_enc), updated_at = NOW(3)
         """;
     private const string WorkerIdsSql = "SELECT id, enterprise_id AS EnterpriseId, employee_number AS EmployeeNumber FROM delivery_workers WHERE enterprise_id = @stationId AND employee_number IN @@keys";
-    private const string CustomerIdsSql = "SELECT id, supply_station_id AS StationId, external_id AS ExternalId, kind FROM customers WHERE supply_station_id = @stationId AND external_id IN @@keys";
+    private const string CustomerIdsSql = "SELECT id, supply_station_id AS StationId, external_id AS ExternalId, kind, district_code AS DistrictCode FROM customers WHERE supply_station_id = @stationId AND external_id IN @@keys";
 
     public sealed record WorkerKey(int Id, int EnterpriseId, string EmployeeNumber);
-    public sealed record CustomerKey(long Id, int StationId, string ExternalId, string Kind);
+    public sealed record CustomerKey(long Id, int StationId, string ExternalId, string Kind, string DistrictCode);
 
     public static Task UpsertWorkersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<WorkerUpsert> rows, CancellationToken ct) =>
         MultiRow.ExecuteAsync(conn, tx, WorkersHead, WorkersTail, 7, rows,

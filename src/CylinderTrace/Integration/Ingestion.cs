@@ -20,7 +20,7 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
-    IOptions<Commercial.CommercialOptions> commercial,
+    IOptions<Commercial.CommercialOptions> commercial, Commercial.LiveScanRates liveRates,
     TimeProvider clock, ILogger<Ingestion> logger)
 {
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
@@ -206,10 +206,13 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             candidates.Add(new(i, r.EventId!.Trim(), code, Ms(r.DeliveredAt!.Value), null, r));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
-        var resolved = new Dictionary<int, (int Station, int? Worker, long Customer, bool Commercial)>();
-        return await StoreEventsAsync(caller, "delivery", received, candidates, problems,
+        var resolved = new Dictionary<int, (int Station, int? Worker, long Customer, string? RestaurantDistrict)>();
+        // What the committed attempt delivered to restaurants, and which of those deliveries earlier scans answered: counted for the live rates after commit.
+        List<Commercial.RateEvent> toRestaurants = [], answeredLate = [];
+        var result = await StoreEventsAsync(caller, "delivery", received, candidates, problems,
             async (conn, tx, located, rejected) =>
             {
+                toRestaurants = []; answeredLate = []; // a retried attempt starts afresh
                 var ok = new List<(Candidate<DeliveryRecord>, CylinderRef)>();
                 foreach (var group in located.GroupBy(l => stations[l.C.Index]))
                 {
@@ -227,7 +230,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                         }
                         if (!customers.TryGetValue(l.C.Extra.CustomerId!.Trim(), out var customer))
                         { rejected.Add(new(l.C.Index, "customerId", $"本站没有编号为 {l.C.Extra.CustomerId} 的客户；请先上报客户。")); continue; }
-                        resolved[l.C.Index] = (group.Key, workerId, customer.Id, customer.Kind == "commercial");
+                        resolved[l.C.Index] = (group.Key, workerId, customer.Id, customer.Kind == "commercial" ? customer.DistrictCode : null);
                         ok.Add(l);
                     }
                 }
@@ -242,10 +245,18 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                 }).ToList();
                 await CylinderEvents.InsertDeliveriesAsync(conn, tx, rows, ct);
                 // A restaurant may have scanned a cylinder before its delivery record arrived: match it now.
-                var toRestaurants = rows.Where((_, i) => resolved[ready[i].C.Index].Commercial).ToList();
-                if (toRestaurants.Count > 0)
-                    await Commercial.LateMatching.LinkAsync(conn, tx, toRestaurants, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
+                var restaurantRows = rows.Where((_, i) => resolved[ready[i].C.Index].RestaurantDistrict is not null).ToList();
+                var districts = rows.Select((_, i) => resolved[ready[i].C.Index].RestaurantDistrict).OfType<string>().ToList();
+                toRestaurants = restaurantRows.Select((d, i) => new Commercial.RateEvent(d.At, d.CustomerId, d.WorkerId, d.StationId, districts[i])).ToList();
+                answeredLate = [];
+                if (restaurantRows.Count > 0)
+                {
+                    var linked = await Commercial.LateMatching.LinkAsync(conn, tx, restaurantRows, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
+                    answeredLate = toRestaurants.Where((_, i) => linked.Contains((restaurantRows[i].CylinderId, restaurantRows[i].At, restaurantRows[i].CustomerId))).ToList();
+                }
             }, ct);
+        await liveRates.CountAsync(toRestaurants, answeredLate, ct);
+        return result;
     }
 
     public async Task<BatchResult> ReturnsAsync(IntegrationCaller caller, CancellationToken ct)

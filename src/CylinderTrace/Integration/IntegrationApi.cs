@@ -17,6 +17,7 @@ public static class IntegrationApi
         api.MapGet("/me", MeAsync);
         api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapPost("/commercial-invites", InviteAsync);
+        api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
         api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
@@ -46,6 +47,22 @@ public static class IntegrationApi
         api.MapPost("/returns", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.ReturnsAsync));
         api.MapPost("/inspections", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.InspectionsAsync));
         return app;
+    }
+
+    /// <summary>Today's live receiving-scan rate of the caller's stations (and of the filling enterprise as a whole, when the caller is one).</summary>
+    private static async Task<IResult> ScanRatesTodayAsync(HttpContext context, IntegrationScope scopes, Commercial.LiveScanRates live, CancellationToken ct)
+    {
+        var tenant = await scopes.ForAsync(IntegrationSignature.Caller(context).EnterpriseId, ct);
+        var stations = tenant.Members.Values.Where(m => m.Kind == "supply").OrderBy(m => m.Licence, StringComparer.Ordinal).ToList();
+        var subjects = stations.Select(s => new Commercial.RateSubject(Commercial.RateDimensions.Station, s.Id)).ToList();
+        if (tenant.Caller.Kind == "filling") subjects.Add(new(Commercial.RateDimensions.Enterprise, tenant.Caller.Id));
+        var rates = await live.ReadAsync(subjects, ct);
+        return TypedResults.Ok(new
+        {
+            day = live.Today,
+            enterprise = tenant.Caller.Kind == "filling" ? rates[^1] : null,
+            stations = stations.Select((s, i) => new { licence = s.Licence, rates[i].Deliveries, rates[i].Scanned, rates[i].Rate }),
+        });
     }
 
     private static async Task<IResult> MeAsync(HttpContext context, IntegrationScope scopes, CancellationToken ct)

@@ -43,6 +43,29 @@ public static class MultiRow
         return affected;
     }
 
+    /// <summary>Like <see cref="ExecuteAsync{T}"/>, for a query (a derived table of the rows, joined): gathers what each chunk returns.</summary>
+    public static async Task<List<TResult>> QueryAsync<TResult, T>(MySqlConnection conn, IDbTransaction? tx, string head, string tail, int columns,
+        IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken ct, string separator = " UNION ALL ", string group = "SELECT {0}", bool aliased = true)
+    {
+        var results = new List<TResult>();
+        var done = 0;
+        while (done < rows.Count)
+        {
+            var size = Sizes.First(s => s <= rows.Count - done);
+            var sql = Texts.GetOrAdd((head + "\u0001" + tail + "\u0001" + separator + "\u0001" + group + "\u0001" + columns + aliased, size),
+                _ => Build(head, tail, columns, size, separator, group, aliased));
+            var p = new DynamicParameters();
+            for (var i = 0; i < size; i++)
+            {
+                var v = values(rows[done + i]);
+                for (var c = 0; c < columns; c++) p.Add(Names[c][i], v[c]);
+            }
+            results.AddRange(await conn.QueryAsync<TResult>(new CommandDefinition(sql, p, tx, cancellationToken: ct)));
+            done += size;
+        }
+        return results;
+    }
+
     /// <summary>Runs a query whose text has one IN list of <paramref name="keys"/>, in padded chunks (the last key repeats), and gathers the results.</summary>
     public static async Task<List<TResult>> QueryInAsync<TResult, TKey>(MySqlConnection conn, IDbTransaction? tx, string sqlWithIn, string inPlaceholder,
         IReadOnlyList<TKey> keys, object? extra, CancellationToken ct)
