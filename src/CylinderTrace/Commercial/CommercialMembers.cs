@@ -14,7 +14,7 @@ public sealed record Membership(long CustomerId, string BusinessName, string Rol
 /// customer record (owner or staff); restaurant staff bind their WeChat identity to it in the Mini
 /// Program. Only the code's SHA-256 is stored.
 /// </summary>
-public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options, TimeProvider clock)
+public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options, Platform.Caching.CacheInvalidation invalidation, TimeProvider clock)
 {
     private const string CustomerSql = "SELECT id, kind, supply_station_id AS StationId FROM customers WHERE supply_station_id = @stationId AND external_id = @externalId";
     private const string InviteSql =
@@ -77,6 +77,7 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
         var invite = await conn.QuerySingleAsync<(long CustomerId, string Role)>(new CommandDefinition(InviteByHashSql, new { hash }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(JoinSql, new { invite.CustomerId, userId, invite.Role, now }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        await invalidation.RemoveAsync(ReceivingScans.MemberKey(invite.CustomerId, userId), ct);
         return (await MembershipsAsync(userId, ct)).First(m => m.CustomerId == invite.CustomerId);
     }
 
@@ -107,8 +108,12 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
     /// <summary>The owner removes a staff member (owners are not removed here). False: no such staff member.</summary>
     public async Task<bool> RemoveStaffAsync(long customerId, long memberId, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
-        return await conn.ExecuteAsync(new CommandDefinition(RemoveSql, new { customerId, memberId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) == 1;
+        bool removed;
+        await using (var conn = await db.OpenAsync(ct))
+            removed = await conn.ExecuteAsync(new CommandDefinition(RemoveSql, new { customerId, memberId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) == 1;
+        // Scans check membership through a cache: the removal reaches every instance now.
+        if (removed) await invalidation.RemoveAsync(ReceivingScans.MemberKey(customerId, memberId), ct);
+        return removed;
     }
 
     private static byte[] Hash(string code) => SHA256.HashData(Encoding.UTF8.GetBytes(code));

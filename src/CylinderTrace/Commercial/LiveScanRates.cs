@@ -78,8 +78,9 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
             var enterprises = await EnterprisesOfAsync(deliveries.Concat(scans).Select(e => e.StationId), ct);
             var database = redis.GetDatabase();
             await ForgetStaleAsync(database);
-            // The roll-ups of these days are refreshed by the next ScanRateRollups run.
-            await database.SetAddAsync(DirtyKey, days.Select(d => (RedisValue)d.DayNumber).ToArray());
+            // The roll-ups of these days are refreshed by the next ScanRateRollups run (sent without
+            // waiting for the answer: a lost mark is caught by the nightly reconciliation).
+            database.SetAdd(DirtyKey, days.Select(d => (RedisValue)d.DayNumber).ToArray(), CommandFlags.FireAndForget);
             var today = Today;
             foreach (var day in days)
             {

@@ -31,7 +31,7 @@ public sealed record ScanOutcome(string CylinderCode, string Outcome, string Lab
 /// (idempotent by the scan: asking again files nothing new).
 /// </summary>
 public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
-    Complaints.ComplaintService complaints, LiveScanRates liveRates, TimeProvider clock)
+    Complaints.ComplaintService complaints, LiveScanRates liveRates, Microsoft.Extensions.Caching.Hybrid.HybridCache cache, TimeProvider clock)
 {
     public const string Matched = "matched";
     public const string NoMatchingDelivery = "no_matching_delivery";
@@ -43,10 +43,15 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         SELECT c.supply_station_id AS StationId, c.district_code AS DistrictCode, c.business_name AS BusinessName, c.business_address AS BusinessAddress
         FROM commercial_members m JOIN customers c ON c.id = m.customer_id WHERE m.customer_id = @customerId AND m.user_id = @userId AND m.removed_at IS NULL
         """;
+    // The cylinder's deliveries in the window, each with the scan that answered it (if any): one round trip.
     private const string DeliveriesSql =
         """
-        SELECT id, delivered_at AS At, supply_station_id AS StationId, worker_id AS WorkerId, customer_id AS CustomerId FROM deliveries
-        WHERE cylinder_id = @cylinderId AND delivered_at >= @from AND delivered_at <= @to ORDER BY delivered_at DESC LIMIT 20
+        SELECT d.id, d.delivered_at AS At, d.supply_station_id AS StationId, d.worker_id AS WorkerId, d.customer_id AS CustomerId,
+               s.id AS ScanId, s.scanned_at AS ScannedAt, s.outcome AS ScanOutcome
+        FROM deliveries d
+        LEFT JOIN receiving_scan_deliveries r ON r.delivery_id = d.id
+        LEFT JOIN receiving_scans s ON s.id = r.scan_id AND s.scanned_at = r.scanned_at
+        WHERE d.cylinder_id = @cylinderId AND d.delivered_at >= @from AND d.delivered_at <= @to ORDER BY d.delivered_at DESC LIMIT 20
         """;
     private const string ScannedDeliverySql =
         "SELECT s.id, s.scanned_at AS ScannedAt, s.outcome, s.status_code AS StatusCode FROM receiving_scan_deliveries d JOIN receiving_scans s ON s.id = d.scan_id AND s.scanned_at = d.scanned_at WHERE d.delivery_id = @deliveryId";
@@ -62,8 +67,16 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         VALUES (@scannedAt, @customerId, @userId, @code, @cylinderId, @outcome, @statusCode, @deliveryId, @deliveredAt, @stationId, @workerId, @latitude, @longitude);
         SELECT LAST_INSERT_ID();
         """;
-    private const string InsertScanDeliverySql =
-        "INSERT INTO receiving_scan_deliveries (delivery_id, delivered_at, customer_id, scan_id, scanned_at) VALUES (@deliveryId, @deliveredAt, @customerId, @scanId, @scannedAt)";
+    // The scan and the delivery it answers, in one command (LAST_INSERT_ID() is still the scan's: the second table has no auto-increment).
+    private const string InsertAnsweringScanSql =
+        """
+        INSERT INTO receiving_scans (scanned_at, customer_id, user_id, cylinder_code, cylinder_id, outcome, status_code, delivery_id, delivered_at,
+                                     delivery_station_id, worker_id, latitude, longitude)
+        VALUES (@scannedAt, @customerId, @userId, @code, @cylinderId, @outcome, @statusCode, @deliveryId, @deliveredAt, @stationId, @workerId, @latitude, @longitude);
+        INSERT INTO receiving_scan_deliveries (delivery_id, delivered_at, customer_id, scan_id, scanned_at)
+        VALUES (@deliveryId, @deliveredAt, @customerId, LAST_INSERT_ID(), @scannedAt);
+        SELECT LAST_INSERT_ID();
+        """;
 
     private sealed class DeliveryRow
     {
@@ -72,6 +85,9 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         public int StationId { get; init; }
         public int? WorkerId { get; init; }
         public long CustomerId { get; init; }
+        public long? ScanId { get; init; }
+        public DateTime? ScannedAt { get; init; }
+        public string? ScanOutcome { get; init; }
     }
 
     private sealed class PriorScan
@@ -91,12 +107,23 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         public string? BusinessAddress { get; init; }
     }
 
-    /// <summary>The restaurant, if the user is one of its members; otherwise null.</summary>
-    public async Task<Restaurant?> MemberRestaurantAsync(long userId, long customerId, CancellationToken ct)
-    {
-        await using var conn = await db.OpenAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<Restaurant>(new CommandDefinition(MemberSql, new { customerId, userId }, cancellationToken: ct));
-    }
+    private static readonly Microsoft.Extensions.Caching.Hybrid.HybridCacheEntryOptions MemberEntry =
+        new() { Expiration = TimeSpan.FromMinutes(10), LocalCacheExpiration = TimeSpan.FromMinutes(10) };
+
+    /// <summary>Cache key of a user's membership of a restaurant; CommercialMembers removes it on every join and removal (on every instance).</summary>
+    public static string MemberKey(long customerId, long userId) => $"cmember:{customerId}:{userId}";
+
+    /// <summary>
+    /// The restaurant, if the user is one of its members; otherwise null. Cached (every scan asks):
+    /// joining and removal invalidate it everywhere at once; the restaurant's own details (name,
+    /// address, district) may be up to 10 minutes old.
+    /// </summary>
+    public ValueTask<Restaurant?> MemberRestaurantAsync(long userId, long customerId, CancellationToken ct) =>
+        cache.GetOrCreateAsync(MemberKey(customerId, userId), (db, customerId, userId), static async (s, ct) =>
+        {
+            await using var conn = await s.db.OpenAsync(ct);
+            return await conn.QuerySingleOrDefaultAsync<Restaurant>(new CommandDefinition(MemberSql, new { s.customerId, s.userId }, cancellationToken: ct));
+        }, MemberEntry, cancellationToken: ct);
 
     public async Task<ScanOutcome> ScanAsync(long userId, long customerId, Restaurant restaurant, string code, DateTime scannedAt, double? latitude, double? longitude,
         CancellationToken ct)
@@ -138,7 +165,7 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         var mine = deliveries.FirstOrDefault(d => d.CustomerId == customerId);
 
         PriorScan? prior = mine is not null
-            ? await conn.QuerySingleOrDefaultAsync<PriorScan>(new CommandDefinition(ScannedDeliverySql, new { deliveryId = mine.Id }, cancellationToken: ct))
+            ? mine.ScanId is long answeredBy ? new PriorScan { Id = answeredBy, ScannedAt = mine.ScannedAt!.Value, Outcome = mine.ScanOutcome ?? Matched } : null
             : await conn.QuerySingleOrDefaultAsync<PriorScan>(new CommandDefinition(RecentUnmatchedSql,
                 new { customerId, since = scannedAt.AddHours(-o.MatchHoursBefore), code }, cancellationToken: ct));
         if (prior is not null) return await OutcomeAsync(code, prior.Outcome, status, mine, prior.Id, repeated: true, ct);
@@ -151,14 +178,11 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         try
         {
-            var scanId = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertScanSql, new
+            var scanId = await conn.ExecuteScalarAsync<long>(new CommandDefinition(mine is null ? InsertScanSql : InsertAnsweringScanSql, new
             {
                 scannedAt, customerId, userId, code, cylinderId = facts?.Id, outcome, statusCode = status.Code, deliveryId = mine?.Id, deliveredAt = other?.At,
                 stationId = other?.StationId, workerId = other?.WorkerId, latitude, longitude,
             }, tx, cancellationToken: ct));
-            if (mine is not null)
-                await conn.ExecuteAsync(new CommandDefinition(InsertScanDeliverySql,
-                    new { deliveryId = mine.Id, deliveredAt = mine.At, customerId, scanId, scannedAt }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
             if (mine is not null)
                 await liveRates.CountAsync([], [new RateEvent(mine.At, customerId, mine.WorkerId, mine.StationId, restaurant.DistrictCode)], ct);

@@ -182,8 +182,16 @@ public sealed class Receiving_scans(HostFixture fx)
             JsonSerializer.SerializeToUtf8Bytes(new { customerId = "R1", role = "staff" })));
         var code = JsonDocument.Parse(await invite.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString()!;
         var cook = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        // Before binding, not a member (and that answer is cached); binding makes it one at once.
+        Assert.Equal(HttpStatusCode.NotFound, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await cook.Http.GetAsync($"/api/mp/commercial/{r.CustomerId}/members")).StatusCode);
+        // The cook scans on this instance and on another one (each now holds the membership in memory).
+        await using var other = fx.AnotherInstance();
+        var cookElsewhere = other.CreateClient();
+        cookElsewhere.DefaultRequestHeaders.Authorization = cook.Http.DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.OK, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cookElsewhere.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode);
 
         var members = JsonDocument.Parse(await r.Staff.Http.GetStringAsync($"/api/mp/commercial/{r.CustomerId}/members")).RootElement;
         Assert.Equal(2, members.GetArrayLength());
@@ -193,5 +201,17 @@ public sealed class Receiving_scans(HostFixture fx)
         Assert.Equal(HttpStatusCode.NoContent, (await r.Staff.Http.DeleteAsync($"/api/mp/commercial/{r.CustomerId}/members/{staffId}")).StatusCode);
         var scan = await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } });
         Assert.Equal(HttpStatusCode.NotFound, scan.StatusCode);
+        // The removal reached the other instance's memory too.
+        await WaitForAsync(async () => (await cookElsewhere.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode == HttpStatusCode.NotFound);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("the condition did not hold within 2 s");
     }
 }

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace CylinderTrace.Benchmarks;
+
+/// <summary>
+/// Load for issue 8 against a running host on the `fuzhou` data.
+///   scans       receiving scans through POST /api/mp/commercial/scans: N restaurants get a Mini Program
+///               member each (rows and a session in the host's format, as ComplaintBurst does) and
+///               deliveries of safe cylinders made half an hour ago (inserted directly: set-up, not
+///               measured); each request scans one delivered cylinder once, so every scan is a
+///               first, matched scan that writes the scan, answers its delivery and counts live.
+///               A closed-loop peak, then a run paced at 80% of it; reports scans/s, latency and outcomes.
+///   live-rates  signed GET /api/integration/v1/scan-rates/today of random stations (keys TSV),
+///               closed loop for the peak, or paced with --rate.
+/// </summary>
+public static class ScanLoad
+{
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, "--" + name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    private static HttpClient Client(int connections) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(connections, 16), UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
+        { Timeout = TimeSpan.FromSeconds(60) };
+
+    public static async Task<int> ScansAsync(string[] args)
+    {
+        var url = Arg(args, "url", "http://127.0.0.1:5090");
+        var restaurants = int.Parse(Arg(args, "restaurants", "2000"), CultureInfo.InvariantCulture);
+        var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Arg(args, "concurrency", "32"), CultureInfo.InvariantCulture);
+        var cs = Environment.GetEnvironmentVariable("Database__ConnectionString")!;
+        var prefix = Environment.GetEnvironmentVariable("Redis__KeyPrefix") ?? "ct:";
+        var run = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Environment.GetEnvironmentVariable("Redis__Configuration")!);
+
+        // Restaurants, each with a member and a session.
+        var members = new List<(long Customer, string Token)>();
+        await using var conn = new MySqlConnection(cs);
+        await conn.OpenAsync();
+        var customers = (await conn.QueryAsync<(long Id, int Station)>(
+            "SELECT id, supply_station_id FROM customers WHERE kind = 'commercial' ORDER BY id LIMIT @restaurants", new { restaurants })).ToList();
+        foreach (var (id, _) in customers)
+        {
+            var openId = $"oBenchScan_{id}";
+            var user = await conn.ExecuteScalarAsync<long>(
+                "INSERT INTO mp_users (openid) VALUES (@openId) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id); SELECT LAST_INSERT_ID();", new { openId });
+            await conn.ExecuteAsync(
+                "INSERT INTO commercial_members (customer_id, user_id, role, joined_at) VALUES (@id, @user, 'owner', NOW(3)) ON DUPLICATE KEY UPDATE removed_at = NULL",
+                new { id, user });
+            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            var key = prefix + "mp:session:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+            await redis.GetDatabase().StringSetAsync(key, $"{user}:{openId}", TimeSpan.FromHours(2));
+            members.Add((id, token));
+        }
+
+        // Deliveries of safe cylinders to them, half an hour ago: enough for both runs at a generous rate.
+        var needed = int.Parse(Arg(args, "deliveries", "120000"), CultureInfo.InvariantCulture);
+        var cylinders = (await conn.QueryAsync<(long Id, string Code)>(
+            """
+            SELECT id, code FROM cylinders WHERE status = 'in_service' AND detained = 0 AND next_inspection_date > CURDATE() + INTERVAL 30 DAY
+              AND scrap_date > CURDATE() + INTERVAL 30 DAY ORDER BY RAND(@seed) LIMIT @needed
+            """, new { needed, seed = Environment.TickCount })).ToList();
+        var at = DateTime.UtcNow.AddMinutes(-30);
+        var pairs = new ConcurrentQueue<(string Token, long Customer, string Code)>();
+        for (var start = 0; start < cylinders.Count; start += 1000)
+        {
+            var chunk = cylinders.Skip(start).Take(1000).ToList();
+            var sql = new StringBuilder("INSERT INTO deliveries (delivered_at, cylinder_id, supply_station_id, worker_id, customer_id, external_event_id) VALUES ");
+            var p = new DynamicParameters();
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var (customer, station) = customers[(start + i) % customers.Count];
+                if (i > 0) sql.Append(',');
+                sql.Append(CultureInfo.InvariantCulture, $"(@at, @c{i}, @s{i}, NULL, @u{i}, @e{i})");
+                p.Add("c" + i, chunk[i].Id); p.Add("s" + i, station); p.Add("u" + i, customer); p.Add("e" + i, $"BENCH-SCAN-{run}-{start + i}");
+                pairs.Enqueue((members[(start + i) % members.Count].Token, customer, chunk[i].Code));
+            }
+            p.Add("at", at);
+            await conn.ExecuteAsync(sql.ToString(), p);
+        }
+        Console.Error.WriteLine($"prepared {members.Count} restaurants and {pairs.Count} deliveries to scan");
+        if (members.Count == 0 || pairs.IsEmpty) { Console.Error.WriteLine("nothing to scan: is the fuzhou preset loaded?"); return 1; }
+
+        using var http = Client(concurrency);
+        var outcomes = new ConcurrentDictionary<string, int>();
+        async Task<bool> ScanOnceAsync()
+        {
+            if (!pairs.TryDequeue(out var pair)) return false;
+            using var request = new HttpRequestMessage(HttpMethod.Post, url + "/api/mp/commercial/scans")
+            {
+                Content = JsonContent.Create(new { customerId = pair.Customer, codes = new[] { pair.Code } }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", pair.Token);
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK) { Console.Error.WriteLine($"{(int)response.StatusCode}: {text[..Math.Min(200, text.Length)]}"); return false; }
+            var outcome = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("results")[0].GetProperty("outcome").GetString() ?? "?";
+            outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+            return outcome == "matched";
+        }
+
+        // A short warm-up (JIT, pools), then the peak, then 80% of it paced.
+        Console.WriteLine("warmup " + await LoadLoop.RunAsync(concurrency, 3, 0, ScanOnceAsync));
+        var peak = await LoadLoop.RunAsync(concurrency, seconds, 0, ScanOnceAsync);
+        Console.WriteLine("peak " + peak);
+        var rps = double.Parse(peak.Split(' ').First(x => x.StartsWith("rps=", StringComparison.Ordinal))[4..], CultureInfo.InvariantCulture);
+        Console.WriteLine("at80 " + await LoadLoop.RunAsync(concurrency, seconds, rps * 0.8, ScanOnceAsync));
+        Console.WriteLine("outcomes " + string.Join(' ', outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}")) + $" left={pairs.Count}");
+        return 0;
+    }
+
+    public static async Task<int> LiveRatesAsync(string[] args)
+    {
+        var url = Arg(args, "url", "http://127.0.0.1:5090");
+        var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Arg(args, "concurrency", "32"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(Arg(args, "rate", "0"), CultureInfo.InvariantCulture);
+        var keys = File.ReadAllLines(Arg(args, "keys", ".local/bench/station-keys.tsv")).Where(l => l.Contains('\t')).Select(l => l.Split('\t'))
+            .Select(p => (KeyId: p[1], Secret: Convert.FromBase64String(p[2]))).ToList();
+        using var http = Client(concurrency);
+        const string path = "/api/integration/v1/scan-rates/today";
+        var emptyHash = Convert.ToHexStringLower(SHA256.HashData([]));
+        async Task<bool> ReadOnceAsync()
+        {
+            var key = keys[Random.Shared.Next(keys.Count)];
+            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            using var request = new HttpRequestMessage(HttpMethod.Get, url + path);
+            request.Headers.Add("X-CT-Key-Id", key.KeyId);
+            request.Headers.Add("X-CT-Timestamp", ts);
+            request.Headers.Add("X-CT-Nonce", nonce);
+            request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes($"GET\n{path}\n{ts}\n{nonce}\n{emptyHash}"))));
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        Console.WriteLine(await LoadLoop.RunAsync(concurrency, seconds, rate, ReadOnceAsync));
+        return 0;
+    }
+}
