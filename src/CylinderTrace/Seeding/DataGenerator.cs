@@ -34,6 +34,10 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     ];
 
     private readonly Random _rng = new(seed);
+    // Receiving scans draw from their own sequence, so the rest of the city is what it was before they were added.
+    private readonly Random _scanRng = new(seed + 1);
+    private bool[] _commercial = [];
+    private readonly List<(long DeliveryId, DateTime At, long Customer, int Cylinder, int Station, int Worker)> _restaurantDeliveries = [];
     private DateOnly _today;
     private DateTime _nowUtc;
 
@@ -57,7 +61,11 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     public static async Task WipeAsync(MySqlConnection conn, CancellationToken ct)
     {
         await conn.ExecuteAsync("SET SESSION foreign_key_checks = 0");
-        foreach (var table in new[] { "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises" })
+        foreach (var table in new[]
+                 {
+                     "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
+                     "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises",
+                 })
             await conn.ExecuteAsync(new CommandDefinition($"TRUNCATE TABLE {table}", cancellationToken: ct));
         await conn.ExecuteAsync("SET SESSION foreign_key_checks = 1");
     }
@@ -73,6 +81,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         counts["customers"] = await CustomersAsync(ct);
         PlanCylinders();
         (counts["fills"], counts["deliveries"]) = await EventsAsync(ct);
+        counts["receiving_scans"] = await ReceivingScansAsync(ct);
         counts["inspections"] = await InspectionsAsync(ct);
         counts["cylinders"] = await CylindersAsync(ct);
         return string.Join(", ", counts.Select(c => $"{c.Value:N0} {c.Key}"));
@@ -146,6 +155,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         var f = p.FillingEnterprises;
         var byStation = Enumerable.Range(0, f + p.SupplyStations + 1).Select(_ => new List<long>()).ToArray();
         using var progress = new Progress("customers", p.Customers);
+        _commercial = new bool[p.Customers + 1];
         await using var table = new BulkTable(db, "customers",
             ["id", "kind", "supply_station_id", "district_code", "business_name", "business_address", "@name_enc", "@phone_enc", "@phone_hash",
              "@id_number_enc", "@id_number_hash", "@address_enc", "external_id"],
@@ -160,6 +170,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             var name = PersonName();
             var phone = "1" + "3456789"[_rng.Next(7)] + _rng.Next(0, 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture);
             var commercial = _rng.NextDouble() < p.CommercialShare;
+            _commercial[id] = commercial;
             if (commercial)
             {
                 table.Row(Num(id), "commercial", Num(station), district, $"{Brands[_rng.Next(Brands.Length)]}{Dishes[_rng.Next(Dishes.Length)]}",
@@ -280,6 +291,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
                     deliveryId++;
                     deliveries.Row(Num(deliveryId), Time(deliveredAt), Num(i + 1), Num(supply), Num(worker), Num(customer), $"D{deliveryId:D10}");
                     await deliveries.EndRowAsync();
+                    if (_commercial[customer]) _restaurantDeliveries.Add((deliveryId, deliveredAt, customer, i, supply, worker));
                     if (deliveredAt > _lastDeliveryAt[i])
                     {
                         _lastDeliveryAt[i] = deliveredAt; _lastDeliveryStation[i] = supply;
@@ -299,6 +311,62 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             }
         }
         return (fillId, deliveryId);
+    }
+
+    /// <summary>
+    /// Restaurants' receiving scans of their deliveries: each restaurant has a diligence (most scan
+    /// 85-100% of what they receive, one in seven only 30-70%), an owner in the Mini Program (openid
+    /// oSeedOwner…, kept on --replace), and scans a safe cylinder 2-90 minutes after its delivery, as a
+    /// matched scan that answers it. Unsafe cylinders are left unscanned here.
+    /// </summary>
+    private async Task<long> ReceivingScansAsync(CancellationToken ct)
+    {
+        var restaurants = _restaurantDeliveries.Select(d => d.Customer).Distinct().Order().ToList();
+        if (restaurants.Count == 0) return 0;
+        var users = new Dictionary<long, long>();
+        await using (var conn = await db.OpenAsync(ct))
+        {
+            foreach (var chunk in restaurants.Chunk(1000))
+            {
+                var openIds = chunk.Select(c => "oSeedOwner" + c.ToString(CultureInfo.InvariantCulture)).ToList();
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "INSERT IGNORE INTO mp_users (openid) VALUES " + string.Join(',', openIds.Select((_, i) => $"(@o{i})")),
+                    new DynamicParameters(openIds.Select((o, i) => new KeyValuePair<string, object>("o" + i, o))), cancellationToken: ct));
+                foreach (var (id, openId) in await conn.QueryAsync<(long, string)>(new CommandDefinition(
+                             "SELECT id, openid FROM mp_users WHERE openid IN @openIds", new { openIds }, cancellationToken: ct)))
+                    users[long.Parse(openId["oSeedOwner".Length..], CultureInfo.InvariantCulture)] = id;
+            }
+        }
+        await using (var members = new BulkTable(db, "commercial_members", ["customer_id", "user_id", "role", "joined_at"], [], _ => { }, ct))
+        {
+            foreach (var c in restaurants)
+            {
+                members.Row(Num(c), Num(users[c]), "owner", Time(_nowUtc.AddDays(-p.Days - 30)));
+                await members.EndRowAsync();
+            }
+        }
+        var diligence = restaurants.ToDictionary(c => c, _ => _scanRng.NextDouble() < 0.15 ? 0.3 + 0.4 * _scanRng.NextDouble() : 0.85 + 0.15 * _scanRng.NextDouble());
+        using var progress = new Progress("receiving_scans", _restaurantDeliveries.Count);
+        long scanId = 0;
+        await using (var scans = new BulkTable(db, "receiving_scans",
+            ["id", "scanned_at", "customer_id", "user_id", "cylinder_code", "cylinder_id", "outcome", "status_code", "delivery_id", "delivered_at",
+             "delivery_station_id", "worker_id"], [], progress.Add, ct))
+        await using (var answered = new BulkTable(db, "receiving_scan_deliveries", ["delivery_id", "delivered_at", "customer_id", "scan_id", "scanned_at"], [], _ => { }, ct))
+        {
+            foreach (var d in _restaurantDeliveries)
+            {
+                var safe = !_scrapped[d.Cylinder] && !_detained[d.Cylinder] && _nextInspection[d.Cylinder] >= _today && _scrap[d.Cylinder] >= _today;
+                var scannedAt = d.At.AddMinutes(_scanRng.Next(2, 90));
+                if (!safe || scannedAt >= _nowUtc || _scanRng.NextDouble() >= diligence[d.Customer]) continue;
+                scanId++;
+                scans.Row(Num(scanId), Time(scannedAt), Num(d.Customer), Num(users[d.Customer]), Code(d.Cylinder + 1), Num(d.Cylinder + 1), "matched", "in_service",
+                    Num(d.DeliveryId), Time(d.At), Num(d.Station), Num(d.Worker));
+                await scans.EndRowAsync();
+                answered.Row(Num(d.DeliveryId), Time(d.At), Num(d.Customer), Num(scanId), Time(scannedAt));
+                await answered.EndRowAsync();
+            }
+        }
+        return scanId;
     }
 
     private async Task<long> InspectionsAsync(CancellationToken ct)

@@ -47,6 +47,20 @@ public static class SeedCommand
         var generator = new DataGenerator(db, services.GetRequiredService<Platform.Privacy.PersonalData>(), preset, seed, TimeProvider.System);
         var summary = await generator.RunAsync(ct);
         System.Console.WriteLine($"Loaded preset '{preset.Name}' (seed {seed}) in {watch.Elapsed.TotalSeconds:F1} s: {summary}");
+
+        // Scan-rate roll-ups of the loaded days, and no live counters left from the data replaced.
+        var live = services.GetRequiredService<Commercial.LiveScanRates>();
+        var rollup = await services.GetRequiredService<Commercial.ScanRateRollups>().RebuildAsync(live.Today.AddDays(-preset.Days - 1), live.Today, "seed", ct);
+        System.Console.WriteLine($"Scan-rate roll-ups: {rollup.Rows:N0} rows in {rollup.Took.TotalSeconds:F1} s");
+        try
+        {
+            await live.ForgetAsync(live.Today);
+            await live.ForgetAsync(live.Today.AddDays(-1));
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            System.Console.Error.WriteLine($"Live scan-rate counters not dropped (Redis: {ex.Message}); drop them before serving, or wait for the nightly reconciliation.");
+        }
         return 0;
     }
 }

@@ -98,6 +98,12 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         await Assertions.Expect(page.Locator("#public-reply")).ToHaveTextAsync("经核实，供气站已退还多收的二十元并整改收费公示。");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-complaint.png"), FullPage = true });
 
+        // Scan rates: from the menu, with the trend chart drawn on the server (no script on the page).
+        await page.ClickAsync("#nav-rates");
+        await Assertions.Expect(page.Locator("svg.trend")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/console/scan-rates.csv"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-scan-rates.png"), FullPage = true });
+
         // The same console on a phone.
         await page.SetViewportSizeAsync(390, 844);
         await page.GotoAsync($"{address}/console?state=all");
@@ -108,7 +114,7 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         var after = await TimelineAsync(c);
         Assert.Equal(["submitted", "routed", "in_progress", "resolved"], after.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("kind").GetString()).ToArray());
         Assert.Equal("经核实，供气站已退还多收的二十元并整改收费公示。", after.GetProperty("publicReply").GetString());
-        foreach (var shot in new[] { "console-queue.png", "console-complaint.png", "console-queue-phone.png" })
+        foreach (var shot in new[] { "console-queue.png", "console-complaint.png", "console-queue-phone.png", "console-scan-rates.png" })
             Assert.True(new FileInfo(Path.Combine(shots, shot)).Length > 10_000, shot);
     }
 

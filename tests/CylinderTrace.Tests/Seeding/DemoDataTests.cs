@@ -46,6 +46,37 @@ public sealed class The_demo_data_set : IAsyncLifetime
     }
 
     [Fact]
+    public async Task has_receiving_scans_that_answer_restaurants_deliveries_and_rates_to_show()
+    {
+        await using var conn = await _db.OpenAsync();
+        var restaurantDeliveries = await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM deliveries d JOIN customers c ON c.id = d.customer_id WHERE c.kind = 'commercial'");
+        var answered = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM receiving_scan_deliveries");
+        // Most restaurants scan most of what they receive; some do not.
+        Assert.InRange(answered, restaurantDeliveries * 6 / 10, restaurantDeliveries * 98 / 100);
+        // Every answer is a matched scan of that delivery's cylinder by the restaurant's owner, after the delivery.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            """
+            SELECT COUNT(*) FROM receiving_scan_deliveries r
+            JOIN deliveries d ON d.id = r.delivery_id
+            LEFT JOIN receiving_scans s ON s.id = r.scan_id AND s.scanned_at = r.scanned_at AND s.delivery_id = d.id AND s.cylinder_id = d.cylinder_id
+              AND s.customer_id = d.customer_id AND s.outcome = 'matched' AND s.scanned_at > d.delivered_at
+            LEFT JOIN commercial_members m ON m.customer_id = s.customer_id AND m.user_id = s.user_id AND m.role = 'owner'
+            WHERE s.id IS NULL OR m.user_id IS NULL
+            """));
+        // The roll-ups (as the seed command makes them) count exactly these, in every dimension.
+        var live = _host.Services.GetRequiredService<CylinderTrace.Commercial.LiveScanRates>();
+        await _host.Services.GetRequiredService<CylinderTrace.Commercial.ScanRateRollups>()
+            .RebuildAsync(live.Today.AddDays(-SeedPreset.Demo.Days - 1), live.Today, "test", CancellationToken.None);
+        foreach (var dimension in new[] { "customer", "worker", "station", "enterprise", "district" })
+        {
+            var (deliveries, scanned) = await conn.QuerySingleAsync<(long, long)>(
+                "SELECT CAST(SUM(deliveries) AS SIGNED), CAST(SUM(scanned) AS SIGNED) FROM scan_rate_rollups WHERE period = 'd' AND dimension = @dimension", new { dimension });
+            Assert.Equal((restaurantDeliveries, answered), ((int)deliveries, (int)scanned));
+        }
+    }
+
+    [Fact]
     public async Task keeps_buyers_personal_data_protected()
     {
         await using var conn = await _db.OpenAsync();
