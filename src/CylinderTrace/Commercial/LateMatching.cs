@@ -33,18 +33,29 @@ public static class LateMatching
 
     // The new deliveries that a scan answers now (they are new, so any answer is this call's).
     private const string AnsweredHead =
-        "SELECT d.cylinder_id AS CylinderId, d.delivered_at AS At, d.customer_id AS CustomerId FROM receiving_scan_deliveries r JOIN deliveries d ON d.id = r.delivery_id AND d.delivered_at = r.delivered_at JOIN (";
+        """
+        SELECT d.cylinder_id AS CylinderId, d.delivered_at AS At, d.customer_id AS CustomerId, s.id AS ScanId, s.user_id AS UserId, s.outcome AS Outcome,
+               s.scanned_at AS ScannedAt, s.cylinder_code AS CylinderCode
+        FROM receiving_scan_deliveries r JOIN deliveries d ON d.id = r.delivery_id AND d.delivered_at = r.delivered_at
+        JOIN receiving_scans s ON s.id = r.scan_id AND s.scanned_at = r.scanned_at JOIN (
+        """;
     private const string AnsweredTail = ") v ON d.cylinder_id = v.a0 AND d.delivered_at = v.a1 AND d.customer_id = v.a2";
 
-    private sealed class Answered
+    /// <summary>A scan that a late delivery record answered.</summary>
+    public sealed class Answered
     {
         public long CylinderId { get; init; }
         public DateTime At { get; init; }
         public long CustomerId { get; init; }
+        public long ScanId { get; init; }
+        public long UserId { get; init; }
+        public string Outcome { get; init; } = "";
+        public DateTime ScannedAt { get; init; }
+        public string CylinderCode { get; init; } = "";
     }
 
-    /// <summary>Links waiting scans to these new deliveries; returns the deliveries (cylinder, time, customer) now answered by a scan.</summary>
-    public static async Task<HashSet<(long CylinderId, DateTime At, long CustomerId)>> LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries,
+    /// <summary>Links waiting scans to these new deliveries; returns the scans that now answer one of them.</summary>
+    public static async Task<List<Answered>> LinkAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries,
         int hoursBefore, int hoursAfter, CancellationToken ct)
     {
         var since = deliveries.Min(d => d.At).AddHours(-hoursAfter);
@@ -53,7 +64,6 @@ public static class LateMatching
         object?[] Row(NewDelivery d) => [d.CylinderId, d.At, d.CustomerId, hoursAfter, hoursBefore];
         if (await MultiRow.ExecuteAsync(conn, tx, LinkHead, LinkTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true) == 0) return [];
         await MultiRow.ExecuteAsync(conn, tx, AnswerHead, AnswerTail, 5, deliveries, Row, ct, " UNION ALL ", "SELECT {0}", aliased: true);
-        var answered = await MultiRow.QueryAsync<Answered, NewDelivery>(conn, tx, AnsweredHead, AnsweredTail, 3, deliveries, d => [d.CylinderId, d.At, d.CustomerId], ct);
-        return answered.Select(a => (a.CylinderId, a.At, a.CustomerId)).ToHashSet();
+        return await MultiRow.QueryAsync<Answered, NewDelivery>(conn, tx, AnsweredHead, AnsweredTail, 3, deliveries, d => [d.CylinderId, d.At, d.CustomerId], ct);
     }
 }

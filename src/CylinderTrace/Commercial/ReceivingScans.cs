@@ -31,7 +31,8 @@ public sealed record ScanOutcome(string CylinderCode, string Outcome, string Lab
 /// (idempotent by the scan: asking again files nothing new).
 /// </summary>
 public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
-    Complaints.ComplaintService complaints, LiveScanRates liveRates, Microsoft.Extensions.Caching.Hybrid.HybridCache cache, TimeProvider clock)
+    Complaints.ComplaintService complaints, LiveScanRates liveRates, Microsoft.Extensions.Caching.Hybrid.HybridCache cache, TimeProvider clock,
+    ILogger<ReceivingScans> logger)
 {
     public const string Matched = "matched";
     public const string NoMatchingDelivery = "no_matching_delivery";
@@ -148,6 +149,29 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         var complaint = new Complaints.NewComplaint(category, description.Length > 1000 ? description[..1000] : description, scan.CylinderCode, null, null,
             restaurant.DistrictCode, Cut(restaurant.BusinessAddress ?? restaurant.BusinessName, 200), null, []);
         await complaints.FileAsync(userId, "scan-alert-" + scanId, complaint, () => Task.FromResult<IResult?>(null), ct);
+    }
+
+    /// <summary>
+    /// After a delivery record arrived late and now answers scans: each scan that is now matched had
+    /// raised an alert (no matching delivery); that alert gets a note saying so. It stays open — a
+    /// record sent after the fact is for the handler to weigh. Never throws (the delivery is stored).
+    /// </summary>
+    public async Task NoteLateMatchesAsync(IReadOnlyList<LateMatching.Answered> answered, CancellationToken ct)
+    {
+        foreach (var a in answered.Where(a => a.Outcome == Matched))
+        {
+            try
+            {
+                await complaints.NoteScanAlertAsync(a.UserId, a.ScanId,
+                    $"气瓶 {a.CylinderCode} 的配送记录已由供气站补报（配送时间 {ShanghaiTime.FromUtc(a.At):yyyy-MM-dd HH:mm}），与 {ShanghaiTime.FromUtc(a.ScannedAt):yyyy-MM-dd HH:mm} 的进货扫码核对一致。" +
+                    "请核实补报是否属实（是否事后补录）后再办结。", ct);
+            }
+            catch (Exception ex) when (ex is MySqlException or TimeoutException)
+            {
+                // The note is a convenience for the handler; the delivery and the match are stored.
+                logger.LogWarning("Alert of scan {ScanId} not noted as matched late: {Error}", a.ScanId, ex.Message);
+            }
+        }
     }
 
     private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

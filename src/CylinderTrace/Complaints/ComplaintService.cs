@@ -76,6 +76,14 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
     private async Task<FileResult> ReplayAsync(long userId, ComplaintStore.Existing existing, string hash, CancellationToken ct) =>
         existing.RequestHash == hash ? new Replayed((await GetAsync(userId, existing.Number, ct))!) : new KeyReused(existing.Number);
 
+    /// <summary>
+    /// A system note (internal) on the alert a receiving scan raised, if it raised one (idempotency key
+    /// scan-alert-&lt;scan id&gt;): used when a delivery record that arrived after the scan now matches it.
+    /// The alert stays open: a record sent after the fact is for the handler to weigh, not a reason to close it.
+    /// </summary>
+    public Task NoteScanAlertAsync(long userId, long scanId, string text, CancellationToken ct) =>
+        store.AddSystemNoteAsync(userId, "scan-alert-" + scanId, "scan_matched", text, clock.GetUtcNow().UtcDateTime, ct);
+
     public async Task<ComplaintDetail?> GetAsync(long userId, string number, CancellationToken ct)
     {
         var found = await store.FindOwnAsync(userId, number, ct);

@@ -210,4 +210,15 @@ public sealed class ComplaintStore(Db db)
         TransitionAsync(RateSql, new { id, userId, score, comment, now }, id, "rated", $"{score}星" + (string.IsNullOrWhiteSpace(comment) ? "" : "：" + comment), now, ct);
 
     public static bool IsDuplicateKey(Exception ex) => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
+
+    /// <summary>An internal system event on the complaint a user filed under this idempotency key, if there is one.</summary>
+    public async Task AddSystemNoteAsync(long userId, string idempotencyKey, string kind, string text, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id)
+            SELECT id, @now, @kind, 'system', 0, @text, agency_id FROM complaints WHERE user_id = @userId AND idempotency_key = @idempotencyKey
+            """, new { userId, idempotencyKey, kind, text, now }, cancellationToken: ct));
+    }
 }

@@ -20,7 +20,7 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
-    IOptions<Commercial.CommercialOptions> commercial, Commercial.LiveScanRates liveRates,
+    IOptions<Commercial.CommercialOptions> commercial, Commercial.LiveScanRates liveRates, Commercial.ReceivingScans receivingScans,
     TimeProvider clock, ILogger<Ingestion> logger)
 {
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
@@ -209,10 +209,11 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
         var resolved = new Dictionary<int, (int Station, int? Worker, long Customer, string? RestaurantDistrict)>();
         // What the committed attempt delivered to restaurants, and which of those deliveries earlier scans answered: counted for the live rates after commit.
         List<Commercial.RateEvent> toRestaurants = [], answeredLate = [];
+        List<Commercial.LateMatching.Answered> lateScans = [];
         var result = await StoreEventsAsync(caller, "delivery", received, candidates, problems,
             async (conn, tx, located, rejected) =>
             {
-                toRestaurants = []; answeredLate = []; // a retried attempt starts afresh
+                toRestaurants = []; answeredLate = []; lateScans = []; // a retried attempt starts afresh
                 var ok = new List<(Candidate<DeliveryRecord>, CylinderRef)>();
                 foreach (var group in located.GroupBy(l => stations[l.C.Index]))
                 {
@@ -251,11 +252,13 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                 answeredLate = [];
                 if (restaurantRows.Count > 0)
                 {
-                    var linked = await Commercial.LateMatching.LinkAsync(conn, tx, restaurantRows, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
+                    lateScans = await Commercial.LateMatching.LinkAsync(conn, tx, restaurantRows, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
+                    var linked = lateScans.Select(a => (a.CylinderId, a.At, a.CustomerId)).ToHashSet();
                     answeredLate = toRestaurants.Where((_, i) => linked.Contains((restaurantRows[i].CylinderId, restaurantRows[i].At, restaurantRows[i].CustomerId))).ToList();
                 }
             }, ct);
         await liveRates.CountAsync(toRestaurants, answeredLate, ct);
+        if (lateScans.Count > 0) await receivingScans.NoteLateMatchesAsync(lateScans, ct);
         return result;
     }
 

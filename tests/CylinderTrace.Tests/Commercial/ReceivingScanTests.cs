@@ -149,6 +149,14 @@ public sealed class Receiving_scans(HostFixture fx)
         var again = (await ScanAsync(r, code))[0];
         Assert.Equal("matched", again.GetProperty("outcome").GetString());
         Assert.True(again.GetProperty("repeated").GetBoolean());
+        // The alert the early scan raised stays open, with a note for its handler that the record came later.
+        var note = await conn.QuerySingleAsync<(string Status, string Text)>(
+            """
+            SELECT c.status, e.text FROM complaints c JOIN complaint_events e ON e.complaint_id = c.id AND e.kind = 'scan_matched'
+            WHERE c.idempotency_key = CONCAT('scan-alert-', @id)
+            """, new { id = early.GetProperty("scanId").GetInt64() });
+        Assert.NotEqual("resolved", note.Status);
+        Assert.Contains("补报", note.Text);
     }
 
     [Fact]

@@ -323,6 +323,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         "withdrawn" => "投诉人撤回",
         "rated" => "投诉人评价",
         "closed" => "关闭",
+        "scan_matched" => "配送记录补报，进货扫码已核对",
         _ => kind,
     };
 
