@@ -16,7 +16,8 @@ public sealed record Membership(long CustomerId, string BusinessName, string Rol
 /// </summary>
 public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options, Platform.Caching.CacheInvalidation invalidation, TimeProvider clock)
 {
-    private const string CustomerSql = "SELECT id, kind, supply_station_id AS StationId FROM customers WHERE supply_station_id = @stationId AND external_id = @externalId";
+    private const string CustomerSql = "SELECT id, kind, supply_station_id AS StationId, district_code AS DistrictCode FROM customers WHERE supply_station_id = @stationId AND external_id = @externalId";
+    private const string CustomerByIdSql = "SELECT id, kind, supply_station_id AS StationId, district_code AS DistrictCode FROM customers WHERE id = @customerId";
     private const string InviteSql =
         "INSERT INTO commercial_invites (code_hash, customer_id, role, created_by, created_at, expires_at) VALUES (@hash, @customerId, @role, @createdBy, @now, @expires)";
     private const string RedeemSql =
@@ -43,12 +44,26 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
         public long Id { get; init; }
         public string Kind { get; init; } = "";
         public int StationId { get; init; }
+        public string DistrictCode { get; init; } = "";
     }
 
     public abstract record InviteResult;
     public sealed record Invited(string Code, DateTimeOffset ExpiresAt) : InviteResult;
     public sealed record NoSuchCustomer : InviteResult;
     public sealed record NotCommercial : InviteResult;
+
+    /// <summary>
+    /// An invite issued in the console for a commercial customer by its id (administrators), only within
+    /// the districts given (null: any): a customer elsewhere is reported as not found.
+    /// </summary>
+    public async Task<InviteResult> InviteByIdAsync(long customerId, IReadOnlyCollection<string>? districts, string role, string createdBy, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var customer = await conn.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(CustomerByIdSql, new { customerId }, cancellationToken: ct));
+        if (customer is null || (districts is not null && !districts.Contains(customer.DistrictCode))) return new NoSuchCustomer();
+        if (customer.Kind != "commercial") return new NotCommercial();
+        return await IssueAsync(conn, customer.Id, role, createdBy, ct);
+    }
 
     /// <summary>An invite for the station's commercial customer with this external id.</summary>
     public async Task<InviteResult> InviteAsync(int stationId, string externalId, string role, string createdBy, CancellationToken ct)
@@ -57,11 +72,16 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
         var customer = await conn.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(CustomerSql, new { stationId, externalId }, cancellationToken: ct));
         if (customer is null) return new NoSuchCustomer();
         if (customer.Kind != "commercial") return new NotCommercial();
+        return await IssueAsync(conn, customer.Id, role, createdBy, ct);
+    }
+
+    private async Task<InviteResult> IssueAsync(MySqlConnector.MySqlConnection conn, long customerId, string role, string createdBy, CancellationToken ct)
+    {
         // 10 characters without look-alikes: about 50 bits, used once, for days at most.
         var code = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 10);
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now.AddDays(options.Value.InviteDays);
-        await conn.ExecuteAsync(new CommandDefinition(InviteSql, new { hash = Hash(code), customerId = customer.Id, role, createdBy, now, expires }, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InviteSql, new { hash = Hash(code), customerId, role, createdBy, now, expires }, cancellationToken: ct));
         return new Invited(code, new DateTimeOffset(expires, TimeSpan.Zero));
     }
 

@@ -47,6 +47,8 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
 
     public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
     public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
+    /// <summary>Administrators issue invites for restaurants (in their agency's jurisdiction, <see cref="RateDistricts"/>), as supply stations do through the integration API.</summary>
+    public static bool MayInviteRestaurants(StaffMember s) => s.IsAdministrator;
 
     /// <summary>
     /// Scan rates: every member (any role) reads the rates of its agency's jurisdiction. An agency of

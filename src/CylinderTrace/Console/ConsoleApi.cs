@@ -28,6 +28,21 @@ public static class ConsoleApi
         api.MapPost("/me/wechat-code", NewBindCodeAsync);
         api.MapDelete("/me/wechat", UnbindAsync);
         api.MapGet("/agencies", AgenciesAsync);
+        api.MapPost("/commercial-invites", async (HttpContext c, CommercialInviteRequest body, ConsoleScanRates rates, Commercial.CommercialMembers members, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayInviteRestaurants(me))
+                return Forbidden("只有系统管理员可以在管理端为商户生成邀请码（供气站可通过对接接口生成）。");
+            if (body.CustomerId is not long customerId || body.Role is not ("owner" or "staff"))
+                return Problem.Of(400, "invalid-invite", "Customer and role required", "请给出商户编号 customerId 和角色 role（owner 负责人或 staff 扫码人员）。");
+            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(me.AgencyId, ct));
+            return await members.InviteByIdAsync(customerId, districts, body.Role, me.Actor, ct) switch
+            {
+                Commercial.CommercialMembers.Invited i => TypedResults.Ok(new { code = i.Code, expiresAt = i.ExpiresAt, role = body.Role, customerId }),
+                Commercial.CommercialMembers.NotCommercial => Problem.Of(400, "invalid-invite", "Not a commercial customer", "这是居民用户，不是商户：只有商户需要进货扫码。"),
+                _ => Problem.Of(404, "customer-not-found", "No such customer", "本单位辖区内没有这个商户编号。"),
+            };
+        });
         api.MapGet("/scan-rates", async (HttpContext c, ConsoleScanRates rates, string? dimension, string? period, string? date, string? subject, bool? all, CancellationToken ct) =>
         {
             var (query, error) = rates.Parse(dimension, period, date, subject);
@@ -301,3 +316,5 @@ public sealed class InitialPasswordGate : IEndpointFilter
         return TypedResults.Redirect("/console/password");
     }
 }
+
+public sealed record CommercialInviteRequest(long? CustomerId, string? Role);

@@ -73,6 +73,23 @@ public static class ConsolePages
             var view = await rates.ViewAsync(me, query, all: true, ct);
             return TypedResults.File(ConsoleScanRates.Csv(view), "text/csv; charset=utf-8", $"scan-rates-{view.Dimension}-{view.Period}-{Ui.Date(view.Start)}.csv");
         });
+        pages.MapPost("/commercial-invites", async (HttpContext c, IFormCollection form, ConsoleScanRates rates, Commercial.CommercialMembers members,
+            IOptions<Commercial.CommercialOptions> options, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayInviteRestaurants(me)) return Message(me, 403, "无权访问", "只有系统管理员可以为商户生成邀请码。");
+            var role = form["role"].ToString() is "staff" ? "staff" : "owner";
+            if (!long.TryParse(form["customerId"], out var customerId)) return Message(me, 400, "没有商户编号", "请从商户扫码率列表中选择商户。");
+            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(me.AgencyId, ct));
+            return await members.InviteByIdAsync(customerId, districts, role, me.Actor, ct) switch
+            {
+                Commercial.CommercialMembers.Invited i => Message(me, 200, "商户邀请码",
+                    $"邀请码：{i.Code}（{(role == "owner" ? "负责人" : "扫码人员")}，一次有效，{Ui.Time(Platform.Time.ShanghaiTime.ToLocal(i.ExpiresAt))} 前使用）。" +
+                    "请交给商户：在小程序“商户进货扫码”中输入邀请码绑定。邀请码只显示这一次。"),
+                Commercial.CommercialMembers.NotCommercial => Message(me, 400, "不是商户", "这是居民用户，不需要进货扫码。"),
+                _ => Message(me, 404, "没有这个商户", "本单位辖区内没有这个商户。"),
+            };
+        });
         pages.MapGet("/account", (HttpContext c, string? done) =>
             Page<AccountPage>(new() { ["Me"] = ConsoleAccess.Staff(c), ["Notice"] = done == "unbound" ? "已解除微信绑定。" : null }));
         pages.MapPost("/account/wechat-code", async (HttpContext c, StaffAccounts accounts, TimeProvider clock) =>

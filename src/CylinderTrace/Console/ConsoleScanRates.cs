@@ -86,7 +86,7 @@ public sealed class ConsoleScanRates(Db db, ScanRateRollups rollups, LiveScanRat
             subject, trend);
     }
 
-    private async Task<string> AgencyDistrictAsync(int agencyId, CancellationToken ct)
+    public async Task<string> AgencyDistrictAsync(int agencyId, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT district_code FROM agencies WHERE id = @agencyId", new { agencyId }, cancellationToken: ct))

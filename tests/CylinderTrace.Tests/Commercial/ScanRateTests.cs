@@ -243,6 +243,24 @@ public sealed partial class Scan_rates(HostFixture fx)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("dimension", await bad.Content.ReadAsStringAsync());
 
+        // Administrators issue invites for restaurants in their jurisdiction (supply stations do it through the integration API).
+        var (_, admin) = await fx.Data.StaffAsync(agency.Code, "administrator");
+        var adminConsole = await ConsoleClient.SignInAsync(fx.Host, admin, TestData.StaffPassword);
+        var invite = await adminConsole.PostOkAsync("/api/console/commercial-invites", new { customerId = careless.CustomerId, role = "staff" });
+        var cook = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var bound = await cook.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code = invite.GetProperty("code").GetString() });
+        Assert.Equal(HttpStatusCode.OK, bound.StatusCode);
+        Assert.Equal("staff", JsonDocument.Parse(await bound.Content.ReadAsStringAsync()).RootElement.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await console.PostAsync("/api/console/commercial-invites", new { customerId = careless.CustomerId, role = "owner" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await adminConsole.PostAsync("/api/console/commercial-invites", new { customerId = elsewhere.CustomerId, role = "owner" })).StatusCode);
+        Assert.Contains("生成负责人邀请码", await adminConsole.Http.GetStringAsync("/console/scan-rates?dimension=customer&period=d"));
+        Assert.DoesNotContain("生成负责人邀请码", await console.Http.GetStringAsync("/console/scan-rates?dimension=customer&period=d"));
+        var token = await adminConsole.FormTokenAsync("/console/scan-rates?dimension=customer&period=d");
+        var fromPage = await adminConsole.PostFormAsync("/console/commercial-invites", token,
+            new Dictionary<string, string> { ["customerId"] = careless.CustomerId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["role"] = "owner" });
+        Assert.Equal(HttpStatusCode.OK, fromPage.StatusCode);
+        Assert.Matches("邀请码：[A-Z2-9]{10}", await fromPage.Content.ReadAsStringAsync());
+
         // An agency of the city sees every district.
         var city = await fx.Data.AgencyAsync("gas_authority", "350100");
         var (_, cityStaff) = await fx.Data.StaffAsync(city.Code, "supervisor");
