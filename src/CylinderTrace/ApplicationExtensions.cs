@@ -1,3 +1,4 @@
+using CylinderTrace.Supervision;
 using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -47,6 +48,7 @@ public static class ApplicationExtensions
         services.AddSingleton<ScanRates>();
         services.AddSingleton<LiveScanRates>();
         services.AddSingleton<ScanRateRollups>();
+        services.AddSupervision();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
         return builder;
@@ -136,6 +138,8 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
             CylinderTrace.Commercial.ScanRateRollups.RefreshJobId, r => r.RefreshAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
         jobs.AddOrUpdate<CylinderTrace.Commercial.ScanRateRollups>(
             CylinderTrace.Commercial.ScanRateRollups.ReconcileJobId, r => r.ReconcileAsync(CancellationToken.None), "40 2 * * *", shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Supervision.DetentionOrders>(
+            CylinderTrace.Supervision.DetentionOrders.EscalationJobId, d => d.EscalateAsync(CancellationToken.None), "*/5 * * * *", shanghai);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -47,6 +47,10 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
 
     public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
     public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
+    /// <summary>Inspectors issue detention orders (any cylinder they find) and confirm their disposal (their agency's orders).</summary>
+    public static bool MayDetain(StaffMember s) => s.Role == StaffRoles.Inspector;
+    /// <summary>Every member of the issuing agency reads its detention orders.</summary>
+    public static bool MaySeeDetention(StaffMember s, int orderAgencyId) => s.AgencyId == orderAgencyId;
     /// <summary>Administrators issue invites for restaurants (in their agency's jurisdiction, <see cref="RateDistricts"/>), as supply stations do through the integration API.</summary>
     public static bool MayInviteRestaurants(StaffMember s) => s.IsAdministrator;
 

@@ -28,6 +28,7 @@ public static class ConsoleApi
         api.MapPost("/me/wechat-code", NewBindCodeAsync);
         api.MapDelete("/me/wechat", UnbindAsync);
         api.MapGet("/agencies", AgenciesAsync);
+        Supervision.SupervisionApi.MapDetentionConsoleApi(api);
         api.MapPost("/commercial-invites", async (HttpContext c, CommercialInviteRequest body, ConsoleScanRates rates, Commercial.CommercialMembers members, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);

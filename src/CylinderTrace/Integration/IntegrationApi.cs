@@ -17,6 +17,7 @@ public static class IntegrationApi
         api.MapGet("/me", MeAsync);
         api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapPost("/commercial-invites", InviteAsync);
+        Supervision.SupervisionApi.MapDetentionIntegrationApi(api);
         api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));

@@ -1,0 +1,84 @@
+using CylinderTrace.Console;
+using CylinderTrace.Integration;
+using CylinderTrace.Platform.Problems;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CylinderTrace.Supervision;
+
+public sealed record DisposeRequest(string? Disposal, string? Note);
+
+/// <summary>
+/// Detention orders over HTTP: the console's JSON API for inspectors (/api/console/detentions, the same
+/// checks as the pages: ConsoleAccess) and the integration API for the responsible enterprise
+/// (/api/integration/v1/detention-orders: list, acknowledge, report recalled). The order number is
+/// {order} in routes ({number} is a complaint's, which the console's access test walks).
+/// </summary>
+public static class SupervisionApi
+{
+    public static IServiceCollection AddSupervision(this IServiceCollection services)
+    {
+        services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DetentionOrders>();
+        return services;
+    }
+
+    /// <summary>Console routes, added to the console's authenticated API group.</summary>
+    public static void MapDetentionConsoleApi(RouteGroupBuilder api)
+    {
+        api.MapPost("/detentions", async (HttpContext c, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以下达扣瓶令。");
+            return Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true);
+        });
+        api.MapGet("/detentions", async (HttpContext c, DetentionOrders orders, bool? open, CancellationToken ct) =>
+            TypedResults.Ok(await orders.ListAsync(ConsoleAccess.Staff(c).AgencyId, null, open ?? true, ct)));
+        api.MapGet("/detentions/{order}", async (string order, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
+            await orders.GetAsync(order, ct) is { } o && ConsoleAccess.MaySeeDetention(ConsoleAccess.Staff(c), o.AgencyId)
+                ? (IResult)TypedResults.Ok(o)
+                : NotFound());
+        api.MapPost("/detentions/{order}/dispose", async (string order, DisposeRequest body, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以确认处置。");
+            return Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct));
+        });
+    }
+
+    /// <summary>Integration routes, added to /api/integration/v1 (signed).</summary>
+    public static void MapDetentionIntegrationApi(RouteGroupBuilder api)
+    {
+        api.MapGet("/detention-orders", async (HttpContext c, IntegrationScope scopes, DetentionOrders orders, bool? open, CancellationToken ct) =>
+        {
+            var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            return TypedResults.Ok(await orders.ListAsync(null, tenant.Members.Keys.ToList(), open ?? true, ct));
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        api.MapPost("/detention-orders/{order}/acknowledge", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
+        {
+            var caller = IntegrationSignature.Caller(c);
+            var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+            return Result(await orders.AcknowledgeAsync(tenant.MayActFor, "key:" + caller.KeyId, order, ct));
+        });
+        api.MapPost("/detention-orders/{order}/recalled", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
+        {
+            var caller = IntegrationSignature.Caller(c);
+            var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+            string? place = null;
+            try { place = System.Text.Json.JsonDocument.Parse(caller.Body).RootElement.TryGetProperty("place", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null; }
+            catch (System.Text.Json.JsonException) { }
+            return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct));
+        });
+    }
+
+    private static IResult NotFound() => Problem.Of(404, "detention-not-found", "No such detention order", "没有这个扣瓶令，或它不属于您。");
+
+    private static IResult Result(DetentionResult result, bool created = false) => result switch
+    {
+        DetentionResult.Done d when created => TypedResults.Created($"/api/console/detentions/{d.Order.Number}", d.Order),
+        DetentionResult.Done d => TypedResults.Ok(d.Order),
+        DetentionResult.Invalid i => Problem.Of(400, "invalid-detention", "Incomplete detention order", "请按提示补充后再提交。",
+            new Dictionary<string, object?> { ["errors"] = i.Errors }),
+        DetentionResult.Conflict c => Problem.Of(409, "detention-conflict", "Not possible now", c.Message),
+        _ => Problem.Of(404, "detention-not-found", "Not found", "没有这个气瓶或扣瓶令，或它不属于您。"),
+    };
+}

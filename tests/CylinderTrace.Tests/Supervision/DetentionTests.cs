@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CylinderTrace.Supervision;
+using CylinderTrace.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CylinderTrace.Tests.Supervision;
+
+/// <summary>Online detention (在线扣瓶, issue 9): an inspector's order makes the cylinder detained everywhere until its disposal.</summary>
+[Collection(HostCollection.Name)]
+public sealed class Detention_orders(HostFixture fx)
+{
+    private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+
+    private sealed record World(string Code, IntegrationClient Owner, IntegrationClient Station, IntegrationClient Stranger, ConsoleClient Inspector,
+        ConsoleClient OtherInspector, ConsoleClient Handler, int OwnerId, int StationId);
+
+    private async Task<World> WorldAsync()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
+        var stranger = await fx.Data.EnterpriseAsync("filling");
+        var ownerClient = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner));
+        var stationClient = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(station));
+        var code = NewCode();
+        await ownerClient.PostOkAsync("cylinders", new { code, serial = "S" + code, spec = "YSP-15", manufactureDate = "2023-01-01", nextInspectionDate = "2028-01-01" });
+        await stationClient.PostOkAsync("customers", new { customerId = "H1", kind = "household", districtCode = "350102", name = "林用户", phone = "13800000001" });
+        await stationClient.PostOkAsync("deliveries", new { eventId = "D-" + code, cylinderCode = code, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "H1" });
+        var agency = await fx.Data.AgencyAsync("market_supervision");
+        var other = await fx.Data.AgencyAsync("market_supervision", "350103");
+        async Task<ConsoleClient> As(string agencyCode, string role) =>
+            await ConsoleClient.SignInAsync(fx.Host, (await fx.Data.StaffAsync(agencyCode, role)).Username, TestData.StaffPassword);
+        return new World(code, ownerClient, stationClient, await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(stranger)),
+            await As(agency.Code, "inspector"), await As(other.Code, "inspector"), await As(agency.Code, "handler"), owner, station);
+    }
+
+    private async Task<JsonElement> CardAsync(string code) =>
+        JsonDocument.Parse(await fx.Host.CreateClient().GetStringAsync($"/api/cylinders/{code}/card")).RootElement;
+
+    private static async Task<JsonElement> FillCheckAsync(IntegrationClient client, string code)
+    {
+        var response = await client.Http.SendAsync(client.Signed(HttpMethod.Post, "/api/integration/v1/fill-checks",
+            JsonSerializer.SerializeToUtf8Bytes(new { cylinderCode = code }, JsonSerializerOptions.Web)));
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    private static string[] Reasons(JsonElement check) => check.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()!).ToArray();
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> SignedAsync(IntegrationClient client, HttpMethod method, string path, object? body = null)
+    {
+        var response = await client.Http.SendAsync(client.Signed(method, path, body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web)));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement);
+    }
+
+    private static async Task<string> IssueAsync(World w, string responsibility = "owner", int? deadlineHours = null)
+    {
+        var response = await w.Inspector.PostAsync("/api/console/detentions",
+            new { cylinderCode = w.Code, hazard = "瓶阀漏气，现场检测可燃气体报警", deadlineHours, responsibility });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("number").GetString()!;
+    }
+
+    [Fact]
+    public async Task an_order_detains_the_cylinder_everywhere_until_the_inspector_releases_it()
+    {
+        var w = await WorldAsync();
+        Assert.True((await FillCheckAsync(w.Owner, w.Code)).GetProperty("allowed").GetBoolean());
+        Assert.Equal(HttpStatusCode.Forbidden, (await w.Handler.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶阀漏气" })).StatusCode);
+        var number = await IssueAsync(w);
+
+        // Detained on the public card and at the filling line at once.
+        Assert.Equal("detained", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+        var check = await FillCheckAsync(w.Owner, w.Code);
+        Assert.False(check.GetProperty("allowed").GetBoolean());
+        Assert.Contains("detained", Reasons(check));
+        // One open order per cylinder.
+        Assert.Equal(HttpStatusCode.Conflict, (await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "再次下令" })).StatusCode);
+
+        // The owner is told (pull channel), sees the order, acknowledges and reports it recalled; others cannot see or touch it.
+        var (_, pulled) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/notifications");
+        Assert.Contains(pulled.EnumerateArray(), n => n.GetProperty("kind").GetString() == "detention.issued"
+            && n.GetProperty("payload").GetProperty("number").GetString() == number);
+        var (_, listed) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/detention-orders");
+        Assert.Contains(listed.EnumerateArray(), o => o.GetProperty("number").GetString() == number);
+        var (strangerList, strangerOrders) = await SignedAsync(w.Stranger, HttpMethod.Get, "/api/integration/v1/detention-orders");
+        Assert.Equal(HttpStatusCode.OK, strangerList);
+        Assert.DoesNotContain(strangerOrders.EnumerateArray(), o => o.GetProperty("number").GetString() == number);
+        Assert.Equal(HttpStatusCode.NotFound, (await SignedAsync(w.Stranger, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/acknowledge")).Status);
+        var (ack, acked) = await SignedAsync(w.Owner, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/acknowledge");
+        Assert.Equal(HttpStatusCode.OK, ack);
+        Assert.Equal("acknowledged", acked.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SignedAsync(w.Owner, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/recalled", new { })).Status);
+        var (_, recalled) = await SignedAsync(w.Owner, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/recalled", new { place = "闽江燃气鼓山充装站待检区" });
+        Assert.Equal("recalled", recalled.GetProperty("status").GetString());
+        Assert.Equal("detained", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+
+        // Only the issuing agency's inspector confirms disposal; release makes the cylinder usable again.
+        Assert.Equal(HttpStatusCode.NotFound, (await w.OtherInspector.PostAsync($"/api/console/detentions/{number}/dispose", new { disposal = "released" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await w.Inspector.PostAsync($"/api/console/detentions/{number}/dispose", new { disposal = "forgotten" })).StatusCode);
+        var closed = await w.Inspector.PostOkAsync($"/api/console/detentions/{number}/dispose", new { disposal = "released", note = "更换瓶阀后复检合格" });
+        Assert.Equal("closed", closed.GetProperty("status").GetString());
+        Assert.Equal(["issued", "acknowledged", "recalled", "closed"], closed.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToArray());
+        Assert.Equal("in_service", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+        Assert.True((await FillCheckAsync(w.Owner, w.Code)).GetProperty("allowed").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, (await w.OtherInspector.GetAsync($"/api/console/detentions/{number}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task sent_to_inspection_stays_unfillable_until_inspected_and_scrapped_stays_scrapped()
+    {
+        var w = await WorldAsync();
+        var number = await IssueAsync(w, responsibility: "last_delivery");
+        // The last delivery's station is responsible; its filling enterprise may act for it.
+        var (_, order) = await SignedAsync(w.Station, HttpMethod.Get, "/api/integration/v1/detention-orders");
+        Assert.Contains(order.EnumerateArray(), o => o.GetProperty("number").GetString() == number && o.GetProperty("responsibleEnterpriseId").GetInt32() == w.StationId);
+        Assert.Equal(HttpStatusCode.OK, (await SignedAsync(w.Owner, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/acknowledge")).Status);
+        await w.Inspector.PostOkAsync($"/api/console/detentions/{number}/dispose", new { disposal = "inspection" });
+        var check = await FillCheckAsync(w.Owner, w.Code);
+        Assert.False(check.GetProperty("allowed").GetBoolean());
+        Assert.Contains("inspection_overdue", Reasons(check));
+        Assert.DoesNotContain("detained", Reasons(check));
+
+        // Inspected: fillable again. A second order, disposed as scrapped, scraps it for good.
+        await w.Owner.PostOkAsync("inspections", new { eventId = "I-" + w.Code, cylinderCode = w.Code, inspectedOn = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)),
+            inspectionBody = "福州市特种设备检验研究院", result = "pass", nextInspectionDate = "2030-01-01" });
+        var inspected = await FillCheckAsync(w.Owner, w.Code);
+        Assert.True(inspected.GetProperty("allowed").GetBoolean(), inspected.ToString());
+        var second = await IssueAsync(w);
+        await w.Inspector.PostOkAsync($"/api/console/detentions/{second}/dispose", new { disposal = "scrapped" });
+        Assert.Equal("scrapped", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "报废瓶仍在使用" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task an_order_not_recalled_by_its_deadline_is_escalated_once()
+    {
+        var w = await WorldAsync();
+        var number = await IssueAsync(w, deadlineHours: 1);
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync("UPDATE detention_orders SET deadline_at = @past WHERE number = @number", new { number, past = DateTime.UtcNow.AddMinutes(-1) });
+        var orders = fx.Host.Services.GetRequiredService<DetentionOrders>();
+        Assert.True(await orders.EscalateAsync(CancellationToken.None) >= 1);
+        Assert.Equal(0, await orders.EscalateAsync(CancellationToken.None));
+        var view = await w.Inspector.GetJsonAsync($"/api/console/detentions/{number}");
+        Assert.True(view.GetProperty("overdue").GetBoolean());
+        Assert.Equal(JsonValueKind.String, view.GetProperty("escalatedAt").ValueKind);
+        Assert.Equal(1, view.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "escalated"));
+        var (_, pulled) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/notifications");
+        Assert.Contains(pulled.EnumerateArray(), n => n.GetProperty("kind").GetString() == "detention.escalated");
+        // Bad input gets a clear 400 naming the fields.
+        var bad = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = "nope", hazard = "", deadlineHours = 0, responsibility = "neighbour" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        foreach (var field in new[] { "cylinderCode", "hazard", "deadlineHours", "responsibility" }) Assert.True(errors.TryGetProperty(field, out _), field);
+    }
+}
