@@ -1,3 +1,4 @@
+using CylinderTrace.Cylinders;
 using System.Reflection;
 using CylinderTrace.Complaints.Handling;
 using CylinderTrace.Complaints.Routing;
@@ -72,6 +73,73 @@ public static class ConsolePages
             if (query is null) return (IResult)Message(me, 400, "查询条件有误", error!);
             var view = await rates.ViewAsync(me, query, all: true, ct);
             return TypedResults.File(ConsoleScanRates.Csv(view), "text/csv; charset=utf-8", $"scan-rates-{view.Dimension}-{view.Period}-{Ui.Date(view.Start)}.csv");
+        });
+        pages.MapGet("/cylinders", (HttpContext c, string? code) =>
+        {
+            if (string.IsNullOrWhiteSpace(code)) return (IResult)Page<CylinderFilePage>(new() { ["Me"] = ConsoleAccess.Staff(c) });
+            return CylinderCode.TryNormalise(code, out var normal) && normal is not null
+                ? TypedResults.Redirect("/console/cylinders/" + normal)
+                : Page<CylinderFilePage>(new() { ["Me"] = ConsoleAccess.Staff(c), ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
+        });
+        pages.MapGet("/cylinders/{code}", (string code, HttpContext c, ConsoleDesk desk, Supervision.DetentionOrders orders, IOptions<Supervision.SupervisionOptions> o,
+            CancellationToken ct) => CylinderFileAsync(c, desk, orders, o.Value, code, null, 200, ct));
+        pages.MapPost("/cylinders/{code}/detentions", async (string code, HttpContext c, IFormCollection form, ConsoleDesk desk, Supervision.DetentionOrders orders,
+            Complaints.Photos.PhotoStore photos, IOptions<Supervision.SupervisionOptions> o, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayDetain(me)) return Message(me, 403, "无权访问", "只有执法检查人员可以下达扣瓶令。");
+            if (form.Files.Count > 6) return await CylinderFileAsync(c, desk, orders, o.Value, code, "最多上传6张照片。", 400, ct);
+            var ids = new List<string>();
+            foreach (var file in form.Files)
+            {
+                if (file.Length == 0) continue;
+                if (file.Length > 10 * 1024 * 1024) return await CylinderFileAsync(c, desk, orders, o.Value, code, $"照片 {file.FileName} 超过10MB。", 400, ct);
+                using var buffer = new MemoryStream();
+                await file.CopyToAsync(buffer, ct);
+                var stored = await photos.SaveAsync(null, buffer.ToArray(), ct);
+                if (stored is null) return await CylinderFileAsync(c, desk, orders, o.Value, code, $"{file.FileName} 不是 JPEG、PNG 或 WebP 照片。", 400, ct);
+                ids.Add(stored.Id);
+            }
+            var hours = int.TryParse(form["deadlineHours"], out var h) ? h : (int?)null;
+            var result = await orders.IssueAsync(me.Id, me.AgencyId, new Supervision.NewDetention(code, form["hazard"], hours, form["responsibility"], ids), ct);
+            return result switch
+            {
+                Supervision.DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=issued"),
+                Supervision.DetentionResult.Invalid i => await CylinderFileAsync(c, desk, orders, o.Value, code, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct),
+                Supervision.DetentionResult.Conflict x => await CylinderFileAsync(c, desk, orders, o.Value, code, x.Message, 409, ct),
+                _ => await CylinderFileAsync(c, desk, orders, o.Value, code, "没有这个气瓶。", 404, ct),
+            };
+        });
+        pages.MapGet("/detentions", async (HttpContext c, Supervision.DetentionOrders orders, bool? open, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            return Page<DetentionsPage>(new() { ["Me"] = me, ["Orders"] = await orders.ListAsync(me.AgencyId, null, open ?? true, ct), ["Open"] = open ?? true });
+        });
+        pages.MapGet("/detentions/{order}", (string order, HttpContext c, Supervision.DetentionOrders orders, string? done, CancellationToken ct) =>
+            DetentionPageAsync(c, orders, order, done switch { "issued" => "扣瓶令已下达，气瓶已标记为扣押，责任企业已收到通知。", "closed" => "已确认处置并结案。", _ => null }, null, 200, ct));
+        pages.MapPost("/detentions/{order}/dispose", async (string order, HttpContext c, IFormCollection form, Supervision.DetentionOrders orders, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayDetain(me)) return Message(me, 403, "无权访问", "只有执法检查人员可以确认处置。");
+            return await orders.DisposeAsync(me.Id, me.AgencyId, order, form["disposal"], form["note"], ct) switch
+            {
+                Supervision.DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=closed"),
+                Supervision.DetentionResult.Invalid i => await DetentionPageAsync(c, orders, order, null, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct),
+                Supervision.DetentionResult.Conflict x => await DetentionPageAsync(c, orders, order, null, x.Message, 409, ct),
+                _ => Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。"),
+            };
+        });
+        pages.MapGet("/detentions/{order}/photos/{sha}", async (string order, string sha, HttpContext c, Supervision.DetentionOrders orders,
+            Complaints.Photos.PhotoStore photos, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            var o = await orders.GetAsync(order, ct);
+            if (o is null || !ConsoleAccess.MaySeeDetention(me, o.AgencyId) || !o.Photos.Contains(sha.ToLowerInvariant()))
+                return (IResult)Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的扣瓶令。");
+            var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
+            if (file is null) return Message(me, 404, "没有这张照片", "照片文件不存在。");
+            c.Response.Headers.CacheControl = "private, max-age=3600";
+            return TypedResults.PhysicalFile(file.Value.Path, file.Value.ContentType);
         });
         pages.MapPost("/commercial-invites", async (HttpContext c, IFormCollection form, ConsoleScanRates rates, Commercial.CommercialMembers members,
             IOptions<Commercial.CommercialOptions> options, CancellationToken ct) =>
@@ -269,6 +337,33 @@ public static class ConsolePages
             ConsoleDesk.ReadOnly => await ComplaintPageAsync(context, desk, number, null, "本单位只能查看这件投诉，不能办理。", 403, ct),
             _ => Message(me, 404, "没有这件投诉", $"本单位没有投诉 {(number.Length > 30 ? number[..30] : number)}。"),
         };
+    }
+
+    private static async Task<IResult> CylinderFileAsync(HttpContext c, ConsoleDesk desk, Supervision.DetentionOrders orders, Supervision.SupervisionOptions options,
+        string code, string? error, int status, CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(c);
+        if (!CylinderCode.TryNormalise(code, out var normal) || normal is null)
+            return Page<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
+        var (cylinder, id) = await desk.CylinderFileAsync(normal, ct);
+        return Page<CylinderFilePage>(new()
+        {
+            ["Me"] = me, ["Cylinder"] = cylinder, ["Orders"] = id is long cid ? await orders.ForCylinderAsync(cid, ct) : [],
+            ["MayDetain"] = ConsoleAccess.MayDetain(me), ["DefaultHours"] = options.DetentionDeadlineHours, ["Error"] = error,
+        }, status);
+    }
+
+    private static async Task<IResult> DetentionPageAsync(HttpContext c, Supervision.DetentionOrders orders, string number, string? notice, string? error, int status,
+        CancellationToken ct)
+    {
+        var me = ConsoleAccess.Staff(c);
+        var order = await orders.GetAsync(number, ct);
+        if (order is null || !ConsoleAccess.MaySeeDetention(me, order.AgencyId))
+            return Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。");
+        return Page<DetentionPage>(new()
+        {
+            ["Me"] = me, ["Order"] = order, ["MayDispose"] = ConsoleAccess.MayDetain(me), ["Notice"] = notice, ["Error"] = error,
+        }, status);
     }
 
     private static async Task<IResult> StaffPageAsync(HttpContext c, ConsoleDesk desk, StaffStore store, TimeProvider clock, string? notice, string? error, CancellationToken ct)

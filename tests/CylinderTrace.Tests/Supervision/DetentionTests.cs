@@ -157,4 +157,47 @@ public sealed class Detention_orders(HostFixture fx)
         var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
         foreach (var field in new[] { "cylinderCode", "hazard", "deadlineHours", "responsibility" }) Assert.True(errors.TryGetProperty(field, out _), field);
     }
+
+    [Fact]
+    public async Task an_inspector_works_an_order_in_the_console_pages_with_photos()
+    {
+        var w = await WorldAsync();
+        var lookup = await w.Inspector.Http.GetAsync("/console/cylinders?code=" + w.Code.ToLowerInvariant());
+        Assert.Equal(HttpStatusCode.Redirect, lookup.StatusCode);
+        Assert.Equal($"/console/cylinders/{w.Code}", lookup.Headers.Location?.OriginalString);
+        var file = await w.Inspector.Http.GetStringAsync($"/console/cylinders/{w.Code}");
+        Assert.Contains("id=\"detain-form\"", file);
+        Assert.Contains("id=\"trace\"", file);
+        Assert.DoesNotContain("id=\"detain-form\"", await w.Handler.Http.GetStringAsync($"/console/cylinders/{w.Code}"));
+
+        var token = await w.Inspector.FormTokenAsync($"/console/cylinders/{w.Code}");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent("钢印模糊、瓶体严重锈蚀"), "hazard" },
+            { new StringContent("24"), "deadlineHours" },
+            { new StringContent("owner"), "responsibility" },
+        };
+        var photo = new ByteArrayContent(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg());
+        photo.Headers.ContentType = new("image/jpeg");
+        form.Add(photo, "photos", "rust.jpg");
+        var issued = await w.Inspector.Http.PostAsync($"/console/cylinders/{w.Code}/detentions", form);
+        Assert.Equal(HttpStatusCode.Redirect, issued.StatusCode);
+        var page = await w.Inspector.Http.GetStringAsync(issued.Headers.Location!.OriginalString);
+        Assert.Contains("扣瓶令已下达", page);
+        var number = System.Text.RegularExpressions.Regex.Match(page, "扣瓶令 (KP\\d+)").Groups[1].Value;
+        Assert.StartsWith("KP", number);
+        var photoPath = System.Text.RegularExpressions.Regex.Match(page, "src=\"(/console/detentions/[^\"]+/photos/[0-9a-f]{64})\"").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.OK, (await w.Inspector.Http.GetAsync(photoPath)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await w.OtherInspector.Http.GetAsync(photoPath)).StatusCode);
+        Assert.Equal("detained", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+        Assert.Contains(number, await w.Inspector.Http.GetStringAsync("/console/detentions"));
+
+        var disposeToken = await w.Inspector.FormTokenAsync($"/console/detentions/{number}");
+        var disposed = await w.Inspector.PostFormAsync($"/console/detentions/{number}/dispose", disposeToken,
+            new Dictionary<string, string> { ["disposal"] = "released", ["note"] = "现场核实为误报" });
+        Assert.Equal(HttpStatusCode.Redirect, disposed.StatusCode);
+        Assert.Contains("已确认处置并结案", await w.Inspector.Http.GetStringAsync(disposed.Headers.Location!.OriginalString));
+        Assert.Equal("in_service", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+    }
 }

@@ -30,8 +30,8 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
     private string PathOf(string sha, string contentType) =>
         Path.Combine(Folder, sha[..2], sha[2..4], sha + contentType switch { "image/png" => ".png", "image/webp" => ".webp", _ => ".jpg" });
 
-    /// <summary>Null when the bytes are not a JPEG, PNG or WebP image.</summary>
-    public async Task<Stored?> SaveAsync(long userId, byte[] data, CancellationToken ct)
+    /// <summary>Null when the bytes are not a JPEG, PNG or WebP image. Without a Mini Program user (staff uploads), no uploader is recorded.</summary>
+    public async Task<Stored?> SaveAsync(long? userId, byte[] data, CancellationToken ct)
     {
         var clean = PhotoSanitiser.Sanitise(data);
         if (clean is null) return null;
@@ -51,7 +51,7 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
         }
         await using var conn = await db.OpenAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(InsertPhotoSql, new { sha, type = clean.ContentType, bytes = clean.Bytes.Length }, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertUploadSql, new { sha, userId }, cancellationToken: ct));
+        if (userId is not null) await conn.ExecuteAsync(new CommandDefinition(InsertUploadSql, new { sha, userId }, cancellationToken: ct));
         return new Stored(sha, clean.ContentType, clean.Bytes.Length);
     }
 
