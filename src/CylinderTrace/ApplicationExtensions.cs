@@ -65,6 +65,7 @@ public static class ApplicationExtensions
         CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
         CommandLine.Register("import", CsvImport.RunAsync);
         CommandLine.Register("scan-rates", Commercial.ScanRatesCommand.RunAsync);
+        CommandLine.Register("scores", Supervision.ScoresCommand.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -140,6 +141,9 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
             CylinderTrace.Commercial.ScanRateRollups.ReconcileJobId, r => r.ReconcileAsync(CancellationToken.None), "40 2 * * *", shanghai);
         jobs.AddOrUpdate<CylinderTrace.Supervision.DetentionOrders>(
             CylinderTrace.Supervision.DetentionOrders.EscalationJobId, d => d.EscalateAsync(CancellationToken.None), "*/5 * * * *", shanghai);
+        // After the scan-rate reconciliation (02:40), which the scan rate part reads.
+        jobs.AddOrUpdate<CylinderTrace.Supervision.EnterpriseScores>(
+            CylinderTrace.Supervision.EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *", shanghai);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -141,6 +141,34 @@ public static class ConsolePages
             c.Response.Headers.CacheControl = "private, max-age=3600";
             return TypedResults.PhysicalFile(file.Value.Path, file.Value.ContentType);
         });
+        pages.MapGet("/scores", async (HttpContext c, ConsoleScanRates rates, Supervision.EnterpriseScores scores, IOptions<Supervision.ScoreOptions> o, string? period,
+            CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            period = period == Supervision.EnterpriseScores.Month ? period : Supervision.EnterpriseScores.Rolling;
+            var agencyDistrict = await rates.AgencyDistrictAsync(me.AgencyId, ct);
+            var districts = ConsoleAccess.RateDistricts(agencyDistrict);
+            return Page<ScoresPage>(new()
+            {
+                ["Me"] = me, ["Scores"] = await scores.LatestAsync(period, districts, ct), ["Period"] = period, ["Options"] = o.Value,
+                ["Jurisdiction"] = districts is null ? "全市" : Ui.Districts.FirstOrDefault(d => d.Code == agencyDistrict).Label ?? agencyDistrict,
+            });
+        });
+        pages.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, HttpContext c, ConsoleScanRates rates, Supervision.EnterpriseScores scores, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(me.AgencyId, ct));
+            var rolling = await scores.HistoryAsync(enterpriseId, Supervision.EnterpriseScores.Rolling, 90, ct);
+            if (rolling.Count == 0 || (districts is not null && !districts.Contains(rolling[^1].DistrictCode)))
+                return Message(me, 404, "没有这家企业的评分", "本单位辖区内没有这家企业的评分。");
+            var latest = rolling[^1];
+            return Page<ScorePage>(new()
+            {
+                ["Me"] = me, ["Latest"] = latest, ["Rolling"] = rolling, ["Months"] = await scores.HistoryAsync(enterpriseId, Supervision.EnterpriseScores.Month, 12, ct),
+                ["Changes"] = await scores.GradeChangesAsync(enterpriseId, ct),
+                ["Lowering"] = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
+            });
+        });
         pages.MapPost("/commercial-invites", async (HttpContext c, IFormCollection form, ConsoleScanRates rates, Commercial.CommercialMembers members,
             IOptions<Commercial.CommercialOptions> options, CancellationToken ct) =>
         {

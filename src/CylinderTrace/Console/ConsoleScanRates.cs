@@ -125,7 +125,7 @@ public sealed class ConsoleScanRates(Db db, ScanRateRollups rollups, LiveScanRat
     /// styles or scripts): the rate as a line from 0 to 100 %, broken on days without deliveries, with
     /// the deliveries of each day as faint bars.
     /// </summary>
-    public static string TrendSvg(IReadOnlyList<TrendPoint> points, string label)
+    public static string TrendSvg(IReadOnlyList<TrendPoint> points, string label, string unit = "%")
     {
         const int w = 720, h = 220, left = 44, right = 12, top = 12, bottom = 28;
         var plotW = w - left - right;
@@ -141,7 +141,7 @@ public sealed class ConsoleScanRates(Db db, ScanRateRollups rollups, LiveScanRat
         {
             var y = top + plotH * (1 - pct / 100.0);
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{F(y)}\" x2=\"{w - right}\" y2=\"{F(y)}\" stroke=\"#d0d7de\" stroke-width=\"1\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#57606a\">{pct}%</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#57606a\">{pct}{unit}</text>");
         }
         for (var i = 0; i < points.Count; i++)
         {

@@ -19,12 +19,38 @@ public static class SupervisionApi
     {
         services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DetentionOrders>();
+        services.AddOptions<ScoreOptions>().BindConfiguration(ScoreOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.GradeA >= o.GradeB && o.GradeB >= o.GradeC, "Scores:GradeA >= Scores:GradeB >= Scores:GradeC is required.")
+            .Validate(o => o.RealNameWeight + o.TraceabilityWeight + o.DeliveryWeight + o.ScanWeight > 0, "At least one Scores:*Weight must be above 0.")
+            .ValidateOnStart();
+        services.AddSingleton<EnterpriseScores>();
         return services;
     }
 
     /// <summary>Console routes, added to the console's authenticated API group.</summary>
     public static void MapDetentionConsoleApi(RouteGroupBuilder api)
     {
+        api.MapGet("/scores", async (HttpContext c, ConsoleScanRates rates, EnterpriseScores scores, string? period, CancellationToken ct) =>
+        {
+            if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))
+                return Problem.Of(400, "invalid-score-query", "Unknown period", "period 应为 rolling30（近30天）或 month（本月）。");
+            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            return (IResult)TypedResults.Ok(await scores.LatestAsync(period ?? EnterpriseScores.Rolling, districts, ct));
+        });
+        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, HttpContext c, ConsoleScanRates rates, EnterpriseScores scores, CancellationToken ct) =>
+        {
+            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            var history = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
+            if (history.Count == 0 || (districts is not null && !districts.Contains(history[^1].DistrictCode)))
+                return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
+            var latest = history[^1];
+            return (IResult)TypedResults.Ok(new
+            {
+                latest, months = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct), rolling = history,
+                gradeChanges = await scores.GradeChangesAsync(enterpriseId, ct),
+                lowering = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
+            });
+        });
         api.MapPost("/detentions", async (HttpContext c, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
@@ -48,6 +74,20 @@ public static class SupervisionApi
     /// <summary>Integration routes, added to /api/integration/v1 (signed).</summary>
     public static void MapDetentionIntegrationApi(RouteGroupBuilder api)
     {
+        // The enterprise's own score: the latest rolling 30 days and this month, with the counts behind them, for itself and its stations.
+        api.MapGet("/score", async (HttpContext c, IntegrationScope scopes, EnterpriseScores scores, CancellationToken ct) =>
+        {
+            var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            var result = new List<object>();
+            foreach (var id in tenant.Members.Keys.Order())
+            {
+                var rolling = await scores.HistoryAsync(id, EnterpriseScores.Rolling, 1, ct);
+                var month = await scores.HistoryAsync(id, EnterpriseScores.Month, 1, ct);
+                result.Add(new { licence = tenant.Members[id].Licence, rolling30 = rolling.FirstOrDefault(), month = month.FirstOrDefault(),
+                    gradeChanges = (await scores.GradeChangesAsync(id, ct)).Take(10) });
+            }
+            return TypedResults.Ok(result);
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/detention-orders", async (HttpContext c, IntegrationScope scopes, DetentionOrders orders, bool? open, CancellationToken ct) =>
         {
             var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
