@@ -7,6 +7,9 @@ bash "$CT_ROOT/ops/services-up.sh"
 # Debian's Chromium for the console's browser test (Playwright drives it; nothing is downloaded).
 CT_CHROMIUM="$(bash "$CT_ROOT/ops/browser-up.sh")"
 export CT_CHROMIUM
+# A real local SMTP server for the digest tests (Debian's aiosmtpd).
+CT_SMTP_PYTHON="$(bash "$CT_ROOT/ops/smtp-up.sh")"
+export CT_SMTP_PYTHON
 export_settings
 cd "$CT_ROOT"
 

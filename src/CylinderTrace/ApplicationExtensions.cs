@@ -144,6 +144,8 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
         // After the scan-rate reconciliation (02:40), which the scan rate part reads.
         jobs.AddOrUpdate<CylinderTrace.Supervision.EnterpriseScores>(
             CylinderTrace.Supervision.EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *", shanghai);
+        jobs.AddOrUpdate<CylinderTrace.Supervision.Digests>(
+            CylinderTrace.Supervision.Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *", shanghai);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

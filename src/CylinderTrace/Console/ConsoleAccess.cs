@@ -51,6 +51,8 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
     public static bool MayDetain(StaffMember s) => s.Role == StaffRoles.Inspector;
     /// <summary>Every member of the issuing agency reads its detention orders.</summary>
     public static bool MaySeeDetention(StaffMember s, int orderAgencyId) => s.AgencyId == orderAgencyId;
+    /// <summary>Every member reads its agency's digests; administrators and supervisors set their schedule and recipients.</summary>
+    public static bool MayAdministerDigests(StaffMember s) => s.IsAdministrator || s.IsSupervisor;
     /// <summary>Administrators issue invites for restaurants (in their agency's jurisdiction, <see cref="RateDistricts"/>), as supply stations do through the integration API.</summary>
     public static bool MayInviteRestaurants(StaffMember s) => s.IsAdministrator;
 

@@ -141,6 +141,25 @@ public static class ConsolePages
             c.Response.Headers.CacheControl = "private, max-age=3600";
             return TypedResults.PhysicalFile(file.Value.Path, file.Value.ContentType);
         });
+        pages.MapGet("/digests", async (HttpContext c, Supervision.Digests digests, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            return Page<DigestsPage>(new() { ["Me"] = me, ["Digests"] = await digests.ListAsync(me.AgencyId, ct), ["Settings"] = await digests.SettingsAsync(me.AgencyId, ct) });
+        });
+        pages.MapGet("/digests/{id:long}", async (long id, HttpContext c, Supervision.Digests digests, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return (IResult)Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
+            // The archived page carries its own <style> block (it is also the e-mail's body); still no scripts.
+            c.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            return TypedResults.Content(d.Html, "text/html; charset=utf-8");
+        });
+        pages.MapGet("/digests/{id:long}.csv", async (long id, HttpContext c, Supervision.Digests digests, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return (IResult)Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
+            return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(d.Csv), "text/csv; charset=utf-8", $"digest-{d.Summary.Kind}-{d.Summary.PeriodStart:yyyyMMdd}.csv");
+        });
         pages.MapGet("/scores", async (HttpContext c, ConsoleScanRates rates, Supervision.EnterpriseScores scores, IOptions<Supervision.ScoreOptions> o, string? period,
             CancellationToken ct) =>
         {

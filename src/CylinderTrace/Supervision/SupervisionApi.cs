@@ -24,12 +24,28 @@ public static class SupervisionApi
             .Validate(o => o.RealNameWeight + o.TraceabilityWeight + o.DeliveryWeight + o.ScanWeight > 0, "At least one Scores:*Weight must be above 0.")
             .ValidateOnStart();
         services.AddSingleton<EnterpriseScores>();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DigestContent>();
+        services.AddSingleton<Digests>();
         return services;
     }
 
     /// <summary>Console routes, added to the console's authenticated API group.</summary>
     public static void MapDetentionConsoleApi(RouteGroupBuilder api)
     {
+        api.MapGet("/digests", async (HttpContext c, Digests digests, CancellationToken ct) =>
+            TypedResults.Ok(await digests.ListAsync(ConsoleAccess.Staff(c).AgencyId, ct)));
+        api.MapGet("/digest-settings", async (HttpContext c, Digests digests, CancellationToken ct) =>
+            TypedResults.Ok(await digests.SettingsAsync(ConsoleAccess.Staff(c).AgencyId, ct)));
+        api.MapPut("/digest-settings", async (HttpContext c, DigestSettings body, Digests digests, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleApi.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
+            var errors = await digests.SaveSettingsAsync(me.AgencyId, body with { EmailTo = body.EmailTo ?? [] }, ct);
+            return errors.Count > 0
+                ? Problem.Of(400, "invalid-digest-settings", "Settings not valid", "请按提示修改后再保存。", new Dictionary<string, object?> { ["errors"] = errors })
+                : (IResult)TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
+        });
         api.MapGet("/scores", async (HttpContext c, ConsoleScanRates rates, EnterpriseScores scores, string? period, CancellationToken ct) =>
         {
             if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))

@@ -18,6 +18,9 @@ public sealed class StaffNotificationOptions
     /// <summary>Template for "a complaint was assigned to your agency" (routing or transfer) and "your agency is informed of one".</summary>
     public string AssignedTemplateId { get; set; } = "";
 
+    /// <summary>Template for "your agency's digest report is ready" (the same four keys: title, summary, time, note); empty: not announced.</summary>
+    public string DigestTemplateId { get; set; } = "";
+
     /// <summary>Public address of the console, for the link in the message (e.g. https://gas.example.gov.cn); empty: no link.</summary>
     public string ConsoleBaseUrl { get; set; } = "";
 
