@@ -18,6 +18,20 @@ public static class IntegrationApi
         api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapPost("/commercial-invites", InviteAsync);
         Supervision.SupervisionApi.MapDetentionIntegrationApi(api);
+        api.MapPost("/wechat-binding-codes", async (HttpContext c, EnterpriseContacts contacts) =>
+            TypedResults.Ok(new
+            {
+                code = await contacts.NewCodeAsync(IntegrationSignature.Caller(c).EnterpriseId),
+                validMinutes = (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
+                instruction = "请本企业员工关注公众号，在30分钟内发送“企业绑定 ”加上这串数字，即可收到扣瓶令等监管通知。",
+            }));
+        api.MapGet("/wechat-contacts", async (HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
+            TypedResults.Ok((await contacts.ListAsync(IntegrationSignature.Caller(c).EnterpriseId, ct)).Select(x => new { openId = x.OpenId, boundAt = x.BoundAt })))
+            .WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        api.MapDelete("/wechat-contacts/{openId}", async (string openId, HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
+            await contacts.RemoveAsync(IntegrationSignature.Caller(c).EnterpriseId, openId, ct)
+                ? (IResult)TypedResults.NoContent()
+                : Problem.Of(404, "contact-not-found", "No such contact", "本企业没有绑定这个微信。"));
         api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));

@@ -12,6 +12,7 @@ public static class IntegrationExtensions
         services.AddSingleton<Ingestion>();
         services.AddSingleton<FillChecks>();
         services.AddSingleton<EnterpriseNotifications>();
+        services.AddSingleton<EnterpriseContacts>();
         services.AddHttpClient(EnterpriseNotifications.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestionJson.Default));
         return services;

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
-public sealed partial class OfficialAccountResponder(CylinderCards cards, Console.StaffAccounts staff, IOptions<OfficialAccountOptions> options, TimeProvider clock)
+public sealed partial class OfficialAccountResponder(CylinderCards cards, Console.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
+    IOptions<OfficialAccountOptions> options, TimeProvider clock)
 {
     public const string ScanKey = "SCAN_CYLINDER";
     public const string MyComplaintsKey = "MY_COMPLAINTS";
@@ -23,6 +24,7 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Consol
     {
         ScanCodeEvent scan => await CardAnswerAsync(scan.ScanResult, ct) ?? Text($"没有识别出气瓶码：“{Short(scan.ScanResult)}”。{CylinderCode.Rule}"),
         TextMessage text when BindRegex().Match(text.Content) is { Success: true } bind => await BindStaffAsync(bind.Groups[1].Value, text.FromUserName, ct),
+        TextMessage text when EnterpriseBindRegex().Match(text.Content) is { Success: true } bind => await BindEnterpriseAsync(bind.Groups[1].Value, text.FromUserName, ct),
         TextMessage text => LooksLikeCode(text.Content) ? await CardAnswerAsync(text.Content, ct) ?? Text(Help) : Text(Help),
         SubscribeEvent { Scene: { } scene } => await CardAnswerAsync(scene, ct, Welcome) ?? Text(Welcome + Help),
         SubscribeEvent => Text(Welcome + Help),
@@ -45,6 +47,18 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Consol
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*绑定\s*(\d{6})\s*$")]
     private static partial System.Text.RegularExpressions.Regex BindRegex();
+
+    /// <summary>"企业绑定 12345678": an enterprise's staff member binds this WeChat to the enterprise (detention orders reach them here).</summary>
+    private async Task<Answer> BindEnterpriseAsync(string code, string openId, CancellationToken ct)
+    {
+        var name = await enterpriseContacts.RedeemAsync(code, openId, ct);
+        return name is null
+            ? Text("企业绑定码无效或已过期。请让本企业系统通过对接接口重新获取绑定码，并在30分钟内发送“企业绑定 绑定码”。")
+            : Text($"绑定成功：{name}。监管部门对本企业下达扣瓶令等通知时，您将在这里收到提醒。");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*企业绑定\s*(\d{8})\s*$")]
+    private static partial System.Text.RegularExpressions.Regex EnterpriseBindRegex();
 
     /// <summary>A text message is read as a code only if it could be one and holds a digit (so words get help).</summary>
     private static bool LooksLikeCode(string content) =>

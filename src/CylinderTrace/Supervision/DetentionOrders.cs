@@ -51,10 +51,13 @@ public abstract record DetentionResult
 /// cylinder. Orders not recalled by their deadline are escalated by a job every five minutes.
 /// </summary>
 public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, EnterpriseNotifications notifications, IOptions<SupervisionOptions> options,
-    TimeProvider clock, ILogger<DetentionOrders> logger)
+    IServiceProvider services, TimeProvider clock, ILogger<DetentionOrders> logger)
 {
     public const string EscalationJobId = "detention-escalation";
     public static readonly string[] OpenStates = ["open", "acknowledged", "recalled"];
+
+    // Resolved lazily: DetentionNotices reads orders through this class.
+    private DetentionNotices Notices => services.GetRequiredService<DetentionNotices>();
 
     public static string StatusLabel(string status) => status switch
     {
@@ -186,7 +189,9 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         }
         notifications.Enqueue(notification);
         await invalidation.RemoveAsync(CylinderCards.CacheKey(code!), ct);
-        return new DetentionResult.Done((await GetByIdAsync(id, ct))!);
+        var issued = (await GetByIdAsync(id, ct))!;
+        Notices.Enqueue(issued.Number, "issued");
+        return new DetentionResult.Done(issued);
     }
 
     /// <summary>The responsible enterprise (or, for a station, its filling enterprise) acknowledges an open order.</summary>
@@ -265,6 +270,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         }
         notifications.Enqueue(notification);
         await invalidation.RemoveAsync(CylinderCards.CacheKey(code), ct);
+        Notices.Enqueue(number, "closed");
         return new DetentionResult.Done((await GetByIdAsync(id, ct))!);
     }
 
@@ -294,6 +300,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
                 await tx.CommitAsync(ct);
             }
             notifications.Enqueue(notification);
+            Notices.Enqueue(o.Number, "escalated");
             escalated++;
         }
         if (escalated > 0) logger.LogInformation("Escalated {Count} detention orders past their deadline", escalated);

@@ -19,6 +19,7 @@ public static class SupervisionApi
     {
         services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DetentionOrders>();
+        services.AddSingleton<DetentionNotices>();
         services.AddOptions<ScoreOptions>().BindConfiguration(ScoreOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.GradeA >= o.GradeB && o.GradeB >= o.GradeC, "Scores:GradeA >= Scores:GradeB >= Scores:GradeC is required.")
             .Validate(o => o.RealNameWeight + o.TraceabilityWeight + o.DeliveryWeight + o.ScanWeight > 0, "At least one Scores:*Weight must be above 0.")

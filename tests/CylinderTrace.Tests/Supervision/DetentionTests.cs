@@ -68,6 +68,14 @@ public sealed class Detention_orders(HostFixture fx)
     public async Task an_order_detains_the_cylinder_everywhere_until_the_inspector_releases_it()
     {
         var w = await WorldAsync();
+        // A member of the owner's staff binds WeChat with a code the enterprise's system asked for.
+        var (_, binding) = await SignedAsync(w.Owner, HttpMethod.Post, "/api/integration/v1/wechat-binding-codes");
+        var staffOpenId = "oEnt" + TestData.UniqueCode();
+        var pusher = new CylinderTrace.Tests.Infrastructure.OfficialAccountPusher(fx.Host.CreateClient());
+        var bound = await pusher.PushAndOpenAsync(CylinderTrace.Tests.Infrastructure.OfficialAccountPusher.Text(staffOpenId, "企业绑定 " + binding.GetProperty("code").GetString()));
+        Assert.Contains("绑定成功", bound["Content"]);
+        var (_, contacts) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/wechat-contacts");
+        Assert.Equal(staffOpenId, contacts[0].GetProperty("openId").GetString());
         Assert.True((await FillCheckAsync(w.Owner, w.Code)).GetProperty("allowed").GetBoolean());
         Assert.Equal(HttpStatusCode.Forbidden, (await w.Handler.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶阀漏气" })).StatusCode);
         var number = await IssueAsync(w);
@@ -84,6 +92,11 @@ public sealed class Detention_orders(HostFixture fx)
         var (_, pulled) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/notifications");
         Assert.Contains(pulled.EnumerateArray(), n => n.GetProperty("kind").GetString() == "detention.issued"
             && n.GetProperty("payload").GetProperty("number").GetString() == number);
+        // …and its bound staff on the Official Account.
+        for (var i = 0; i < 100 && !fx.WeChat.LogEntries.Any(e => e.RequestMessage.Path == "/cgi-bin/message/template/send"
+                 && e.RequestMessage.Body!.Contains(staffOpenId) && e.RequestMessage.Body.Contains(number)); i++) await Task.Delay(100);
+        Assert.Contains(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/template/send" && e.RequestMessage.Body!.Contains(staffOpenId)
+            && e.RequestMessage.Body.Contains("tpl-detention") && e.RequestMessage.Body.Contains(number));
         var (_, listed) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/detention-orders");
         Assert.Contains(listed.EnumerateArray(), o => o.GetProperty("number").GetString() == number);
         var (strangerList, strangerOrders) = await SignedAsync(w.Stranger, HttpMethod.Get, "/api/integration/v1/detention-orders");

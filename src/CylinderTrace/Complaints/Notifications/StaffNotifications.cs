@@ -21,6 +21,9 @@ public sealed class StaffNotificationOptions
     /// <summary>Template for "your agency's digest report is ready" (the same four keys: title, summary, time, note); empty: not announced.</summary>
     public string DigestTemplateId { get; set; } = "";
 
+    /// <summary>Template for detention orders to the responsible enterprise's bound staff (issued, escalated, closed); the same four keys. Empty: not sent.</summary>
+    public string DetentionTemplateId { get; set; } = "";
+
     /// <summary>Public address of the console, for the link in the message (e.g. https://gas.example.gov.cn); empty: no link.</summary>
     public string ConsoleBaseUrl { get; set; } = "";
 
