@@ -56,12 +56,15 @@ public sealed class ConsoleDesk(ConsoleAccess access, ComplaintHandling handling
         return new ConsoleCylinder(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, 20, ct));
     }
 
-    /// <summary>A cylinder's file for an inspector: its card (null: not registered), id and the last 100 trace events.</summary>
+    /// <summary>Trace events shown in an inspector's cylinder file: in practice a cylinder's whole life (a few hundred fills and deliveries).</summary>
+    public const int TraceLimit = 2000;
+
+    /// <summary>A cylinder's file for an inspector: its card (null: not registered), id and its trace (up to TraceLimit events).</summary>
     public async Task<(ConsoleCylinder Cylinder, long? Id)> CylinderFileAsync(string code, CancellationToken ct)
     {
         var card = await cards.GetCardAsync(code, ct);
         var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);
-        return (new ConsoleCylinder(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, 100, ct)), facts?.Id);
+        return (new ConsoleCylinder(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, TraceLimit, ct)), facts?.Id);
     }
 
     /// <summary>A complaint's photo, for the staff of the agency handling it only (informed agencies read the text, not the photos).</summary>

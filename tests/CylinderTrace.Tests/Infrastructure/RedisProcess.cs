@@ -17,7 +17,8 @@ public sealed class RedisProcess : IAsyncDisposable
     public int Port { get; } = FreePort();
     public string Configuration => $"127.0.0.1:{Port},connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000,abortConnect=false,connectRetry=1";
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now (for the test's own servers).</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

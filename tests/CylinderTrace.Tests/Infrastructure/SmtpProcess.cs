@@ -13,16 +13,7 @@ public sealed class SmtpProcess : IAsyncDisposable
 {
     private Process? _process;
     public string Maildir { get; } = Directory.CreateTempSubdirectory("ct-smtp-").FullName;
-    public int Port { get; } = FreePort();
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public int Port { get; } = RedisProcess.FreePort();
 
     /// <summary>Debian's python has aiosmtpd; another python on PATH (pyenv) may not. CT_SMTP_PYTHON overrides.</summary>
     private static string Python() =>

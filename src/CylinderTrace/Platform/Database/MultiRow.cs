@@ -24,22 +24,9 @@ public static class MultiRow
     public static async Task<int> ExecuteAsync<T>(MySqlConnection conn, IDbTransaction? tx, string head, string tail, int columns,
         IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken ct, string separator = ",", string group = "({0})", bool aliased = false)
     {
-        var done = 0;
         var affected = 0;
-        while (done < rows.Count)
-        {
-            var size = Sizes.First(s => s <= rows.Count - done);
-            var sql = Texts.GetOrAdd((head + "\u0001" + tail + "\u0001" + separator + "\u0001" + group + "\u0001" + columns + aliased, size),
-                _ => Build(head, tail, columns, size, separator, group, aliased));
-            var p = new DynamicParameters();
-            for (var i = 0; i < size; i++)
-            {
-                var v = values(rows[done + i]);
-                for (var c = 0; c < columns; c++) p.Add(Names[c][i], v[c]);
-            }
+        foreach (var (sql, p) in Chunks(head, tail, columns, rows, values, separator, group, aliased))
             affected += await conn.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct));
-            done += size;
-        }
         return affected;
     }
 
@@ -48,6 +35,15 @@ public static class MultiRow
         IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken ct, string separator = " UNION ALL ", string group = "SELECT {0}", bool aliased = true)
     {
         var results = new List<TResult>();
+        foreach (var (sql, p) in Chunks(head, tail, columns, rows, values, separator, group, aliased))
+            results.AddRange(await conn.QueryAsync<TResult>(new CommandDefinition(sql, p, tx, cancellationToken: ct)));
+        return results;
+    }
+
+    /// <summary>The statements for <paramref name="rows"/>: chunks of the fixed sizes, each text made once, each with its parameters.</summary>
+    private static IEnumerable<(string Sql, DynamicParameters Parameters)> Chunks<T>(string head, string tail, int columns, IReadOnlyList<T> rows,
+        Func<T, object?[]> values, string separator, string group, bool aliased)
+    {
         var done = 0;
         while (done < rows.Count)
         {
@@ -60,10 +56,9 @@ public static class MultiRow
                 var v = values(rows[done + i]);
                 for (var c = 0; c < columns; c++) p.Add(Names[c][i], v[c]);
             }
-            results.AddRange(await conn.QueryAsync<TResult>(new CommandDefinition(sql, p, tx, cancellationToken: ct)));
+            yield return (sql, p);
             done += size;
         }
-        return results;
     }
 
     /// <summary>Runs a query whose text has one IN list of <paramref name="keys"/>, in padded chunks (the last key repeats), and gathers the results.</summary>
