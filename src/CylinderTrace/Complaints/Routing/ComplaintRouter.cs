@@ -175,10 +175,18 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var conn = await db.OpenAsync(ct);
-        foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(StaleSql, new { before = now.AddSeconds(-options.Value.ReconcileAfterSeconds) }, cancellationToken: ct)))
+        // In batches of 500 until none is left (a Redis outage under load can leave thousands), at most
+        // 50,000 a run; each one touched is not picked again for ReconcileAfterSeconds.
+        for (var total = 0; total < 50_000;)
         {
-            await conn.ExecuteAsync(new CommandDefinition(TouchSql, new { id, now }, cancellationToken: ct));
-            Enqueue(id);
+            var stale = (await conn.QueryAsync<long>(new CommandDefinition(StaleSql, new { before = now.AddSeconds(-options.Value.ReconcileAfterSeconds) }, cancellationToken: ct))).ToList();
+            foreach (var id in stale)
+            {
+                await conn.ExecuteAsync(new CommandDefinition(TouchSql, new { id, now }, cancellationToken: ct));
+                Enqueue(id);
+            }
+            total += stale.Count;
+            if (stale.Count < 500) break;
         }
     }
 }

@@ -17,6 +17,10 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
         {
             MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.CommandTimeoutExpired } => "database",
             MySqlException { IsTransient: true } => "database",
+            // The server went away in the middle of a command (shut down, connection cut): the
+            // transaction was not committed, so nothing is half-written; the caller may send again.
+            MySqlException { InnerException: MySqlEndOfStreamException or IOException or System.Net.Sockets.SocketException } => "database",
+            MySqlEndOfStreamException => "database",
             MySqlProtocolException or TimeoutException when exception.Source?.Contains("MySqlConnector") == true => "database",
             RedisConnectionException or RedisTimeoutException => "cache",
             _ => null,
