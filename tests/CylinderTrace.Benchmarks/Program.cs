@@ -7,6 +7,10 @@ if (args.Length > 0 && args[0] == "ingest")
     return await CylinderTrace.Benchmarks.IntegrationLoad.IngestAsync(args);
 if (args.Length > 0 && args[0] == "fill-check")
     return await CylinderTrace.Benchmarks.IntegrationLoad.FillCheckAsync(args);
+if (args.Length > 0 && args[0] == "fake-wechat")
+    return await CylinderTrace.Benchmarks.ScaleOut.FakeWeChatAsync(args);
+if (args.Length > 0 && args[0] == "scale-check")
+    return await CylinderTrace.Benchmarks.ScaleOut.CheckAsync(args);
 if (args.Length > 0 && args[0] == "fault-load")
     return await CylinderTrace.Benchmarks.FaultLoad.RunAsync(args);
 if (args.Length > 0 && args[0] == "scans")
