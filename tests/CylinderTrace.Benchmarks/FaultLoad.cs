@@ -47,22 +47,12 @@ public static class FaultLoad
         // Kinds that must answer well throughout (for example the card and complaints while Redis is away).
         var mustNotFail = Arg(args, "must-not-fail", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
-        var users = new List<(long Id, string Token)>();
+        List<(long Id, string Token)> users;
         List<string> codes;
         await using (var conn = new MySqlConnection(cs))
         {
             await conn.OpenAsync();
-            for (var u = 0; u < userCount; u++)
-            {
-                var openId = $"oFault{run}_{u}";
-                var id = await conn.ExecuteScalarAsync<long>(
-                    "INSERT INTO mp_users (openid) VALUES (@openId) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id); SELECT LAST_INSERT_ID();", new { openId });
-                var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-                await conn.ExecuteAsync(
-                    "INSERT INTO mp_sessions (token_hash, user_id, openid, created_at, expires_at) VALUES (@hash, @id, @openId, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 2 HOUR)",
-                    new { hash = SHA256.HashData(Encoding.UTF8.GetBytes(token)), id, openId });
-                users.Add((id, token));
-            }
+            users = await BenchUsers.CreateAsync(conn, $"oFault{run}_", userCount);
             codes = (await conn.QueryAsync<string>(
                 """
                 SELECT c.code FROM cylinders c JOIN enterprises e ON e.id = c.owner_id

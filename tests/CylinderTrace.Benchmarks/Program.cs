@@ -7,6 +7,8 @@ if (args.Length > 0 && args[0] == "ingest")
     return await CylinderTrace.Benchmarks.IntegrationLoad.IngestAsync(args);
 if (args.Length > 0 && args[0] == "fill-check")
     return await CylinderTrace.Benchmarks.IntegrationLoad.FillCheckAsync(args);
+if (args.Length > 0 && args[0] == "mixed-load")
+    return await CylinderTrace.Benchmarks.MixedLoad.RunAsync(args);
 if (args.Length > 0 && args[0] == "fake-wechat")
     return await CylinderTrace.Benchmarks.ScaleOut.FakeWeChatAsync(args);
 if (args.Length > 0 && args[0] == "scale-check")

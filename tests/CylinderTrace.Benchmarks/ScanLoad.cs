@@ -41,57 +41,14 @@ public static class ScanLoad
         var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg(args, "concurrency", "32"), CultureInfo.InvariantCulture);
         var cs = Environment.GetEnvironmentVariable("Database__ConnectionString")!;
-        var prefix = Environment.GetEnvironmentVariable("Redis__KeyPrefix") ?? "ct:";
         var run = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(Environment.GetEnvironmentVariable("Redis__Configuration")!);
 
-        // Restaurants, each with a member and a session.
-        var members = new List<(long Customer, string Token)>();
+        var needed = int.Parse(Arg(args, "deliveries", "120000"), CultureInfo.InvariantCulture);
         await using var conn = new MySqlConnection(cs);
         await conn.OpenAsync();
-        var customers = (await conn.QueryAsync<(long Id, int Station)>(
-            "SELECT id, supply_station_id FROM customers WHERE kind = 'commercial' ORDER BY id LIMIT @restaurants", new { restaurants })).ToList();
-        foreach (var (id, _) in customers)
-        {
-            var openId = $"oBenchScan_{id}";
-            var user = await conn.ExecuteScalarAsync<long>(
-                "INSERT INTO mp_users (openid) VALUES (@openId) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id); SELECT LAST_INSERT_ID();", new { openId });
-            await conn.ExecuteAsync(
-                "INSERT INTO commercial_members (customer_id, user_id, role, joined_at) VALUES (@id, @user, 'owner', NOW(3)) ON DUPLICATE KEY UPDATE removed_at = NULL",
-                new { id, user });
-            var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-            var key = prefix + "mp:session:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-            await redis.GetDatabase().StringSetAsync(key, $"{user}:{openId}", TimeSpan.FromHours(2));
-            members.Add((id, token));
-        }
-
-        // Deliveries of safe cylinders to them, half an hour ago: enough for both runs at a generous rate.
-        var needed = int.Parse(Arg(args, "deliveries", "120000"), CultureInfo.InvariantCulture);
-        var cylinders = (await conn.QueryAsync<(long Id, string Code)>(
-            """
-            SELECT id, code FROM cylinders WHERE status = 'in_service' AND detained = 0 AND next_inspection_date > CURDATE() + INTERVAL 30 DAY
-              AND scrap_date > CURDATE() + INTERVAL 30 DAY ORDER BY RAND(@seed) LIMIT @needed
-            """, new { needed, seed = Environment.TickCount })).ToList();
-        var at = DateTime.UtcNow.AddMinutes(-30);
-        var pairs = new ConcurrentQueue<(string Token, long Customer, string Code)>();
-        for (var start = 0; start < cylinders.Count; start += 1000)
-        {
-            var chunk = cylinders.Skip(start).Take(1000).ToList();
-            var sql = new StringBuilder("INSERT INTO deliveries (delivered_at, cylinder_id, supply_station_id, worker_id, customer_id, external_event_id) VALUES ");
-            var p = new DynamicParameters();
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                var (customer, station) = customers[(start + i) % customers.Count];
-                if (i > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"(@at, @c{i}, @s{i}, NULL, @u{i}, @e{i})");
-                p.Add("c" + i, chunk[i].Id); p.Add("s" + i, station); p.Add("u" + i, customer); p.Add("e" + i, $"BENCH-SCAN-{run}-{start + i}");
-                pairs.Enqueue((members[(start + i) % members.Count].Token, customer, chunk[i].Code));
-            }
-            p.Add("at", at);
-            await conn.ExecuteAsync(sql.ToString(), p);
-        }
-        Console.Error.WriteLine($"prepared {members.Count} restaurants and {pairs.Count} deliveries to scan");
-        if (members.Count == 0 || pairs.IsEmpty) { Console.Error.WriteLine("nothing to scan: is the fuzhou preset loaded?"); return 1; }
+        var pairs = await BenchUsers.RestaurantDeliveriesAsync(conn, "oBenchScan_", restaurants, needed, $"BENCH-SCAN-{run}");
+        Console.Error.WriteLine($"prepared {restaurants} restaurants and {pairs.Count} deliveries to scan");
+        if (pairs.IsEmpty) { Console.Error.WriteLine("nothing to scan: is the fuzhou preset loaded?"); return 1; }
 
         using var http = Client(concurrency);
         var outcomes = new ConcurrentDictionary<string, int>();
