@@ -39,27 +39,14 @@ public sealed class DetentionNotices(DetentionOrders orders, EnterpriseContacts 
             "escalated" => "扣瓶令已逾期未召回，已升级督办",
             _ => "扣瓶令已处置结案：" + DetentionOrders.DisposalLabel(order.Disposal),
         };
-        var failed = false;
-        foreach (var openId in await contacts.OpenIdsAsync(ids, ct))
-        {
-            var message = new TemplateMessage(openId, o.DetentionTemplateId, new Dictionary<string, string>
+        var failed = !await Platform.WeChat.TemplateBroadcast.SendAsync(wechat, await contacts.OpenIdsAsync(ids, ct), openId => new TemplateMessage(openId,
+            o.DetentionTemplateId, new Dictionary<string, string>
             {
                 [o.NumberKey] = order.Number,
                 [o.CategoryKey] = order.Hazard.Length <= 20 ? order.Hazard : order.Hazard[..20],
                 [o.DeadlineKey] = order.DeadlineAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 [o.NoteKey] = note,
-            }, Url: null, ClientMsgId: $"ct-detention-{order.Number}-{step}");
-            try { await wechat.SendTemplateMessageAsync(message, ct); }
-            catch (WeChatApiException ex) when (ex.Kind is WeChatErrorKind.InvalidOpenId or WeChatErrorKind.NotFollowing or WeChatErrorKind.InvalidTemplate or WeChatErrorKind.TemplateDataMismatch)
-            {
-                logger.LogWarning("Detention notice {Number} refused for one openid: {Code}", number, ex.ErrCode);
-            }
-            catch (Exception ex) when (ex is WeChatApiException or HttpRequestException)
-            {
-                logger.LogWarning("Detention notice {Number} failed; will retry: {Error}", number, ex.Message);
-                failed = true;
-            }
-        }
+            }, Url: null, ClientMsgId: $"ct-detention-{order.Number}-{step}"), logger, $"Detention notice {number} ({step})", ct);
         if (failed) throw new InvalidOperationException($"Some detention notices of {number} failed; retrying (client_msg_id keeps sent ones from repeating).");
     }
 }

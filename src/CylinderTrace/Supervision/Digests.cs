@@ -229,30 +229,15 @@ public sealed class Digests(Db db, DigestContent content, IOptions<SmtpOptions> 
         if (d.AnnouncedAt is null)
         {
             var o = staffOptions.Value;
-            var sent = true;
-            if (o.DigestTemplateId.Length > 0)
-            {
-                foreach (var openId in await staff.BoundOpenIdsAsync(d.AgencyId, ct))
+            var sent = o.DigestTemplateId.Length == 0 || await Platform.WeChat.TemplateBroadcast.SendAsync(wechat, await staff.BoundOpenIdsAsync(d.AgencyId, ct),
+                openId => new TemplateMessage(openId, o.DigestTemplateId, new Dictionary<string, string>
                 {
-                    var message = new TemplateMessage(openId, o.DigestTemplateId, new Dictionary<string, string>
-                    {
-                        [o.NumberKey] = d.Kind == DigestKinds.Daily ? "日报" + d.PeriodStart.ToString("MMdd", CultureInfo.InvariantCulture) : "周报" + d.PeriodStart.ToString("MMdd", CultureInfo.InvariantCulture),
-                        [o.CategoryKey] = Cut(d.Summary, 20),
-                        [o.DeadlineKey] = ShanghaiTime.FromUtc(d.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                        [o.NoteKey] = "监管摘要已生成，点击查看",
-                    }, Url: o.ConsoleBaseUrl.Length == 0 ? null : o.ConsoleBaseUrl.TrimEnd('/') + "/console/digests/" + d.Id, ClientMsgId: $"ct-digest-{d.Id}");
-                    try { await wechat.SendTemplateMessageAsync(message, ct); }
-                    catch (WeChatApiException ex) when (ex.Kind is WeChatErrorKind.InvalidOpenId or WeChatErrorKind.NotFollowing or WeChatErrorKind.InvalidTemplate or WeChatErrorKind.TemplateDataMismatch)
-                    {
-                        logger.LogWarning("Digest {Id} announcement refused for one openid: {Code}", d.Id, ex.ErrCode);
-                    }
-                    catch (Exception ex) when (ex is WeChatApiException or HttpRequestException)
-                    {
-                        logger.LogWarning("Digest {Id} announcement failed; will retry: {Error}", d.Id, ex.Message);
-                        sent = false;
-                    }
-                }
-            }
+                    [o.NumberKey] = (d.Kind == DigestKinds.Daily ? "日报" : "周报") + d.PeriodStart.ToString("MMdd", CultureInfo.InvariantCulture),
+                    [o.CategoryKey] = Cut(d.Summary, 20),
+                    [o.DeadlineKey] = ShanghaiTime.FromUtc(d.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    [o.NoteKey] = "监管摘要已生成，点击查看",
+                }, Url: o.ConsoleBaseUrl.Length == 0 ? null : o.ConsoleBaseUrl.TrimEnd('/') + "/console/digests/" + d.Id, ClientMsgId: $"ct-digest-{d.Id}"),
+                logger, $"Digest {d.Id} announcement", ct);
             if (sent)
             {
                 await using var conn = await db.OpenAsync(ct);

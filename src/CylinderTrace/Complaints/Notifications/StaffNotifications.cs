@@ -93,30 +93,16 @@ public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServic
     private async Task<bool> SendToAgencyAsync(Row c, int agencyId, string kind, CancellationToken ct)
     {
         var o = options.Value;
-        var ok = true;
         var deadline = c.DueAt is { } due ? ShanghaiTime.FromUtc(due).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
-        foreach (var openId in await staff.BoundOpenIdsAsync(agencyId, ct))
-        {
-            var message = new TemplateMessage(openId, o.AssignedTemplateId, new Dictionary<string, string>
+        return await Platform.WeChat.TemplateBroadcast.SendAsync(wechat, await staff.BoundOpenIdsAsync(agencyId, ct), openId => new TemplateMessage(openId, o.AssignedTemplateId,
+            new Dictionary<string, string>
             {
                 [o.NumberKey] = c.Number,
                 [o.CategoryKey] = Cut(ComplaintCategories.Find(c.Category)?.Label ?? c.Category, 20),
                 [o.DeadlineKey] = deadline,
                 [o.NoteKey] = kind == Assigned ? "新投诉已分派至本单位，请及时办理" : "本单位为抄送单位，请知悉",
             }, Url: o.ConsoleBaseUrl.Length == 0 ? null : o.ConsoleBaseUrl.TrimEnd('/') + "/console/complaints/" + c.Number,
-                ClientMsgId: $"ct-{kind}-{c.Number}-{agencyId}-{c.DueAt?.Ticks ?? 0}");
-            try { await wechat.SendTemplateMessageAsync(message, ct); }
-            catch (WeChatApiException ex) when (ex.Kind is WeChatErrorKind.InvalidOpenId or WeChatErrorKind.InvalidTemplate or WeChatErrorKind.NotFollowing or WeChatErrorKind.TemplateDataMismatch)
-            {
-                logger.LogWarning("Staff notification of {Number} to an openid of agency {Agency} refused: {Code} {Message}", c.Number, agencyId, ex.ErrCode, ex.ErrMsg);
-            }
-            catch (Exception ex) when (ex is WeChatApiException or HttpRequestException)
-            {
-                logger.LogWarning(ex, "Staff notification of {Number} to agency {Agency} failed; will retry", c.Number, agencyId);
-                ok = false;
-            }
-        }
-        return ok;
+            ClientMsgId: $"ct-{kind}-{c.Number}-{agencyId}-{c.DueAt?.Ticks ?? 0}"), logger, $"Staff notification of {c.Number} to agency {agencyId}", ct);
     }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
