@@ -110,6 +110,16 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
     /// <summary>Today's rate of each subject; counters missing from Redis are rebuilt from MariaDB first. With Redis away, counted from MariaDB.</summary>
     public async Task<IReadOnlyList<ScanRate>> ReadAsync(IReadOnlyList<RateSubject> subjects, CancellationToken ct)
     {
+        if (await TryReadAsync(subjects, ct) is { } live) return live;
+        // The whole day's count (a grouped pass over today's deliveries to restaurants): fine for the
+        // rare reader while Redis is away; a restaurant's own rate has a cheaper way (ScanRates).
+        var counted = await CountFromDatabaseAsync(Today, ct);
+        return subjects.Select(s => counted.TryGetValue(s, out var t) ? Rate(t.Deliveries, t.Scanned) : Rate(0, 0)).ToList();
+    }
+
+    /// <summary>Today's rates from the live counters (built first when missing); null while Redis is unavailable.</summary>
+    public async Task<IReadOnlyList<ScanRate>?> TryReadAsync(IReadOnlyList<RateSubject> subjects, CancellationToken ct)
+    {
         var day = Today;
         try
         {
@@ -127,16 +137,15 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
                 var values = await database.HashGetAsync(Key(day), fields);
                 if (values[0].HasValue)
                     return subjects.Select((_, i) => Rate((int)Num(values[1 + 2 * i]), (int)Num(values[2 + 2 * i]))).ToList();
-                if (attempt == 2) break;
+                if (attempt == 2) return null;
                 await BuildAsync(day, ct);
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            logger.LogWarning("Live scan rates read from MariaDB: Redis unavailable ({Error})", ex.Message);
+            logger.LogWarning("Live scan rates not read: Redis unavailable ({Error})", ex.Message);
+            return null;
         }
-        var counted = await CountFromDatabaseAsync(day, ct);
-        return subjects.Select(s => counted.TryGetValue(s, out var t) ? Rate(t.Deliveries, t.Scanned) : Rate(0, 0)).ToList();
     }
 
     public async Task<ScanRate> ReadAsync(RateSubject subject, CancellationToken ct) => (await ReadAsync([subject], ct))[0];
