@@ -166,6 +166,9 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             if (await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenOrderSql, new { cylinderId = cylinder.Id }, tx, cancellationToken: ct)) is { } open)
                 return new DetentionResult.Conflict($"这个气瓶已有未结案的扣瓶令 {open}。");
             if (cylinder.Status == "scrapped") return new DetentionResult.Conflict("这个气瓶已报废。");
+            if (photos.Count > 0 && await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM photos WHERE sha256 IN @photos", new { photos }, tx, cancellationToken: ct)) != photos.Count)
+                return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["photos"] = ["有照片编号不存在：请先上传照片，再使用返回的编号。"] });
             int? enterpriseId = responsibility == "owner" ? cylinder.OwnerId : cylinder.LastDeliveryStationId;
             if (enterpriseId is null)
                 return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["responsibility"] = ["这个气瓶没有配送记录：请选择产权单位（owner）为责任企业。"] });

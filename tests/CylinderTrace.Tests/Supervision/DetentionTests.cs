@@ -169,6 +169,11 @@ public sealed class Detention_orders(HostFixture fx)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
         foreach (var field in new[] { "cylinderCode", "hazard", "deadlineHours", "responsibility" }) Assert.True(errors.TryGetProperty(field, out _), field);
+        var other = NewCode();
+        await w.Owner.PostOkAsync("cylinders", new { code = other, serial = "S" + other, spec = "YSP-15", manufactureDate = "2023-01-01", nextInspectionDate = "2028-01-01" });
+        var unknownPhoto = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = other, hazard = "瓶阀漏气", photos = new[] { new string('a', 64) } });
+        Assert.Equal(HttpStatusCode.BadRequest, unknownPhoto.StatusCode);
+        Assert.Contains("photos", await unknownPhoto.Content.ReadAsStringAsync());
     }
 
     [Fact]
