@@ -19,7 +19,6 @@ mariadb_root "$bench_db" -e "
   DELETE s FROM receiving_scans s JOIN mp_users u ON u.id = s.user_id WHERE u.openid LIKE 'oBenchScan\\_%';
   DELETE FROM deliveries WHERE external_event_id LIKE 'BENCH-SCAN-%';"
 # The host serves (web role); the roll-up jobs run on worker instances, as in ops/deploy.
-export Hosting__Roles=web
 
 log "roll-ups of the last 30 days, from scratch"
 dotnet "$host_dll" scan-rates rebuild --days 30 --clear 2>/dev/null | tee "$out/rollup-rebuild.txt"

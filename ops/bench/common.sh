@@ -20,6 +20,10 @@ bench_prepare() {
   export Database__ConnectionString="$(connection_string "$bench_db")"
   export Redis__KeyPrefix="ct-bench:"
   export Logging__LogLevel__Default=Warning
+  # The host serves (web role), as ops/deploy runs it; the worker role's periodic jobs (roll-ups, scores,
+  # digests) run on worker instances and would otherwise recompute this database's inflated "today"
+  # (every benchmark run adds its events to it) in the middle of a measurement.
+  export Hosting__Roles="${Hosting__Roles:-web}"
   dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
   dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
   host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
