@@ -9,7 +9,7 @@ namespace CylinderTrace.Console;
 
 /// <summary>
 /// `demo-console --password P`: demo staff of 鼓楼区 (an administrator, a supervisor and a handler of
-/// the district's gas authority, a handler of its market supervision) and a handful of complaints filed
+/// the district's gas authority, a handler and an inspector of its market supervision) and a handful of complaints filed
 /// through the complaint service, so the console has something to work on. Safe to run twice: existing
 /// accounts are kept, and complaints are filed once (the same idempotency keys). For local demos only.
 /// </summary>
@@ -21,6 +21,7 @@ public static class ConsoleDemo
         ("gl-supervisor", "林科长", StaffRoles.Supervisor, "gas-350102"),
         ("gl-handler", "陈办理", StaffRoles.Handler, "gas-350102"),
         ("gl-market", "黄专员", StaffRoles.Handler, "market-350102"),
+        ("gl-inspector", "吴检查", StaffRoles.Inspector, "market-350102"),
     ];
 
     private static readonly NewComplaint[] Complaints =
