@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CylinderTrace.Complaints.Routing;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
@@ -66,5 +68,55 @@ public sealed class When_Redis_stops_and_returns(HostFixture fx)
         }
         for (var i = 0; i < 50 && (await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK; i++) await Task.Delay(200);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_restaurant_still_scans_and_reads_its_rate_meanwhile_and_the_live_counters_are_right_after()
+    {
+        await using var redis = new RedisProcess();
+        await redis.StartAsync();
+        await using var db = await TestEnvironment.CreateDatabaseAsync();
+        await using var host = new CylinderTraceHost(db.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
+            new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+        _ = host.Server;
+        var data = new TestData(db, host.Services);
+        var owner = await data.EnterpriseAsync("filling");
+        var station = await data.EnterpriseAsync("supply", parentId: owner);
+        var ownerClient = await IntegrationClient.ForAsync(host, await data.LicenceOfAsync(owner));
+        var stationClient = await IntegrationClient.ForAsync(host, await data.LicenceOfAsync(station));
+        await stationClient.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "停电也营业的饭店" });
+        var invite = await stationClient.Http.SendAsync(stationClient.Signed(HttpMethod.Post, "/api/integration/v1/commercial-invites",
+            JsonSerializer.SerializeToUtf8Bytes(new { customerId = "R1", role = "owner" })));
+        var code = JsonDocument.Parse(await invite.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString();
+        var staff = await MiniProgramClient.SignInAsync(host, fx.WeChat);
+        var customerId = JsonDocument.Parse(await (await staff.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code })).Content.ReadAsStringAsync())
+            .RootElement.GetProperty("customerId").GetInt64();
+        var codes = new[] { "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999), "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999) };
+        foreach (var c in codes)
+        {
+            await ownerClient.PostOkAsync("cylinders", new { code = c, serial = "S" + c, spec = "YSP-50", manufactureDate = "2022-01-01", nextInspectionDate = "2028-01-01" });
+            await stationClient.PostOkAsync("deliveries", new { eventId = "D-" + c, cylinderCode = c, deliveredAt = DateTimeOffset.UtcNow.AddMinutes(-2), customerId = "R1" });
+        }
+        Assert.Equal(HttpStatusCode.OK, (await staff.Http.GetAsync($"/api/mp/commercial/{customerId}/rate")).StatusCode); // builds today's live counters
+
+        await redis.StopAsync();
+        var scan = await staff.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId, codes = new[] { codes[0] } });
+        Assert.Equal(HttpStatusCode.OK, scan.StatusCode);
+        Assert.Equal("matched", JsonDocument.Parse(await scan.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0].GetProperty("outcome").GetString());
+        var rate = JsonDocument.Parse(await staff.Http.GetStringAsync($"/api/mp/commercial/{customerId}/rate")).RootElement.GetProperty("today");
+        Assert.Equal((2, 1), (rate.GetProperty("deliveries").GetInt32(), rate.GetProperty("scanned").GetInt32()));
+
+        // Back: the counters missed the scan's increment, so they are dropped and rebuilt — right again.
+        await redis.StartAsync();
+        var rates = host.Services.GetRequiredService<CylinderTrace.Commercial.LiveScanRates>();
+        IReadOnlyList<CylinderTrace.Commercial.ScanRate>? live = null;
+        for (var i = 0; i < 100 && live is null; i++)
+        {
+            live = await rates.TryReadAsync([new CylinderTrace.Commercial.RateSubject(CylinderTrace.Commercial.RateDimensions.Customer, customerId)], CancellationToken.None);
+            if (live is null) await Task.Delay(100);
+        }
+        Assert.NotNull(live);
+        Assert.Equal(2, live[0].Deliveries);
+        Assert.Equal(1, live[0].Scanned);
     }
 }
