@@ -103,6 +103,14 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         await Assertions.Expect(page.Locator("svg.trend")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/console/scan-rates.csv"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-scan-rates.png"), FullPage = true });
+        // Supervision pages from the menu: enterprise scores, detention orders, digest reports.
+        await page.ClickAsync("#nav-scores");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("企业实名制与可追溯评分");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-scores.png"), FullPage = true });
+        await page.ClickAsync("#nav-detentions");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("扣瓶令");
+        await page.ClickAsync("#nav-digests");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("摘要报告");
 
         // The same console on a phone.
         await page.SetViewportSizeAsync(390, 844);
@@ -114,7 +122,7 @@ public sealed class The_console_in_a_browser(HostFixture fx)
         var after = await TimelineAsync(c);
         Assert.Equal(["submitted", "routed", "in_progress", "resolved"], after.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("kind").GetString()).ToArray());
         Assert.Equal("经核实，供气站已退还多收的二十元并整改收费公示。", after.GetProperty("publicReply").GetString());
-        foreach (var shot in new[] { "console-queue.png", "console-complaint.png", "console-queue-phone.png", "console-scan-rates.png" })
+        foreach (var shot in new[] { "console-queue.png", "console-complaint.png", "console-queue-phone.png", "console-scan-rates.png", "console-scores.png" })
             Assert.True(new FileInfo(Path.Combine(shots, shot)).Length > 10_000, shot);
     }
 
