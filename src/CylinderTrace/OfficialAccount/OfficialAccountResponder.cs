@@ -41,7 +41,7 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Consol
     {
         var account = await staff.RedeemBindCodeAsync(code, openId, ct);
         return account is null
-            ? Text("绑定码无效或已过期。请在投诉办理后台“我的账号”中重新获取绑定码，并在有效期内发送“绑定 绑定码”。")
+            ? Text("绑定码无效或已过期。请在管理后台“我的账号”中重新获取绑定码，并在有效期内发送“绑定 绑定码”。")
             : Text($"绑定成功：{account.DisplayName}（{account.AgencyName}）。本单位有新的投诉分派时，您将在这里收到提醒。");
     }
 
