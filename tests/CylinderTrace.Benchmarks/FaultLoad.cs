@@ -26,11 +26,7 @@ namespace CylinderTrace.Benchmarks;
 /// </summary>
 public static class FaultLoad
 {
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
+    private static string Arg(string[] args, string name, string fallback) => Bench.Arg(args, name, fallback);
 
     private sealed record Complaint(long UserId, string Token, string Key, object Body);
     private sealed record FillBatch(string[] EventIds, byte[] Body);
@@ -40,8 +36,8 @@ public static class FaultLoad
         var url = Arg(args, "url", "http://127.0.0.1:5093");
         var seconds = int.Parse(Arg(args, "seconds", "30"), CultureInfo.InvariantCulture);
         var userCount = int.Parse(Arg(args, "users", "40"), CultureInfo.InvariantCulture);
-        var key = File.ReadAllLines(Arg(args, "keys", ".local/fault/keys.tsv")).First(l => l.Contains('\t')).Split('\t');
-        var (licence, keyId, secret) = (key[0], key[1], Convert.FromBase64String(key[2]));
+        var key = Bench.Keys(Arg(args, "keys", ".local/fault/keys.tsv"))[0];
+        var licence = key.Licence;
         var cs = Environment.GetEnvironmentVariable("Database__ConnectionString")!;
         var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         // Kinds that must answer well throughout (for example the card and complaints while Redis is away).
@@ -93,19 +89,7 @@ public static class FaultLoad
                 return null;
             }
         }
-        HttpRequestMessage Signed(HttpMethod method, string path, byte[] body)
-        {
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-            var canonical = $"{method.Method}\n{path}\n{ts}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
-            var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new("application/json");
-            request.Headers.Add("X-CT-Key-Id", keyId);
-            request.Headers.Add("X-CT-Timestamp", ts);
-            request.Headers.Add("X-CT-Nonce", nonce);
-            request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(canonical))));
-            return request;
-        }
+        HttpRequestMessage Signed(HttpMethod method, string path, byte[] body) => Bench.Signed(key, method, "", path, body);
 
         var ackedComplaints = new ConcurrentBag<Complaint>();
         var ackedEvents = new ConcurrentBag<string>();

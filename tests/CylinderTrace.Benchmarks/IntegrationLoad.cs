@@ -19,41 +19,20 @@ namespace CylinderTrace.Benchmarks;
 /// </summary>
 public static class IntegrationLoad
 {
-    private sealed record Key(string Licence, string KeyId, byte[] Secret);
+    private static string Arg(string[] args, string name, string fallback) => Bench.Arg(args, name, fallback);
 
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
-
-    private static List<Key> Keys(string file) =>
-        File.ReadAllLines(file).Where(l => l.Contains('\t')).Select(l => l.Split('\t')).Select(p => new Key(p[0], p[1], Convert.FromBase64String(p[2]))).ToList();
-
-    private static HttpRequestMessage Signed(Key key, string url, string path, byte[] body)
-    {
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var canonical = $"POST\n{path}\n{ts}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
-        var request = new HttpRequestMessage(HttpMethod.Post, url + path) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-CT-Key-Id", key.KeyId);
-        request.Headers.Add("X-CT-Timestamp", ts);
-        request.Headers.Add("X-CT-Nonce", nonce);
-        request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes(canonical))));
-        return request;
-    }
+    private static HttpRequestMessage Signed(IntegrationKey key, string url, string path, byte[] body) => Bench.Signed(key, HttpMethod.Post, url, path, body);
 
     private static HttpClient Client(int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(connections, 16), UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
         { Timeout = TimeSpan.FromSeconds(120) };
 
-    private sealed record Family(Key Key, int OwnerId, List<string> Cylinders, List<(string Licence, List<string> Customers, List<string> Workers)> Stations);
+    private sealed record Family(IntegrationKey Key, int OwnerId, List<string> Cylinders, List<(string Licence, List<string> Customers, List<string> Workers)> Stations);
 
     public static async Task<int> IngestAsync(string[] args)
     {
         var url = Arg(args, "url", "http://127.0.0.1:5090");
-        var keys = Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
+        var keys = Bench.Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
         var events = int.Parse(Arg(args, "events", "65000"), CultureInfo.InvariantCulture);
         var batchSize = int.Parse(Arg(args, "batch", "5000"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg(args, "concurrency", "4"), CultureInfo.InvariantCulture);
@@ -82,7 +61,7 @@ public static class IntegrationLoad
 
         // Half fills, half deliveries, spread over the enterprises by their fleet size, in batches of one kind and one key.
         var fleet = families.Sum(f => f.Cylinders.Count);
-        var batches = new List<(Key Key, string Path, byte[] Body, int Count)>();
+        var batches = new List<(IntegrationKey Key, string Path, byte[] Body, int Count)>();
         var rng = new Random(20261129);
         var now = DateTimeOffset.UtcNow;
         foreach (var f in families)
@@ -112,7 +91,7 @@ public static class IntegrationLoad
 
         using var http = Client(concurrency);
         long stored = 0, rejected = 0, failed = 0;
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<(Key, string, byte[], int)>(batches);
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(IntegrationKey, string, byte[], int)>(batches);
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -136,7 +115,7 @@ public static class IntegrationLoad
     public static async Task<int> FillCheckAsync(string[] args)
     {
         var url = Arg(args, "url", "http://127.0.0.1:5090");
-        var keys = Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
+        var keys = Bench.Keys(Arg(args, "keys", ".local/bench/integration-keys.tsv"));
         var codes = File.ReadAllLines(Arg(args, "codes", ".local/bench/warm-codes.txt")).Where(l => l.Length > 0).ToArray();
         var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
         var workers = int.Parse(Arg(args, "concurrency", "64"), CultureInfo.InvariantCulture);

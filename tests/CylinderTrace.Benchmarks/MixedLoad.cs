@@ -21,11 +21,7 @@ namespace CylinderTrace.Benchmarks;
 /// </summary>
 public static class MixedLoad
 {
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
+    private static string Arg(string[] args, string name, string fallback) => Bench.Arg(args, name, fallback);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,8 +29,8 @@ public static class MixedLoad
         var peakSeconds = int.Parse(Arg(args, "peak-seconds", "20"), CultureInfo.InvariantCulture);
         var seconds = int.Parse(Arg(args, "seconds", "60"), CultureInfo.InvariantCulture);
         var codes = File.ReadAllLines(Arg(args, "codes", ".local/bench/warm-codes.txt")).Where(l => l.Length > 0).ToArray();
-        var key = File.ReadAllLines(Arg(args, "keys", ".local/load/keys.tsv")).First(l => l.Contains('\t')).Split('\t');
-        var (licence, keyId, secret) = (key[0], key[1], Convert.FromBase64String(key[2]));
+        var key = Bench.Keys(Arg(args, "keys", ".local/load/keys.tsv"))[0];
+        var licence = key.Licence;
         var cs = Environment.GetEnvironmentVariable("Database__ConnectionString")!;
         var crypto = new MessageCrypto(Environment.GetEnvironmentVariable("OfficialAccount__EncodingAesKey")!, Environment.GetEnvironmentVariable("OfficialAccount__AppId")!);
         var oaToken = Environment.GetEnvironmentVariable("OfficialAccount__Token")!;
@@ -52,19 +48,7 @@ public static class MixedLoad
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
         { Timeout = TimeSpan.FromSeconds(30) };
         long sequence = 0;
-        HttpRequestMessage Signed(string path, byte[] body)
-        {
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-            var canonical = $"POST\n{path}\n{ts}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
-            var request = new HttpRequestMessage(HttpMethod.Post, url + path) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new("application/json");
-            request.Headers.Add("X-CT-Key-Id", keyId);
-            request.Headers.Add("X-CT-Timestamp", ts);
-            request.Headers.Add("X-CT-Nonce", nonce);
-            request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(canonical))));
-            return request;
-        }
+        HttpRequestMessage Signed(string path, byte[] body) => Bench.Signed(key, HttpMethod.Post, url, path, body);
         async Task<bool> Ok(HttpRequestMessage request, HttpStatusCode expected = HttpStatusCode.OK)
         {
             using (request)

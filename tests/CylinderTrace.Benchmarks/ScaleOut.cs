@@ -23,11 +23,7 @@ namespace CylinderTrace.Benchmarks;
 /// </summary>
 public static class ScaleOut
 {
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
+    private static string Arg(string[] args, string name, string fallback) => Bench.Arg(args, name, fallback);
 
     public static async Task<int> FakeWeChatAsync(string[] args)
     {
@@ -64,8 +60,8 @@ public static class ScaleOut
         var webs = Arg(args, "web", "http://127.0.0.1:5101,http://127.0.0.1:5102").Split(',');
         var wechat = Arg(args, "wechat", "http://127.0.0.1:5109");
         var oaToken = Arg(args, "oa-token", "");
-        var key = File.ReadAllLines(Arg(args, "keys", ".local/scale/keys.tsv")).First(l => l.Contains('\t')).Split('\t');
-        var (licence, keyId, secret) = (key[0], key[1], Convert.FromBase64String(key[2]));
+        var key = Bench.Keys(Arg(args, "keys", ".local/scale/keys.tsv"))[0];
+        var licence = key.Licence;
         var cs = Environment.GetEnvironmentVariable("Database__ConnectionString")!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var results = new List<(string Property, bool Pass, string Detail)>();
@@ -127,7 +123,7 @@ public static class ScaleOut
         var newDate = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(3).AddDays(Random.Shared.Next(1, 300)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var upsert = JsonSerializer.SerializeToUtf8Bytes(new { records = new[] { new { code, serial = "S-" + code, spec = "YSP-15", manufactureDate = "2022-01-01", nextInspectionDate = newDate } } },
             JsonSerializerOptions.Web);
-        var write = await http.SendAsync(Signed(HttpMethod.Post, webs[0], "/api/integration/v1/cylinders", upsert, keyId, secret));
+        var write = await http.SendAsync(Bench.Signed(key, HttpMethod.Post, webs[0], "/api/integration/v1/cylinders", upsert));
         var written = DateTime.UtcNow;
         var seen = TimeSpan.MaxValue;
         for (var i = 0; i < 40; i++)
@@ -185,19 +181,5 @@ public static class ScaleOut
         var all = results.All(r => r.Pass);
         Console.WriteLine(all ? "RESULT PASS" : "RESULT FAIL");
         return all ? 0 : 1;
-    }
-
-    private static HttpRequestMessage Signed(HttpMethod method, string baseUrl, string path, byte[] body, string keyId, byte[] secret)
-    {
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var canonical = $"{method.Method}\n{path}\n{ts}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
-        var request = new HttpRequestMessage(method, baseUrl + path) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add("X-CT-Key-Id", keyId);
-        request.Headers.Add("X-CT-Timestamp", ts);
-        request.Headers.Add("X-CT-Nonce", nonce);
-        request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(canonical))));
-        return request;
     }
 }

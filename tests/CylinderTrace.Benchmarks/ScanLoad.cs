@@ -24,11 +24,7 @@ namespace CylinderTrace.Benchmarks;
 /// </summary>
 public static class ScanLoad
 {
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, "--" + name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
+    private static string Arg(string[] args, string name, string fallback) => Bench.Arg(args, name, fallback);
 
     private static HttpClient Client(int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(connections, 16), UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
@@ -84,21 +80,11 @@ public static class ScanLoad
         var seconds = int.Parse(Arg(args, "seconds", "20"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg(args, "concurrency", "32"), CultureInfo.InvariantCulture);
         var rate = double.Parse(Arg(args, "rate", "0"), CultureInfo.InvariantCulture);
-        var keys = File.ReadAllLines(Arg(args, "keys", ".local/bench/station-keys.tsv")).Where(l => l.Contains('\t')).Select(l => l.Split('\t'))
-            .Select(p => (KeyId: p[1], Secret: Convert.FromBase64String(p[2]))).ToList();
+        var keys = Bench.Keys(Arg(args, "keys", ".local/bench/station-keys.tsv"));
         using var http = Client(concurrency);
-        const string path = "/api/integration/v1/scan-rates/today";
-        var emptyHash = Convert.ToHexStringLower(SHA256.HashData([]));
         async Task<bool> ReadOnceAsync()
         {
-            var key = keys[Random.Shared.Next(keys.Count)];
-            var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-            using var request = new HttpRequestMessage(HttpMethod.Get, url + path);
-            request.Headers.Add("X-CT-Key-Id", key.KeyId);
-            request.Headers.Add("X-CT-Timestamp", ts);
-            request.Headers.Add("X-CT-Nonce", nonce);
-            request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes($"GET\n{path}\n{ts}\n{nonce}\n{emptyHash}"))));
+            using var request = Bench.Signed(keys[Random.Shared.Next(keys.Count)], HttpMethod.Get, url, "/api/integration/v1/scan-rates/today");
             using var response = await http.SendAsync(request);
             await response.Content.ReadAsByteArrayAsync();
             return response.StatusCode == HttpStatusCode.OK;

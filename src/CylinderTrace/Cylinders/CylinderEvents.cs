@@ -105,4 +105,32 @@ public static class CylinderEvents
             r.Code, r.Serial, r.Spec, r.Manufacturer, r.ManufactureDate.ToDateTime(TimeOnly.MinValue), r.OwnerId, r.SupplyStationId,
             r.LastInspectionDate?.ToDateTime(TimeOnly.MinValue), r.NextInspectionDate?.ToDateTime(TimeOnly.MinValue), r.ScrapDate?.ToDateTime(TimeOnly.MinValue), r.Status,
         ], ct);
+
+    // ---- detention (Supervision's orders, in their transaction) ----
+
+    /// <summary>A cylinder as a detention order needs it, locked for the order's transaction.</summary>
+    public sealed record DetentionTarget(long Id, string Code, int OwnerId, int? LastDeliveryStationId, string Status);
+
+    public static Task<DetentionTarget?> LockForDetentionAsync(MySqlConnection conn, MySqlTransaction tx, string code, CancellationToken ct) =>
+        conn.QuerySingleOrDefaultAsync<DetentionTarget?>(new CommandDefinition(
+            "SELECT id, code, owner_id AS OwnerId, last_delivery_station_id AS LastDeliveryStationId, status FROM cylinders WHERE code = @code FOR UPDATE",
+            new { code }, tx, cancellationToken: ct));
+
+    /// <summary>Detained everywhere the card's facts are read (card, fill check, receiving scans) once the caller commits and drops the card cache.</summary>
+    public static Task DetainAsync(MySqlConnection conn, MySqlTransaction tx, long cylinderId, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition("UPDATE cylinders SET detained = 1, updated_at = NOW(3) WHERE id = @cylinderId", new { cylinderId }, tx, cancellationToken: ct));
+
+    /// <summary>
+    /// The end of a detention: released (usable again), sent to inspection (next inspection date set to
+    /// <paramref name="yesterday"/> at the latest, so fill checks refuse it as overdue until an inspection
+    /// record moves the date on) or scrapped.
+    /// </summary>
+    public static Task ReleaseFromDetentionAsync(MySqlConnection conn, MySqlTransaction tx, long cylinderId, string disposal, DateOnly yesterday, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(disposal switch
+        {
+            "released" => "UPDATE cylinders SET detained = 0, updated_at = NOW(3) WHERE id = @cylinderId",
+            "inspection" => "UPDATE cylinders SET detained = 0, next_inspection_date = LEAST(COALESCE(next_inspection_date, @yesterday), @yesterday), updated_at = NOW(3) WHERE id = @cylinderId",
+            "scrapped" => "UPDATE cylinders SET detained = 0, status = 'scrapped', updated_at = NOW(3) WHERE id = @cylinderId",
+            _ => throw new ArgumentOutOfRangeException(nameof(disposal), disposal, "released, inspection or scrapped"),
+        }, new { cylinderId, yesterday = yesterday.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
 }

@@ -86,8 +86,6 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         _ => kind,
     };
 
-    private const string CylinderSql =
-        "SELECT id, code, owner_id AS OwnerId, last_delivery_station_id AS LastDeliveryStationId, status FROM cylinders WHERE code = @code FOR UPDATE";
     private const string OpenOrderSql = "SELECT number FROM detention_orders WHERE cylinder_id = @cylinderId AND status IN ('open', 'acknowledged', 'recalled') LIMIT 1";
     private const string InsertSql =
         """
@@ -98,7 +96,6 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
     private const string NumberSql = "UPDATE detention_orders SET number = @number WHERE id = @id";
     private const string EventSql = "INSERT INTO detention_events (order_id, at, kind, actor, text) VALUES (@id, @now, @kind, @actor, @text)";
     private const string PhotoSql = "INSERT IGNORE INTO detention_photos (order_id, sha256, position) SELECT @id, sha256, @position FROM photos WHERE sha256 = @sha";
-    private const string DetainSql = "UPDATE cylinders SET detained = 1, updated_at = NOW(3) WHERE id = @cylinderId";
 
     private const string OrderSql =
         """
@@ -132,15 +129,6 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         public string? Disposal { get; init; }
     }
 
-    private sealed class CylinderRow
-    {
-        public long Id { get; init; }
-        public string Code { get; init; } = "";
-        public int OwnerId { get; init; }
-        public int? LastDeliveryStationId { get; init; }
-        public string Status { get; init; } = "";
-    }
-
     /// <summary>An inspector issues an order. Actor is "staff:&lt;id&gt;".</summary>
     public async Task<DetentionResult> IssueAsync(int staffId, int agencyId, NewDetention request, CancellationToken ct)
     {
@@ -161,7 +149,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         await using (var conn = await db.OpenAsync(ct))
         {
             await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-            var cylinder = await conn.QuerySingleOrDefaultAsync<CylinderRow>(new CommandDefinition(CylinderSql, new { code }, tx, cancellationToken: ct));
+            var cylinder = await CylinderEvents.LockForDetentionAsync(conn, tx, code!, ct);
             if (cylinder is null) return new DetentionResult.NotFound();
             if (await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenOrderSql, new { cylinderId = cylinder.Id }, tx, cancellationToken: ct)) is { } open)
                 return new DetentionResult.Conflict($"这个气瓶已有未结案的扣瓶令 {open}。");
@@ -182,7 +170,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "issued", actor = "staff:" + staffId, text = hazard }, tx, cancellationToken: ct));
             for (var i = 0; i < photos.Count; i++)
                 await conn.ExecuteAsync(new CommandDefinition(PhotoSql, new { id, position = i, sha = photos[i] }, tx, cancellationToken: ct));
-            await conn.ExecuteAsync(new CommandDefinition(DetainSql, new { cylinderId = cylinder.Id }, tx, cancellationToken: ct));
+            await CylinderEvents.DetainAsync(conn, tx, cylinder.Id, ct);
             notification = await EnterpriseNotifications.InsertAsync(conn, tx, enterpriseId.Value, "detention.issued", new
             {
                 number, cylinderCode = code, hazard, deadline = ShanghaiTime.FromUtc(deadline), responsibility,
@@ -256,15 +244,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             (id, code) = (order.Id, order.Code);
             await conn.ExecuteAsync(new CommandDefinition(
                 "UPDATE detention_orders SET status = 'closed', closed_at = @now, disposal = @disposal WHERE id = @id", new { id, now, disposal }, tx, cancellationToken: ct));
-            var cylinderSql = disposal switch
-            {
-                "released" => "UPDATE cylinders SET detained = 0, updated_at = NOW(3) WHERE id = @cylinderId",
-                // Sent to inspection: usable again only once an inspection record moves the date on.
-                "inspection" => "UPDATE cylinders SET detained = 0, next_inspection_date = LEAST(COALESCE(next_inspection_date, @yesterday), @yesterday), updated_at = NOW(3) WHERE id = @cylinderId",
-                _ => "UPDATE cylinders SET detained = 0, status = 'scrapped', updated_at = NOW(3) WHERE id = @cylinderId",
-            };
-            var yesterday = ShanghaiTime.Today(clock).AddDays(-1).ToDateTime(TimeOnly.MinValue);
-            await conn.ExecuteAsync(new CommandDefinition(cylinderSql, new { cylinderId = order.CylinderId, yesterday }, tx, cancellationToken: ct));
+            await CylinderEvents.ReleaseFromDetentionAsync(conn, tx, order.CylinderId, disposal, ShanghaiTime.Today(clock).AddDays(-1), ct);
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "closed", actor = "staff:" + staffId, text = DisposalLabel(disposal) + (note is { Length: > 0 } ? "：" + note : "") },
                 tx, cancellationToken: ct));
             notification = await EnterpriseNotifications.InsertAsync(conn, tx, order.EnterpriseId, "detention.closed",
