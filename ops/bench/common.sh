@@ -29,9 +29,12 @@ bench_prepare() {
   host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
   bench_dll="tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll"
 
+  # bench_prepare fresh: always reload the preset. Benchmarks that write (ingest, imports, scans)
+  # grow this database with every run; a run that starts from the preset's city measures the same
+  # database every time rather than one inflated by the runs before it.
   local loaded
   loaded=$(mariadb_root -N "$bench_db" -e "SELECT COUNT(*) FROM cylinders" 2>/dev/null || echo 0)
-  if [ "$loaded" -lt 1000000 ]; then
+  if [ "$loaded" -lt 1000000 ] || [ "${1:-}" = fresh ]; then
     log "loading the fuzhou preset into $bench_db"
     local start
     start=$(date +%s.%N)
@@ -47,7 +50,15 @@ bench_prepare() {
   trap 'for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 }
 
+# A process left on the port (an interrupted earlier run) would answer in place of the new one.
+bench_port_free() {
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then
+    log "port $1 is already answering (a host left by an earlier run?); stop it first"; exit 1
+  fi
+}
+
 bench_start_host() {
+  bench_port_free "$host_port"
   dotnet "$host_dll" --urls "http://127.0.0.1:$host_port" >"$out/host.log" 2>&1 &
   bench_pids+=($!)
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$host_port/health/ready" >/dev/null && return 0; sleep 0.5; done
@@ -56,6 +67,7 @@ bench_start_host() {
 
 # bench_start_bare CARD_JSON [OA_REPLY]
 bench_start_bare() {
+  bench_port_free "$bare_port"
   dotnet "$bench_dll" bare --port "$bare_port" --body "$1" ${2:+--oa-reply "$2"} >"$out/bare.log" 2>&1 &
   bench_pids+=($!)
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$bare_port/api/cylinders/X/card" >/dev/null && return 0; sleep 0.5; done

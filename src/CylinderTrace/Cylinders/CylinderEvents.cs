@@ -31,19 +31,26 @@ public static class CylinderEvents
     private const string ReturnsHead = "INSERT INTO empty_returns (returned_at, cylinder_id, supply_station_id, customer_id, external_event_id) VALUES ";
     private const string InspectionsHead = "INSERT INTO inspections (inspected_on, cylinder_id, inspection_body, result, next_inspection_date, report_number, external_event_id) VALUES ";
 
-    private const string SummaryHead = "UPDATE cylinders c JOIN (";
-    private const string FillSummaryTail =
-        ") v ON v.a0 = c.id SET c.last_fill_at = v.a1, c.last_fill_station_id = v.a2, c.updated_at = NOW(3) WHERE c.last_fill_at IS NULL OR c.last_fill_at < v.a1";
-    private const string DeliverySummaryTail =
+    // The newest-event summaries: one UPDATE … JOIN JSON_TABLE over the batch's newest event per cylinder (MultiRow.ExecuteJsonAsync).
+    private const string FillSummarySql =
         """
-        ) v ON v.a0 = c.id SET c.last_delivery_at = v.a1, c.last_delivery_station_id = v.a2, c.last_delivery_worker_id = v.a3, c.last_delivery_customer_id = v.a4,
-               c.supply_station_id = v.a2, c.updated_at = NOW(3)
-        WHERE c.last_delivery_at IS NULL OR c.last_delivery_at < v.a1
+        UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]', at DATETIME(3) PATH '$[1]', station INT PATH '$[2]')) v ON v.id = c.id
+        SET c.last_fill_at = v.at, c.last_fill_station_id = v.station, c.updated_at = NOW(3)
+        WHERE c.last_fill_at IS NULL OR c.last_fill_at < v.at
         """;
-    private const string InspectionSummaryTail =
+    private const string DeliverySummarySql =
         """
-        ) v ON v.a0 = c.id SET c.last_inspection_date = v.a1, c.next_inspection_date = COALESCE(v.a2, c.next_inspection_date), c.updated_at = NOW(3)
-        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date < v.a1
+        UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]', at DATETIME(3) PATH '$[1]', station INT PATH '$[2]',
+                                                                   worker INT PATH '$[3]', customer BIGINT PATH '$[4]')) v ON v.id = c.id
+        SET c.last_delivery_at = v.at, c.last_delivery_station_id = v.station, c.last_delivery_worker_id = v.worker, c.last_delivery_customer_id = v.customer,
+            c.supply_station_id = v.station, c.updated_at = NOW(3)
+        WHERE c.last_delivery_at IS NULL OR c.last_delivery_at < v.at
+        """;
+    private const string InspectionSummarySql =
+        """
+        UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]', inspected DATE PATH '$[1]', next_date DATE PATH '$[2]')) v ON v.id = c.id
+        SET c.last_inspection_date = v.inspected, c.next_inspection_date = COALESCE(v.next_date, c.next_inspection_date), c.updated_at = NOW(3)
+        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date < v.inspected
         """;
 
     private const string CylinderUpsertHead =
@@ -76,15 +83,26 @@ public static class CylinderEvents
     {
         await MultiRow.ExecuteAsync(conn, tx, FillsHead, "", 6, fills, f => [f.At, f.CylinderId, f.StationId, f.OwnerId, f.NetWeightKg, f.EventId], ct);
         var newest = fills.GroupBy(f => f.CylinderId).Select(g => g.MaxBy(f => f.At)!).ToList();
-        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, FillSummaryTail, 3, newest, f => [f.CylinderId, f.At, f.StationId], ct, " UNION ALL ", "SELECT {0}", aliased: true);
+        await MultiRow.ExecuteJsonAsync(conn, tx, FillSummarySql, newest, static (j, f) =>
+        {
+            j.WriteNumberValue(f.CylinderId);
+            MultiRow.WriteDateTime(j, f.At);
+            j.WriteNumberValue(f.StationId);
+        }, ct);
     }
 
     public static async Task InsertDeliveriesAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, CancellationToken ct)
     {
         await MultiRow.ExecuteAsync(conn, tx, DeliveriesHead, "", 6, deliveries, d => [d.At, d.CylinderId, d.StationId, d.WorkerId, d.CustomerId, d.EventId], ct);
         var newest = deliveries.GroupBy(d => d.CylinderId).Select(g => g.MaxBy(d => d.At)!).ToList();
-        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, DeliverySummaryTail, 5, newest, d => [d.CylinderId, d.At, d.StationId, d.WorkerId, d.CustomerId], ct,
-            " UNION ALL ", "SELECT {0}", aliased: true);
+        await MultiRow.ExecuteJsonAsync(conn, tx, DeliverySummarySql, newest, static (j, d) =>
+        {
+            j.WriteNumberValue(d.CylinderId);
+            MultiRow.WriteDateTime(j, d.At);
+            j.WriteNumberValue(d.StationId);
+            if (d.WorkerId is int w) j.WriteNumberValue(w); else j.WriteNullValue();
+            j.WriteNumberValue(d.CustomerId);
+        }, ct);
     }
 
     public static Task InsertReturnsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewReturn> returns, CancellationToken ct) =>
@@ -95,8 +113,12 @@ public static class CylinderEvents
         await MultiRow.ExecuteAsync(conn, tx, InspectionsHead, "", 7, inspections,
             i => [i.On.ToDateTime(TimeOnly.MinValue), i.CylinderId, i.Body, i.Result, i.Next?.ToDateTime(TimeOnly.MinValue), i.ReportNumber, i.EventId], ct);
         var newest = inspections.GroupBy(i => i.CylinderId).Select(g => g.MaxBy(i => i.On)!).ToList();
-        await MultiRow.ExecuteAsync(conn, tx, SummaryHead, InspectionSummaryTail, 3, newest,
-            i => [i.CylinderId, i.On.ToDateTime(TimeOnly.MinValue), i.Next?.ToDateTime(TimeOnly.MinValue)], ct, " UNION ALL ", "SELECT {0}", aliased: true);
+        await MultiRow.ExecuteJsonAsync(conn, tx, InspectionSummarySql, newest, static (j, i) =>
+        {
+            j.WriteNumberValue(i.CylinderId);
+            j.WriteStringValue(i.On.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            if (i.Next is { } next) j.WriteStringValue(next.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); else j.WriteNullValue();
+        }, ct);
     }
 
     public static Task UpsertCylindersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CylinderUpsert> rows, CancellationToken ct) =>

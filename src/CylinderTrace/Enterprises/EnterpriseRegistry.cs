@@ -48,15 +48,15 @@ public static class EnterpriseRegistry
     public static async Task<Dictionary<string, int>> WorkerIdsAsync(MySqlConnection conn, MySqlTransaction? tx, int stationId, IReadOnlyList<string> employeeNumbers, CancellationToken ct) =>
         employeeNumbers.Count == 0 ? []
             : (await MultiRow.QueryInAsync<WorkerKey, string>(conn, tx, WorkerIdsSql, "@@keys", employeeNumbers, new { stationId }, ct))
-                .ToDictionary(w => w.EmployeeNumber, w => w.Id, StringComparer.Ordinal);
+                .ToDictionary(w => w.EmployeeNumber, w => w.Id, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Customer ids of one station by the station's own customer id.</summary>
     public static async Task<Dictionary<string, long>> CustomerIdsAsync(MySqlConnection conn, MySqlTransaction? tx, int stationId, IReadOnlyList<string> externalIds, CancellationToken ct) =>
-        (await CustomersAsync(conn, tx, stationId, externalIds, ct)).ToDictionary(c => c.Key, c => c.Value.Id, StringComparer.Ordinal);
+        (await CustomersAsync(conn, tx, stationId, externalIds, ct)).ToDictionary(c => c.Key, c => c.Value.Id, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Customers of one station (id and kind) by the station's own customer id.</summary>
     public static async Task<Dictionary<string, CustomerKey>> CustomersAsync(MySqlConnection conn, MySqlTransaction? tx, int stationId, IReadOnlyList<string> externalIds, CancellationToken ct) =>
         externalIds.Count == 0 ? []
             : (await MultiRow.QueryInAsync<CustomerKey, string>(conn, tx, CustomerIdsSql, "@@keys", externalIds, new { stationId }, ct))
-                .ToDictionary(c => c.ExternalId, StringComparer.Ordinal);
+                .ToDictionary(c => c.ExternalId, StringComparer.OrdinalIgnoreCase);
 }

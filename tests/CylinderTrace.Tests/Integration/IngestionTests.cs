@@ -84,6 +84,27 @@ public sealed class Batches_from_an_enterprise(HostFixture fx)
     }
 
     [Fact]
+    public async Task event_ids_are_exact_so_ids_differing_only_in_case_are_two_events()
+    {
+        // An enterprise's system may well use case-sensitive ids; "f-1" and "F-1" are two events, each stored once.
+        var co = await CompanyAsync();
+        var code = NewCode();
+        await co.Owner.PostOkAsync("cylinders", Cylinder(code));
+        var fills = new object[]
+        {
+            new { eventId = "case-f-1", cylinderCode = code, filledAt = DateTimeOffset.UtcNow.AddHours(-2) },
+            new { eventId = "CASE-F-1", cylinderCode = code, filledAt = DateTimeOffset.UtcNow.AddHours(-1) },
+        };
+        var first = await co.Owner.PostOkAsync("fills", fills);
+        Assert.Equal(2, first.GetProperty("stored").GetInt32());
+        var again = await co.Owner.PostOkAsync("fills", new object[] { fills[1], new { eventId = "Case-F-1", cylinderCode = code, filledAt = DateTimeOffset.UtcNow.AddMinutes(-30) } });
+        Assert.Equal(1, again.GetProperty("stored").GetInt32());
+        Assert.Equal(1, again.GetProperty("duplicates").GetInt32());
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(3, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM fills f JOIN cylinders c ON c.id = f.cylinder_id WHERE c.code = @code", new { code }));
+    }
+
+    [Fact]
     public async Task keeps_the_good_records_and_names_every_bad_one()
     {
         var co = await CompanyAsync();

@@ -12,6 +12,9 @@ namespace CylinderTrace.Platform.Caching;
 /// While Redis is unreachable the host keeps running: removals that could not reach Redis are kept
 /// and sent again when the connection returns, and every instance drops all of its in-memory copies
 /// then, since it may have missed messages meanwhile.
+/// Each message names the instance that sent it: the sender has already removed the keys (from its
+/// memory and from Redis) and skips its own message when it comes back. A batch's keys are removed
+/// side by side, so their Redis deletions go out pipelined rather than one round trip after another.
 /// </summary>
 public sealed class CacheInvalidation : BackgroundService
 {
@@ -21,6 +24,9 @@ public sealed class CacheInvalidation : BackgroundService
     private readonly ILogger<CacheInvalidation> _logger;
     private readonly RedisChannel _channel;
     private readonly ConcurrentDictionary<string, byte> _pending = new();
+    /// <summary>This instance, as named on the messages it sends ("o:&lt;origin&gt;:" before the message).</summary>
+    private readonly string _origin = "o:" + Guid.NewGuid().ToString("N")[..16] + ":";
+    private const int RemoveSideBySide = 256;
 
     public CacheInvalidation(HybridCache cache, IConnectionMultiplexer redis, IOptions<RedisOptions> options, ILogger<CacheInvalidation> logger)
     {
@@ -43,7 +49,7 @@ public sealed class CacheInvalidation : BackgroundService
         try
         {
             await ApplyAsync(message);
-            await _redis.GetSubscriber().PublishAsync(_channel, message);
+            await _redis.GetSubscriber().PublishAsync(_channel, _origin + message);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -57,7 +63,32 @@ public sealed class CacheInvalidation : BackgroundService
     {
         if (message.StartsWith("k:", StringComparison.Ordinal)) await _cache.RemoveAsync(message[2..]);
         else if (message.StartsWith("t:", StringComparison.Ordinal)) await _cache.RemoveByTagAsync(message[2..]);
-        else if (message.StartsWith("m:", StringComparison.Ordinal)) await _cache.RemoveAsync(message[2..].Split('\n'));
+        else if (message.StartsWith("m:", StringComparison.Ordinal)) await RemoveAllAsync(message[2..].Split('\n'));
+    }
+
+    /// <summary>HybridCache's many-key removal awaits each key's Redis deletion in turn; this keeps up to RemoveSideBySide in flight.</summary>
+    private async Task RemoveAllAsync(string[] keys)
+    {
+        var inFlight = new List<Task>(Math.Min(keys.Length, RemoveSideBySide));
+        foreach (var key in keys)
+        {
+            inFlight.Add(_cache.RemoveAsync(key).AsTask());
+            if (inFlight.Count == RemoveSideBySide)
+            {
+                await Task.WhenAll(inFlight);
+                inFlight.Clear();
+            }
+        }
+        await Task.WhenAll(inFlight);
+    }
+
+    /// <summary>A message as received: null when this instance sent it (and so has applied it already).</summary>
+    private string? Received(string raw)
+    {
+        if (raw.StartsWith(_origin, StringComparison.Ordinal)) return null;
+        // "o:<origin>:<message>"; a message without an origin is applied as it is.
+        if (raw.StartsWith("o:", StringComparison.Ordinal) && raw.IndexOf(':', 2) is var end and > 2) return raw[(end + 1)..];
+        return raw;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,7 +102,10 @@ public sealed class CacheInvalidation : BackgroundService
                 var queue = await _redis.GetSubscriber().SubscribeAsync(_channel);
                 queue.OnMessage(async message =>
                 {
-                    try { await ApplyAsync((string?)message.Message ?? ""); }
+                    try
+                    {
+                        if (Received((string?)message.Message ?? "") is { } received) await ApplyAsync(received);
+                    }
                     catch (Exception ex) { _logger.LogWarning(ex, "Could not apply a cache invalidation message"); }
                 });
                 return;
@@ -94,7 +128,7 @@ public sealed class CacheInvalidation : BackgroundService
             foreach (var message in _pending.Keys)
             {
                 await ApplyAsync(message);
-                await _redis.GetSubscriber().PublishAsync(_channel, message);
+                await _redis.GetSubscriber().PublishAsync(_channel, _origin + message);
                 _pending.TryRemove(message, out _);
             }
         }

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Data;
+using System.Text;
+using System.Text.Json;
 using Dapper;
 using MySqlConnector;
 
@@ -76,6 +79,50 @@ public static class MultiRow
             results.AddRange(await conn.QueryAsync<TResult>(new CommandDefinition(sql, p, tx, cancellationToken: ct)));
         }
         return results;
+    }
+
+    /// <summary>Rows per statement of <see cref="ExecuteJsonAsync{T}"/> (about 50-100 bytes of JSON each: far below max_allowed_packet).</summary>
+    private const int JsonChunk = 5000;
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> with the rows as one JSON array of arrays in the parameter @rows, which
+    /// the statement reads with JSON_TABLE (MySQL 8.0.4+, MariaDB 10.6+). For joins against many rows
+    /// (UPDATE … JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (…))) this is far cheaper for the server than a
+    /// derived table of UNION ALL selects, and the statement text never changes.
+    /// <paramref name="write"/> writes one row's values (the writer is inside the row's array); write
+    /// times with <see cref="WriteDateTime"/>.
+    /// </summary>
+    public static async Task<int> ExecuteJsonAsync<T>(MySqlConnection conn, IDbTransaction? tx, string sql, IReadOnlyList<T> rows,
+        Action<Utf8JsonWriter, T> write, CancellationToken ct)
+    {
+        var affected = 0;
+        for (var done = 0; done < rows.Count; done += JsonChunk)
+        {
+            var buffer = new ArrayBufferWriter<byte>(Math.Min(rows.Count - done, JsonChunk) * 64);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartArray();
+                for (var i = done; i < Math.Min(rows.Count, done + JsonChunk); i++)
+                {
+                    json.WriteStartArray();
+                    write(json, rows[i]);
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+            }
+            var p = new DynamicParameters();
+            p.Add("rows", Encoding.UTF8.GetString(buffer.WrittenSpan));
+            affected += await conn.ExecuteAsync(new CommandDefinition(sql, p, tx, cancellationToken: ct));
+        }
+        return affected;
+    }
+
+    /// <summary>A time as JSON_TABLE's DATETIME(3) column reads it ("yyyy-MM-dd HH:mm:ss.fff").</summary>
+    public static void WriteDateTime(Utf8JsonWriter json, DateTime at)
+    {
+        Span<char> text = stackalloc char[23];
+        at.TryFormat(text, out var n, "yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+        json.WriteStringValue(text[..n]);
     }
 
     /// <summary>With <paramref name="aliased"/>, each value is named a0, a1, … (for a derived table of UNION ALL selects).</summary>
