@@ -27,6 +27,7 @@ public static class OfficialAccountExtensions
                 TimeSpan.FromSeconds(o.TimestampWindowSeconds), o.MaxBodyBytes), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<PushDeduplication>();
+        services.AddHostedService<PushReplyWriter>();
         services.AddSingleton<OfficialAccountResponder>();
         services.AddSingleton<LateReplies>();
         return services;

@@ -40,18 +40,76 @@ public sealed class PushDeduplication(IConnectionMultiplexer redis, IOptions<Red
     }
 
     /// <summary>
-    /// Stores the reply of a fresh push without waiting for Redis (SET NX, fire-and-forget): the
-    /// push's retries, if any, come 5 s or more later and find it there.
+    /// Stores the reply of a fresh push without waiting for Redis (SET NX): the push's retries, if
+    /// any, come 5 s or more later and find it there. The replies queue here and one writer sends
+    /// what has gathered as one pipelined batch, so under load Redis reads many commands per
+    /// wake-up instead of one packet per push.
     /// </summary>
     public void StoreFirstInBackground(string appId, string dedupKey, string reply)
     {
+        if (_queue.Writer.TryWrite((Key(appId, dedupKey), reply))) return;
+        // The queue is full (Redis slow or away): send this one on its own.
+        Send([(Key(appId, dedupKey), reply)], 1);
+    }
+
+    private const int BatchSize = 256;
+    private readonly System.Threading.Channels.Channel<(RedisKey Key, RedisValue Reply)> _queue =
+        System.Threading.Channels.Channel.CreateBounded<(RedisKey, RedisValue)>(new System.Threading.Channels.BoundedChannelOptions(20_000)
+        {
+            SingleReader = true,
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+        });
+
+    /// <summary>Sends queued replies until <paramref name="stop"/>, then what is left (run by <see cref="PushReplyWriter"/>).</summary>
+    internal async Task WriteQueuedAsync(CancellationToken stop)
+    {
+        var batch = new (RedisKey, RedisValue)[BatchSize];
         try
         {
-            redis.GetDatabase().StringSet(Key(appId, dedupKey), reply, Ttl, When.NotExists, CommandFlags.FireAndForget);
+            while (await _queue.Reader.WaitToReadAsync(stop))
+                Drain(batch);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Drain(batch);
+        }
+    }
+
+    private void Drain((RedisKey, RedisValue)[] batch)
+    {
+        var n = 0;
+        while (_queue.Reader.TryRead(out var item))
+        {
+            batch[n++] = item;
+            if (n == batch.Length) { Send(batch, n); n = 0; }
+        }
+        if (n > 0) Send(batch, n);
+    }
+
+    private void Send((RedisKey Key, RedisValue Reply)[] items, int count)
+    {
+        try
+        {
+            var db = redis.GetDatabase();
+            if (count == 1)
+            {
+                db.StringSet(items[0].Key, items[0].Reply, Ttl, When.NotExists, CommandFlags.FireAndForget);
+                return;
+            }
+            var batch = db.CreateBatch();
+            for (var i = 0; i < count; i++)
+                _ = batch.StringSetAsync(items[i].Key, items[i].Reply, Ttl, When.NotExists, CommandFlags.FireAndForget);
+            batch.Execute();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            logger.LogWarning("Could not store the reply of a push ({Error})", ex.Message);
+            logger.LogWarning("Could not store the replies of {Count} pushes ({Error})", count, ex.Message);
         }
     }
+}
+
+/// <summary>Runs the writer of <see cref="PushDeduplication"/>'s queued replies for the life of the host.</summary>
+public sealed class PushReplyWriter(PushDeduplication dedup) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => dedup.WriteQueuedAsync(stoppingToken);
 }
