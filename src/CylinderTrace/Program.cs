@@ -7,7 +7,11 @@ ApplicationExtensions.RegisterCommands();
 if (CommandLine.IsCommand(args))
     return await CommandLine.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+// Options are bound and validated once at start and nothing re-reads configuration, so the files are
+// not watched for changes: reload-on-change watches the whole content root, recursively, and when the
+// host runs from a checkout (ops/run.sh, the benchmarks) MariaDB's and Redis's files under .local/
+// raise an event for every write, which the host then handles. An operator's own argument still wins.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddApplicationServices();
 var app = builder.Build();
 app.UseApplication();
