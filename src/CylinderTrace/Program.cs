@@ -12,6 +12,13 @@ if (CommandLine.IsCommand(args))
 // host runs from a checkout (ops/run.sh, the benchmarks) MariaDB's and Redis's files under .local/
 // raise an event for every write, which the host then handles. An operator's own argument still wins.
 var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+// The appsettings.json shipped beside the binary, under everything else: run from a checkout
+// (ops/run.sh), the content root is the checkout, where the content root's own appsettings.json is absent.
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+{
+    Path = "appsettings.json", Optional = true, ReloadOnChange = false,
+    FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+});
 builder.AddApplicationServices();
 var app = builder.Build();
 app.UseApplication();
