@@ -18,5 +18,7 @@ log "CylinderTrace is starting at $url"
 log "  try $url/api/cylinders/FZ0000000001/card (FZ0000000001-7 show each state; FZ9999999999 is unregistered)"
 log "  health: $url/health/ready"
 log "  console: $url/console  (accounts admin, gl-supervisor, gl-handler, gl-market, gl-inspector; first password $CT_DEMO_STAFF_PASSWORD, changed at first sign-in)"
-export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# The demo behaves as production does: bad input is a 4xx problem, details only in the log (Development's error page
+# would show stack traces to anyone and turn unreadable requests into 500s).
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 exec "${host[@]}" --urls "$url"

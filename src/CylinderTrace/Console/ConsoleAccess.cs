@@ -3,6 +3,7 @@ using CylinderTrace.Complaints.Handling;
 using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Console;
 
@@ -42,11 +43,30 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
 
     public static bool MaySeeTeam(StaffMember s) => s.IsSupervisor;
     public static bool MayAdministerStaff(StaffMember s) => s.IsAdministrator;
+
+    /// <summary>
+    /// Whose accounts an administrator manages: a city administrator (of <c>Console:CityAdministratorAgency</c>) every
+    /// agency's; any other administrator its own agency's only: it creates accounts (administrators too) only there, and
+    /// other agencies' members answer 404 as if they did not exist. Null for members who are not administrators.
+    /// </summary>
+    public static StaffScope? StaffAdministration(StaffMember s) =>
+        !s.IsAdministrator ? null : s.CityAdministrator ? StaffScope.City : new StaffScope(s.AgencyId);
+
+    /// <summary>Nobody changes their own role or agency, or disables themselves: that is another administrator's decision.</summary>
+    public static string? SelfChangeRefusal(StaffMember s, int targetId, string? role, int? agencyId, bool disabled) =>
+        targetId != s.Id ? null
+        : disabled ? "不能停用自己的账号。"
+        : role != s.Role ? "不能更改自己的角色。"
+        : agencyId is not null && agencyId != s.AgencyId ? "不能把自己调到其他单位。"
+        : null;
     /// <summary>Complaint photos are shown to the complainant and to the staff of the agency handling the complaint only.</summary>
     public static bool MaySeePhotos(StaffMember s, int? handlingAgencyId) => handlingAgencyId == s.AgencyId;
 
-    public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator;
-    public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && !s.MustChangePassword;
+    /// <summary>Every administrator reads the routing rules; only city administrators change them (they route every agency's complaints).</summary>
+    public static bool MayReadRouting(StaffMember s) => s.IsAdministrator;
+    public static bool MayAdministerRouting(StaffMember s) => s.IsAdministrator && s.CityAdministrator;
+    /// <summary>The jobs dashboard shows every agency's job arguments and can requeue or delete jobs: city administrators only.</summary>
+    public static bool MayViewJobs(StaffMember s) => s.IsAdministrator && s.CityAdministrator && !s.MustChangePassword;
     /// <summary>Inspectors issue detention orders (any cylinder they find) and confirm their disposal (their agency's orders).</summary>
     public static bool MayDetain(StaffMember s) => s.Role == StaffRoles.Inspector;
     /// <summary>Every member of the issuing agency reads its detention orders.</summary>
@@ -74,7 +94,10 @@ public sealed class ConsoleAccess(ComplaintHandling handling)
     }
 }
 
-/// <summary>The console's sign-in: a cookie (HttpOnly, SameSite=Strict) holding the member's id and security stamp, checked on every request.</summary>
+/// <summary>
+/// The console's sign-in: a cookie (HttpOnly, SameSite=Strict) holding the member's id, security stamp and a server-side
+/// session's token, all checked on every request (one indexed read); signing out revokes the session on the server.
+/// </summary>
 public static class ConsoleAuthentication
 {
     public const string Scheme = "Console";
@@ -83,8 +106,44 @@ public static class ConsoleAuthentication
     public const string StaffIdClaim = "staff_id";
     public const string StampClaim = "staff_stamp";
 
-    public static ClaimsPrincipal Principal(StaffAccount a) =>
-        new(new ClaimsIdentity([new Claim(StaffIdClaim, a.Id.ToString()), new Claim(StampClaim, a.SecurityStamp), new Claim(ClaimTypes.Name, a.Username)], Scheme));
+    public const string SessionClaim = "staff_session";
+    public const string DeviceCookieName = "ct_console_device";
+
+    private static ClaimsPrincipal Principal(StaffAccount a, string session) =>
+        new(new ClaimsIdentity([new Claim(StaffIdClaim, a.Id.ToString()), new Claim(StampClaim, a.SecurityStamp), new Claim(SessionClaim, session),
+            new Claim(ClaimTypes.Name, a.Username)], Scheme));
+
+    /// <summary>Opens a server-side session for the member and gives the browser its cookie.</summary>
+    public static async Task SignInAsync(HttpContext context, StaffAccounts accounts, StaffAccount account)
+    {
+        var session = await accounts.StartSessionAsync(account.Id, context.RequestAborted);
+        await context.SignInAsync(Scheme, Principal(account, session));
+    }
+
+    /// <summary>Ends this request's session on the server (every copy of the cookie stops working) and clears the cookie.</summary>
+    public static async Task SignOutAsync(HttpContext context, StaffAccounts accounts)
+    {
+        if (context.User.FindFirstValue(SessionClaim) is { } session) await accounts.EndSessionAsync(session, context.RequestAborted);
+        await context.SignOutAsync(Scheme);
+    }
+
+    /// <summary>A sign-in attempt from this request (client address, known-device cookie); on success the session is opened and the device remembered.</summary>
+    public static async Task<StaffAccounts.SignInResult> TrySignInAsync(HttpContext context, StaffAccounts accounts, string? username, string? password,
+        IOptions<ConsoleOptions> options)
+    {
+        var result = await accounts.SignInAsync(username, password, context.Connection.RemoteIpAddress?.ToString(), context.Request.Cookies[DeviceCookieName],
+            context.RequestAborted);
+        if (result is StaffAccounts.SignedIn signedIn)
+        {
+            await SignInAsync(context, accounts, signedIn.Account);
+            context.Response.Cookies.Append(DeviceCookieName, signedIn.Device, new CookieOptions
+            {
+                HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps, Path = "/",
+                MaxAge = TimeSpan.FromDays(options.Value.KnownDeviceDays), IsEssential = true,
+            });
+        }
+        return result;
+    }
 
     internal static void Configure(CookieAuthenticationOptions o, ConsoleOptions options)
     {
@@ -101,11 +160,14 @@ public static class ConsoleAuthentication
         {
             var id = ctx.Principal?.FindFirstValue(StaffIdClaim);
             var stamp = ctx.Principal?.FindFirstValue(StampClaim);
+            var session = ctx.Principal?.FindFirstValue(SessionClaim);
             var accounts = ctx.HttpContext.RequestServices.GetRequiredService<StaffAccounts>();
-            var member = int.TryParse(id, out var staffId) && stamp is not null ? await accounts.ResolveAsync(staffId, stamp, ctx.HttpContext.RequestAborted) : null;
+            var member = int.TryParse(id, out var staffId) && stamp is not null && session is not null
+                ? await accounts.ResolveAsync(staffId, stamp, session, ctx.HttpContext.RequestAborted)
+                : null;
             if (member is null)
             {
-                // Disabled, deleted, or the password/role changed since this cookie was issued.
+                // Signed out, past the session's absolute end, disabled, deleted, or the password/role changed since this cookie was issued.
                 ctx.RejectPrincipal();
                 await ctx.HttpContext.SignOutAsync(Scheme);
                 return;

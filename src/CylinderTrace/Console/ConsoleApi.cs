@@ -5,6 +5,7 @@ using CylinderTrace.Cylinders;
 using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Console;
 
@@ -71,10 +72,10 @@ public static class ConsoleApi
             ActAsync(number, c, d, (h, id) => d.Handling.RejectAsync(id, h, r.Reason, r.Suggestion, ct), ct));
 
         api.MapGet("/routing-rules", async (HttpContext c, RoutingRules rules, string? category, string? district, CancellationToken ct) =>
-            ConsoleAccess.MayAdministerRouting(ConsoleAccess.Staff(c)) ? TypedResults.Ok(await rules.ListAsync(category, district, ct)) : Forbidden(RoutingOnly));
+            ConsoleAccess.MayReadRouting(ConsoleAccess.Staff(c)) ? TypedResults.Ok(await rules.ListAsync(category, district, ct)) : Forbidden(RoutingReadOnly));
         api.MapGet("/routing-rules/resolve", async (HttpContext c, RoutingRules rules, string? category, string? district, CancellationToken ct) =>
         {
-            if (!ConsoleAccess.MayAdministerRouting(ConsoleAccess.Staff(c))) return Forbidden(RoutingOnly);
+            if (!ConsoleAccess.MayReadRouting(ConsoleAccess.Staff(c))) return Forbidden(RoutingReadOnly);
             if (string.IsNullOrWhiteSpace(category) || string.IsNullOrWhiteSpace(district))
                 return Problem.Of(400, "invalid-routing-query", "Category and district required", "请给出投诉类别 category 和区县代码 district。");
             var rule = await rules.ResolveAsync(category, district, ct);
@@ -106,6 +107,7 @@ public static class ConsoleApi
 
         api.MapGet("/team", TeamAsync);
         api.MapGet("/staff", StaffAsync);
+        api.MapGet("/staff/{id:int}", OneStaffAsync);
         api.MapPost("/staff", CreateStaffAsync);
         api.MapPut("/staff/{id:int}", UpdateStaffAsync);
         api.MapPost("/staff/{id:int}/password-reset", ResetPasswordAsync);
@@ -113,32 +115,37 @@ public static class ConsoleApi
     }
 
     internal static MeView Me(StaffMember s) =>
-        new(s.Id, s.Username, s.DisplayName, s.Role, StaffRoles.Label(s.Role), s.AgencyId, s.AgencyName, s.MustChangePassword, s.WeChatBound);
+        new(s.Id, s.Username, s.DisplayName, s.Role, StaffRoles.Label(s.Role), s.AgencyId, s.AgencyName, s.MustChangePassword, s.WeChatBound, s.AgencyCode,
+            ConsoleAccess.StaffAdministration(s) is { } scope ? (scope.AgencyId is null ? "city" : "agency") : null);
 
-    private static async Task<IResult> SignInAsync(SignInRequest r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
+    private static async Task<IResult> SignInAsync(SignInRequest r, HttpContext context, StaffAccounts accounts, IOptions<ConsoleOptions> options)
     {
-        switch (await accounts.SignInAsync(r.Username, r.Password, ct))
+        return await ConsoleAuthentication.TrySignInAsync(context, accounts, r.Username, r.Password, options) switch
         {
-            case StaffAccounts.SignedIn s:
-                await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(s.Account));
-                return TypedResults.Ok(Me(StaffAccounts.ToMember(s.Account)));
-            case StaffAccounts.LockedOut l:
-                return Locked(l.Until);
-            default:
-                return WrongCredentials();
-        }
+            StaffAccounts.SignedIn s => TypedResults.Ok(Me(accounts.Member(s.Account))),
+            StaffAccounts.Throttled t => Throttled(context, t.RetryAfter),
+            _ => WrongCredentials(),
+        };
     }
 
     internal static IResult WrongCredentials() =>
-        Problem.Of(401, "console-sign-in-failed", "Wrong username or password", "用户名或密码不正确。连续输错多次后账号将被临时锁定。");
+        Problem.Of(401, "console-sign-in-failed", "Wrong username or password", "用户名或密码不正确。连续输错多次后将暂时不能从这台电脑登录。");
 
-    internal static IResult Locked(DateTimeOffset until) =>
-        Problem.Of(423, "console-account-locked", "Account locked", $"密码连续输错次数过多，账号已锁定至 {Platform.Time.ShanghaiTime.ToLocal(until):HH:mm}，请稍后再试或联系管理员重置密码。",
-            new Dictionary<string, object?> { ["lockedUntil"] = until });
-
-    private static async Task<IResult> SignOutAsync(HttpContext context)
+    /// <summary>The same answer whether the address or the username was throttled, and whether the username exists.</summary>
+    internal static IResult Throttled(HttpContext context, TimeSpan retryAfter)
     {
-        await context.SignOutAsync(ConsoleAuthentication.Scheme);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem.Of(429, "console-sign-in-throttled", "Too many failed sign-ins", ThrottledText(retryAfter),
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+
+    internal static string ThrottledText(TimeSpan retryAfter) =>
+        $"登录失败次数过多，请在{Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes))}分钟后再试。曾在本机登录过的账号不受影响；忘记密码请联系本单位系统管理员重置。";
+
+    private static async Task<IResult> SignOutAsync(HttpContext context, StaffAccounts accounts)
+    {
+        await ConsoleAuthentication.SignOutAsync(context, accounts);
         return TypedResults.NoContent();
     }
 
@@ -147,9 +154,10 @@ public static class ConsoleApi
         var me = ConsoleAccess.Staff(context);
         if (await accounts.ChangePasswordAsync(me.Id, r.Current, r.Next, ct) is { } problem)
             return Problem.Of(400, "console-password-refused", "Password not changed", problem);
-        // The stamp changed, which ends every other session; this one gets a fresh cookie.
+        // The stamp changed, which ends every other session; this one gets a fresh session and cookie.
+        await ConsoleAuthentication.SignOutAsync(context, accounts);
         var account = await context.RequestServices.GetRequiredService<StaffStore>().FindAsync(me.Id, ct);
-        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(account!));
+        await ConsoleAuthentication.SignInAsync(context, accounts, account!);
         return TypedResults.NoContent();
     }
 
@@ -229,25 +237,36 @@ public static class ConsoleApi
         return TypedResults.Ok(await desk.Handling.TeamAsync(me.AgencyId, ct));
     }
 
-    internal const string RoutingOnly = "只有系统管理员可以修改分派规则。";
+    internal const string RoutingOnly = "只有市级系统管理员可以修改分派规则（规则决定全市各单位收到哪些投诉）。";
+    internal const string RoutingReadOnly = "只有系统管理员可以查看分派规则。";
+    internal const string StaffOnly = "只有系统管理员可以管理人员账号。";
 
     internal static IResult Forbidden(string detail) => Problem.Of(403, "console-forbidden", "Not allowed", detail);
 
-    private static async Task<IResult> StaffAsync(HttpContext context, StaffStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StaffAsync(HttpContext context, StaffAccounts accounts, TimeProvider clock, CancellationToken ct)
     {
-        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
+        if (ConsoleAccess.StaffAdministration(ConsoleAccess.Staff(context)) is not { } scope) return Forbidden(StaffOnly);
         var now = clock.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok((await store.ListAsync(null, ct)).Select(a => StaffView(a, now)).ToList());
+        return TypedResults.Ok((await accounts.ListAsync(scope, ct)).Select(a => StaffView(a, now)).ToList());
     }
+
+    private static async Task<IResult> OneStaffAsync(int id, HttpContext context, StaffAccounts accounts, TimeProvider clock, CancellationToken ct)
+    {
+        if (ConsoleAccess.StaffAdministration(ConsoleAccess.Staff(context)) is not { } scope) return Forbidden(StaffOnly);
+        return await accounts.FindAsync(scope, id, ct) is { } a ? TypedResults.Ok(StaffView(a, clock.GetUtcNow().UtcDateTime)) : StaffNotFound();
+    }
+
+    /// <summary>Another agency's member, for an agency's administrator, is answered exactly like an id that does not exist.</summary>
+    internal static IResult StaffNotFound() => Problem.Of(404, "staff-not-found", "No such account", "本单位没有这个人员账号。");
 
     internal static StaffView StaffView(StaffAccount a, DateTime now) =>
         new(a.Id, a.Username, a.DisplayName, a.Role, StaffRoles.Label(a.Role), a.AgencyCode, a.AgencyName, a.Disabled, a.MustChangePassword,
-            a.LockedUntil > now, a.WechatOpenid is not null, a.LastLoginAt is { } l ? Platform.Time.ShanghaiTime.FromUtc(l) : null);
+            a.WechatOpenid is not null, a.LastLoginAt is { } l ? Platform.Time.ShanghaiTime.FromUtc(l) : null);
 
     private static async Task<IResult> CreateStaffAsync(NewStaffRequest r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
     {
-        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
-        return await accounts.CreateAsync(r.Username, r.DisplayName, r.Role, r.Agency, r.InitialPassword, ct) switch
+        if (ConsoleAccess.StaffAdministration(ConsoleAccess.Staff(context)) is not { } scope) return Forbidden(StaffOnly);
+        return await accounts.CreateAsync(scope, r.Username, r.DisplayName, r.Role, r.Agency, r.InitialPassword, ct) switch
         {
             StaffAccounts.Created c => TypedResults.Created($"/api/console/staff/{c.Id}", new CreatedStaffView(c.Id, c.InitialPassword)),
             StaffAccounts.CreateRefused e => Problem.Of(400, "invalid-staff", "Account not created", "请按提示修改后再提交。",
@@ -259,21 +278,21 @@ public static class ConsoleApi
     private static async Task<IResult> UpdateStaffAsync(int id, StaffUpdate r, HttpContext context, StaffAccounts accounts, CancellationToken ct)
     {
         var me = ConsoleAccess.Staff(context);
-        if (!ConsoleAccess.MayAdministerStaff(me)) return Forbidden("只有系统管理员可以管理人员账号。");
-        if (id == me.Id && (r.Disabled || r.Role != StaffRoles.Administrator)) return Problem.Of(409, "staff-self-demotion", "Not on yourself", "不能停用自己的账号或取消自己的管理员角色。");
-        return await accounts.UpdateAsync(id, r.DisplayName, r.Role, r.Agency, r.Disabled, ct) switch
+        if (ConsoleAccess.StaffAdministration(me) is not { } scope) return Forbidden(StaffOnly);
+        return await accounts.UpdateAsync(me, scope, id, r.DisplayName, r.Role, r.Agency, r.Disabled, ct) switch
         {
-            null => Problem.Of(404, "staff-not-found", "No such account", "没有这个人员账号。"),
-            { Count: > 0 } errors => Problem.Of(400, "invalid-staff", "Account not changed", "请按提示修改后再提交。", new Dictionary<string, object?> { ["errors"] = errors }),
+            StaffAccounts.UpdateNotFound => StaffNotFound(),
+            StaffAccounts.UpdateRefused e => Problem.Of(400, "invalid-staff", "Account not changed", "请按提示修改后再提交。", new Dictionary<string, object?> { ["errors"] = e.Errors }),
+            StaffAccounts.SelfChangeRefused self => Problem.Of(409, "staff-self-change", "Not on yourself", self.Message + "如确需调整，请由其他有权限的系统管理员办理。"),
             _ => TypedResults.NoContent(),
         };
     }
 
     private static async Task<IResult> ResetPasswordAsync(int id, HttpContext context, StaffAccounts accounts, CancellationToken ct)
     {
-        if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(context))) return Forbidden("只有系统管理员可以管理人员账号。");
-        var password = await accounts.ResetPasswordAsync(id, ct);
-        return password is null ? Problem.Of(404, "staff-not-found", "No such account", "没有这个人员账号。") : TypedResults.Ok(new CreatedStaffView(id, password));
+        if (ConsoleAccess.StaffAdministration(ConsoleAccess.Staff(context)) is not { } scope) return Forbidden(StaffOnly);
+        var password = await accounts.ResetPasswordAsync(scope, id, ct);
+        return password is null ? StaffNotFound() : TypedResults.Ok(new CreatedStaffView(id, password));
     }
 }
 

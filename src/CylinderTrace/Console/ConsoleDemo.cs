@@ -50,7 +50,7 @@ public static class ConsoleDemo
         foreach (var (username, name, role, agency) in Staff)
         {
             if (await store.FindByUsernameAsync(username, ct) is not null) continue;
-            var result = await accounts.CreateAsync(username, name, role, agency, password, ct);
+            var result = await accounts.CreateAsync(StaffScope.City, username, name, role, agency, password, ct);
             if (result is StaffAccounts.CreateRefused refused)
             {
                 System.Console.Error.WriteLine($"{username}: {string.Join(" ", refused.Errors.Values.SelectMany(v => v))}");

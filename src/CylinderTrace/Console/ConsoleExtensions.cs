@@ -34,6 +34,14 @@ public static class ConsoleExtensions
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<Db>())));
 
+        // The form-token cookie: Secure whenever the request is HTTPS (behind nginx, X-Forwarded-Proto says so), never sent cross-site.
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "ct_console_af";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+        });
         services.AddAuthentication().AddCookie(ConsoleAuthentication.Scheme, _ => { });
         services.AddOptions<CookieAuthenticationOptions>(ConsoleAuthentication.Scheme)
             .Configure<IOptions<ConsoleOptions>>((o, console) => ConsoleAuthentication.Configure(o, console.Value));
@@ -74,12 +82,22 @@ public static class ConsoleExtensions
         }
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
-        var result = await services.GetRequiredService<StaffAccounts>().CreateAsync(username, CommandLine.Option(args, "name") ?? StaffRoles.Label(role),
+        // The operator at the server's command line stands where a city administrator stands (StaffScope.City): the
+        // account is checked by the same rules as the console's, and its reach follows from its agency as it does there.
+        var accounts = services.GetRequiredService<StaffAccounts>();
+        var result = await accounts.CreateAsync(StaffScope.City, username, CommandLine.Option(args, "name") ?? StaffRoles.Label(role),
             role, agency, CommandLine.Option(args, "password"), ct);
         switch (result)
         {
             case StaffAccounts.Created created:
-                System.Console.WriteLine($"Created {role} '{username}' of agency {agency}. Initial password (to be changed at first sign-in at /console/login): {created.InitialPassword}");
+                System.Console.WriteLine($"Created {role} '{username}' of agency {created.AgencyCode}. Initial password (to be changed at first sign-in at /console/login): {created.InitialPassword}");
+                if (role == StaffRoles.Administrator)
+                {
+                    var city = services.GetRequiredService<IOptions<ConsoleOptions>>().Value.CityAdministratorAgency;
+                    System.Console.WriteLine(string.Equals(created.AgencyCode, city, StringComparison.OrdinalIgnoreCase)
+                        ? $"A city administrator (agency {city}): manages every agency's staff, the routing rules and /hangfire."
+                        : $"An agency administrator: manages only the staff of {created.AgencyCode}; city-wide administration belongs to {city} (Console:CityAdministratorAgency).");
+                }
                 return 0;
             case StaffAccounts.CreateRefused refused:
                 foreach (var (field, messages) in refused.Errors) System.Console.Error.WriteLine($"{field}: {string.Join(" ", messages)}");

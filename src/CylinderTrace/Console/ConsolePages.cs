@@ -3,6 +3,7 @@ using System.Reflection;
 using CylinderTrace.Complaints.Handling;
 using CylinderTrace.Complaints.Routing;
 using CylinderTrace.Console.Pages;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -26,15 +27,18 @@ public static class ConsolePages
             return TypedResults.File(Stylesheet, "text/css; charset=utf-8");
         }).ExcludeFromDescription();
 
-        var open = app.MapGroup("/console").AddEndpointFilter<PageHeaders>().ExcludeFromDescription();
-        open.MapGet("/login", (string? returnUrl) => Page<LoginPage>(new() { ["ReturnUrl"] = returnUrl }));
+        // Every form post of the console is checked for its antiforgery token, whether or not the handler reads the form
+        // (minimal APIs check by themselves only where a handler binds form data).
+        var open = app.MapGroup("/console").AddEndpointFilter<PageHeaders>().AddEndpointFilter<FormTokenGate>()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+        open.MapGet("/login", (string? returnUrl) => Page<LoginPage>(new() { ["ReturnUrl"] = LocalReturnUrl(returnUrl) }));
         open.MapPost("/login", SignInAsync);
 
         var pages = app.MapGroup("/console").RequireAuthorization(ConsoleAuthentication.Policy).AddEndpointFilter<PageHeaders>()
-            .AddEndpointFilter<InitialPasswordGate>().ExcludeFromDescription();
-        pages.MapPost("/logout", async (HttpContext c, IFormCollection form) =>
+            .AddEndpointFilter<InitialPasswordGate>().AddEndpointFilter<FormTokenGate>().WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+        pages.MapPost("/logout", async (HttpContext c, StaffAccounts accounts) =>
         {
-            await c.SignOutAsync(ConsoleAuthentication.Scheme);
+            await ConsoleAuthentication.SignOutAsync(c, accounts);
             return TypedResults.Redirect("/console/login");
         }).WithMetadata(InitialPasswordGate.Allowed);
         pages.MapGet("/password", (HttpContext c, IOptions<ConsoleOptions> o) =>
@@ -219,30 +223,39 @@ public static class ConsolePages
             return TypedResults.Redirect("/console/account?done=unbound");
         });
 
-        pages.MapGet("/staff", (HttpContext c, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) => StaffPageAsync(c, desk, store, clock, null, null, ct));
-        pages.MapPost("/staff", async (HttpContext c, IFormCollection form, StaffAccounts accounts, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(c))) return Message(ConsoleAccess.Staff(c), 403, "无权访问", "只有系统管理员可以管理人员账号。");
-            var result = await accounts.CreateAsync(form["username"], form["displayName"], form["role"], form["agency"], null, ct);
-            return result is StaffAccounts.Created created
-                ? await StaffPageAsync(c, desk, store, clock, $"已创建账号 {form["username"]}，初始密码：{created.InitialPassword}（只显示这一次，请当面或电话告知本人；首次登录须修改）。", null, ct)
-                : await StaffPageAsync(c, desk, store, clock, null, string.Join(" ", ((StaffAccounts.CreateRefused)result).Errors.Values.SelectMany(v => v)), ct);
-        });
-        pages.MapPost("/staff/{id:int}/reset", async (int id, HttpContext c, StaffAccounts accounts, ConsoleDesk desk, StaffStore store, TimeProvider clock, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayAdministerStaff(ConsoleAccess.Staff(c))) return Message(ConsoleAccess.Staff(c), 403, "无权访问", "只有系统管理员可以管理人员账号。");
-            var password = await accounts.ResetPasswordAsync(id, ct);
-            return await StaffPageAsync(c, desk, store, clock, password is null ? null : $"密码已重置，新的初始密码：{password}（只显示这一次）。", password is null ? "没有这个账号。" : null, ct);
-        });
-        pages.MapPost("/staff/{id:int}/{state:regex(^(enable|disable)$)}", async (int id, string state, HttpContext c, StaffAccounts accounts, StaffStore store, ConsoleDesk desk, TimeProvider clock, CancellationToken ct) =>
+        pages.MapGet("/staff", (HttpContext c, ConsoleDesk desk, StaffAccounts accounts, TimeProvider clock, CancellationToken ct) =>
+            StaffPageAsync(c, desk, accounts, clock, null, null, 200, ct));
+        pages.MapPost("/staff", async (HttpContext c, IFormCollection form, StaffAccounts accounts, ConsoleDesk desk, TimeProvider clock, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
-            if (!ConsoleAccess.MayAdministerStaff(me)) return Message(me, 403, "无权访问", "只有系统管理员可以管理人员账号。");
-            if (id == me.Id) return await StaffPageAsync(c, desk, store, clock, null, "不能停用自己的账号。", ct);
-            var a = await store.FindAsync(id, ct);
-            if (a is null) return await StaffPageAsync(c, desk, store, clock, null, "没有这个账号。", ct);
-            await accounts.UpdateAsync(id, a.DisplayName, a.Role, a.AgencyCode, state == "disable", ct);
-            return await StaffPageAsync(c, desk, store, clock, state == "disable" ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。", null, ct);
+            if (ConsoleAccess.StaffAdministration(me) is not { } scope) return Message(me, 403, "无权访问", ConsoleApi.StaffOnly);
+            var result = await accounts.CreateAsync(scope, form["username"], form["displayName"], form["role"], form["agency"], null, ct);
+            return result is StaffAccounts.Created created
+                ? await StaffPageAsync(c, desk, accounts, clock, $"已创建账号 {form["username"]}，初始密码：{created.InitialPassword}（只显示这一次，请当面或电话告知本人；首次登录须修改）。", null, 200, ct)
+                : await StaffPageAsync(c, desk, accounts, clock, null, string.Join(" ", ((StaffAccounts.CreateRefused)result).Errors.Values.SelectMany(v => v)), 400, ct);
+        });
+        pages.MapPost("/staff/{id:int}/reset", async (int id, HttpContext c, StaffAccounts accounts, ConsoleDesk desk, TimeProvider clock, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (ConsoleAccess.StaffAdministration(me) is not { } scope) return Message(me, 403, "无权访问", ConsoleApi.StaffOnly);
+            var password = await accounts.ResetPasswordAsync(scope, id, ct);
+            return password is null
+                ? await StaffPageAsync(c, desk, accounts, clock, null, "本单位没有这个账号。", 404, ct)
+                : await StaffPageAsync(c, desk, accounts, clock, $"密码已重置，新的初始密码：{password}（只显示这一次）。", null, 200, ct);
+        });
+        pages.MapPost("/staff/{id:int}/{state:regex(^(enable|disable)$)}", async (int id, string state, HttpContext c, StaffAccounts accounts, ConsoleDesk desk, TimeProvider clock, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (ConsoleAccess.StaffAdministration(me) is not { } scope) return Message(me, 403, "无权访问", ConsoleApi.StaffOnly);
+            var a = await accounts.FindAsync(scope, id, ct);
+            if (a is null) return await StaffPageAsync(c, desk, accounts, clock, null, "本单位没有这个账号。", 404, ct);
+            return await accounts.UpdateAsync(me, scope, id, a.DisplayName, a.Role, a.AgencyCode, state == "disable", ct) switch
+            {
+                StaffAccounts.Updated => await StaffPageAsync(c, desk, accounts, clock, state == "disable" ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。", null, 200, ct),
+                StaffAccounts.SelfChangeRefused self => await StaffPageAsync(c, desk, accounts, clock, null, self.Message, 409, ct),
+                StaffAccounts.UpdateRefused e => await StaffPageAsync(c, desk, accounts, clock, null, string.Join(" ", e.Errors.Values.SelectMany(v => v)), 400, ct),
+                _ => await StaffPageAsync(c, desk, accounts, clock, null, "本单位没有这个账号。", 404, ct),
+            };
         });
         pages.MapGet("/routing-rules", (HttpContext c, string? category, RoutingRules rules, ConsoleDesk desk, CancellationToken ct) =>
             RulesPageAsync(c, rules, desk, category, null, null, ct));
@@ -277,11 +290,11 @@ public static class ConsolePages
     private static async Task<IResult> RulesPageAsync(HttpContext c, RoutingRules rules, ConsoleDesk desk, string? category, string? notice, string? error, CancellationToken ct)
     {
         var me = ConsoleAccess.Staff(c);
-        if (!ConsoleAccess.MayAdministerRouting(me)) return Message(me, 403, "无权访问", ConsoleApi.RoutingOnly);
+        if (!ConsoleAccess.MayReadRouting(me)) return Message(me, 403, "无权访问", ConsoleApi.RoutingReadOnly);
         return Page<RoutingRulesPage>(new()
         {
             ["Me"] = me, ["Rules"] = await rules.ListAsync(category, null, ct), ["Agencies"] = await desk.AgenciesAsync(ct), ["Category"] = category,
-            ["Notice"] = notice, ["Error"] = error,
+            ["Notice"] = notice, ["Error"] = error, ["MayEdit"] = ConsoleAccess.MayAdministerRouting(me),
         }, error is null ? 200 : 400);
     }
 
@@ -291,25 +304,39 @@ public static class ConsolePages
     private static RazorComponentResult Message(StaffMember? me, int status, string title, string text) =>
         Page<MessagePage>(new() { ["Me"] = me, ["Title"] = title, ["Text"] = text }, status);
 
-    private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, StaffAccounts accounts, CancellationToken ct)
+    private static async Task<IResult> SignInAsync(HttpContext context, IFormCollection form, StaffAccounts accounts, IOptions<ConsoleOptions> options)
     {
-        string username = form["username"].ToString(), returnUrl = form["returnUrl"].ToString();
-        switch (await accounts.SignInAsync(username, form["password"], ct))
+        var username = form["username"].ToString();
+        var returnUrl = LocalReturnUrl(form["returnUrl"].ToString());
+        switch (await ConsoleAuthentication.TrySignInAsync(context, accounts, username, form["password"], options))
         {
             case StaffAccounts.SignedIn s:
-                await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal(s.Account));
-                if (s.Account.MustChangePassword) return TypedResults.Redirect("/console/password");
-                // Only our own console paths: never an open redirect.
-                return TypedResults.Redirect(returnUrl.StartsWith("/console", StringComparison.Ordinal) && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/console");
-            case StaffAccounts.LockedOut l:
-                return Page<LoginPage>(new()
-                {
-                    ["Username"] = username, ["ReturnUrl"] = returnUrl,
-                    ["Error"] = $"密码连续输错次数过多，账号已锁定至 {Platform.Time.ShanghaiTime.ToLocal(l.Until):HH:mm}。请稍后再试，或联系管理员重置密码。",
-                }, 423);
+                return TypedResults.Redirect(s.Account.MustChangePassword ? "/console/password" : returnUrl ?? "/console");
+            case StaffAccounts.Throttled t:
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(t.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Page<LoginPage>(new() { ["Username"] = username, ["ReturnUrl"] = returnUrl, ["Error"] = ConsoleApi.ThrottledText(t.RetryAfter) }, 429);
             default:
                 return Page<LoginPage>(new() { ["Username"] = username, ["ReturnUrl"] = returnUrl, ["Error"] = "用户名或密码不正确。" }, 401);
         }
+    }
+
+    /// <summary>
+    /// Where to go after signing in: a path of the console itself and nothing else (no other host, no scheme-relative or
+    /// backslash tricks, no control characters that would split the Location header). Null when it is not one.
+    /// Non-ASCII characters are percent-encoded (RFC 3986 §2.1), since a header carries ASCII only.
+    /// </summary>
+    internal static string? LocalReturnUrl(string? returnUrl)
+    {
+        if (string.IsNullOrEmpty(returnUrl) || returnUrl.Length > 2000) return null;
+        if (returnUrl.Any(ch => char.IsControl(ch) || ch == '\\' || char.IsWhiteSpace(ch))) return null;
+        if (!(returnUrl == "/console" || returnUrl.StartsWith("/console/", StringComparison.Ordinal) || returnUrl.StartsWith("/console?", StringComparison.Ordinal)))
+            return null;
+        if (returnUrl.Contains("//", StringComparison.Ordinal) || returnUrl.Contains("/..", StringComparison.Ordinal)) return null;
+        var ascii = new System.Text.StringBuilder(returnUrl.Length);
+        foreach (var rune in returnUrl.EnumerateRunes())
+            if (rune.IsAscii) ascii.Append((char)rune.Value);
+            else ascii.Append(Uri.EscapeDataString(rune.ToString()));
+        return ascii.ToString();
     }
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext context, IFormCollection form, StaffAccounts accounts, StaffStore store,
@@ -318,7 +345,9 @@ public static class ConsolePages
         var me = ConsoleAccess.Staff(context);
         if (await accounts.ChangePasswordAsync(me.Id, form["current"], form["next"], ct) is { } problem)
             return Page<PasswordPage>(new() { ["Me"] = me, ["Error"] = problem, ["MinLength"] = options.Value.MinPasswordLength }, 400);
-        await context.SignInAsync(ConsoleAuthentication.Scheme, ConsoleAuthentication.Principal((await store.FindAsync(me.Id, ct))!));
+        // The stamp changed, which ends every other session; this one gets a fresh session and cookie.
+        await ConsoleAuthentication.SignOutAsync(context, accounts);
+        await ConsoleAuthentication.SignInAsync(context, accounts, (await store.FindAsync(me.Id, ct))!);
         return TypedResults.Redirect("/console");
     }
 
@@ -413,16 +442,18 @@ public static class ConsolePages
         }, status);
     }
 
-    private static async Task<IResult> StaffPageAsync(HttpContext c, ConsoleDesk desk, StaffStore store, TimeProvider clock, string? notice, string? error, CancellationToken ct)
+    private static async Task<IResult> StaffPageAsync(HttpContext c, ConsoleDesk desk, StaffAccounts accounts, TimeProvider clock, string? notice, string? error,
+        int status, CancellationToken ct)
     {
         var me = ConsoleAccess.Staff(c);
-        if (!ConsoleAccess.MayAdministerStaff(me)) return Message(me, 403, "无权访问", "只有系统管理员可以管理人员账号。");
+        if (ConsoleAccess.StaffAdministration(me) is not { } scope) return Message(me, 403, "无权访问", ConsoleApi.StaffOnly);
         var now = clock.GetUtcNow().UtcDateTime;
+        var agencies = await desk.AgenciesAsync(ct);
         return Page<StaffPage>(new()
         {
-            ["Me"] = me, ["Staff"] = (await store.ListAsync(null, ct)).Select(a => ConsoleApi.StaffView(a, now)).ToList(),
-            ["Agencies"] = await desk.AgenciesAsync(ct), ["Notice"] = notice, ["Error"] = error,
-        }, error is null ? 200 : 400);
+            ["Me"] = me, ["Staff"] = (await accounts.ListAsync(scope, ct)).Select(a => ConsoleApi.StaffView(a, now)).ToList(),
+            ["Agencies"] = agencies.Where(a => scope.Covers(a.Id)).ToList(), ["CityWide"] = scope.AgencyId is null, ["Notice"] = notice, ["Error"] = error,
+        }, status);
     }
 
     private static byte[] ReadStylesheet()
@@ -432,6 +463,26 @@ public static class ConsolePages
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
+    }
+
+    /// <summary>
+    /// Every state-changing request to the pages carries a valid form token (the antiforgery middleware checks it for
+    /// the whole group; minimal APIs reject a bad one by themselves only where a handler binds the form, so this gate
+    /// rejects it everywhere else).
+    /// </summary>
+    private sealed class FormTokenGate : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            var http = context.HttpContext;
+            var method = http.Request.Method;
+            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)) return await next(context);
+            var valid = http.Features.Get<IAntiforgeryValidationFeature>()?.IsValid
+                ?? await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http);
+            return valid
+                ? await next(context)
+                : Message(ConsoleAccess.TryStaff(http), 400, "页面已过期", "表单已过期或不是从本系统页面提交的。请返回、刷新页面后重新提交。");
+        }
     }
 
     /// <summary>

@@ -34,8 +34,6 @@ public sealed class StaffAccount
     public string AgencyCode { get; init; } = "";
     public string PasswordHash { get; init; } = "";
     public bool MustChangePassword { get; init; }
-    public int FailedLogins { get; init; }
-    public DateTime? LockedUntil { get; init; }
     public string SecurityStamp { get; init; } = "";
     public string? WechatOpenid { get; init; }
     public bool Disabled { get; init; }
@@ -43,12 +41,22 @@ public sealed class StaffAccount
 }
 
 /// <summary>The signed-in staff member of a request, as the console's authorization sees them.</summary>
+/// <param name="CityAdministrator">An administrator of the city-level agency (<c>Console:CityAdministratorAgency</c>): administers every agency.</param>
 public sealed record StaffMember(int Id, string Username, string DisplayName, string Role, int AgencyId, string AgencyName, bool MustChangePassword,
-    bool WeChatBound)
+    bool WeChatBound, string AgencyCode = "", bool CityAdministrator = false)
 {
     /// <summary>Handlers and supervisors work complaints; inspectors and administrators read their agency's.</summary>
     public bool HandlesComplaints => Role is StaffRoles.Handler or StaffRoles.Supervisor;
     public bool IsSupervisor => Role == StaffRoles.Supervisor;
     public bool IsAdministrator => Role == StaffRoles.Administrator;
     public string Actor => "staff:" + Id;
+}
+
+/// <summary>Whose staff accounts an administrator manages: every agency's (<see cref="City"/>) or one agency's.</summary>
+public sealed record StaffScope(int? AgencyId)
+{
+    /// <summary>Every agency: city administrators, and the operator's create-admin/create-staff commands.</summary>
+    public static readonly StaffScope City = new((int?)null);
+
+    public bool Covers(int agencyId) => AgencyId is null || AgencyId == agencyId;
 }

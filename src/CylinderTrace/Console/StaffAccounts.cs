@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using CylinderTrace.Platform;
+using CylinderTrace.Platform.RateLimiting;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -8,61 +11,141 @@ using StackExchange.Redis;
 namespace CylinderTrace.Console;
 
 /// <summary>
-/// Staff accounts: sign-in with lockout, initial passwords that must be changed, administration,
-/// and binding a member's WeChat (for notifications) by a one-time code sent to the Official Account.
+/// Staff accounts: sign-in (throttled per IP address and per username, with known browsers counted apart),
+/// server-side sessions, initial passwords that must be changed, administration scoped by agency, and binding
+/// a member's WeChat (for notifications) by a one-time code sent to the Official Account.
 /// Passwords are hashed by ASP.NET Core's <see cref="PasswordHasher{TUser}"/> (PBKDF2).
 /// </summary>
 public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOptions> options, IConnectionMultiplexer redis,
-    IOptions<RedisOptions> redisOptions, TimeProvider clock)
+    IOptions<RedisOptions> redisOptions, TimeProvider clock, RedisRateLimiter limiter, IDataProtectionProvider protection)
 {
     private static readonly PasswordHasher<StaffAccount> Hasher = new();
     // Verified against when the username is unknown, so that a wrong name costs as long as a wrong password.
     private static readonly string DummyHash = Hasher.HashPassword(new StaffAccount(), "not-a-password-" + Guid.NewGuid());
+    private readonly IDataProtector _devices = protection.CreateProtector("CylinderTrace.Console.KnownDevice.v1");
 
     public abstract record SignInResult;
-    public sealed record SignedIn(StaffAccount Account) : SignInResult;
+    /// <param name="Device">The known-device cookie value to give this browser (OWASP "device cookies").</param>
+    public sealed record SignedIn(StaffAccount Account, string Device) : SignInResult;
     public sealed record WrongCredentials : SignInResult;
-    public sealed record LockedOut(DateTimeOffset Until) : SignInResult;
+    /// <summary>Too many failures from this client (its address, or unknown browsers trying this username): nothing was checked.</summary>
+    public sealed record Throttled(TimeSpan RetryAfter) : SignInResult;
 
-    public async Task<SignInResult> SignInAsync(string? username, string? password, CancellationToken ct)
+    /// <summary>
+    /// Checks a username and password. Failures are counted before the password is checked (one atomic Redis
+    /// increment each), so concurrent attempts cannot check more passwords than the limit: per client address
+    /// (<c>Console:SignInFailuresPerIp</c>) and per username (<c>Console:MaxFailedSignIns</c>), where a browser that
+    /// signed in as this member before (a valid known-device cookie) has a count of its own: an attacker who
+    /// exhausts the username's count does not lock the member out. Unknown and known usernames are counted and
+    /// answered alike, so the answers do not tell which names exist. A success gives the attempt back.
+    /// </summary>
+    public async Task<SignInResult> SignInAsync(string? username, string? password, string? clientAddress, string? device, CancellationToken ct)
     {
+        var o = options.Value;
+        var window = TimeSpan.FromMinutes(o.LockoutMinutes);
+        var name = (username ?? "").Trim();
+        var ip = string.IsNullOrEmpty(clientAddress) ? "unknown" : clientAddress;
+        var byIp = await limiter.HitAsync(SignInIpPolicy, ip, o.SignInFailuresPerIp, window);
+        if (!byIp.Allowed) return new Throttled(byIp.RetryAfter);
+        // Usernames are matched case-insensitively (the column's collation), so they are counted that way too.
+        var nameKey = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.ToLowerInvariant())))[..32];
+        var (policy, subject) = KnownDevice(device, nameKey) is { } deviceId ? (SignInDevicePolicy, deviceId) : (SignInNamePolicy, nameKey);
+        var byName = await limiter.HitAsync(policy, subject, o.MaxFailedSignIns, window);
+        if (!byName.Allowed)
+        {
+            await limiter.UndoAsync(SignInIpPolicy, ip, window);
+            return new Throttled(byName.RetryAfter);
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
-        var account = string.IsNullOrWhiteSpace(username) ? null : await store.FindByUsernameAsync(username.Trim(), ct);
+        var account = name.Length == 0 ? null : await store.FindByUsernameAsync(name, ct);
         if (account is null || account.Disabled)
         {
             Hasher.VerifyHashedPassword(new StaffAccount(), DummyHash, password ?? "");
             return new WrongCredentials();
         }
-        if (account.LockedUntil is { } until && until > now) return new LockedOut(new DateTimeOffset(until, TimeSpan.Zero));
         var result = Hasher.VerifyHashedPassword(account, account.PasswordHash, password ?? "");
-        if (result == PasswordVerificationResult.Failed)
-        {
-            var o = options.Value;
-            await store.RecordFailureAsync(account.Id, o.MaxFailedSignIns, now.AddMinutes(o.LockoutMinutes), now, ct);
-            return account.FailedLogins + 1 >= o.MaxFailedSignIns ? new LockedOut(new DateTimeOffset(now.AddMinutes(o.LockoutMinutes), TimeSpan.Zero)) : new WrongCredentials();
-        }
+        if (result == PasswordVerificationResult.Failed) return new WrongCredentials();
+        await limiter.UndoAsync(SignInIpPolicy, ip, window);
+        await limiter.UndoAsync(policy, subject, window);
         await store.RecordSuccessAsync(account.Id, result == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(account, password!) : null, now, ct);
-        return new SignedIn(account);
+        return new SignedIn(account, NewDevice(nameKey));
     }
 
-    /// <summary>The member behind a session, if the account still exists, is enabled and the session's stamp is current.</summary>
-    public async Task<StaffMember?> ResolveAsync(int id, string stamp, CancellationToken ct)
+    private const string SignInIpPolicy = "console-signin-ip";
+    private const string SignInNamePolicy = "console-signin-name";
+    private const string SignInDevicePolicy = "console-signin-device";
+
+    private string NewDevice(string nameKey) =>
+        _devices.Protect($"{nameKey}|{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}|{clock.GetUtcNow().ToUnixTimeSeconds()}");
+
+    /// <summary>The device's id when the cookie is ours, for this username, and not older than <c>Console:KnownDeviceDays</c>.</summary>
+    private string? KnownDevice(string? device, string nameKey)
     {
-        var a = await store.FindAsync(id, ct);
-        if (a is null || a.Disabled || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(a.SecurityStamp), System.Text.Encoding.ASCII.GetBytes(stamp)))
+        if (string.IsNullOrEmpty(device) || device.Length > 1000) return null;
+        try
+        {
+            var parts = _devices.Unprotect(device).Split('|');
+            if (parts.Length != 3 || parts[0] != nameKey || !long.TryParse(parts[2], out var issued)) return null;
+            var age = clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(issued);
+            return age < TimeSpan.FromDays(options.Value.KnownDeviceDays) ? parts[1] : null;
+        }
+        catch (CryptographicException)
+        {
             return null;
-        return ToMember(a);
+        }
     }
 
-    public static StaffMember ToMember(StaffAccount a) =>
-        new(a.Id, a.Username, a.DisplayName, a.Role, a.AgencyId, a.AgencyName, a.MustChangePassword, a.WechatOpenid is not null);
+    /// <summary>
+    /// Opens a server-side session for a member who just signed in: the cookie carries a random token, the database
+    /// its SHA-256 (a copy of the table opens nothing), with an absolute end (<c>Console:SessionAbsoluteHours</c>).
+    /// </summary>
+    public async Task<string> StartSessionAsync(int staffId, CancellationToken ct)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var now = clock.GetUtcNow().UtcDateTime;
+        await store.InsertSessionAsync(SessionHash(token), staffId, now, now.AddHours(options.Value.SessionAbsoluteHours), ct);
+        return token;
+    }
+
+    /// <summary>Ends a session on the server: its cookie, and every copy of it, stops working at once.</summary>
+    public Task EndSessionAsync(string token, CancellationToken ct) => store.RevokeSessionAsync(SessionHash(token), clock.GetUtcNow().UtcDateTime, ct);
+
+    private static byte[] SessionHash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>
+    /// The member behind a session: the session is open (not signed out, not past its absolute end), the account
+    /// exists and is enabled, and the session's stamp is current (a password change, reset or role change ends it).
+    /// </summary>
+    public async Task<StaffMember?> ResolveAsync(int id, string stamp, string session, CancellationToken ct)
+    {
+        var a = await store.FindBySessionAsync(id, SessionHash(session), clock.GetUtcNow().UtcDateTime, ct);
+        if (a is null || a.Disabled || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a.SecurityStamp), Encoding.ASCII.GetBytes(stamp)))
+            return null;
+        return Member(a);
+    }
+
+    public StaffMember Member(StaffAccount a) =>
+        new(a.Id, a.Username, a.DisplayName, a.Role, a.AgencyId, a.AgencyName, a.MustChangePassword, a.WechatOpenid is not null, a.AgencyCode,
+            a.Role == StaffRoles.Administrator && string.Equals(a.AgencyCode, options.Value.CityAdministratorAgency, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The accounts an administrator of this scope manages.</summary>
+    public Task<IReadOnlyList<StaffAccount>> ListAsync(StaffScope scope, CancellationToken ct) => store.ListAsync(scope.AgencyId, ct);
+
+    /// <summary>One account, if it is in the scope (otherwise null, answered as 404).</summary>
+    public async Task<StaffAccount?> FindAsync(StaffScope scope, int id, CancellationToken ct) =>
+        await store.FindAsync(id, ct) is { } a && scope.Covers(a.AgencyId) ? a : null;
 
     public abstract record CreateResult;
-    public sealed record Created(int Id, string InitialPassword) : CreateResult;
+    public sealed record Created(int Id, string InitialPassword, string AgencyCode) : CreateResult;
     public sealed record CreateRefused(Dictionary<string, string[]> Errors) : CreateResult;
 
-    /// <summary>Creates an account with an initial password (generated unless given) that must be changed at first sign-in.</summary>
-    public async Task<CreateResult> CreateAsync(string? username, string? displayName, string? role, string? agencyCode, string? initialPassword, CancellationToken ct)
+    /// <summary>
+    /// Creates an account with an initial password (generated unless given) that must be changed at first sign-in,
+    /// in an agency of the scope (an agency administrator's own agency when none is given).
+    /// </summary>
+    public async Task<CreateResult> CreateAsync(StaffScope scope, string? username, string? displayName, string? role, string? agencyCode, string? initialPassword,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         username = username?.Trim() ?? "";
@@ -70,8 +153,9 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         displayName = displayName?.Trim() ?? "";
         if (displayName.Length is < 1 or > 50) errors["displayName"] = ["请填写姓名（不超过50字）。"];
         if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为 {string.Join("、", StaffRoles.All)} 之一。"];
-        var agencyId = string.IsNullOrWhiteSpace(agencyCode) ? null : await store.AgencyIdAsync(agencyCode.Trim(), ct);
+        var agencyId = string.IsNullOrWhiteSpace(agencyCode) ? scope.AgencyId : await store.AgencyIdAsync(agencyCode.Trim(), ct);
         if (agencyId is null) errors["agency"] = [$"单位代码“{agencyCode}”不存在（如 gas-350102）。"];
+        else if (!scope.Covers(agencyId.Value)) errors["agency"] = ["只能为本单位开设账号；其他单位的账号由其本单位或市级系统管理员开设。"];
         var password = string.IsNullOrEmpty(initialPassword) ? NewInitialPassword() : initialPassword;
         if (PasswordProblem(username, password, null) is { } problem) errors["password"] = [problem];
         if (errors.Count == 0 && await store.FindByUsernameAsync(username, ct) is not null) errors["username"] = [$"用户名“{username}”已被使用。"];
@@ -80,7 +164,7 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         {
             var id = await store.InsertAsync(username, displayName, role!, agencyId!.Value, Hasher.HashPassword(new StaffAccount(), password), NewStamp(),
                 clock.GetUtcNow().UtcDateTime, ct);
-            return new Created(id, password);
+            return new Created(id, password, (await store.FindAsync(id, ct))!.AgencyCode);
         }
         catch (MySqlConnector.MySqlException ex) when (ex.ErrorCode == MySqlConnector.MySqlErrorCode.DuplicateKeyEntry)
         {
@@ -99,30 +183,43 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         return null;
     }
 
-    /// <summary>An administrator's reset: a new initial password, to be changed at the next sign-in; unlocks and signs the member out.</summary>
-    public async Task<string?> ResetPasswordAsync(int id, CancellationToken ct)
+    /// <summary>An administrator's reset: a new initial password, to be changed at the next sign-in; signs the member out. Null when the account is not in the scope.</summary>
+    public async Task<string?> ResetPasswordAsync(StaffScope scope, int id, CancellationToken ct)
     {
-        var a = await store.FindAsync(id, ct);
+        var a = await FindAsync(scope, id, ct);
         if (a is null) return null;
         var password = NewInitialPassword();
         await store.SetPasswordAsync(id, Hasher.HashPassword(a, password), mustChange: true, NewStamp(), clock.GetUtcNow().UtcDateTime, ct);
         return password;
     }
 
-    /// <summary>Changes name, role, agency or enabled state; the member's open sessions end.</summary>
-    public async Task<Dictionary<string, string[]>?> UpdateAsync(int id, string? displayName, string? role, string? agencyCode, bool disabled, CancellationToken ct)
+    public abstract record UpdateResult;
+    public sealed record Updated : UpdateResult;
+    public sealed record UpdateNotFound : UpdateResult;
+    public sealed record UpdateRefused(Dictionary<string, string[]> Errors) : UpdateResult;
+    public sealed record SelfChangeRefused(string Message) : UpdateResult;
+
+    /// <summary>
+    /// An administrator changes a member's name, role, agency or enabled state; the member's open sessions end. The
+    /// member must be in the administrator's scope (else not found), so must the new agency, and nobody changes
+    /// their own role or agency or disables themselves.
+    /// </summary>
+    public async Task<UpdateResult> UpdateAsync(StaffMember by, StaffScope scope, int id, string? displayName, string? role, string? agencyCode, bool disabled,
+        CancellationToken ct)
     {
-        var a = await store.FindAsync(id, ct);
-        if (a is null) return null;
+        var a = await FindAsync(scope, id, ct);
+        if (a is null) return new UpdateNotFound();
         var errors = new Dictionary<string, string[]>();
         displayName = displayName?.Trim() ?? "";
         if (displayName.Length is < 1 or > 50) errors["displayName"] = ["请填写姓名（不超过50字）。"];
         if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为 {string.Join("、", StaffRoles.All)} 之一。"];
         var agencyId = string.IsNullOrWhiteSpace(agencyCode) ? a.AgencyId : await store.AgencyIdAsync(agencyCode.Trim(), ct);
         if (agencyId is null) errors["agency"] = [$"单位代码“{agencyCode}”不存在。"];
-        if (errors.Count > 0) return errors;
+        else if (!scope.Covers(agencyId.Value)) errors["agency"] = ["只能在本单位内调整人员；调往其他单位请联系市级系统管理员。"];
+        if (errors.Count > 0) return new UpdateRefused(errors);
+        if (ConsoleAccess.SelfChangeRefusal(by, id, role, agencyId, disabled) is { } refusal) return new SelfChangeRefused(refusal);
         await store.UpdateAsync(id, displayName, role!, agencyId!.Value, disabled, NewStamp(), clock.GetUtcNow().UtcDateTime, ct);
-        return [];
+        return new Updated();
     }
 
     public string? PasswordProblem(string username, string password, string? current)

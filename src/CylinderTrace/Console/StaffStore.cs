@@ -9,8 +9,8 @@ public sealed class StaffStore(Db db)
     private const string SelectSql =
         """
         SELECT s.id, s.username, s.display_name AS DisplayName, s.role, s.agency_id AS AgencyId, a.name AS AgencyName, a.code AS AgencyCode,
-               s.password_hash AS PasswordHash, s.must_change_password AS MustChangePassword, s.failed_logins AS FailedLogins,
-               s.locked_until AS LockedUntil, s.security_stamp AS SecurityStamp, s.wechat_openid AS WechatOpenid, s.disabled,
+               s.password_hash AS PasswordHash, s.must_change_password AS MustChangePassword,
+               s.security_stamp AS SecurityStamp, s.wechat_openid AS WechatOpenid, s.disabled,
                s.last_login_at AS LastLoginAt
         FROM staff s JOIN agencies a ON a.id = s.agency_id
         """;
@@ -28,15 +28,16 @@ public sealed class StaffStore(Db db)
         SELECT LAST_INSERT_ID();
         """;
 
-    // locked_until is assigned first so that both expressions read the old failed_logins.
-    private const string FailureSql =
+    private const string SuccessSql = "UPDATE staff SET last_login_at = @now WHERE id = @id";
+    private const string BySessionSql = SelectSql +
+        " JOIN staff_sessions ss ON ss.staff_id = s.id WHERE ss.id = @hash AND s.id = @id AND ss.revoked_at IS NULL AND ss.expires_at > @now";
+    // A member's sessions that ended more than a day ago are dropped when they sign in again (the table stays small).
+    private const string InsertSessionSql =
         """
-        UPDATE staff SET locked_until = CASE WHEN failed_logins + 1 >= @max THEN @until ELSE locked_until END,
-                         failed_logins = CASE WHEN failed_logins + 1 >= @max THEN 0 ELSE failed_logins + 1 END,
-                         updated_at = @now
-        WHERE id = @id
+        DELETE FROM staff_sessions WHERE staff_id = @staffId AND (expires_at < @stale OR revoked_at < @stale);
+        INSERT INTO staff_sessions (id, staff_id, created_at, expires_at) VALUES (@hash, @staffId, @now, @expires);
         """;
-    private const string SuccessSql = "UPDATE staff SET failed_logins = 0, locked_until = NULL, last_login_at = @now WHERE id = @id";
+    private const string RevokeSessionSql = "UPDATE staff_sessions SET revoked_at = @now WHERE id = @hash AND revoked_at IS NULL";
     private const string RehashSql = "UPDATE staff SET password_hash = @hash WHERE id = @id";
     private const string PasswordSql =
         "UPDATE staff SET password_hash = @hash, must_change_password = @mustChange, security_stamp = @stamp, failed_logins = 0, locked_until = NULL, updated_at = @now WHERE id = @id";
@@ -83,10 +84,23 @@ public sealed class StaffStore(Db db)
         return await conn.ExecuteScalarAsync<int>(new CommandDefinition(InsertSql, new { username, displayName, role, agencyId, hash, stamp, now }, cancellationToken: ct));
     }
 
-    public async Task RecordFailureAsync(int id, int max, DateTime until, DateTime now, CancellationToken ct)
+    /// <summary>The account behind an open session (not revoked, not past its absolute end).</summary>
+    public async Task<StaffAccount?> FindBySessionAsync(int id, byte[] hash, DateTime now, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(FailureSql, new { id, max, until, now }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<StaffAccount>(new CommandDefinition(BySessionSql, new { id, hash, now }, cancellationToken: ct));
+    }
+
+    public async Task InsertSessionAsync(byte[] hash, int staffId, DateTime now, DateTime expires, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(InsertSessionSql, new { hash, staffId, now, expires, stale = now.AddDays(-1) }, cancellationToken: ct));
+    }
+
+    public async Task RevokeSessionAsync(byte[] hash, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { hash, now }, cancellationToken: ct));
     }
 
     public async Task RecordSuccessAsync(int id, string? rehash, DateTime now, CancellationToken ct)

@@ -52,6 +52,17 @@ public sealed class OfficialAccountOptions : IValidatableObject
     [Range(0, 4, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2} (WeChat retries after 5 s).")]
     public int FreshPushSeconds { get; set; } = 2;
 
+    /// <summary>Wrong binding codes (staff "绑定" or enterprise "企业绑定") one WeChat user may send per <see cref="BindAttemptWindowMinutes"/>.</summary>
+    [Range(1, 1000, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2}.")]
+    public int BindAttemptsPerUser { get; set; } = 5;
+
+    /// <summary>Wrong binding codes from all WeChat users together per window: guessing with many accounts stops too.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2}.")]
+    public int BindAttemptsTotal { get; set; } = 200;
+
+    [Range(1, 1440, ErrorMessage = "OfficialAccount:{0} must be between {1} and {2}.")]
+    public int BindAttemptWindowMinutes { get; set; } = 10;
+
     /// <summary>Where residents follow their complaints (shown by the "my complaints" menu item).</summary>
     public string ComplaintsHint { get; set; } = "请打开“福州气瓶安全”小程序，在“我的投诉”中查看办理进度和答复。";
 

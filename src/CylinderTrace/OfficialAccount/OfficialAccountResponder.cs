@@ -8,7 +8,7 @@ namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
 public sealed partial class OfficialAccountResponder(CylinderCards cards, Console.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
-    IOptions<OfficialAccountOptions> options, TimeProvider clock)
+    IOptions<OfficialAccountOptions> options, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter)
 {
     public const string ScanKey = "SCAN_CYLINDER";
     public const string MyComplaintsKey = "MY_COMPLAINTS";
@@ -37,24 +37,48 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Consol
     };
 
     /// <summary>"绑定 123456": a staff member binds this WeChat to their console account (for notifications), with the code the console showed.</summary>
-    private async Task<Answer> BindStaffAsync(string code, string openId, CancellationToken ct)
+    private Task<Answer> BindStaffAsync(string code, string openId, CancellationToken ct) => ThrottledBindAsync(openId, async () =>
     {
         var account = await staff.RedeemBindCodeAsync(code, openId, ct);
         return account is null
-            ? Text("绑定码无效或已过期。请在管理后台“我的账号”中重新获取绑定码，并在有效期内发送“绑定 绑定码”。")
+            ? null
             : Text($"绑定成功：{account.DisplayName}（{account.AgencyName}）。本单位有新的投诉分派时，您将在这里收到提醒。");
-    }
+    }, "绑定码无效或已过期。请在管理后台“我的账号”中重新获取绑定码，并在有效期内发送“绑定 绑定码”。");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*绑定\s*(\d{6})\s*$")]
     private static partial System.Text.RegularExpressions.Regex BindRegex();
 
     /// <summary>"企业绑定 12345678": an enterprise's staff member binds this WeChat to the enterprise (detention orders reach them here).</summary>
-    private async Task<Answer> BindEnterpriseAsync(string code, string openId, CancellationToken ct)
+    private Task<Answer> BindEnterpriseAsync(string code, string openId, CancellationToken ct) => ThrottledBindAsync(openId, async () =>
     {
         var name = await enterpriseContacts.RedeemAsync(code, openId, ct);
-        return name is null
-            ? Text("企业绑定码无效或已过期。请让本企业系统通过对接接口重新获取绑定码，并在30分钟内发送“企业绑定 绑定码”。")
-            : Text($"绑定成功：{name}。监管部门对本企业下达扣瓶令等通知时，您将在这里收到提醒。");
+        return name is null ? null : Text($"绑定成功：{name}。监管部门对本企业下达扣瓶令等通知时，您将在这里收到提醒。");
+    }, "企业绑定码无效或已过期。请让本企业系统通过对接接口重新获取绑定码，并在30分钟内发送“企业绑定 绑定码”。");
+
+    /// <summary>
+    /// Binding codes are short (6 and 8 digits), so guesses are limited: per WeChat user, and for all users together (so
+    /// many accounts cannot share the guessing). Each attempt is counted before the code is looked at (atomically, in
+    /// Redis) and given back when it was right, so only wrong codes use up the allowance.
+    /// </summary>
+    private async Task<Answer> ThrottledBindAsync(string openId, Func<Task<Answer?>> redeem, string wrongCode)
+    {
+        var o = options.Value;
+        var window = TimeSpan.FromMinutes(o.BindAttemptWindowMinutes);
+        var mine = await limiter.HitAsync("oa-bind-user", openId, o.BindAttemptsPerUser, window);
+        var all = mine.Allowed ? await limiter.HitAsync("oa-bind-all", "all", o.BindAttemptsTotal, window) : mine;
+        if (!mine.Allowed || !all.Allowed)
+        {
+            if (mine.Allowed) await limiter.UndoAsync("oa-bind-user", openId, window);
+            var minutes = Math.Max(1, (int)Math.Ceiling((mine.Allowed ? all : mine).RetryAfter.TotalMinutes));
+            return Text($"绑定码输错次数过多，请{minutes}分钟后再试。请核对管理后台或企业系统显示的绑定码。");
+        }
+        if (await redeem() is { } bound)
+        {
+            await limiter.UndoAsync("oa-bind-user", openId, window);
+            await limiter.UndoAsync("oa-bind-all", "all", window);
+            return bound;
+        }
+        return Text(wrongCode);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*企业绑定\s*(\d{8})\s*$")]

@@ -69,6 +69,9 @@ public static class PlatformExtensions
 
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems.DependencyUnavailableHandler>();
+        services.AddExceptionHandler<Problems.BadRequestHandler>();
+        // Unreadable input is answered 400 in every environment (Development would throw, and its error page make a 500).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddHealthChecks()
             .AddCheck<MariaDbHealthCheck>("mariadb", HealthStatus.Unhealthy, ["ready"])
             .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"]);

@@ -16,6 +16,12 @@ public sealed class ConsoleScenario(HostFixture fx)
         return await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
     }
 
+    /// <summary>The agency whose administrators administer the whole city (Console:CityAdministratorAgency).</summary>
+    public const string CityAgency = "gas-350100";
+
+    /// <summary>An administrator of the city-level agency: administers every agency's staff, the routing rules and /hangfire.</summary>
+    public Task<ConsoleClient> CityAdministratorAsync() => MemberAsync(CityAgency, "administrator");
+
     /// <summary>A complaint filed through the Mini Program, routed, then placed in this agency's queue.</summary>
     public async Task<Complaint> RoutedComplaintAsync(int agencyId, object? complaint = null, M? complainant = null)
     {

@@ -26,7 +26,7 @@ public sealed class Routing_rule_administration(HostFixture fx)
         var district = await TestDistrictAsync();
         var lead = await scenario.AgencyAsync();
         var informed = await scenario.AgencyAsync();
-        var admin = await scenario.MemberAsync(lead.Code, "administrator");
+        var admin = await scenario.CityAdministratorAsync();
 
         var saved = await admin.Http.PutAsJsonAsync("/api/console/routing-rules",
             new { category = "illegal_storage", district, agency = lead.Code, deadlineHours = 6, informs = new[] { informed.Code } });
@@ -59,10 +59,31 @@ public sealed class Routing_rule_administration(HostFixture fx)
     }
 
     [Fact]
-    public async Task every_problem_of_a_rule_is_reported_at_once_and_nothing_is_saved()
+    public async Task an_agency_administrator_reads_the_rules_but_only_a_city_administrator_changes_them()
     {
         var agency = await scenario.AgencyAsync();
         var admin = await scenario.MemberAsync(agency.Code, "administrator");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/console/routing-rules?category=service")).StatusCode);
+        var page = await admin.GetAsync("/console/routing-rules");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("rules-read-only", html);
+        Assert.DoesNotContain("id=\"rule-form\"", html);
+        var put = await admin.Http.PutAsJsonAsync("/api/console/routing-rules",
+            new { category = "service", district = "350102", agency = agency.Code, deadlineHours = 1, informs = Array.Empty<string>() });
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        var form = await admin.PostFormAsync("/console/routing-rules", await admin.FormTokenAsync(),
+            new Dictionary<string, string> { ["category"] = "service", ["district"] = "350102", ["agency"] = agency.Code, ["deadlineHours"] = "1" });
+        Assert.Equal(HttpStatusCode.Forbidden, form.StatusCode);
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM routing_rules WHERE agency_id = @Id", new { agency.Id }));
+    }
+
+    [Fact]
+    public async Task every_problem_of_a_rule_is_reported_at_once_and_nothing_is_saved()
+    {
+        var agency = await scenario.AgencyAsync();
+        var admin = await scenario.CityAdministratorAsync();
         var bad = await admin.Http.PutAsJsonAsync("/api/console/routing-rules",
             new { category = "fireworks", district = "999999", agency = "no-such-agency", deadlineHours = 0, informs = new[] { "nowhere-1" } });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

@@ -56,14 +56,14 @@ public sealed class Staff_administration(HostFixture fx)
     }
 }
 
-/// <summary>Hangfire's dashboard shows job arguments and can requeue or delete jobs: administrators only.</summary>
+/// <summary>Hangfire's dashboard shows every agency's job arguments and can requeue or delete jobs: city administrators only.</summary>
 [Collection(HostCollection.Name)]
 public sealed class The_jobs_dashboard(HostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
     [Fact]
-    public async Task is_open_to_administrators_only()
+    public async Task is_open_to_city_administrators_only()
     {
         var agency = await scenario.AgencyAsync();
         var anonymous = await ConsoleClient.NewHttp(fx.Host).GetAsync("/hangfire");
@@ -76,7 +76,11 @@ public sealed class The_jobs_dashboard(HostFixture fx)
             Assert.True(denied.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Forbidden, $"{role}: {(int)denied.StatusCode}");
             Assert.DoesNotContain("Hangfire", await denied.Content.ReadAsStringAsync());
         }
-        var admin = await scenario.MemberAsync(agency.Code, "administrator");
+        var districtAdmin = await scenario.MemberAsync(agency.Code, "administrator");
+        var refused = await districtAdmin.GetAsync("/hangfire/jobs/succeeded");
+        Assert.True(refused.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Forbidden, $"agency administrator: {(int)refused.StatusCode}");
+        Assert.DoesNotContain("Hangfire", await refused.Content.ReadAsStringAsync());
+        var admin = await scenario.CityAdministratorAsync();
         var home = await admin.GetAsync("/hangfire");
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
         Assert.Contains("Hangfire", await home.Content.ReadAsStringAsync());

@@ -35,29 +35,70 @@ public sealed class Staff_sign_in(HostFixture fx)
     }
 
     [Fact]
-    public async Task locks_the_account_after_five_failures_even_for_the_right_password()
+    public async Task five_failures_throttle_unknown_browsers_but_the_members_own_browser_still_gets_in()
     {
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        var http = ConsoleClient.NewHttp(fx.Host);
-        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);
-        var fifth = await TryAsync(http, username, "Wrong-password-5");
-        Assert.Equal((HttpStatusCode)423, fifth.StatusCode);
-        var right = await TryAsync(http, username, TestData.StaffPassword);
-        Assert.Equal((HttpStatusCode)423, right.StatusCode);
-        Assert.Equal("console-account-locked", await Code(right));
-        Assert.True((await Json(right)).TryGetProperty("lockedUntil", out _));
+        var own = ConsoleClient.NewHttp(fx.Host); // has signed in before: carries the known-device cookie
+        Assert.Equal(HttpStatusCode.OK, (await TryAsync(own, username, TestData.StaffPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await own.DeleteAsync("/api/console/session")).StatusCode);
+
+        var attacker = ConsoleClient.NewHttp(fx.Host);
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(attacker, username, "Wrong-password-" + i)).StatusCode);
+        var throttled = await TryAsync(attacker, username, TestData.StaffPassword);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("console-sign-in-throttled", await Code(throttled));
+        Assert.True(int.Parse(throttled.Headers.GetValues("Retry-After").Single()) is > 0 and <= 15 * 60);
+        Assert.True((await Json(throttled)).GetProperty("retryAfterSeconds").GetInt32() > 0);
+
+        // The attacker has not locked the member out: their own browser still signs in with the right password.
+        Assert.Equal(HttpStatusCode.OK, (await TryAsync(own, username, TestData.StaffPassword)).StatusCode);
     }
 
     [Fact]
-    public async Task a_successful_sign_in_resets_the_failure_count()
+    public async Task an_unknown_username_is_counted_and_answered_exactly_like_a_known_one()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, known) = await fx.Data.StaffAsync(agency.Code);
+        var unknown = "nobody-" + TestData.UniqueCode().ToLowerInvariant();
+        async Task<List<string>> AnswersAsync(string username)
+        {
+            var http = ConsoleClient.NewHttp(fx.Host);
+            var answers = new List<string>();
+            for (var i = 0; i < 7; i++)
+            {
+                var r = await TryAsync(http, username, "Wrong-password-" + i);
+                answers.Add($"{(int)r.StatusCode} {await Code(r)}");
+            }
+            return answers;
+        }
+        var forKnown = await AnswersAsync(known);
+        Assert.Equal(forKnown, await AnswersAsync(unknown));
+        Assert.Equal(["401 console-sign-in-failed", "429 console-sign-in-throttled"], forKnown.Distinct());
+        // Usernames are matched case-insensitively; their counts are too.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await TryAsync(ConsoleClient.NewHttp(fx.Host), known.ToUpperInvariant(), TestData.StaffPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task concurrent_wrong_attempts_check_no_more_passwords_than_the_limit()
+    {
+        var agency = await fx.Data.AgencyAsync();
+        var (_, username) = await fx.Data.StaffAsync(agency.Code);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => TryAsync(ConsoleClient.NewHttp(fx.Host), username, "Wrong-password-" + i)));
+        Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
+        Assert.Equal(35, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task a_successful_sign_in_gives_that_browser_its_own_count()
     {
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
         var http = ConsoleClient.NewHttp(fx.Host);
         for (var i = 0; i < 4; i++) await TryAsync(http, username, "Wrong-password-" + i);
         Assert.Equal(HttpStatusCode.OK, (await TryAsync(http, username, TestData.StaffPassword)).StatusCode);
-        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await TryAsync(http, username, TestData.StaffPassword)).StatusCode);
     }
 
     [Fact]
@@ -203,11 +244,7 @@ public sealed class Behind_a_reverse_proxy(HostFixture fx)
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
         await using var host = fx.AnotherInstance();
-        host.UseKestrel(0);
-        host.StartServer();
-        var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var http = host.StartOnLoopback();
         async Task<string> CookieAsync(string? proto)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/console/session") { Content = JsonContent.Create(new { username, password = TestData.StaffPassword }) };

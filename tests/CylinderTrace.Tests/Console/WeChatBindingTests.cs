@@ -89,3 +89,38 @@ public sealed class Staff_WeChat_notifications(HostFixture fx)
         Assert.StartsWith($"ct-assigned-{c.Number}-", message["client_msg_id"]!.ToString());
     }
 }
+
+/// <summary>Binding codes are short, so guessing them is throttled (security issue 16, item 11).</summary>
+[Collection(HostCollection.Name)]
+public sealed class Binding_code_guessing(HostFixture fx)
+{
+    private readonly ConsoleScenario scenario = new(fx);
+
+    [Fact]
+    public async Task one_wechat_user_gets_five_wrong_codes_then_not_even_the_right_one()
+    {
+        var agency = await scenario.AgencyAsync();
+        var member = await scenario.MemberAsync(agency.Code);
+        var code = (await member.PostOkAsync("/api/console/me/wechat-code")).GetProperty("code").GetString()!;
+        var pusher = new P(fx.Host.CreateClient());
+        var guesser = "oGuess" + TestData.UniqueCode();
+        var wrong = code == "000000" ? "000001" : "000000";
+        for (var i = 0; i < 5; i++) Assert.Contains("无效或已过期", (await pusher.PushAndOpenAsync(P.Text(guesser, $"绑定 {wrong}")))["Content"]);
+        Assert.Contains("输错次数过多", (await pusher.PushAndOpenAsync(P.Text(guesser, $"绑定 {code}")))["Content"]);
+        Assert.Contains("输错次数过多", (await pusher.PushAndOpenAsync(P.Text(guesser, "企业绑定 12345678")))["Content"]);
+        Assert.False((await member.GetJsonAsync("/api/console/me")).GetProperty("weChatBound").GetBoolean());
+        // The code was not used up by the guesses: its owner binds with it.
+        Assert.Contains("绑定成功", (await pusher.PushAndOpenAsync(P.Text("oOwner" + TestData.UniqueCode(), $"绑定 {code}")))["Content"]);
+    }
+
+    [Fact]
+    public async Task many_wechat_users_together_are_throttled_too()
+    {
+        await using var host = new CylinderTraceHost(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
+            new Dictionary<string, string?> { ["OfficialAccount:BindAttemptsTotal"] = "3" }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+        var pusher = new P(host.CreateClient());
+        for (var i = 0; i < 3; i++)
+            Assert.Contains("无效或已过期", (await pusher.PushAndOpenAsync(P.Text("oSwarm" + TestData.UniqueCode(), "绑定 000000")))["Content"]);
+        Assert.Contains("输错次数过多", (await pusher.PushAndOpenAsync(P.Text("oSwarm" + TestData.UniqueCode(), "企业绑定 00000000")))["Content"]);
+    }
+}

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Infrastructure;
 
@@ -24,12 +25,19 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     /// <summary>Runs background jobs too (the collection's main host does; extra instances serve web only, which keeps them quick to stop).</summary>
     public bool Worker { get; init; }
 
+    /// <summary>Replaces services after the host registered its own (a fake clock, say).</summary>
+    public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? TestServices { get; init; }
+
+    /// <summary>The host's environment name; "Testing" unless a test is about another.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
     /// <summary>Where WeChat's servers are for this host (a WireMock server, or nothing).</summary>
     public string WeChatBaseAddress { get; init; } = "http://127.0.0.1:1/";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
+        if (TestServices is { } configure) Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, configure);
         builder.ConfigureAppConfiguration(config =>
         {
             var values = new Dictionary<string, string?>
@@ -51,6 +59,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 // Every test request comes from the same (absent) address.
                 ["MiniProgram:LoginsPerIpPerMinute"] = "100000",
                 ["MiniProgram:ComplaintsPerIpPerHour"] = "100000",
+                ["Console:SignInFailuresPerIp"] = "100000",
                 ["Hosting:Roles"] = Worker ? "web,worker" : "web",
                 ["Hosting:WorkerCount"] = "8",
                 ["ComplaintNotifications:AcceptedTemplateId"] = "tpl-accepted",
@@ -114,4 +123,17 @@ public sealed class HostFixture : IAsyncLifetime
 public sealed class HostCollection : ICollectionFixture<HostFixture>
 {
     public const string Name = "host";
+}
+
+/// <summary>Runs a test host on Kestrel on a loopback port (where the host believes X-Forwarded-* as it does behind nginx).</summary>
+public static class LoopbackServer
+{
+    public static HttpClient StartOnLoopback(this CylinderTraceHost host)
+    {
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        return new HttpClient { BaseAddress = new Uri(address) };
+    }
 }

@@ -137,7 +137,7 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
     {
         var username = "u" + UniqueCode().ToLowerInvariant();
         var created = await services.GetRequiredService<CylinderTrace.Console.StaffAccounts>()
-            .CreateAsync(username, name ?? "测试" + role, role, agencyCode, StaffPassword, CancellationToken.None);
+            .CreateAsync(CylinderTrace.Console.StaffScope.City, username, name ?? "测试" + role, role, agencyCode, StaffPassword, CancellationToken.None);
         var id = created is CylinderTrace.Console.StaffAccounts.Created c ? c.Id : throw new InvalidOperationException(created.ToString());
         if (!mustChangePassword)
         {

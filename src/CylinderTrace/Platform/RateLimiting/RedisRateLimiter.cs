@@ -43,6 +43,23 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptions<Redi
         }
     }
 
+    /// <summary>Gives back one count of the current window (an attempt that turned out to be allowed, e.g. a correct password).</summary>
+    public async Task UndoAsync(string policy, string subject, TimeSpan window)
+    {
+        var windowMs = (long)window.TotalMilliseconds;
+        var slot = clock.GetUtcNow().ToUnixTimeMilliseconds() / windowMs;
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(UndoScript, [(RedisKey)$"{_prefix}{policy}:{subject}:{slot}"]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogWarning("Rate limit {Policy} not given back: Redis unavailable ({Error})", policy, ex.Message);
+        }
+    }
+
+    private const string UndoScript = "if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0";
+
     /// <summary>The 429 problem, with Retry-After in whole seconds.</summary>
     public static ProblemHttpResult TooMany(HttpContext context, RateLimitDecision decision, string what)
     {
