@@ -61,6 +61,24 @@ public static class ComplaintStatus
         _ => status,
     };
 
+    /// <summary>
+    /// The public note of a state (Open311's status_notes): neutral wording only, so nothing a
+    /// handler or complainant wrote (names, phones, addresses) reaches the public.
+    /// </summary>
+    public static string PublicNote(string status, string? outcome, string? duplicateOf) => status switch
+    {
+        Submitted => "已受理：投诉已登记，正在确定承办单位。",
+        Routed => "已分派：已交承办单位办理。",
+        InProgress => "处理中：承办单位正在核查处理。",
+        WaitingInfo => "处理中：承办单位已请投诉人补充材料。",
+        Resolved => Handling.HandlingOutcomes.PublicNote(outcome),
+        Rejected => "已退回：经核查，不属于本单位职责，已告知投诉人向有关单位反映。",
+        Duplicate => duplicateOf is null ? "已合并办理：与另一件投诉反映的是同一问题。" : $"已合并办理：与投诉 {duplicateOf} 反映的是同一问题。",
+        Closed => "已关闭：投诉已办理完毕。",
+        Withdrawn => "已撤回：投诉人已撤回投诉。",
+        _ => Label(status),
+    };
+
     /// <summary>Open311 GeoReport v2 status.</summary>
     public static string Open311(string status) => status is Submitted or Routed or InProgress or WaitingInfo ? "open" : "closed";
 

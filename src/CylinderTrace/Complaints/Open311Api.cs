@@ -1,5 +1,6 @@
 using System.Globalization;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Privacy;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.Time;
 using Dapper;
@@ -9,7 +10,9 @@ namespace CylinderTrace.Complaints;
 /// <summary>
 /// Open311 GeoReport v2 read endpoints (JSON), so other city systems can follow complaints
 /// (https://wiki.open311.org/GeoReport_v2). No personal data: no description text, no address, no
-/// contact; the location is rounded to about a kilometre and the district named instead.
+/// contact, no photos, and status_notes is the state's neutral note (ComplaintStatus.PublicNote), never
+/// the handler's reply; the location is rounded to about a kilometre and the district named instead.
+/// Every text published passes Mask.PublicText as well, the one rule for public text.
 /// </summary>
 public static class Open311Api
 {
@@ -23,11 +26,13 @@ public static class Open311Api
     private const string SelectSql =
         """
         SELECT c.number, c.category, c.status, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt, c.latitude, c.longitude,
-               c.public_reply AS PublicReply, a.name AS Agency, d.name AS District, r.due_at AS DueAt
+               h.outcome AS Outcome, dup.number AS DuplicateOf, a.name AS Agency, d.name AS District, r.due_at AS DueAt
         FROM complaints c
         LEFT JOIN agencies a ON a.id = c.agency_id
         LEFT JOIN districts d ON d.code = c.district_code
         LEFT JOIN complaint_routing r ON r.complaint_id = c.id
+        LEFT JOIN complaint_handling h ON h.complaint_id = c.id
+        LEFT JOIN complaints dup ON dup.id = h.duplicate_of
 
         """;
 
@@ -48,7 +53,8 @@ public static class Open311Api
         public DateTime UpdatedAt { get; init; }
         public decimal? Latitude { get; init; }
         public decimal? Longitude { get; init; }
-        public string? PublicReply { get; init; }
+        public string? Outcome { get; init; }
+        public string? DuplicateOf { get; init; }
         public string? Agency { get; init; }
         public string? District { get; init; }
         public DateTime? DueAt { get; init; }
@@ -101,10 +107,10 @@ public static class Open311Api
     }
 
     private static ServiceRequest Map(Row r) => new(
-        r.Number, ComplaintStatus.Open311(r.Status), r.PublicReply ?? ComplaintStatus.Label(r.Status),
-        ComplaintCategories.Find(r.Category)?.Label ?? r.Category, r.Category, r.Agency, null,
+        r.Number, ComplaintStatus.Open311(r.Status), Mask.PublicText(ComplaintStatus.PublicNote(r.Status, r.Outcome, r.DuplicateOf)),
+        Mask.PublicText(ComplaintCategories.Find(r.Category)?.Label ?? r.Category), r.Category, Mask.PublicText(r.Agency), null,
         ShanghaiTime.FromUtc(r.CreatedAt), ShanghaiTime.FromUtc(r.UpdatedAt), r.DueAt is { } d ? ShanghaiTime.FromUtc(d) : null,
-        r.District, null,
+        Mask.PublicText(r.District), null,
         r.Latitude is { } lat ? Math.Round((double)lat, 2) : null, r.Longitude is { } lng ? Math.Round((double)lng, 2) : null, null);
 
     private static bool TryDate(string? text, DateTimeOffset fallback, out DateTimeOffset value)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CylinderTrace.Tests.Console;
 using CylinderTrace.Tests.Infrastructure;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
@@ -60,4 +61,75 @@ public sealed class Open311_readers(HostFixture fx)
     [Fact]
     public async Task asking_for_an_unknown_request_get_a_404() =>
         Assert.Equal(HttpStatusCode.NotFound, (await fx.Host.CreateClient().GetAsync("/open311/v2/requests/TS20000101-000001.json")).StatusCode);
+
+    /// <summary>Every string value of a JSON document, decoded (so escaped CJK cannot hide a match).</summary>
+    private static string AllText(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => string.Join("\n", e.EnumerateObject().Select(p => AllText(p.Value))),
+        JsonValueKind.Array => string.Join("\n", e.EnumerateArray().Select(AllText)),
+        JsonValueKind.String => e.GetString()!,
+        _ => e.GetRawText(),
+    };
+
+    private static readonly string[] PersonalDetails =
+    [
+        "13912345678", "139 1234 5678", "0591-87654321", "87654321", "35010219900307123X", "19900307",
+        "12号", "3栋", "2单元", "501室", "林秀英",
+    ];
+
+    private const string HandlersReply =
+        "经核查，林秀英（身份证35010219900307123X，电话13912345678、139 1234 5678，座机0591-87654321）" +
+        "在鼓楼区五四路12号3栋2单元501室违规存放气瓶，已责令整改。";
+
+    private async Task<string> Open311TextAsync(HttpClient client, string number)
+    {
+        var one = await Json(await client.GetAsync($"/open311/v2/requests/{number}.json"));
+        var byId = await Json(await client.GetAsync($"/open311/v2/requests.json?service_request_id={number}"));
+        var list = await Json(await client.GetAsync("/open311/v2/requests.json?service_code=illegal_storage"));
+        var listed = list.EnumerateArray().Single(r => r.GetProperty("service_request_id").GetString() == number);
+        Assert.Equal(1, one.GetArrayLength());
+        Assert.Equal(1, byId.GetArrayLength());
+        return string.Join("\n", AllText(one), AllText(byId), AllText(listed));
+    }
+
+    [Fact]
+    public async Task see_a_neutral_note_not_the_handlers_reply_with_its_phone_id_and_house_numbers()
+    {
+        var scenario = new ConsoleScenario(fx);
+        var agency = await scenario.AgencyAsync();
+        var c = await scenario.RoutedComplaintAsync(agency.Id, M.Complaint(category: "illegal_storage",
+            description: "林秀英在五四路12号3栋2单元501室囤积气瓶，电话13912345678"));
+        var handler = await scenario.MemberAsync(agency.Code);
+        await handler.PostOkAsync($"/api/console/complaints/{c.Number}/claim");
+        await handler.PostOkAsync($"/api/console/complaints/{c.Number}/resolve", new { outcome = "substantiated", reply = HandlersReply });
+
+        var text = await Open311TextAsync(fx.Host.CreateClient(), c.Number);
+        foreach (var detail in PersonalDetails) Assert.DoesNotContain(detail, text);
+        Assert.Contains("已办结：经核查，反映问题属实，已依法处理。", text);
+
+        // The complainant still reads the reply addressed to them, in full.
+        var mine = JsonDocument.Parse(await c.Complainant.Http.GetStringAsync($"/api/mp/complaints/{c.Number}")).RootElement;
+        Assert.Equal(HandlersReply, mine.GetProperty("publicReply").GetString());
+    }
+
+    [Fact]
+    public async Task see_a_neutral_note_for_a_rejection_and_a_duplicate_too()
+    {
+        var scenario = new ConsoleScenario(fx);
+        var agency = await scenario.AgencyAsync();
+        var handler = await scenario.MemberAsync(agency.Code);
+        var first = await scenario.RoutedComplaintAsync(agency.Id, M.Complaint(category: "illegal_storage"));
+        var rejected = await scenario.RoutedComplaintAsync(agency.Id, M.Complaint(category: "illegal_storage"));
+        var duplicate = await scenario.RoutedComplaintAsync(agency.Id, M.Complaint(category: "illegal_storage"));
+        await handler.PostOkAsync($"/api/console/complaints/{rejected.Number}/reject",
+            new { reason = HandlersReply, suggestion = "五四路12号3栋2单元501室的物业（电话0591-87654321）" });
+        await handler.PostOkAsync($"/api/console/complaints/{duplicate.Number}/duplicate", new { of = first.Number });
+
+        var client = fx.Host.CreateClient();
+        var rejectedText = await Open311TextAsync(client, rejected.Number);
+        foreach (var detail in PersonalDetails) Assert.DoesNotContain(detail, rejectedText);
+        Assert.Contains("不属于本单位职责", rejectedText);
+        Assert.Contains($"与投诉 {first.Number} 反映的是同一问题", await Open311TextAsync(client, duplicate.Number));
+        Assert.StartsWith("已分派", (await Json(await client.GetAsync($"/open311/v2/requests/{first.Number}.json")))[0].GetProperty("status_notes").GetString());
+    }
 }

@@ -30,6 +30,20 @@ public static class HandlingOutcomes
     ];
 
     public static string? Label(string? code) => All.FirstOrDefault(o => o.Code == code).Label;
+
+    /// <summary>
+    /// What the public (Open311) reads of a resolved complaint: fixed wording per outcome, never the
+    /// reply, which is written to the complainant and may name people, phones and addresses.
+    /// </summary>
+    public static string PublicNote(string? code) => code switch
+    {
+        "substantiated" => "已办结：经核查，反映问题属实，已依法处理。",
+        "partly" => "已办结：经核查，反映问题部分属实，已依法处理。",
+        "unsubstantiated" => "已办结：经核查，反映问题不属实。",
+        "mediated" => "已办结：经协调，问题已解决。",
+        "case_opened" => "已办结：经核查，已立案查处。",
+        _ => "已办结：经核查，问题已处理。",
+    };
 }
 
 /// <summary>Queue filters; null means any. Claim: "me", "unclaimed", or "staff:&lt;id&gt;" (one member's claims).</summary>
