@@ -27,6 +27,8 @@ ensure_secrets() {
   add_secret() { grep -q "^export $1=" "$CT_LOCAL/secrets.env" || echo "export $1='$2'" >>"$CT_LOCAL/secrets.env"; }
   add_secret Privacy__EncryptionKey "$(head -c 32 /dev/urandom | base64 -w0)"
   add_secret Privacy__HashKey "$(head -c 32 /dev/urandom | base64 -w0)"
+  # Encrypts the console's data-protection key ring in MariaDB (kept out of the database on purpose).
+  add_secret DataProtection__KeyEncryptionKey "$(head -c 32 /dev/urandom | base64 -w0)"
   # A stand-in Official Account for local runs; real values come from the WeChat console.
   add_secret OfficialAccount__AppId "wxlocal$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   add_secret OfficialAccount__AppSecret "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -29,10 +29,8 @@ public static class ConsoleExtensions
         services.AddSingleton<StaffNotifications>();
         services.AddSingleton<Complaints.Routing.RoutingRules>();
 
-        // Cookies and form tokens must read the same on every instance and survive restarts: keys in MariaDB.
-        services.AddDataProtection().SetApplicationName("CylinderTrace");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(sp.GetRequiredService<Db>())));
+        // Cookies and form tokens read the same on every instance: keys in MariaDB, encrypted under DataProtection:KeyEncryptionKey.
+        services.AddKeyRingInDatabase();
 
         // The form-token cookie: Secure whenever the request is HTTPS (behind nginx, X-Forwarded-Proto says so), never sent cross-site.
         services.AddAntiforgery(o =>

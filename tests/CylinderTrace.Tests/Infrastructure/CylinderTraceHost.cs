@@ -15,6 +15,8 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
 {
     public static readonly string EncryptionKey = TestEnvironment.NewKey();
     public static readonly string HashKey = TestEnvironment.NewKey();
+    /// <summary>Encrypts the data-protection key ring in MariaDB (a host with another one cannot read this run's cookies).</summary>
+    public static readonly string KeyEncryptionKey = TestEnvironment.NewKey();
     public const string OaAppId = "wxtestofficial01";
     public const string OaToken = "ct-test-token";
     public const string MpAppId = "wxtestminiprog01";
@@ -47,6 +49,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["Redis:KeyPrefix"] = redisPrefix,
                 ["Privacy:EncryptionKey"] = EncryptionKey,
                 ["Privacy:HashKey"] = HashKey,
+                ["DataProtection:KeyEncryptionKey"] = KeyEncryptionKey,
                 ["WeChat:ApiBaseAddress"] = WeChatBaseAddress,
                 ["OfficialAccount:AppId"] = OaAppId,
                 ["OfficialAccount:AppSecret"] = "test-secret",

@@ -47,6 +47,7 @@ public sealed class The_host_refuses_to_start_with_bad_settings
             ["Redis:Configuration"] = "127.0.0.1:1,abortConnect=false",
             ["Privacy:EncryptionKey"] = CylinderTraceHost.EncryptionKey,
             ["Privacy:HashKey"] = CylinderTraceHost.HashKey,
+            ["DataProtection:KeyEncryptionKey"] = CylinderTraceHost.KeyEncryptionKey,
             ["OfficialAccount:AppId"] = CylinderTraceHost.OaAppId,
             ["OfficialAccount:AppSecret"] = "s",
             ["OfficialAccount:Token"] = CylinderTraceHost.OaToken,
@@ -82,6 +83,10 @@ public sealed class The_host_refuses_to_start_with_bad_settings
     [InlineData("Privacy:EncryptionKey", "not base64!")]
     [InlineData("Privacy:EncryptionKey", "AAAAAAAAAAAAAAAAAAAAAA==")]
     [InlineData("Privacy:HashKey", "")]
+    [InlineData("DataProtection:KeyEncryptionKey", "")]
+    [InlineData("DataProtection:KeyEncryptionKey", "not base64!")]
+    [InlineData("DataProtection:KeyEncryptionKey", "AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("DataProtection:PreviousKeyEncryptionKeys:0", "AAAAAAAAAAAAAAAAAAAAAA==")]
     [InlineData("Redis:KeyPrefix", "Bad Prefix")]
     [InlineData("CylinderRules:InspectionIntervalYears", "0")]
     [InlineData("CylinderRules:DesignLifeYears", "20")]

@@ -12,7 +12,11 @@ public static class CommandLine
     /// <summary>A command: the services of the host, its arguments after the command word, and a cancel token.</summary>
     public delegate Task<int> Command(IServiceProvider services, string[] args, CancellationToken ct);
 
-    private static readonly Dictionary<string, Command> Commands = new() { ["migrate"] = MigrateAsync };
+    private static readonly Dictionary<string, Command> Commands = new()
+    {
+        ["migrate"] = MigrateAsync,
+        ["data-protection-keys"] = Security.KeyRing.CommandAsync,
+    };
 
     /// <summary>Features add their commands here (from the composition root, before Main runs them).</summary>
     public static void Register(string name, Command command) => Commands[name] = command;
