@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Platform.Commands;
 
 /// <summary>
-/// The host's commands: `migrate` (pending migrations and the coming months' partitions) and those
-/// that features register (`seed`, `oa-menu`, ...). Each builds the same service container as the web host.
+/// The host's commands: `migrate` (pending migrations and the coming months' partitions),
+/// `data-protection-keys` (the console's key ring) and those that features register (`seed`, `oa-menu`, ...). Each builds the same service container as the web host.
 /// </summary>
 public static class CommandLine
 {
