@@ -88,19 +88,21 @@ public static class ConsolePages
         pages.MapGet("/cylinders/{code}", (string code, HttpContext c, ConsoleDesk desk, Supervision.DetentionOrders orders, IOptions<Supervision.SupervisionOptions> o,
             CancellationToken ct) => CylinderFileAsync(c, desk, orders, o.Value, code, null, 200, ct));
         pages.MapPost("/cylinders/{code}/detentions", async (string code, HttpContext c, IFormCollection form, ConsoleDesk desk, Supervision.DetentionOrders orders,
-            Complaints.Photos.PhotoStore photos, IOptions<Supervision.SupervisionOptions> o, CancellationToken ct) =>
+            IOptions<Supervision.SupervisionOptions> o, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayDetain(me)) return Message(me, 403, "无权访问", "只有执法检查人员可以下达扣瓶令。");
-            if (form.Files.Count > 6) return await CylinderFileAsync(c, desk, orders, o.Value, code, "最多上传6张照片。", 400, ct);
+            if (form.Files.Count > Supervision.DetentionOrders.MaxPhotos)
+                return await CylinderFileAsync(c, desk, orders, o.Value, code, $"最多上传{Supervision.DetentionOrders.MaxPhotos}张照片。", 400, ct);
             var ids = new List<string>();
             foreach (var file in form.Files)
             {
                 if (file.Length == 0) continue;
-                if (file.Length > 10 * 1024 * 1024) return await CylinderFileAsync(c, desk, orders, o.Value, code, $"照片 {file.FileName} 超过10MB。", 400, ct);
+                if (file.Length > Supervision.DetentionOrders.MaxPhotoBytes)
+                    return await CylinderFileAsync(c, desk, orders, o.Value, code, $"照片 {file.FileName} 超过{Supervision.DetentionOrders.MaxPhotoBytes / 1024 / 1024}MB。", 400, ct);
                 using var buffer = new MemoryStream();
                 await file.CopyToAsync(buffer, ct);
-                var stored = await photos.SaveAsync(null, buffer.ToArray(), ct);
+                var stored = await orders.UploadPhotoAsync(me.Id, buffer.ToArray(), ct);
                 if (stored is null) return await CylinderFileAsync(c, desk, orders, o.Value, code, $"{file.FileName} 不是 JPEG、PNG 或 WebP 照片。", 400, ct);
                 ids.Add(stored.Id);
             }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data;
+using CylinderTrace.Complaints.Photos;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.Caching;
@@ -49,10 +50,16 @@ public abstract record DetentionResult
 /// inspection (detained cleared, next inspection date set to yesterday, so fill checks refuse it as
 /// overdue until an inspection record arrives), or scrapped (status scrapped). Only one order is open per
 /// cylinder. Orders not recalled by their deadline are escalated by a job every five minutes.
+/// An order's photos are its inspector's own uploads for detention (detention_photo_uploads), each used
+/// by one order only; a photo is served only through the order it belongs to.
 /// </summary>
 public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, EnterpriseNotifications notifications, IOptions<SupervisionOptions> options,
-    IServiceProvider services, TimeProvider clock, ILogger<DetentionOrders> logger)
+    PhotoStore photoStore, IServiceProvider services, TimeProvider clock, ILogger<DetentionOrders> logger)
 {
+    /// <summary>Largest photo an inspector may upload for an order, in bytes.</summary>
+    public const int MaxPhotoBytes = 10 * 1024 * 1024;
+    public const int MaxPhotos = 6;
+
     public const string EscalationJobId = "detention-escalation";
     public static readonly string[] OpenStates = ["open", "acknowledged", "recalled"];
 
@@ -95,7 +102,20 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         """;
     private const string NumberSql = "UPDATE detention_orders SET number = @number WHERE id = @id";
     private const string EventSql = "INSERT INTO detention_events (order_id, at, kind, actor, text) VALUES (@id, @now, @kind, @actor, @text)";
-    private const string PhotoSql = "INSERT IGNORE INTO detention_photos (order_id, sha256, position) SELECT @id, sha256, @position FROM photos WHERE sha256 = @sha";
+    private const string PhotoSql = "INSERT INTO detention_photos (order_id, sha256, position) VALUES (@id, @sha, @position)";
+    private const string InsertUploadSql = "INSERT INTO detention_photo_uploads (sha256, staff_id, uploaded_at) VALUES (@sha, @staffId, @now)";
+    // The issuing inspector's uploads not used by any order yet, locked until the order is stored.
+    private const string UnusedUploadsSql =
+        "SELECT sha256 FROM detention_photo_uploads WHERE staff_id = @staffId AND order_id IS NULL AND sha256 IN @photos FOR UPDATE";
+    private const string ClaimUploadSql =
+        "UPDATE detention_photo_uploads SET order_id = @id WHERE staff_id = @staffId AND order_id IS NULL AND sha256 = @sha ORDER BY id LIMIT 1";
+    // Links made before migration 0017 that named a complainant's photo have no upload behind them: not listed, not served.
+    private const string OrderPhotosSql =
+        """
+        SELECT p.sha256 FROM detention_photos p
+        WHERE p.order_id = @Id AND EXISTS (SELECT 1 FROM detention_photo_uploads u WHERE u.order_id = p.order_id AND u.sha256 = p.sha256)
+        ORDER BY p.position
+        """;
 
     private const string OrderSql =
         """
@@ -140,8 +160,8 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         if (hours is < 1 or > 24 * 30) errors["deadlineHours"] = ["召回期限应为1小时到30天。"];
         var responsibility = string.IsNullOrEmpty(request.Responsibility) ? "owner" : request.Responsibility;
         if (responsibility is not ("owner" or "last_delivery")) errors["responsibility"] = ["责任企业应为 owner（产权单位）或 last_delivery（最近一次配送的供气站）。"];
-        var photos = (request.Photos ?? []).Distinct().ToList();
-        if (photos.Count > 6 || photos.Any(p => p.Length != 64 || !p.All(Uri.IsHexDigit))) errors["photos"] = ["最多6张照片，使用上传后返回的编号。"];
+        var photos = (request.Photos ?? []).Select(p => p?.ToLowerInvariant() ?? "").Distinct().ToList();
+        if (photos.Count > MaxPhotos || photos.Any(p => p.Length != 64 || !p.All(char.IsAsciiHexDigit))) errors["photos"] = [$"最多{MaxPhotos}张照片，使用上传后返回的编号。"];
         if (errors.Count > 0) return new DetentionResult.Invalid(errors);
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -154,9 +174,11 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             if (await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenOrderSql, new { cylinderId = cylinder.Id }, tx, cancellationToken: ct)) is { } open)
                 return new DetentionResult.Conflict($"这个气瓶已有未结案的扣瓶令 {open}。");
             if (cylinder.Status == "scrapped") return new DetentionResult.Conflict("这个气瓶已报废。");
-            if (photos.Count > 0 && await conn.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT COUNT(*) FROM photos WHERE sha256 IN @photos", new { photos }, tx, cancellationToken: ct)) != photos.Count)
-                return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["photos"] = ["有照片编号不存在：请先上传照片，再使用返回的编号。"] });
+            if (photos.Count > 0 && (await conn.QueryAsync<string>(new CommandDefinition(UnusedUploadsSql, new { staffId, photos }, tx, cancellationToken: ct))).Distinct().Count() != photos.Count)
+                return new DetentionResult.Invalid(new Dictionary<string, string[]>
+                {
+                    ["photos"] = ["照片编号无效：扣瓶令只能使用您本人为扣瓶令上传、尚未用于其他扣瓶令的照片。请先上传现场照片，再使用返回的编号。"],
+                });
             int? enterpriseId = responsibility == "owner" ? cylinder.OwnerId : cylinder.LastDeliveryStationId;
             if (enterpriseId is null)
                 return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["responsibility"] = ["这个气瓶没有配送记录：请选择产权单位（owner）为责任企业。"] });
@@ -169,7 +191,10 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             await conn.ExecuteAsync(new CommandDefinition(NumberSql, new { number, id }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "issued", actor = "staff:" + staffId, text = hazard }, tx, cancellationToken: ct));
             for (var i = 0; i < photos.Count; i++)
+            {
+                await conn.ExecuteAsync(new CommandDefinition(ClaimUploadSql, new { id, staffId, sha = photos[i] }, tx, cancellationToken: ct));
                 await conn.ExecuteAsync(new CommandDefinition(PhotoSql, new { id, position = i, sha = photos[i] }, tx, cancellationToken: ct));
+            }
             await CylinderEvents.DetainAsync(conn, tx, cylinder.Id, ct);
             notification = await EnterpriseNotifications.InsertAsync(conn, tx, enterpriseId.Value, "detention.issued", new
             {
@@ -183,6 +208,19 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         var issued = (await GetByIdAsync(id, ct))!;
         Notices.Enqueue(issued.Number, "issued");
         return new DetentionResult.Done(issued);
+    }
+
+    /// <summary>
+    /// An inspector's photo for a detention order: cleaned and stored by the photo store, and recorded as
+    /// this inspector's upload, which one order of theirs may then name. Null when the bytes are not a photo.
+    /// </summary>
+    public async Task<PhotoStore.Stored?> UploadPhotoAsync(int staffId, byte[] data, CancellationToken ct)
+    {
+        var stored = await photoStore.SaveAsync(null, data, ct);
+        if (stored is null) return null;
+        await using var conn = await db.OpenAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(InsertUploadSql, new { sha = stored.Id, staffId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+        return stored;
     }
 
     /// <summary>The responsible enterprise (or, for a station, its filling enterprise) acknowledges an open order.</summary>
@@ -334,7 +372,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
     private async Task<DetentionOrder> ViewAsync(MySqlConnection conn, OrderRow r, CancellationToken ct, bool withEvents = true)
     {
         var photos = withEvents
-            ? (await conn.QueryAsync<string>(new CommandDefinition("SELECT sha256 FROM detention_photos WHERE order_id = @Id ORDER BY position", new { r.Id }, cancellationToken: ct))).ToList()
+            ? (await conn.QueryAsync<string>(new CommandDefinition(OrderPhotosSql, new { r.Id }, cancellationToken: ct))).ToList()
             : [];
         var events = withEvents
             ? (await conn.QueryAsync<(DateTime At, string Kind, string Actor, string? Text)>(new CommandDefinition(

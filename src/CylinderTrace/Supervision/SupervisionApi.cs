@@ -74,6 +74,33 @@ public static class SupervisionApi
             if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以下达扣瓶令。");
             return Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true);
         });
+        // An inspector's photo for an order (multipart field "file"); the order then names it by the returned id.
+        api.MapPost("/detention-photos", async (HttpContext c, DetentionOrders orders, CancellationToken ct) =>
+        {
+            var me = ConsoleAccess.Staff(c);
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
+            if (c.Request.ContentLength > DetentionOrders.MaxPhotoBytes + 64 * 1024) return PhotoTooLarge();
+            if (!c.Request.HasFormContentType)
+                return Problem.Of(400, "photo-required", "Photo required", "请以 multipart/form-data 上传照片，文件字段名为 file。");
+            IFormFile? file;
+            try
+            {
+                file = (await c.Request.ReadFormAsync(ct)).Files.GetFile("file");
+            }
+            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+            {
+                return PhotoTooLarge();
+            }
+            if (file is null || file.Length == 0) return Problem.Of(400, "photo-required", "Photo required", "没有收到照片：文件字段名应为 file。");
+            if (file.Length > DetentionOrders.MaxPhotoBytes) return PhotoTooLarge();
+            var data = new byte[file.Length];
+            await using (var stream = file.OpenReadStream())
+                await stream.ReadExactlyAsync(data, ct);
+            var stored = await orders.UploadPhotoAsync(me.Id, data, ct);
+            return stored is null
+                ? Problem.Of(415, "photo-type-unsupported", "Not a photo", "只能上传 JPEG、PNG 或 WebP 格式的照片。")
+                : TypedResults.Created((string?)null, new { photoId = stored.Id, contentType = stored.ContentType, bytes = stored.Bytes });
+        }).DisableAntiforgery();
         api.MapGet("/detentions", async (HttpContext c, DetentionOrders orders, bool? open, CancellationToken ct) =>
             TypedResults.Ok(await orders.ListAsync(ConsoleAccess.Staff(c).AgencyId, null, open ?? true, ct)));
         api.MapGet("/detentions/{order}", async (string order, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
@@ -126,6 +153,9 @@ public static class SupervisionApi
             return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct));
         });
     }
+
+    private static IResult PhotoTooLarge() =>
+        Problem.Of(413, "photo-too-large", "Photo too large", $"照片不能超过{DetentionOrders.MaxPhotoBytes / 1024 / 1024}MB，请压缩后再上传。");
 
     private static IResult NotFound() => Problem.Of(404, "detention-not-found", "No such detention order", "没有这个扣瓶令，或它不属于您。");
 

@@ -15,7 +15,7 @@ public sealed class Detention_orders(HostFixture fx)
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
 
     private sealed record World(string Code, IntegrationClient Owner, IntegrationClient Station, IntegrationClient Stranger, ConsoleClient Inspector,
-        ConsoleClient OtherInspector, ConsoleClient Handler, int OwnerId, int StationId);
+        ConsoleClient OtherInspector, ConsoleClient Handler, int OwnerId, int StationId, (int Id, string Code) Agency);
 
     private async Task<World> WorldAsync()
     {
@@ -33,7 +33,7 @@ public sealed class Detention_orders(HostFixture fx)
         async Task<ConsoleClient> As(string agencyCode, string role) =>
             await ConsoleClient.SignInAsync(fx.Host, (await fx.Data.StaffAsync(agencyCode, role)).Username, TestData.StaffPassword);
         return new World(code, ownerClient, stationClient, await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(stranger)),
-            await As(agency.Code, "inspector"), await As(other.Code, "inspector"), await As(agency.Code, "handler"), owner, station);
+            await As(agency.Code, "inspector"), await As(other.Code, "inspector"), await As(agency.Code, "handler"), owner, station, agency);
     }
 
     private async Task<JsonElement> CardAsync(string code) =>
@@ -217,5 +217,130 @@ public sealed class Detention_orders(HostFixture fx)
         Assert.Equal(HttpStatusCode.Redirect, disposed.StatusCode);
         Assert.Contains("已确认处置并结案", await w.Inspector.Http.GetStringAsync(disposed.Headers.Location!.OriginalString));
         Assert.Equal("in_service", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+    }
+
+    /// <summary>An inspector's photo uploaded for detention through the console API; the id an order may name.</summary>
+    private static async Task<HttpResponseMessage> UploadForDetentionAsync(ConsoleClient inspector, byte[] bytes)
+    {
+        var photo = new ByteArrayContent(bytes);
+        photo.Headers.ContentType = new("image/jpeg");
+        return await inspector.Http.PostAsync("/api/console/detention-photos", new MultipartFormDataContent { { photo, "file", "scene.jpg" } });
+    }
+
+    private static async Task<string> OwnPhotoAsync(ConsoleClient inspector)
+    {
+        var response = await UploadForDetentionAsync(inspector, CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("photoId").GetString()!;
+    }
+
+    private static async Task<JsonElement> ErrorsAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+
+    // Issue 16, item 2: an inspector of an agency only informed of a complaint issued an order naming the
+    // complaint's photo and downloaded it through /console/detentions/{n}/photos/{id}.
+    [Fact]
+    public async Task an_inspector_of_an_agency_informed_of_a_complaint_can_neither_attach_its_photo_to_an_order_nor_download_it()
+    {
+        var w = await WorldAsync();
+        var handling = await fx.Data.AgencyAsync();
+        var complainant = await CylinderTrace.Tests.Infrastructure.MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var upload = await complainant.UploadAsync(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var photoId = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
+        var complaint = (await complainant.FileOkAsync(CylinderTrace.Tests.Infrastructure.MiniProgramClient.Complaint(photoIds: [photoId]))).GetProperty("number").GetString()!;
+        var complaintId = await fx.Data.WaitUntilRoutedAsync(complaint);
+        await fx.Data.MoveToAgencyAsync(complaintId, handling.Id);
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync("INSERT INTO complaint_informed_agencies (agency_id, complaint_id, reason, since) VALUES (@a, @c, 'informed', NOW(3))",
+                new { a = w.Agency.Id, c = complaintId });
+
+        // The informed agency's inspector reads the complaint, photo ids included, but not its photos.
+        var view = await w.Inspector.GetJsonAsync($"/api/console/complaints/{complaint}");
+        Assert.Contains(photoId, view.GetProperty("complaint").GetProperty("photoIds").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await w.Inspector.GetAsync($"/api/console/complaints/{complaint}/photos/{photoId}")).StatusCode);
+
+        var attempt = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶阀漏气，现场检测可燃气体报警", photos = new[] { photoId } });
+        // No order of the agency serves the complainant's photo.
+        foreach (var order in (await w.Inspector.GetJsonAsync("/api/console/detentions?open=false")).EnumerateArray()
+                     .Where(o => o.GetProperty("cylinderCode").GetString() == w.Code))
+        {
+            var number = order.GetProperty("number").GetString();
+            var served = await w.Inspector.GetAsync($"/console/detentions/{number}/photos/{photoId}");
+            Assert.True(served.StatusCode == HttpStatusCode.NotFound, $"order {number} served the complaint's photo: {(int)served.StatusCode}");
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, attempt.StatusCode);
+        Assert.Contains("本人", (await ErrorsAsync(attempt)).GetProperty("photos")[0].GetString());
+        Assert.Equal("in_service", (await CardAsync(w.Code)).GetProperty("status").GetProperty("code").GetString());
+
+        // The inspector's own photo, uploaded for detention, goes with the order and is served through it.
+        var own = await OwnPhotoAsync(w.Inspector);
+        var issued = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶阀漏气，现场检测可燃气体报警", photos = new[] { own } });
+        var issuedText = await issued.Content.ReadAsStringAsync();
+        Assert.True(issued.StatusCode == HttpStatusCode.Created, issuedText);
+        var issuedOrder = JsonDocument.Parse(issuedText).RootElement;
+        Assert.Equal([own], issuedOrder.GetProperty("photos").EnumerateArray().Select(p => p.GetString()).ToArray());
+        var number2 = issuedOrder.GetProperty("number").GetString();
+        var image = await w.Inspector.GetAsync($"/console/detentions/{number2}/photos/{own}");
+        Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+        Assert.Equal("image/jpeg", image.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await w.Inspector.GetAsync($"/console/detentions/{number2}/photos/{photoId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task an_order_names_only_photos_its_inspector_uploaded_for_detention_and_each_for_one_order()
+    {
+        var w = await WorldAsync();
+        // Only inspectors upload photos for orders; anything that is not a photo is refused.
+        Assert.Equal(HttpStatusCode.Forbidden, (await UploadForDetentionAsync(w.Handler, CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(1))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await UploadForDetentionAsync(w.Inspector, "GIF89a......"u8.ToArray())).StatusCode);
+        var mine = await OwnPhotoAsync(w.Inspector);
+
+        // Another inspector, of another agency or of the same one, may not name it.
+        var colleague = await ConsoleClient.SignInAsync(fx.Host, (await fx.Data.StaffAsync(w.Agency.Code, "inspector")).Username, TestData.StaffPassword);
+        foreach (var other in new[] { w.OtherInspector, colleague })
+        {
+            var refused = await other.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶体严重锈蚀", photos = new[] { mine } });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.True((await ErrorsAsync(refused)).TryGetProperty("photos", out _));
+        }
+
+        // Its uploader names it once; closed or not, that order keeps it, and a second order may not name it again.
+        var first = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶体严重锈蚀", photos = new[] { mine.ToUpperInvariant() } });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var number = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("number").GetString()!;
+        await w.Inspector.PostOkAsync($"/api/console/detentions/{number}/dispose", new { disposal = "released" });
+        var again = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶体严重锈蚀", photos = new[] { mine } });
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.True((await ErrorsAsync(again)).TryGetProperty("photos", out _));
+        Assert.Equal(HttpStatusCode.OK, (await w.Inspector.GetAsync($"/console/detentions/{number}/photos/{mine}")).StatusCode);
+        Assert.Equal([mine], (await w.Inspector.GetJsonAsync($"/api/console/detentions/{number}")).GetProperty("photos").EnumerateArray().Select(p => p.GetString()).ToArray());
+    }
+
+    [Fact]
+    public async Task orders_issued_before_uploads_were_recorded_keep_their_inspectors_photos_but_not_a_complainants()
+    {
+        var w = await WorldAsync();
+        var own = await OwnPhotoAsync(w.Inspector);
+        var issued = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶体严重锈蚀", photos = new[] { own } });
+        var number = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("number").GetString()!;
+        var complainant = await CylinderTrace.Tests.Infrastructure.MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
+        var upload = await complainant.UploadAsync(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var complainants = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
+        // As the order would have been stored before migration 0017: both links, no upload records.
+        await using (var conn = await fx.Database.OpenAsync())
+        {
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO detention_photos (order_id, sha256, position) SELECT id, @complainants, 1 FROM detention_orders WHERE number = @number;
+                DELETE u FROM detention_photo_uploads u JOIN detention_orders o ON o.id = u.order_id WHERE o.number = @number;
+                """, new { number, complainants });
+            var migration = CylinderTrace.Platform.Database.MigrationRunner.Embedded().Single(m => m.Name == "detention_photo_uploads");
+            foreach (var statement in CylinderTrace.Platform.Database.MigrationRunner.SplitStatements(migration.Sql))
+                await conn.ExecuteAsync(statement);
+        }
+        Assert.Equal([own], (await w.Inspector.GetJsonAsync($"/api/console/detentions/{number}")).GetProperty("photos").EnumerateArray().Select(p => p.GetString()).ToArray());
+        Assert.Equal(HttpStatusCode.OK, (await w.Inspector.GetAsync($"/console/detentions/{number}/photos/{own}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await w.Inspector.GetAsync($"/console/detentions/{number}/photos/{complainants}")).StatusCode);
     }
 }
