@@ -167,7 +167,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP; location metadata is removed. Requires Authorization: Bearer <token> from /api/mp/login. */
+        /** Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP, at most MiniProgram:MaxPhotoPixels pixels; stored re-encoded as JPEG (PNG and lossless WebP as PNG), upright, without any metadata (no location). Requires Authorization: Bearer <token> from /api/mp/login. */
         post: operations["MpUploadPhoto"];
         delete?: never;
         options?: never;
@@ -868,6 +868,15 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

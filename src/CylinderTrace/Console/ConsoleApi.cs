@@ -207,8 +207,7 @@ public static class ConsoleApi
     {
         var photo = await desk.PhotoAsync(ConsoleAccess.Staff(context), number, photoId, ct);
         if (photo is null) return Problem.Of(404, "photo-not-found", "Photo not found", "没有这张照片。");
-        context.Response.Headers.CacheControl = "private, max-age=3600";
-        return TypedResults.PhysicalFile(photo.Value.Path, photo.Value.ContentType);
+        return PhotoStore.Serve(context, photo.Value);
     }
 
     private static async Task<IResult> ActAsync(string number, HttpContext context, ConsoleDesk desk, Func<Handler, long, Task<HandlingOutcome>> action, CancellationToken ct)

@@ -52,8 +52,7 @@ public static class ConsolePages
         {
             var photo = await desk.PhotoAsync(ConsoleAccess.Staff(c), number, photoId, ct);
             if (photo is null) return (IResult)Message(ConsoleAccess.Staff(c), 404, "没有这张照片", "照片不存在，或不属于本单位可以查看的投诉。");
-            c.Response.Headers.CacheControl = "private, max-age=3600";
-            return TypedResults.PhysicalFile(photo.Value.Path, photo.Value.ContentType);
+            return Complaints.Photos.PhotoStore.Serve(c, photo.Value);
         });
         pages.MapPost("/complaints/{number}/{action}", ActAsync);
 
@@ -102,8 +101,9 @@ public static class ConsolePages
                     return await CylinderFileAsync(c, desk, orders, o.Value, code, $"照片 {file.FileName} 超过{Supervision.DetentionOrders.MaxPhotoBytes / 1024 / 1024}MB。", 400, ct);
                 using var buffer = new MemoryStream();
                 await file.CopyToAsync(buffer, ct);
-                var stored = await orders.UploadPhotoAsync(me.Id, buffer.ToArray(), ct);
-                if (stored is null) return await CylinderFileAsync(c, desk, orders, o.Value, code, $"{file.FileName} 不是 JPEG、PNG 或 WebP 照片。", 400, ct);
+                var upload = await orders.UploadPhotoAsync(me.Id, buffer.ToArray(), ct);
+                if (upload is not Complaints.Photos.PhotoStore.Stored stored)
+                    return await CylinderFileAsync(c, desk, orders, o.Value, code, $"{file.FileName}：{((Complaints.Photos.PhotoRefused)upload).Detail}", 400, ct);
                 ids.Add(stored.Id);
             }
             var hours = int.TryParse(form["deadlineHours"], out var h) ? h : (int?)null;
@@ -144,8 +144,7 @@ public static class ConsolePages
                 return (IResult)Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的扣瓶令。");
             var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
             if (file is null) return Message(me, 404, "没有这张照片", "照片文件不存在。");
-            c.Response.Headers.CacheControl = "private, max-age=3600";
-            return TypedResults.PhysicalFile(file.Value.Path, file.Value.ContentType);
+            return Complaints.Photos.PhotoStore.Serve(c, file.Value);
         });
         pages.MapGet("/digests", async (HttpContext c, Supervision.Digests digests, CancellationToken ct) =>
         {

@@ -48,11 +48,13 @@ public static class MiniProgramApi
         user.MapPost("/complaints/{number}/information", SupplyInformationAsync).WithName("MpSupplyInformation")
             .WithSummary("Answer a handler's request for more information (text and/or photo ids) while the complaint is waiting_info." + SignedIn);
         user.MapPost("/photos", UploadPhotoAsync).WithName("MpUploadPhoto").DisableAntiforgery()
-            .WithSummary("Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP; location metadata is removed." + SignedIn)
+            .WithSummary("Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP, at most MiniProgram:MaxPhotoPixels pixels; " +
+                         "stored re-encoded as JPEG (PNG and lossless WebP as PNG), upright, without any metadata (no location)." + SignedIn)
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<PhotoUploaded>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         user.MapGet("/photos/{id}", PhotoAsync).WithName("MpPhoto").WithSummary("A photo I uploaded." + SignedIn)
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -234,19 +236,20 @@ public static class MiniProgramApi
         var data = new byte[file.Length];
         await using (var stream = file.OpenReadStream())
             await stream.ReadExactlyAsync(data, ct);
-        var stored = await photos.SaveAsync(principal.Id(), data, ct);
-        if (stored is null)
-            return Problem.Of(415, "photo-type-unsupported", "Not a photo", "只能上传 JPEG、PNG 或 WebP 格式的照片。");
-        return TypedResults.Created($"/api/mp/photos/{stored.Id}", new PhotoUploaded(stored.Id, stored.ContentType, stored.Bytes));
+        return await photos.SaveAsync(principal.Id(), data, ct) switch
+        {
+            PhotoStore.Stored stored => TypedResults.Created($"/api/mp/photos/{stored.Id}", new PhotoUploaded(stored.Id, stored.ContentType, stored.Bytes)),
+            var refused => ((PhotoRefused)refused).Problem(),
+        };
     }
 
-    internal static async Task<IResult> PhotoAsync(string id, ClaimsPrincipal principal, PhotoStore photos, CancellationToken ct)
+    internal static async Task<IResult> PhotoAsync(string id, HttpContext context, ClaimsPrincipal principal, PhotoStore photos, CancellationToken ct)
     {
         if (id.Length != 64 || !id.All(char.IsAsciiHexDigit))
             return Problem.Of(404, "photo-not-found", "Photo not found", "没有这张照片。");
         var found = await photos.FindForUploaderAsync(principal.Id(), id.ToLowerInvariant(), ct);
         return found is { } f
-            ? TypedResults.PhysicalFile(f.Path, f.ContentType)
+            ? PhotoStore.Serve(context, f)
             : Problem.Of(404, "photo-not-found", "Photo not found", "没有这张照片。");
     }
 

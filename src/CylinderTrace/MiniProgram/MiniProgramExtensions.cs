@@ -27,6 +27,7 @@ public static class MiniProgramExtensions
         services.AddSingleton<RedisRateLimiter>();
         services.AddSingleton<ComplaintStore>();
         services.AddSingleton<ComplaintService>();
+        services.AddSingleton<PhotoSanitiser>();
         services.AddSingleton<PhotoStore>();
         services.AddOptions<Complaints.Notifications.NotificationOptions>().BindConfiguration(Complaints.Notifications.NotificationOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

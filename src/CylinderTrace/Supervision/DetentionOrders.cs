@@ -212,12 +212,12 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
 
     /// <summary>
     /// An inspector's photo for a detention order: cleaned and stored by the photo store, and recorded as
-    /// this inspector's upload, which one order of theirs may then name. Null when the bytes are not a photo.
+    /// this inspector's upload, which one order of theirs may then name. <see cref="PhotoRefused"/> when the bytes are not a photo we can clean.
     /// </summary>
-    public async Task<PhotoStore.Stored?> UploadPhotoAsync(int staffId, byte[] data, CancellationToken ct)
+    public async Task<PhotoOutcome> UploadPhotoAsync(int staffId, byte[] data, CancellationToken ct)
     {
-        var stored = await photoStore.SaveAsync(null, data, ct);
-        if (stored is null) return null;
+        var outcome = await photoStore.SaveAsync(null, data, ct);
+        if (outcome is not PhotoStore.Stored stored) return outcome;
         await using var conn = await db.OpenAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(InsertUploadSql, new { sha = stored.Id, staffId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         return stored;

@@ -96,10 +96,11 @@ public static class SupervisionApi
             var data = new byte[file.Length];
             await using (var stream = file.OpenReadStream())
                 await stream.ReadExactlyAsync(data, ct);
-            var stored = await orders.UploadPhotoAsync(me.Id, data, ct);
-            return stored is null
-                ? Problem.Of(415, "photo-type-unsupported", "Not a photo", "只能上传 JPEG、PNG 或 WebP 格式的照片。")
-                : TypedResults.Created((string?)null, new { photoId = stored.Id, contentType = stored.ContentType, bytes = stored.Bytes });
+            return await orders.UploadPhotoAsync(me.Id, data, ct) switch
+            {
+                Complaints.Photos.PhotoStore.Stored stored => TypedResults.Created((string?)null, new { photoId = stored.Id, contentType = stored.ContentType, bytes = stored.Bytes }),
+                var refused => ((Complaints.Photos.PhotoRefused)refused).Problem(),
+            };
         }).DisableAntiforgery();
         api.MapGet("/detentions", async (HttpContext c, DetentionOrders orders, bool? open, CancellationToken ct) =>
             TypedResults.Ok(await orders.ListAsync(ConsoleAccess.Staff(c).AgencyId, null, open ?? true, ct)));

@@ -95,7 +95,10 @@ public sealed class Console_access_across_agencies(HostFixture fx)
         var image = await handler.GetAsync($"/api/console/complaints/{complaint.Number}/photos/{photoId}");
         Assert.Equal(HttpStatusCode.OK, image.StatusCode);
         Assert.Equal("image/jpeg", image.Content.Headers.ContentType!.MediaType);
-        Assert.Equal(HttpStatusCode.OK, (await handler.GetAsync($"/console/complaints/{complaint.Number}/photos/{photoId}")).StatusCode);
+        Assert.Equal("nosniff", Assert.Single(image.Headers.GetValues("X-Content-Type-Options")));
+        var page = await handler.GetAsync($"/console/complaints/{complaint.Number}/photos/{photoId}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("nosniff", Assert.Single(page.Headers.GetValues("X-Content-Type-Options")));
         // A photo that is not this complaint's is not served through it.
         var another = await UploadPhotoAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await handler.GetAsync($"/api/console/complaints/{complaint.Number}/photos/{another}")).StatusCode);

@@ -80,6 +80,8 @@ public sealed class The_Mini_Program_contract(HostFixture fx)
         exchanges.Add(photo);
         exchanges.Add(await Call(user, "photo-upload.415", HttpMethod.Post, "/api/mp/photos",
             content: new MultipartFormDataContent { { new ByteArrayContent("GIF89a"u8.ToArray()), "file", "a.jpg" } }));
+        exchanges.Add(await Call(user, "photo-upload.422-too-many-pixels", HttpMethod.Post, "/api/mp/photos",
+            content: new MultipartFormDataContent { { new ByteArrayContent(SamplePhotos.PngDeclaring(50_000, 50_000)), "file", "huge.png" } }));
         var photoId = photo.ResponseBody!["photoId"]!.ToString();
         var key = new Dictionary<string, string> { ["Idempotency-Key"] = "7f1c2b9e-3d4a-4c55-9a10-2b6f0e8d1c33-" + TestData.UniqueCode()[..6] };
         var complaintBody = new

@@ -284,6 +284,7 @@ public sealed class Detention_orders(HostFixture fx)
         var image = await w.Inspector.GetAsync($"/console/detentions/{number2}/photos/{own}");
         Assert.Equal(HttpStatusCode.OK, image.StatusCode);
         Assert.Equal("image/jpeg", image.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("nosniff", Assert.Single(image.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal(HttpStatusCode.NotFound, (await w.Inspector.GetAsync($"/console/detentions/{number2}/photos/{photoId}")).StatusCode);
     }
 

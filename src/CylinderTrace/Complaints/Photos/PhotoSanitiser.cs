@@ -1,110 +1,135 @@
-using System.Buffers.Binary;
+using CylinderTrace.MiniProgram;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Processing;
 
 namespace CylinderTrace.Complaints.Photos;
 
 /// <summary>
-/// Recognises JPEG, PNG and WebP by their bytes (never by name or declared type) and removes the
-/// metadata that can carry a location or personal data: JPEG APP1 (EXIF, XMP), APP13 (IPTC) and
-/// comments; PNG eXIf and text chunks; WebP EXIF and XMP chunks (and their VP8X flags). Pixels are
-/// untouched. Anything that does not parse as the format it claims is refused.
-/// Formats: JPEG (ITU-T T.81 markers), PNG (RFC 2083 chunks), WebP (RIFF container, Google's spec).
+/// Cleans every accepted photo by decoding it and encoding a new file from its pixels alone
+/// (SixLabors.ImageSharp 2.1, Apache-2.0), so nothing else of the upload survives: no EXIF (GPS), XMP,
+/// IPTC, ICC profile, comment, PNG text or private chunk, no second image after the first (MPF), no
+/// segment after the scan, no bytes after the end. The EXIF orientation is applied to the pixels first,
+/// so photos are upright without it. The ICC profile is dropped rather than kept: it can name the device,
+/// and a wide-gamut (Display P3) photo shown as sRGB is a little duller, which does not matter for
+/// evidence of a hazard; ImageSharp 2 cannot convert between profiles.
+/// Only JPEG, PNG and WebP decoders are registered (recognised by their bytes, never by name). The
+/// dimensions are read from the header first and a photo over MiniProgram:MaxPhotoPixels is refused
+/// before any pixel buffer exists (a small file can declare 50000×50000); the allocator also refuses any
+/// single buffer larger than the largest allowed image, and at most one photo per processor core is
+/// decoded at a time, so memory stays bounded under load. Output: PNG for a PNG or lossless WebP,
+/// otherwise JPEG (quality 85). Animated WebP is refused by ImageSharp 2; a PNG's animation frames
+/// (APNG) are ignored, only the first image is kept.
 /// </summary>
-public static class PhotoSanitiser
+public sealed class PhotoSanitiser
 {
-    public sealed record Result(string ContentType, string Extension, byte[] Bytes);
+    /// <summary>The cleaned photo: a new file of the given type.</summary>
+    public sealed record Cleaned(string ContentType, byte[] Bytes, int Width, int Height) : PhotoOutcome;
 
-    public static Result? Sanitise(ReadOnlySpan<byte> data)
+    private const int JpegQuality = 85;
+    private const int BytesPerPixelAtMost = 8; // 16-bit RGBA PNG
+
+    private readonly Configuration configuration;
+    private readonly long maxPixels;
+    private readonly SemaphoreSlim decoding = new(Math.Max(1, Environment.ProcessorCount));
+    private readonly ILogger<PhotoSanitiser> logger;
+
+    public PhotoSanitiser(IOptions<MiniProgramOptions> options, ILogger<PhotoSanitiser> logger)
     {
+        this.logger = logger;
+        maxPixels = options.Value.MaxPhotoPixels;
+        configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+            {
+                AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, maxPixels * BytesPerPixelAtMost / (1024 * 1024) + 16),
+                MaximumPoolSizeMegabytes = 64,
+            }),
+        };
+    }
+
+    public long MaxPixels => maxPixels;
+
+    /// <summary>A <see cref="Cleaned"/> photo or a <see cref="PhotoRefused"/>; never throws for what the bytes contain.</summary>
+    public async Task<PhotoOutcome> CleanAsync(byte[] data, CancellationToken ct)
+    {
+        await decoding.WaitAsync(ct);
         try
         {
-            if (data.Length > 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return Jpeg(data);
-            if (data.Length > 8 && data[..8].SequenceEqual(PngSignature)) return Png(data);
-            if (data.Length > 12 && data[..4].SequenceEqual("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8)) return WebP(data);
-            return null;
+            return Clean(data);
         }
-        catch (ArgumentOutOfRangeException)
+        finally
         {
-            return null; // truncated or lying lengths
+            decoding.Release();
         }
     }
 
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-
-    private static Result? Jpeg(ReadOnlySpan<byte> data)
+    /// <summary>As <see cref="CleanAsync"/>, without waiting for a turn (tests and one-off tools).</summary>
+    public PhotoOutcome Clean(byte[] data)
     {
-        using var output = new MemoryStream(data.Length);
-        output.Write(data[..2]); // SOI
-        var i = 2;
-        while (i + 4 <= data.Length)
+        IImageInfo? info;
+        IImageFormat? format;
+        try
         {
-            if (data[i] != 0xFF) return null;
-            var marker = data[i + 1];
-            if (marker == 0xFF) { i++; continue; } // fill byte
-            if (marker == 0xDA) // start of scan: the rest is image data
-            {
-                output.Write(data[i..]);
-                return new Result("image/jpeg", "jpg", output.ToArray());
-            }
-            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { output.Write(data.Slice(i, 2)); i += 2; continue; }
-            if (marker == 0xD9) return null; // end of image before any scan
-            var length = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(i + 2, 2));
-            if (length < 2 || i + 2 + length > data.Length) return null;
-            var drop = marker is 0xE1 or 0xED or 0xFE or (>= 0xE3 and <= 0xEC) or 0xEF;
-            if (!drop) output.Write(data.Slice(i, 2 + length));
-            i += 2 + length;
+            info = Image.Identify(configuration, data, out format);
         }
-        return null;
+        catch (Exception e) when (IsAboutTheBytes(e))
+        {
+            return Unreadable(e);
+        }
+        if (info is null || format is null) return PhotoRefused.NotAPhoto();
+        if (info.Width < 1 || info.Height < 1) return PhotoRefused.Unreadable();
+        if ((long)info.Width * info.Height > maxPixels) return PhotoRefused.TooManyPixels(info.Width, info.Height, maxPixels);
+
+        try
+        {
+            using var image = Image.Load(configuration, data, out format);
+            image.Mutate(x => x.AutoOrient());
+            Strip(image);
+            var lossless = format is PngFormat || (format is WebpFormat && image.Metadata.GetWebpMetadata().FileFormat == WebpFileFormatType.Lossless);
+            using var output = new MemoryStream();
+            if (lossless)
+                image.Save(output, new PngEncoder { ChunkFilter = PngChunkFilter.ExcludeAll, IgnoreMetadata = true });
+            else
+                image.Save(output, new JpegEncoder { Quality = JpegQuality });
+            return new Cleaned(lossless ? "image/png" : "image/jpeg", output.ToArray(), image.Width, image.Height);
+        }
+        catch (Exception e) when (IsAboutTheBytes(e))
+        {
+            return Unreadable(e);
+        }
     }
 
-    private static readonly HashSet<string> PngDropped = ["eXIf", "tEXt", "zTXt", "iTXt", "tIME"];
-
-    private static Result? Png(ReadOnlySpan<byte> data)
+    private static void Strip(Image image)
     {
-        using var output = new MemoryStream(data.Length);
-        output.Write(data[..8]);
-        var i = 8;
-        var sawHeader = false;
-        while (i + 12 <= data.Length)
+        var metadata = image.Metadata;
+        metadata.ExifProfile = null;
+        metadata.XmpProfile = null;
+        metadata.IptcProfile = null;
+        metadata.IccProfile = null;
+        metadata.GetPngMetadata().TextData.Clear();
+        foreach (var frame in image.Frames)
         {
-            var length = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(i, 4));
-            if (length > int.MaxValue || i + 12 + (long)length > data.Length) return null;
-            var type = System.Text.Encoding.ASCII.GetString(data.Slice(i + 4, 4));
-            if (!sawHeader && type != "IHDR") return null;
-            sawHeader = true;
-            var chunk = data.Slice(i, 12 + (int)length);
-            if (!PngDropped.Contains(type)) output.Write(chunk);
-            i += chunk.Length;
-            if (type == "IEND") return new Result("image/png", "png", output.ToArray());
+            frame.Metadata.ExifProfile = null;
+            frame.Metadata.XmpProfile = null;
+            frame.Metadata.IptcProfile = null;
+            frame.Metadata.IccProfile = null;
         }
-        return null;
     }
 
-    private static Result? WebP(ReadOnlySpan<byte> data)
+    // A decoder meeting hostile or broken input may throw more than ImageFormatException (animated WebP:
+    // NotSupportedException; a buffer over the limit: InvalidMemoryOperationException; a decoder's own
+    // bug: anything). All of them mean "not a photo we can clean": a 4xx, never a 500.
+    private static bool IsAboutTheBytes(Exception e) => e is not (OutOfMemoryException or OperationCanceledException);
+
+    private PhotoRefused Unreadable(Exception e)
     {
-        var riffSize = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(4, 4));
-        if (riffSize + 8L > data.Length || riffSize < 4) return null;
-        var body = data.Slice(12, (int)riffSize - 4);
-        using var chunks = new MemoryStream(body.Length);
-        var i = 0;
-        var sawImage = false;
-        while (i + 8 <= body.Length)
-        {
-            var fourcc = System.Text.Encoding.ASCII.GetString(body.Slice(i, 4));
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(body.Slice(i + 4, 4));
-            var padded = size + (size & 1);
-            if (i + 8 + (long)padded > body.Length) return null;
-            var chunk = body.Slice(i, 8 + (int)padded).ToArray();
-            if (fourcc == "VP8X" && size >= 1) chunk[8] &= unchecked((byte)~0x0C); // clear the EXIF (0x08) and XMP (0x04) flags
-            if (fourcc is "VP8 " or "VP8L" or "ANIM") sawImage = true;
-            if (fourcc is not ("EXIF" or "XMP ")) chunks.Write(chunk);
-            i += chunk.Length;
-        }
-        if (!sawImage || i != body.Length) return null;
-        var output = new byte[12 + chunks.Length];
-        "RIFF"u8.CopyTo(output);
-        BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(4), (uint)(4 + chunks.Length));
-        "WEBP"u8.CopyTo(output.AsSpan(8));
-        chunks.ToArray().CopyTo(output, 12);
-        return new Result("image/webp", "webp", output);
+        logger.LogInformation("Photo refused as unreadable: {Error}: {Message}", e.GetType().Name, e.Message);
+        return PhotoRefused.Unreadable();
     }
 }

@@ -9,9 +9,10 @@ namespace CylinderTrace.Complaints.Photos;
 /// <summary>
 /// Complaint photos on disk, content-addressed by the SHA-256 of their cleaned bytes under
 /// MiniProgram:PhotoFolder (ab/cd/&lt;sha256&gt;.&lt;ext&gt;), with their metadata and uploaders in MariaDB.
+/// Every photo is re-encoded by <see cref="PhotoSanitiser"/> before it is stored; the upload's own bytes are never kept.
 /// A file is flushed to disk before its row is written, and its row before the upload is acknowledged.
 /// </summary>
-public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHostEnvironment environment)
+public sealed class PhotoStore(Db db, PhotoSanitiser sanitiser, IOptions<MiniProgramOptions> options, IHostEnvironment environment)
 {
     private const string InsertPhotoSql = "INSERT IGNORE INTO photos (sha256, content_type, bytes) VALUES (@sha, @type, @bytes)";
     private const string InsertUploadSql = "INSERT IGNORE INTO photo_uploads (sha256, user_id) VALUES (@sha, @userId)";
@@ -23,18 +24,21 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
 
     private const string TypeSql = "SELECT content_type FROM photos WHERE sha256 = @sha";
 
-    public sealed record Stored(string Id, string ContentType, int Bytes);
+    public sealed record Stored(string Id, string ContentType, int Bytes) : PhotoOutcome;
 
     private string Folder => Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.PhotoFolder));
 
     private string PathOf(string sha, string contentType) =>
         Path.Combine(Folder, sha[..2], sha[2..4], sha + contentType switch { "image/png" => ".png", "image/webp" => ".webp", _ => ".jpg" });
 
-    /// <summary>Null when the bytes are not a JPEG, PNG or WebP image. Without a Mini Program user (staff uploads), no uploader is recorded.</summary>
-    public async Task<Stored?> SaveAsync(long? userId, byte[] data, CancellationToken ct)
+    /// <summary>
+    /// <see cref="Stored"/>, or <see cref="PhotoRefused"/> when the bytes are not a JPEG, PNG or WebP photo we can clean.
+    /// Without a Mini Program user (staff uploads, which their feature records), no uploader is recorded.
+    /// </summary>
+    public async Task<PhotoOutcome> SaveAsync(long? userId, byte[] data, CancellationToken ct)
     {
-        var clean = PhotoSanitiser.Sanitise(data);
-        if (clean is null) return null;
+        var outcome = await sanitiser.CleanAsync(data, ct);
+        if (outcome is not PhotoSanitiser.Cleaned clean) return outcome;
         var sha = Convert.ToHexStringLower(SHA256.HashData(clean.Bytes));
         var path = PathOf(sha, clean.ContentType);
         if (!File.Exists(path))
@@ -63,6 +67,17 @@ public sealed class PhotoStore(Db db, IOptions<MiniProgramOptions> options, IHos
         if (type is null) return null;
         var path = PathOf(sha, type);
         return File.Exists(path) ? (path, type) : null;
+    }
+
+    /// <summary>
+    /// A stored photo as the answer to a request: its stored type, never sniffed as another (nosniff, so a
+    /// browser cannot be talked into running it as a page or script), cached by the browser only.
+    /// </summary>
+    public static IResult Serve(HttpContext context, (string Path, string ContentType) photo)
+    {
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "private, max-age=3600";
+        return TypedResults.PhysicalFile(photo.Path, photo.ContentType);
     }
 
     /// <summary>The photo's file and type; callers decide who may see it (the console: staff of an agency that may read the complaint).</summary>
