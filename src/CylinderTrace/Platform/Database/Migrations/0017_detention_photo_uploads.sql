@@ -1,4 +1,4 @@
--- 0016 A detention order's photos are its inspector's own uploads (issue 16, item 2). Before this, an
+-- 0017 A detention order's photos are its inspector's own uploads (issue 16, item 2). Before this, an
 -- order could name any stored photo by its id, so an inspector of an agency merely informed of a
 -- complaint could attach the complainant's photo to an order and download it through the order.
 -- Each upload an inspector makes for detention is now a row here (who, when); an order claims its
