@@ -129,7 +129,7 @@ public static class CsvImport
         }
         try
         {
-            return await ingest(new IntegrationCaller("import", enterpriseId, buffer.ToArray()), ct);
+            return await ingest(new IntegrationCaller("import", enterpriseId, buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), ct);
         }
         catch (NotYoursException ex)
         {

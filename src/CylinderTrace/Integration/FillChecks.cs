@@ -104,9 +104,9 @@ public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, I
     }
 
     /// <summary>Parses the request body.</summary>
-    public static FillCheckRequest? Parse(byte[] body)
+    public static FillCheckRequest? Parse(ReadOnlyMemory<byte> body)
     {
-        try { return JsonSerializer.Deserialize(body, IngestionJson.Default.FillCheckRequest); }
+        try { return JsonSerializer.Deserialize(body.Span, IngestionJson.Default.FillCheckRequest); }
         catch (JsonException) { return null; }
     }
 }

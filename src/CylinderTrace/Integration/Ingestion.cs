@@ -26,7 +26,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
     public sealed class BadBatchException(string message) : Exception(message);
 
-    private List<(int Index, T Record)> Parse<T>(byte[] body, List<RecordProblem> problems, out int received) where T : class
+    private List<(int Index, T Record)> Parse<T>(ReadOnlyMemory<byte> body, List<RecordProblem> problems, out int received) where T : class
     {
         // The usual batch is well-formed: read it straight into typed records, once. Only when that
         // fails is it read again record by record, to name each bad record.
@@ -41,7 +41,7 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
             return all;
         }
         Batch? batch;
-        try { batch = JsonSerializer.Deserialize(body, IngestionJson.Default.Batch); }
+        try { batch = JsonSerializer.Deserialize(body.Span, IngestionJson.Default.Batch); }
         catch (JsonException ex) { throw new BadBatchException($"请求体不是正确的JSON（{ex.Message}）。格式：{{\"records\": [ … ]}}"); }
         if (batch?.Records is not { } records) throw new BadBatchException("请求体须为 {\"records\": [ … ]}。");
         if (records.Count > options.Value.MaxBatchRecords) throw new BadBatchException($"一批最多 {options.Value.MaxBatchRecords} 条记录，这批有 {records.Count} 条；请分批提交。");
@@ -63,11 +63,11 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
     }
 
     /// <summary>{"records": [ … ]} as a list of T, or null if anything in it does not fit.</summary>
-    private static List<T?>? TryParseTyped<T>(byte[] body) where T : class
+    private static List<T?>? TryParseTyped<T>(ReadOnlyMemory<byte> body) where T : class
     {
         try
         {
-            var reader = new Utf8JsonReader(body);
+            var reader = new Utf8JsonReader(body.Span);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
             List<T?>? records = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

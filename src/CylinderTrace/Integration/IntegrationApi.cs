@@ -93,13 +93,13 @@ public static class IntegrationApi
     }
 
     /// <summary>A top-level string or integer property of a JSON object body; null when the body is not such an object or the property is absent or of another type.</summary>
-    private static string? TextProperty(byte[] body, string name) =>
+    private static string? TextProperty(ReadOnlyMemory<byte> body, string name) =>
         Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null);
 
-    private static long? LongProperty(byte[] body, string name) =>
+    private static long? LongProperty(ReadOnlyMemory<byte> body, string name) =>
         Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.Number && e.TryGetInt64(out var v) ? v : (long?)null);
 
-    private static T? Property<T>(byte[] body, string name, Func<System.Text.Json.JsonElement, T?> read)
+    private static T? Property<T>(ReadOnlyMemory<byte> body, string name, Func<System.Text.Json.JsonElement, T?> read)
     {
         try
         {

@@ -9,14 +9,15 @@ using StackExchange.Redis;
 namespace CylinderTrace.Integration;
 
 /// <summary>The enterprise behind a verified request, and the body it signed.</summary>
-public sealed record IntegrationCaller(string KeyId, int EnterpriseId, byte[] Body);
+public sealed record IntegrationCaller(string KeyId, int EnterpriseId, ReadOnlyMemory<byte> Body);
 
 /// <summary>
 /// Request signing of the integration API (docs/INTEGRATION.md). Headers X-CT-Key-Id, X-CT-Timestamp
 /// (Unix seconds), X-CT-Nonce (16-64 of [A-Za-z0-9_-]) and X-CT-Signature = Base64(HMAC-SHA256(secret,
 /// METHOD \n PATH?QUERY \n TIMESTAMP \n NONCE \n hex(SHA-256(body)))). The timestamp must be within
 /// Integration:TimestampWindowSeconds of our clock and the nonce unused (remembered in Redis for twice
-/// the window). Runs as middleware before the endpoint, so it sees the body the endpoint will read.
+/// the window). Runs as middleware before the endpoint, so it sees the body the endpoint will read; what
+/// the headers decide (timestamp, length, key) is decided before the body is read.
 /// </summary>
 public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys keys, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions,
     IOptions<IntegrationOptions> options, TimeProvider clock, ILogger<IntegrationSignature> logger)
@@ -34,7 +35,10 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
 
     /// <summary>The string a client signs.</summary>
     public static string Canonical(string method, string pathAndQuery, string timestamp, string nonce, ReadOnlySpan<byte> body) =>
-        $"{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}\n{nonce}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
+        Canonical(method, pathAndQuery, timestamp, nonce, Convert.ToHexStringLower(SHA256.HashData(body)));
+
+    private static string Canonical(string method, string pathAndQuery, string timestamp, string nonce, string bodySha256Hex) =>
+        $"{method.ToUpperInvariant()}\n{pathAndQuery}\n{timestamp}\n{nonce}\n{bodySha256Hex}";
 
     public static string Sign(byte[] secret, string canonical) => Convert.ToBase64String(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(canonical)));
 
@@ -48,6 +52,12 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
         }
         await next(context);
     }
+
+    private static IResult BadSignature() =>
+        Unauthorized("bad-signature", "签名不正确，或密钥不存在、已吊销、已过期。签名串为：方法\\n路径?查询\\n时间戳\\nnonce\\n请求体SHA-256十六进制小写。");
+
+    private static IResult TooLarge(IntegrationOptions o) =>
+        Problem.Of(413, "integration-body-too-large", "Body too large", $"请求体超过 {o.MaxBodyBytes} 字节；请分批提交（每批最多 {o.MaxBatchRecords} 条）。");
 
     private static IResult Unauthorized(string reason, string detail) =>
         Problem.Of(401, "integration-signature-invalid", "Request not signed correctly", detail, new Dictionary<string, object?> { ["reason"] = reason });
@@ -65,27 +75,26 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             || Math.Abs(clock.GetUtcNow().ToUnixTimeSeconds() - seconds) > o.TimestampWindowSeconds)
             return Unauthorized("stale-timestamp", $"X-CT-Timestamp 须为当前的Unix秒数（与服务器时间相差不超过{o.TimestampWindowSeconds}秒）；请校准系统时钟。");
-        if (request.ContentLength > o.MaxBodyBytes)
-            return Problem.Of(413, "integration-body-too-large", "Body too large", $"请求体超过 {o.MaxBodyBytes} 字节；请分批提交（每批最多 {o.MaxBatchRecords} 条）。");
-
-        var body = await ReadBodyAsync(request, o.MaxBodyBytes, context.RequestAborted);
-        if (body is null)
-            return Problem.Of(413, "integration-body-too-large", "Body too large", $"请求体超过 {o.MaxBodyBytes} 字节；请分批提交（每批最多 {o.MaxBatchRecords} 条）。");
+        if (request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
+        // Everything that can be judged from the headers is judged before the body is read: a request
+        // from an unknown, revoked or expired key costs no read and no buffer, whatever it announces.
         var key = await keys.FindUsableAsync(keyId, context.RequestAborted);
-        var canonical = Canonical(request.Method, request.Path + request.QueryString, timestamp, nonce, body);
-        byte[] given;
-        try { given = Convert.FromBase64String(signature); }
-        catch (FormatException) { given = []; }
+        var given = new byte[32];
         // Unknown, revoked and expired keys answer like a wrong signature: nothing to learn by probing.
-        var expected = key is null ? new byte[32] : HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes(canonical));
-        if (key is null || !CryptographicOperations.FixedTimeEquals(expected, given))
-            return Unauthorized("bad-signature", "签名不正确，或密钥不存在、已吊销、已过期。签名串为：方法\\n路径?查询\\n时间戳\\nnonce\\n请求体SHA-256十六进制小写。");
+        if (key is null || !Convert.TryFromBase64String(signature, given, out var written) || written != given.Length)
+            return BadSignature();
+
+        var body = await SignedBody.ReadAsync(context, o.MaxBodyBytes, context.RequestAborted);
+        if (body is null) return TooLarge(o);
+        var canonical = Canonical(request.Method, request.Path + request.QueryString, timestamp, nonce, body.Sha256Hex);
+        var expected = HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes(canonical));
+        if (!CryptographicOperations.FixedTimeEquals(expected, given)) return BadSignature();
 
         // Read-only calls (the fill check) change nothing, so a replay can do no harm; they skip the nonce
         // memory (a Redis round trip) to keep the filling line fast. The timestamp window still applies.
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyCall>() is not null)
         {
-            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body);
+            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content);
             await keys.TouchAsync(key.KeyId, context.RequestAborted);
             return null;
         }
@@ -101,39 +110,8 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
             // by their ids, so a replayed batch stores nothing twice.
             logger.LogWarning("Integration nonce of key {KeyId} not recorded: Redis unavailable ({Error})", keyId, ex.Message);
         }
-        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body);
+        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content);
         await keys.TouchAsync(key.KeyId, context.RequestAborted);
         return null;
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
-    {
-        if (request.ContentLength is long length and <= int.MaxValue)
-        {
-            // The usual case: the length is known (and already checked against the limit): read exactly that.
-            var exact = new byte[length];
-            var filled = 0;
-            while (filled < exact.Length)
-            {
-                var n = await request.Body.ReadAsync(exact.AsMemory(filled), ct);
-                if (n == 0) break;
-                filled += n;
-            }
-            // A body longer than announced is refused by the server itself; a shorter one is what was sent.
-            return filled == exact.Length ? exact : exact[..filled];
-        }
-        using var buffer = new MemoryStream();
-        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                if (buffer.Length + read > max) return null;
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally { System.Buffers.ArrayPool<byte>.Shared.Return(chunk); }
-        return buffer.ToArray();
     }
 }
