@@ -25,6 +25,8 @@ if (args.Length > 0 && args[0] == "oa-micro")
     return CylinderTrace.Benchmarks.OaMicro.Run();
 if (args.Length > 0 && args[0] == "oa-load")
     return await CylinderTrace.Benchmarks.OaLoad.RunAsync(args);
+if (args.Length > 0 && args[0] == "body-flood")
+    return await CylinderTrace.Benchmarks.BodyFlood.RunAsync(args);
 if (args.Length < 1 || args[0] != "bare")
 {
     Console.Error.WriteLine("usage: CylinderTrace.Benchmarks bare --port N --body FILE [--oa-reply FILE] | oa-load ...");
