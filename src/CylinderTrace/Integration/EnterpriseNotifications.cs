@@ -21,9 +21,11 @@ public sealed record EnterpriseNotification(long Id, string Kind, JsonElement Pa
 /// body))), and retries with growing pauses until a 2xx; a recurring job finds rows whose job was lost.
 /// Whether or not a webhook is set, the enterprise can pull its notifications (signed API) and
 /// acknowledge them, which also stops the pushing. Delivery is at least once: receivers use the id.
+/// Pushes go only to public https addresses, checked after resolution as the connection is made
+/// (WebhookAddresses), unless Integration:AllowInsecureWebhooks.
 /// </summary>
 public sealed class EnterpriseNotifications(Db db, PersonalData personal, IHttpClientFactory httpClients, IServiceProvider services, TimeProvider clock,
-    ILogger<EnterpriseNotifications> logger)
+    Microsoft.Extensions.Options.IOptions<IntegrationOptions> options, ILogger<EnterpriseNotifications> logger)
 {
     public const string RecurringJobId = "enterprise-notifications-reconcile";
     public const string HttpClientName = "enterprise-webhooks";
@@ -107,15 +109,19 @@ public sealed class EnterpriseNotifications(Db db, PersonalData personal, IHttpC
         request.Headers.Add("X-CT-Timestamp", timestamp);
         request.Headers.Add("X-CT-Signature", Convert.ToBase64String(HMACSHA256.HashData(secret, signed)));
         string? error;
-        try
-        {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
-            error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            error = ex.Message;
-        }
+        if (request.RequestUri!.Scheme != Uri.UriSchemeHttps && !options.Value.AllowInsecureWebhooks)
+            error = "webhook-address-refused: 只向 https:// 地址推送；请重新登记 https 地址。";
+        else
+            try
+            {
+                // The address itself is checked as the connection is made (WebhookAddresses.ConnectAsync): a refusal is an HttpRequestException naming it.
+                using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
+                error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                error = ex.Message;
+            }
         var now = clock.GetUtcNow().UtcDateTime;
         await using var done = await db.OpenAsync(ct);
         if (error is null)

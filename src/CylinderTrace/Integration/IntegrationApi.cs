@@ -46,7 +46,10 @@ public static class IntegrationApi
             var url = TextProperty(IntegrationSignature.Caller(c).Body, "url");
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url!.Length > 500
                 || !(uri.Scheme == Uri.UriSchemeHttps || (o.Value.AllowInsecureWebhooks && uri.Scheme == Uri.UriSchemeHttp)))
-                return (IResult)Problem.Of(400, "invalid-webhook", "Webhook address refused", "请给出 https:// 开头的完整地址（不超过500字符）。");
+                return (IResult)Problem.Of(400, "invalid-webhook", "Webhook address refused", "字段 url：请给出 https:// 开头的完整地址（不超过500字符）。",
+                    new Dictionary<string, object?> { ["field"] = "url" });
+            if (!o.Value.AllowInsecureWebhooks && WebhookAddresses.NotPublicReason(uri) is { } refusal)
+                return Problem.Of(400, "webhook-address-not-public", "Webhook address not public", refusal, new Dictionary<string, object?> { ["field"] = "url" });
             return TypedResults.Ok(new { url, secret = await n.SetWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, url, ct) });
         });
         api.MapDelete("/webhook", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>

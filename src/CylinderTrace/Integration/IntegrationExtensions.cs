@@ -13,7 +13,16 @@ public static class IntegrationExtensions
         services.AddSingleton<FillChecks>();
         services.AddSingleton<EnterpriseNotifications>();
         services.AddSingleton<EnterpriseContacts>();
-        services.AddHttpClient(EnterpriseNotifications.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient(EnterpriseNotifications.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                // A redirect would carry the signed notification to an address nobody registered.
+                AllowAutoRedirect = false,
+                // Webhooks go straight to the checked address: through a proxy, the proxy would be what is connected to.
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IntegrationOptions>>().Value.AllowInsecureWebhooks
+                    ? null : WebhookAddresses.ConnectAsync,
+            });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestionJson.Default));
         return services;
     }

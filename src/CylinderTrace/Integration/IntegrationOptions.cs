@@ -27,6 +27,6 @@ public sealed class IntegrationOptions
     [Range(0, 3600, ErrorMessage = "Integration:{0} must be between {1} and {2}.")]
     public int KeyCacheSeconds { get; set; } = 30;
 
-    /// <summary>Allow http:// (and loopback) webhook addresses: for development and tests only; production webhooks must be https.</summary>
+    /// <summary>Allow http:// webhook addresses and turn off the public-address checks (WebhookAddresses): for development and tests only; production webhooks must be https to public addresses.</summary>
     public bool AllowInsecureWebhooks { get; set; }
 }
