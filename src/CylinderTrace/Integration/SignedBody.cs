@@ -27,9 +27,11 @@ internal sealed class SignedBody : IDisposable
     /// <summary>The whole body, or null when it is longer than <paramref name="max"/> bytes (then read no further than one piece past the limit).</summary>
     public static async Task<SignedBody?> ReadAsync(HttpContext context, int max, CancellationToken ct)
     {
-        // Kestrel's own limit (30 MB unless set) must neither cut a larger configured limit short nor
-        // let a smaller one be passed; with it equal to ours, a chunked body is also counted by Kestrel.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+        // The limit on the body's own bytes is counted here. Kestrel's (30 MB unless set) would cut a
+        // larger configured limit short, and it counts a chunked body's framing too, so a body just under
+        // the limit sent in small chunks would pass ours and fail Kestrel's: Kestrel's bounds the bytes on
+        // the wire, at twice the body limit (ample for any sensible chunk size).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = 2L * max;
         var stream = context.Request.Body;
         var body = new SignedBody(ArrayPool<byte>.Shared.Rent((int)Math.Clamp(context.Request.ContentLength ?? FirstBuffer, 1, Math.Min(FirstBuffer, max))));
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

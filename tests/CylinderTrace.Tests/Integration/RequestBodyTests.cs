@@ -154,6 +154,35 @@ public sealed class Integration_request_bodies(HostFixture fx)
     }
 
     [Fact]
+    public async Task through_kestrel_a_chunked_body_up_to_the_limit_passes_and_one_byte_more_is_413()
+    {
+        // Kestrel counts a chunked body's framing too; the limit is on the body's own bytes.
+        const int limit = 1024 * 1024;
+        await using var host = fx.AnotherInstance(new Dictionary<string, string?> { ["Integration:MaxBodyBytes"] = limit.ToString() });
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var client = await IntegrationClient.ForAsync(host, await fx.Data.LicenceOfAsync(await fx.Data.EnterpriseAsync("filling")));
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        async Task<HttpResponseMessage> SendChunkedAsync(int length)
+        {
+            var content = Encoding.UTF8.GetBytes("{\"upTo\": 0" + new string(' ', length - 11) + "}");
+            var request = client.Signed(HttpMethod.Post, "/api/integration/v1/notifications/ack", content);
+            // No length: sent chunked, 4 KiB at a time (with its framing, more than the limit on the wire).
+            request.Content = new StreamContent(new WatchedBody(content, piece: 4096), 4096) { Headers = { ContentType = new("application/json") } };
+            request.Headers.TransferEncodingChunked = true;
+            return await http.SendAsync(request);
+        }
+        Assert.Equal(limit, Encoding.UTF8.GetByteCount("{\"upTo\": 0" + new string(' ', limit - 11) + "}"));
+        var atLimit = await SendChunkedAsync(limit);
+        Assert.True(atLimit.StatusCode == HttpStatusCode.OK, $"{(int)atLimit.StatusCode} {await atLimit.Content.ReadAsStringAsync()}");
+        var over = await SendChunkedAsync(limit + 1);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Equal("integration-body-too-large", JsonDocument.Parse(await over.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task a_signed_body_arriving_in_small_pieces_is_hashed_whole()
     {
         var (keyId, secret) = await KeyAsync();
