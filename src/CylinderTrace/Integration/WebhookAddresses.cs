@@ -86,8 +86,9 @@ public static class WebhookAddresses
         if (refused.Count > 0)
             throw new WebhookAddressRefusedException($"webhook-address-refused: {host} 解析到本机、内网或保留地址（{string.Join("、", refused)}），不向其推送。");
         SocketException? last = null;
-        foreach (var address in addresses)
+        foreach (var checkedAddress in addresses)
         {
+            var address = checkedAddress.IsIPv4MappedToIPv6 ? checkedAddress.MapToIPv4() : checkedAddress;
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
