@@ -17,7 +17,7 @@ export Redis__KeyPrefix="ct-burst-$(date +%s):"
 export Logging__LogLevel__Default=Warning
 export MiniProgram__ComplaintsPerUserPerHour=1000 MiniProgram__ComplaintsPerIpPerHour=100000
 export Hosting__Roles="web,worker" Hosting__WorkerCount="${CT_BURST_WORKERS:-8}"
-export MiniProgram__PhotoFolder="$out/burst-photos"
+export Photos__Folder="$out/burst-photos"
 dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
 dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
 dotnet src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll --urls http://127.0.0.1:5092 >"$out/burst-host.log" 2>&1 &

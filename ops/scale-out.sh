@@ -27,7 +27,7 @@ export Redis__KeyPrefix="ct-scale-$(date +%s):" Logging__LogLevel__Default=Warni
 export WeChat__ApiBaseAddress="http://127.0.0.1:5109/"
 export OfficialAccount__Mode=Plaintext
 export MiniProgram__ComplaintsPerUserPerHour=5 MiniProgram__ComplaintsPerIpPerHour=100000 MiniProgram__LoginsPerIpPerMinute=1000
-export MiniProgram__PhotoFolder="$out/photos"
+export Photos__Folder="$out/photos"
 export ComplaintNotifications__AcceptedTemplateId="tpl-accepted" ComplaintNotifications__RoutedTemplateId="tpl-routed"
 dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
 dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q

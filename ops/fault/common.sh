@@ -19,7 +19,7 @@ fault_prepare() {
   export Redis__Configuration="127.0.0.1:$redis_port" Redis__KeyPrefix="ct-fault:"
   export Hosting__Roles="web,worker" Logging__LogLevel__Default=Warning
   export MiniProgram__ComplaintsPerUserPerHour=1000 MiniProgram__ComplaintsPerIpPerHour=100000
-  export MiniProgram__PhotoFolder="$out/photos"
+  export Photos__Folder="$out/photos"
   dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
   dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
   host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"

@@ -4,7 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Commercial;
 using CylinderTrace.Complaints;
-using CylinderTrace.Console;
+using CylinderTrace.ConsoleShell;
+using CylinderTrace.Staff;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Integration;
@@ -34,20 +35,18 @@ public static class ApplicationExtensions
         services.AddSingleton<CylinderStatusRules>();
         services.AddSingleton<CylinderStore>();
         services.AddSingleton<CylinderCards>();
+        services.AddSingleton<CylinderHistory>();
 
         services.AddSingleton<EnterpriseDirectory>();
 
         services.AddWeChatPlatform();
         services.AddOfficialAccount();
         services.AddMiniProgram();
-        services.AddConsole();
+        services.AddStaff();
+        services.AddConsoleShell();
+        services.AddComplaints();
         services.AddIntegration();
-        services.AddOptions<CommercialOptions>().BindConfiguration(CommercialOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<CommercialMembers>();
-        services.AddSingleton<ReceivingScans>();
-        services.AddSingleton<ScanRates>();
-        services.AddSingleton<LiveScanRates>();
-        services.AddSingleton<ScanRateRollups>();
+        services.AddCommercial();
         services.AddSupervision();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
@@ -59,9 +58,9 @@ public static class ApplicationExtensions
     {
         CommandLine.Register("seed", Seeding.SeedCommand.RunAsync);
         CommandLine.Register("oa-menu", OfficialAccountExtensions.CreateMenuCommandAsync);
-        CommandLine.Register("create-admin", ConsoleExtensions.CreateAdministratorCommandAsync);
-        CommandLine.Register("create-staff", ConsoleExtensions.CreateStaffCommandAsync);
-        CommandLine.Register("demo-console", ConsoleDemo.RunAsync);
+        CommandLine.Register("create-admin", StaffExtensions.CreateAdministratorCommandAsync);
+        CommandLine.Register("create-staff", StaffExtensions.CreateStaffCommandAsync);
+        CommandLine.Register("demo-console", Seeding.ConsoleDemo.RunAsync);
         CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
         CommandLine.Register("import", CsvImport.RunAsync);
         CommandLine.Register("scan-rates", Commercial.ScanRatesCommand.RunAsync);
@@ -93,10 +92,11 @@ public static class ApplicationExtensions
         app.MapCylindersApi();
         app.MapOfficialAccountApi();
         app.MapMiniProgramApi();
-        app.MapCommercialApi();
-        app.MapOpen311Api();
-        app.MapConsole();
+        app.MapConsoleShell();
+        app.MapComplaints();
         app.MapIntegrationApi();
+        app.MapCommercial();
+        app.MapSupervision();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
             "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /health/live, /health/ready\n",

@@ -20,8 +20,7 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
-    IOptions<Commercial.CommercialOptions> commercial, Commercial.LiveScanRates liveRates, Commercial.ReceivingScans receivingScans,
-    TimeProvider clock, ILogger<Ingestion> logger)
+    IEnumerable<IDeliveryListener> deliveryListeners, TimeProvider clock, ILogger<Ingestion> logger)
 {
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
     public sealed class BadBatchException(string message) : Exception(message);
@@ -207,13 +206,12 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
         var resolved = new Dictionary<int, (int Station, int? Worker, long Customer, string? RestaurantDistrict)>();
-        // What the committed attempt delivered to restaurants, and which of those deliveries earlier scans answered: counted for the live rates after commit.
-        List<Commercial.RateEvent> toRestaurants = [], answeredLate = [];
-        List<Commercial.LateMatching.Answered> lateScans = [];
+        // What each listener made of the committed attempt's deliveries (a retried attempt starts afresh), for after the commit.
+        var listeners = deliveryListeners.ToList();
+        var heard = new object?[listeners.Count];
         var result = await StoreEventsAsync(caller, "delivery", received, candidates, problems,
             async (conn, tx, located, rejected) =>
             {
-                toRestaurants = []; answeredLate = []; lateScans = []; // a retried attempt starts afresh
                 var ok = new List<(Candidate<DeliveryRecord>, CylinderRef)>();
                 foreach (var group in located.GroupBy(l => stations[l.C.Index]))
                 {
@@ -245,20 +243,10 @@ public sealed class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation 
                     return new NewDelivery(r.C.At, r.Cylinder.Id, station, worker, customer, r.C.EventId);
                 }).ToList();
                 await CylinderEvents.InsertDeliveriesAsync(conn, tx, rows, ct);
-                // A restaurant may have scanned a cylinder before its delivery record arrived: match it now.
-                var restaurantRows = rows.Where((_, i) => resolved[ready[i].C.Index].RestaurantDistrict is not null).ToList();
-                var districts = rows.Select((_, i) => resolved[ready[i].C.Index].RestaurantDistrict).OfType<string>().ToList();
-                toRestaurants = restaurantRows.Select((d, i) => new Commercial.RateEvent(d.At, d.CustomerId, d.WorkerId, d.StationId, districts[i])).ToList();
-                answeredLate = [];
-                if (restaurantRows.Count > 0)
-                {
-                    lateScans = await Commercial.LateMatching.LinkAsync(conn, tx, restaurantRows, commercial.Value.MatchHoursBefore, commercial.Value.MatchHoursAfter, ct);
-                    var linked = lateScans.Select(a => (a.CylinderId, a.At, a.CustomerId)).ToHashSet();
-                    answeredLate = toRestaurants.Where((_, i) => linked.Contains((restaurantRows[i].CylinderId, restaurantRows[i].At, restaurantRows[i].CustomerId))).ToList();
-                }
+                var stored = rows.Select((d, i) => new StoredDelivery(d, resolved[ready[i].C.Index].RestaurantDistrict)).ToList();
+                for (var i = 0; i < listeners.Count; i++) heard[i] = await listeners[i].OnStoredAsync(conn, tx, stored, ct);
             }, ct);
-        await liveRates.CountAsync(toRestaurants, answeredLate, ct);
-        if (lateScans.Count > 0) await receivingScans.NoteLateMatchesAsync(lateScans, ct);
+        for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
         return result;
     }
 

@@ -11,13 +11,14 @@ public static class IntegrationApi
 {
     public const string Prefix = "/api/integration";
 
+    /// <summary>The signed API's group (the signature middleware covers every route under the prefix); features map their enterprise routes onto it.</summary>
+    public static RouteGroupBuilder MapIntegrationGroup(this IEndpointRouteBuilder app) => app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
+
     public static IEndpointRouteBuilder MapIntegrationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
+        var api = app.MapIntegrationGroup();
         api.MapGet("/me", MeAsync);
         api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
-        api.MapPost("/commercial-invites", InviteAsync);
-        Supervision.SupervisionApi.MapDetentionIntegrationApi(api);
         api.MapPost("/wechat-binding-codes", async (HttpContext c, EnterpriseContacts contacts) =>
             TypedResults.Ok(new
             {
@@ -32,7 +33,6 @@ public static class IntegrationApi
             await contacts.RemoveAsync(IntegrationSignature.Caller(c).EnterpriseId, openId, ct)
                 ? (IResult)TypedResults.NoContent()
                 : Problem.Of(404, "contact-not-found", "No such contact", "本企业没有绑定这个微信。"));
-        api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
         api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
@@ -67,22 +67,6 @@ public static class IntegrationApi
         return app;
     }
 
-    /// <summary>Today's live receiving-scan rate of the caller's stations (and of the filling enterprise as a whole, when the caller is one).</summary>
-    private static async Task<IResult> ScanRatesTodayAsync(HttpContext context, IntegrationScope scopes, Commercial.LiveScanRates live, CancellationToken ct)
-    {
-        var tenant = await scopes.ForAsync(IntegrationSignature.Caller(context).EnterpriseId, ct);
-        var stations = tenant.Members.Values.Where(m => m.Kind == "supply").OrderBy(m => m.Licence, StringComparer.Ordinal).ToList();
-        var subjects = stations.Select(s => new Commercial.RateSubject(Commercial.RateDimensions.Station, s.Id)).ToList();
-        if (tenant.Caller.Kind == "filling") subjects.Add(new(Commercial.RateDimensions.Enterprise, tenant.Caller.Id));
-        var rates = await live.ReadAsync(subjects, ct);
-        return TypedResults.Ok(new
-        {
-            day = live.Today,
-            enterprise = tenant.Caller.Kind == "filling" ? rates[^1] : null,
-            stations = stations.Select((s, i) => new { licence = s.Licence, rates[i].Deliveries, rates[i].Scanned, rates[i].Rate }),
-        });
-    }
-
     private static async Task<IResult> MeAsync(HttpContext context, IntegrationScope scopes, CancellationToken ct)
     {
         var caller = IntegrationSignature.Caller(context);
@@ -96,10 +80,10 @@ public static class IntegrationApi
     }
 
     /// <summary>A top-level string or integer property of a JSON object body; null when the body is not such an object or the property is absent or of another type.</summary>
-    private static string? TextProperty(ReadOnlyMemory<byte> body, string name) =>
+    public static string? TextProperty(ReadOnlyMemory<byte> body, string name) =>
         Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null);
 
-    private static long? LongProperty(ReadOnlyMemory<byte> body, string name) =>
+    public static long? LongProperty(ReadOnlyMemory<byte> body, string name) =>
         Property(body, name, e => e.ValueKind == System.Text.Json.JsonValueKind.Number && e.TryGetInt64(out var v) ? v : (long?)null);
 
     private static T? Property<T>(ReadOnlyMemory<byte> body, string name, Func<System.Text.Json.JsonElement, T?> read)
@@ -110,26 +94,6 @@ public static class IntegrationApi
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var value) ? read(value) : default;
         }
         catch (System.Text.Json.JsonException) { return default; }
-    }
-
-    /// <summary>A supply station invites a commercial customer's owner or staff to bind in the Mini Program.</summary>
-    private static async Task<IResult> InviteAsync(HttpContext context, IntegrationScope scopes, Commercial.CommercialMembers members, CancellationToken ct)
-    {
-        var caller = IntegrationSignature.Caller(context);
-        string? Text(string name) => TextProperty(caller.Body, name);
-        var customerId = Text("customerId");
-        var role = Text("role") ?? "owner";
-        if (string.IsNullOrWhiteSpace(customerId) || role is not ("owner" or "staff"))
-            return Problem.Of(400, "invalid-invite", "Invite incomplete", "请求体须为 {\"customerId\": 本站客户编号, \"role\": \"owner\"|\"staff\", \"station\": 供应站许可证号（可省略）}。");
-        var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-        var station = tenant.Station(Text("station"));
-        if (station is null) return Problem.Of(403, "integration-not-yours", "Another enterprise's station", $"供应站“{Text("station")}”不是本企业的。");
-        return await members.InviteAsync(station.Id, customerId.Trim(), role, "integration:" + caller.KeyId, ct) switch
-        {
-            Commercial.CommercialMembers.Invited i => TypedResults.Ok(new { code = i.Code, expiresAt = i.ExpiresAt, role }),
-            Commercial.CommercialMembers.NotCommercial => Problem.Of(400, "invalid-invite", "Not a commercial customer", "只有商业用户（餐饮等）需要进货扫码绑定。"),
-            _ => Problem.Of(404, "customer-not-found", "No such customer", $"本站没有编号为 {customerId} 的客户；请先上报客户。"),
-        };
     }
 
     private static async Task<IResult> FillCheckAsync(HttpContext context, FillChecks checks, CancellationToken ct)

@@ -1,6 +1,3 @@
-using CylinderTrace.Complaints;
-using CylinderTrace.Complaints.Photos;
-using CylinderTrace.Platform.RateLimiting;
 using CylinderTrace.Platform.WeChat;
 using CylinderTrace.WeChat.Api;
 using Microsoft.AspNetCore.Authentication;
@@ -8,11 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.MiniProgram;
 
-/// <summary>Registers the Mini Program API, its sessions and sign-in, and the complaint services it calls.</summary>
+/// <summary>Registers the Mini Program API, its sessions and sign-in (the complaint services it calls are Complaints').</summary>
 public static class MiniProgramExtensions
 {
     /// <summary>Key of the Mini Program's WeChatApiClient.</summary>
-    public const string AppKey = "mp";
+    public const string AppKey = WeChatApps.MiniProgram;
 
     public static IServiceCollection AddMiniProgram(this IServiceCollection services)
     {
@@ -24,18 +21,6 @@ public static class MiniProgramExtensions
         });
         services.AddSingleton<MiniProgramSessions>();
         services.AddSingleton<MiniProgramUsers>();
-        services.AddSingleton<RedisRateLimiter>();
-        services.AddSingleton<ComplaintStore>();
-        services.AddSingleton<ComplaintService>();
-        services.AddSingleton<PhotoSanitiser>();
-        services.AddSingleton<PhotoStore>();
-        services.AddOptions<Complaints.Notifications.NotificationOptions>().BindConfiguration(Complaints.Notifications.NotificationOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Complaints.Notifications.ComplaintNotifications>();
-        services.AddOptions<Complaints.Routing.RoutingOptions>().BindConfiguration(Complaints.Routing.RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Complaints.Routing.ComplaintRouter>();
-        services.AddOptions<Complaints.Routing.DeadlineOptions>().BindConfiguration(Complaints.Routing.DeadlineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Complaints.Routing.DeadlineWatch>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()

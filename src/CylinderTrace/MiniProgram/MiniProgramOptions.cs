@@ -39,16 +39,4 @@ public sealed class MiniProgramOptions
     /// <summary>Largest photo accepted, in bytes.</summary>
     [Range(10_000, 50_000_000, ErrorMessage = "MiniProgram:{0} must be between {1} and {2}.")]
     public int MaxPhotoBytes { get; set; } = 8 * 1024 * 1024;
-
-    /// <summary>
-    /// Most pixels (width × height) a photo may have, read from its header before it is decoded: a few
-    /// kilobytes can declare a 50000×50000 image. Decoding takes up to 8 bytes a pixel (16-bit PNG), so
-    /// this also bounds the memory of one upload (40 megapixels: about 320 MB at worst, 120 MB for a JPEG).
-    /// </summary>
-    [Range(1_000_000, 200_000_000, ErrorMessage = "MiniProgram:{0} must be between {1} and {2}.")]
-    public int MaxPhotoPixels { get; set; } = 40_000_000;
-
-    /// <summary>Folder of stored photos (content-addressed); relative paths are under the content root.</summary>
-    [Required(ErrorMessage = "MiniProgram:PhotoFolder is required (a folder the host may write).")]
-    public string PhotoFolder { get; set; } = ".local/photos";
 }

@@ -10,7 +10,7 @@ namespace CylinderTrace.OfficialAccount;
 public static class OfficialAccountExtensions
 {
     /// <summary>Key of the Official Account's WeChatApiClient.</summary>
-    public const string AppKey = "oa";
+    public const string AppKey = WeChatApps.OfficialAccount;
 
     public static IServiceCollection AddOfficialAccount(this IServiceCollection services)
     {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
-public sealed partial class OfficialAccountResponder(CylinderCards cards, Console.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
+public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
     IOptions<OfficialAccountOptions> options, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter)
 {
     public const string ScanKey = "SCAN_CYLINDER";

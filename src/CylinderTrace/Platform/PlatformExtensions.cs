@@ -66,6 +66,10 @@ public static class PlatformExtensions
         services.AddHostedService(sp => sp.GetRequiredService<CacheInvalidation>());
 
         services.AddSingleton<PersonalData>();
+        services.AddSingleton<RateLimiting.RedisRateLimiter>();
+        // Cookies and form tokens read the same on every instance: keys in MariaDB, encrypted under DataProtection:KeyEncryptionKey.
+        Security.KeyRing.AddKeyRingInDatabase(services);
+        services.AddSingleton<ReferenceData.Agencies>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems.DependencyUnavailableHandler>();

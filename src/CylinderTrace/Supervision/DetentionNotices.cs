@@ -1,11 +1,11 @@
 using System.Globalization;
 using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Integration;
-using CylinderTrace.OfficialAccount;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.WeChat.Api;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace.Supervision;
 
@@ -15,7 +15,7 @@ namespace CylinderTrace.Supervision;
 /// a Hangfire job with retries; client_msg_id (order, step) keeps a retried message from repeating.
 /// </summary>
 public sealed class DetentionNotices(DetentionOrders orders, EnterpriseContacts contacts, Enterprises.EnterpriseDirectory directory,
-    [FromKeyedServices(OfficialAccountExtensions.AppKey)] WeChatApiClient wechat, IOptions<StaffNotificationOptions> options, IServiceProvider services,
+    [FromKeyedServices(WeChatApps.OfficialAccount)] WeChatApiClient wechat, IOptions<StaffNotificationOptions> options, IServiceProvider services,
     ILogger<DetentionNotices> logger)
 {
     public void Enqueue(string number, string step)

@@ -1,8 +1,8 @@
 using System.Data;
 using System.Globalization;
 using CylinderTrace.Complaints.Notifications;
-using CylinderTrace.Console;
-using CylinderTrace.OfficialAccount;
+using CylinderTrace.ConsoleShell;
+using CylinderTrace.Staff;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.WeChat.Api;
@@ -11,6 +11,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace.Supervision;
 
@@ -46,7 +47,7 @@ public sealed record DigestSummary(long Id, string Kind, DateOnly PeriodStart, D
 /// that failed (up to 10 attempts).
 /// </summary>
 public sealed class Digests(Db db, DigestContent content, IOptions<SmtpOptions> smtp, IOptions<StaffNotificationOptions> staffOptions, StaffStore staff,
-    [FromKeyedServices(OfficialAccountExtensions.AppKey)] WeChatApiClient wechat, TimeProvider clock, ILogger<Digests> logger)
+    [FromKeyedServices(WeChatApps.OfficialAccount)] WeChatApiClient wechat, TimeProvider clock, ILogger<Digests> logger)
 {
     public const string JobId = "digests-due";
     public const int MaxEmailAttempts = 10;

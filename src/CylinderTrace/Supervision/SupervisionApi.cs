@@ -1,4 +1,6 @@
-using CylinderTrace.Console;
+using CylinderTrace.ConsoleShell;
+using CylinderTrace.Platform.ReferenceData;
+using CylinderTrace.Staff;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Mvc;
@@ -19,6 +21,7 @@ public static class SupervisionApi
     {
         services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DetentionOrders>();
+        services.AddSingleton<CylinderFiles>();
         services.AddSingleton<DetentionNotices>();
         services.AddOptions<ScoreOptions>().BindConfiguration(ScoreOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.GradeA >= o.GradeB && o.GradeB >= o.GradeC, "Scores:GradeA >= Scores:GradeB >= Scores:GradeC is required.")
@@ -28,12 +31,24 @@ public static class SupervisionApi
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DigestContent>();
         services.AddSingleton<Digests>();
+        services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
+        services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
+        services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
         return services;
     }
 
-    /// <summary>Console routes, added to the console's authenticated API group.</summary>
-    public static void MapDetentionConsoleApi(RouteGroupBuilder api)
+    /// <summary>Supervision's routes in the console's JSON API (digests, scores, detention orders and their photos).</summary>
+    public static IEndpointRouteBuilder MapSupervision(this IEndpointRouteBuilder app)
     {
+        app.MapSupervisionConsoleApi();
+        app.MapSupervisionPages();
+        app.MapSupervisionIntegrationApi();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapSupervisionConsoleApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapConsoleApiGroup();
         api.MapGet("/digests", async (HttpContext c, Digests digests, CancellationToken ct) =>
             TypedResults.Ok(await digests.ListAsync(ConsoleAccess.Staff(c).AgencyId, ct)));
         api.MapGet("/digest-settings", async (HttpContext c, Digests digests, CancellationToken ct) =>
@@ -41,22 +56,22 @@ public static class SupervisionApi
         api.MapPut("/digest-settings", async (HttpContext c, DigestSettings body, Digests digests, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
-            if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleApi.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
+            if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleProblems.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
             var errors = await digests.SaveSettingsAsync(me.AgencyId, body with { EmailTo = body.EmailTo ?? [] }, ct);
             return errors.Count > 0
                 ? Problem.Of(400, "invalid-digest-settings", "Settings not valid", "请按提示修改后再保存。", new Dictionary<string, object?> { ["errors"] = errors })
                 : (IResult)TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
         });
-        api.MapGet("/scores", async (HttpContext c, ConsoleScanRates rates, EnterpriseScores scores, string? period, CancellationToken ct) =>
+        api.MapGet("/scores", async (HttpContext c, Agencies agencies, EnterpriseScores scores, string? period, CancellationToken ct) =>
         {
             if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))
                 return Problem.Of(400, "invalid-score-query", "Unknown period", "period 应为 rolling30（近30天）或 month（本月）。");
-            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
             return (IResult)TypedResults.Ok(await scores.LatestAsync(period ?? EnterpriseScores.Rolling, districts, ct));
         });
-        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, HttpContext c, ConsoleScanRates rates, EnterpriseScores scores, CancellationToken ct) =>
+        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, HttpContext c, Agencies agencies, EnterpriseScores scores, CancellationToken ct) =>
         {
-            var districts = ConsoleAccess.RateDistricts(await rates.AgencyDistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
             var history = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
             if (history.Count == 0 || (districts is not null && !districts.Contains(history[^1].DistrictCode)))
                 return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
@@ -71,14 +86,14 @@ public static class SupervisionApi
         api.MapPost("/detentions", async (HttpContext c, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以下达扣瓶令。");
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以下达扣瓶令。");
             return Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true);
         });
         // An inspector's photo for an order (multipart field "file"); the order then names it by the returned id.
         api.MapPost("/detention-photos", async (HttpContext c, DetentionOrders orders, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
             if (c.Request.ContentLength > DetentionOrders.MaxPhotoBytes + 64 * 1024) return PhotoTooLarge();
             if (!c.Request.HasFormContentType)
                 return Problem.Of(400, "photo-required", "Photo required", "请以 multipart/form-data 上传照片，文件字段名为 file。");
@@ -111,14 +126,16 @@ public static class SupervisionApi
         api.MapPost("/detentions/{order}/dispose", async (string order, DisposeRequest body, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
         {
             var me = ConsoleAccess.Staff(c);
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleApi.Forbidden("只有执法检查人员可以确认处置。");
+            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以确认处置。");
             return Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct));
         });
+        return app;
     }
 
-    /// <summary>Integration routes, added to /api/integration/v1 (signed).</summary>
-    public static void MapDetentionIntegrationApi(RouteGroupBuilder api)
+    /// <summary>Supervision's routes in the enterprise integration API (/api/integration/v1, signed): its score and its detention orders.</summary>
+    public static IEndpointRouteBuilder MapSupervisionIntegrationApi(this IEndpointRouteBuilder app)
     {
+        var api = app.MapIntegrationGroup();
         // The enterprise's own score: the latest rolling 30 days and this month, with the counts behind them, for itself and its stations.
         api.MapGet("/score", async (HttpContext c, IntegrationScope scopes, EnterpriseScores scores, CancellationToken ct) =>
         {
@@ -153,6 +170,7 @@ public static class SupervisionApi
             catch (System.Text.Json.JsonException) { }
             return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct));
         });
+        return app;
     }
 
     private static IResult PhotoTooLarge() =>

@@ -139,14 +139,14 @@ public sealed class Administrators_are_scoped_to_their_agency(HostFixture fx)
     {
         var home = await scenario.AgencyAsync();
         var username = "cmd" + TestData.UniqueCode().ToLowerInvariant();
-        var exit = await CylinderTrace.Console.ConsoleExtensions.CreateAdministratorCommandAsync(fx.Host.Services,
+        var exit = await CylinderTrace.Staff.StaffExtensions.CreateAdministratorCommandAsync(fx.Host.Services,
             ["create-admin", "--username", username, "--agency", home.Code, "--password", TestData.StaffPassword], CancellationToken.None);
         Assert.Equal(0, exit);
         await using (var conn = await fx.Database.OpenAsync())
             await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE staff SET must_change_password = 0 WHERE username = @username", new { username });
         var admin = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
         Assert.Equal("agency", (await admin.GetJsonAsync("/api/console/me")).GetProperty("administers").GetString());
-        Assert.Equal(1, await CylinderTrace.Console.ConsoleExtensions.CreateStaffCommandAsync(fx.Host.Services,
+        Assert.Equal(1, await CylinderTrace.Staff.StaffExtensions.CreateStaffCommandAsync(fx.Host.Services,
             ["create-staff", "--username", "x" + username, "--role", "administrator", "--agency", "no-such-agency"], CancellationToken.None));
     }
 

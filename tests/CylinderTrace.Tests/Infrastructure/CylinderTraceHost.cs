@@ -58,7 +58,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["OfficialAccount:Mode"] = "Safe",
                 ["MiniProgram:AppId"] = MpAppId,
                 ["MiniProgram:AppSecret"] = "test-mp-secret",
-                ["MiniProgram:PhotoFolder"] = PhotoFolder,
+                ["Photos:Folder"] = PhotoFolder,
                 // Every test request comes from the same (absent) address.
                 ["MiniProgram:LoginsPerIpPerMinute"] = "100000",
                 ["MiniProgram:ComplaintsPerIpPerHour"] = "100000",

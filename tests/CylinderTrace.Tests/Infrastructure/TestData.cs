@@ -136,9 +136,9 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
     public async Task<(int Id, string Username)> StaffAsync(string agencyCode, string role = "handler", bool mustChangePassword = false, string? name = null)
     {
         var username = "u" + UniqueCode().ToLowerInvariant();
-        var created = await services.GetRequiredService<CylinderTrace.Console.StaffAccounts>()
-            .CreateAsync(CylinderTrace.Console.StaffScope.City, username, name ?? "测试" + role, role, agencyCode, StaffPassword, CancellationToken.None);
-        var id = created is CylinderTrace.Console.StaffAccounts.Created c ? c.Id : throw new InvalidOperationException(created.ToString());
+        var created = await services.GetRequiredService<CylinderTrace.Staff.StaffAccounts>()
+            .CreateAsync(CylinderTrace.Staff.StaffScope.City, username, name ?? "测试" + role, role, agencyCode, StaffPassword, CancellationToken.None);
+        var id = created is CylinderTrace.Staff.StaffAccounts.Created c ? c.Id : throw new InvalidOperationException(created.ToString());
         if (!mustChangePassword)
         {
             await using var conn = await db.OpenAsync();

@@ -16,7 +16,7 @@ namespace CylinderTrace.Tests.MiniProgram;
 public sealed class PhotoSanitiserTests
 {
     private static readonly PhotoSanitiser Sanitiser =
-        new(Options.Create(new MiniProgramOptions { MaxPhotoPixels = 40_000_000 }), NullLogger<PhotoSanitiser>.Instance);
+        new(Options.Create(new CylinderTrace.Complaints.Photos.PhotoOptions { MaxPixels = 40_000_000 }), NullLogger<PhotoSanitiser>.Instance);
 
     private static PhotoSanitiser.Cleaned Cleaned(byte[] data)
     {
@@ -113,7 +113,7 @@ public sealed class PhotoSanitiserTests
             Assert.True(allocated < 8 * 1024 * 1024, $"{allocated} bytes allocated to refuse it");
         }
         // Just under the limit is a photo like any other.
-        var small = new PhotoSanitiser(Options.Create(new MiniProgramOptions { MaxPhotoPixels = Width * Height }), NullLogger<PhotoSanitiser>.Instance);
+        var small = new PhotoSanitiser(Options.Create(new CylinderTrace.Complaints.Photos.PhotoOptions { MaxPixels = Width * Height }), NullLogger<PhotoSanitiser>.Instance);
         Assert.IsType<PhotoSanitiser.Cleaned>(small.Clean(PlainJpeg()));
         Assert.Equal(PhotoRefusal.TooManyPixels, Assert.IsType<PhotoRefused>(small.Clean(PlainJpeg(0, Width + 1, Height))).Reason);
     }

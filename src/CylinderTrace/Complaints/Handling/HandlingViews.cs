@@ -1,9 +1,19 @@
 namespace CylinderTrace.Complaints.Handling;
 
+public sealed record NoteRequest(string? Text);
+public sealed record InformationRequest(string? Question);
+public sealed record TransferRequest(string? Agency, string? Reason);
+public sealed record DuplicateRequest(string? Of);
+public sealed record ResolveRequest(string? Outcome, string? Reply);
+public sealed record RejectRequest(string? Reason, string? Suggestion);
+
 /// <summary>Who acts: a staff member of an agency (supervisors may act on complaints others claimed).</summary>
 public sealed record Handler(int StaffId, int AgencyId, bool Supervisor)
 {
     public string Actor => "staff:" + StaffId;
+
+    /// <summary>A console member acting on a complaint of their agency.</summary>
+    public static Handler Of(Staff.StaffMember s) => new(s.Id, s.AgencyId, s.IsSupervisor);
 }
 
 /// <summary>What an action came to.</summary>

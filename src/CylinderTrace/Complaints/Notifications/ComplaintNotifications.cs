@@ -1,11 +1,11 @@
 using System.Globalization;
-using CylinderTrace.MiniProgram;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.WeChat.Api;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace.Complaints.Notifications;
 
@@ -16,7 +16,7 @@ namespace CylinderTrace.Complaints.Notifications;
 /// is the recurring job that finds rows whose job was lost. Every attempt is recorded; a user who
 /// declined (43101) is recorded as such and not asked again.
 /// </summary>
-public sealed class ComplaintNotifications(Db db, [FromKeyedServices(MiniProgramExtensions.AppKey)] WeChatApiClient wechat,
+public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.MiniProgram)] WeChatApiClient wechat,
     IOptions<NotificationOptions> options, IServiceProvider services, TimeProvider clock, ILogger<ComplaintNotifications> logger)
 {
     public const string Accepted = "accepted";

@@ -1,12 +1,13 @@
 using System.Globalization;
-using CylinderTrace.Console;
-using CylinderTrace.OfficialAccount;
+using CylinderTrace.ConsoleShell;
+using CylinderTrace.Staff;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.WeChat.Api;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace.Complaints.Notifications;
 
@@ -41,7 +42,7 @@ public sealed class StaffNotificationOptions
 /// assignment, so a retried job does not message anyone twice (WeChat drops a repeated id for the same
 /// user within ten minutes; later retries are rare and at worst repeat a reminder).
 /// </summary>
-public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServices(OfficialAccountExtensions.AppKey)] WeChatApiClient wechat,
+public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServices(WeChatApps.OfficialAccount)] WeChatApiClient wechat,
     IOptions<StaffNotificationOptions> options, IServiceProvider services, ILogger<StaffNotifications> logger)
 {
     public const string Assigned = "assigned";

@@ -12,7 +12,7 @@ public enum PhotoRefusal
     NotAPhoto,
     /// <summary>Looks like one of them but cannot be decoded (truncated, corrupt, animated WebP).</summary>
     Unreadable,
-    /// <summary>More pixels than MiniProgram:MaxPhotoPixels (a decompression bomb, or simply too big).</summary>
+    /// <summary>More pixels than Photos:MaxPixels (a decompression bomb, or simply too big).</summary>
     TooManyPixels,
 }
 

@@ -1,4 +1,3 @@
-using CylinderTrace.MiniProgram;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -19,7 +18,7 @@ namespace CylinderTrace.Complaints.Photos;
 /// and a wide-gamut (Display P3) photo shown as sRGB is a little duller, which does not matter for
 /// evidence of a hazard; ImageSharp 2 cannot convert between profiles.
 /// Only JPEG, PNG and WebP decoders are registered (recognised by their bytes, never by name). The
-/// dimensions are read from the header first and a photo over MiniProgram:MaxPhotoPixels is refused
+/// dimensions are read from the header first and a photo over Photos:MaxPixels is refused
 /// before any pixel buffer exists (a small file can declare 50000×50000); the allocator also refuses any
 /// single buffer larger than the largest allowed image, and at most one photo per processor core is
 /// decoded at a time, so memory stays bounded under load. Output: PNG for a PNG or lossless WebP,
@@ -39,10 +38,10 @@ public sealed class PhotoSanitiser
     private readonly SemaphoreSlim decoding = new(Math.Max(1, Environment.ProcessorCount));
     private readonly ILogger<PhotoSanitiser> logger;
 
-    public PhotoSanitiser(IOptions<MiniProgramOptions> options, ILogger<PhotoSanitiser> logger)
+    public PhotoSanitiser(IOptions<PhotoOptions> options, ILogger<PhotoSanitiser> logger)
     {
         this.logger = logger;
-        maxPixels = options.Value.MaxPhotoPixels;
+        maxPixels = options.Value.MaxPixels;
         configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
         {
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions

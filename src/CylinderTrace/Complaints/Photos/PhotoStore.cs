@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CylinderTrace.MiniProgram;
 using CylinderTrace.Platform.Database;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -8,11 +7,11 @@ namespace CylinderTrace.Complaints.Photos;
 
 /// <summary>
 /// Complaint photos on disk, content-addressed by the SHA-256 of their cleaned bytes under
-/// MiniProgram:PhotoFolder (ab/cd/&lt;sha256&gt;.&lt;ext&gt;), with their metadata and uploaders in MariaDB.
+/// Photos:Folder (ab/cd/&lt;sha256&gt;.&lt;ext&gt;), with their metadata and uploaders in MariaDB.
 /// Every photo is re-encoded by <see cref="PhotoSanitiser"/> before it is stored; the upload's own bytes are never kept.
 /// A file is flushed to disk before its row is written, and its row before the upload is acknowledged.
 /// </summary>
-public sealed class PhotoStore(Db db, PhotoSanitiser sanitiser, IOptions<MiniProgramOptions> options, IHostEnvironment environment)
+public sealed class PhotoStore(Db db, PhotoSanitiser sanitiser, IOptions<PhotoOptions> options, IHostEnvironment environment)
 {
     private const string InsertPhotoSql = "INSERT IGNORE INTO photos (sha256, content_type, bytes) VALUES (@sha, @type, @bytes)";
     private const string InsertUploadSql = "INSERT IGNORE INTO photo_uploads (sha256, user_id) VALUES (@sha, @userId)";
@@ -26,7 +25,7 @@ public sealed class PhotoStore(Db db, PhotoSanitiser sanitiser, IOptions<MiniPro
 
     public sealed record Stored(string Id, string ContentType, int Bytes) : PhotoOutcome;
 
-    private string Folder => Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.PhotoFolder));
+    private string Folder => Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.Folder));
 
     private string PathOf(string sha, string contentType) =>
         Path.Combine(Folder, sha[..2], sha[2..4], sha + contentType switch { "image/png" => ".png", "image/webp" => ".webp", _ => ".jpg" });

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.ReferenceData;
+using CylinderTrace.Platform.Time;
+
+using Microsoft.Extensions.Options;
+
+using CylinderTrace.Staff;
+
+using CylinderTrace.ConsoleShell.Pages;
+
+namespace CylinderTrace.Commercial;
+
+public sealed record RatesQuery(string Dimension, string Period, DateOnly Day, long? Subject);
+
+/// <summary>What the console shows of scan rates: one dimension in one period, lowest first, and the daily trend.</summary>
+public sealed record RatesView(string Dimension, string Period, DateOnly Start, DateOnly End, DateTimeOffset? RefreshedAt, string Jurisdiction,
+    ScanRate LiveToday, IReadOnlyList<RateRow> Rows, bool Truncated, RateRow? Subject, IReadOnlyList<TrendPoint> Trend);
+
+/// <summary>
+/// Scan rates in the console (issue 8): every member sees the rates of its agency's jurisdiction (an
+/// agency of the city: every district; a district's agency: its district, by the subject's district as
+/// ScanRateRollups keeps it), lowest first, with the trend of the last 30 days as a server-drawn SVG
+/// chart and the whole list as CSV. Today's total for the jurisdiction is live; the lists come from
+/// the roll-ups (refreshed every minute).
+/// </summary>
+public sealed class ScanRatesConsole(Agencies agencies, ScanRateRollups rollups, LiveScanRates live, IOptions<CommercialOptions> options, TimeProvider clock)
+{
+    public const int PageRows = 200;
+    public const int TrendDays = 30;
+
+    public static readonly IReadOnlyList<(string Code, string Label)> Dimensions =
+        [(RateDimensions.Station, "供气站"), (RateDimensions.Worker, "送气工"), (RateDimensions.Customer, "商户"), (RateDimensions.Enterprise, "充装企业"), (RateDimensions.District, "区县")];
+
+    public static readonly IReadOnlyList<(string Code, string Label)> Periods = [(RatePeriods.Day, "日"), (RatePeriods.Week, "周"), (RatePeriods.Month, "月")];
+
+    public static string DimensionLabel(string code) => Dimensions.FirstOrDefault(d => d.Code == code).Label ?? code;
+
+    /// <summary>Reads the query string; a problem in words when it is wrong.</summary>
+    public (RatesQuery? Query, string? Error) Parse(string? dimension, string? period, string? date, string? subject)
+    {
+        var today = ShanghaiTime.Today(clock);
+        dimension = string.IsNullOrEmpty(dimension) ? RateDimensions.Station : dimension;
+        period = string.IsNullOrEmpty(period) ? RatePeriods.Month : period;
+        if (!RateDimensions.IsKnown(dimension)) return (null, "dimension 应为 station、worker、customer、enterprise 或 district。");
+        if (!RatePeriods.IsKnown(period)) return (null, "period 应为 d（日）、w（周）或 m（月）。");
+        var day = today;
+        if (!string.IsNullOrEmpty(date) && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+            return (null, "date 应为 yyyy-MM-dd 格式的日期。");
+        if (day > today || day < today.AddYears(-3)) return (null, "date 应在三年内，且不晚于今天。");
+        long? subjectId = null;
+        if (!string.IsNullOrEmpty(subject))
+        {
+            if (!long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return (null, "subject 应为编号（数字）。");
+            subjectId = id;
+        }
+        return (new RatesQuery(dimension, period, day, subjectId), null);
+    }
+
+    public async Task<RatesView> ViewAsync(StaffMember me, RatesQuery q, bool all, CancellationToken ct)
+    {
+        var agencyDistrict = await agencies.DistrictAsync(me.AgencyId, ct);
+        var districts = ConsoleAccess.RateDistricts(agencyDistrict);
+        var start = RatePeriods.Start(q.Period, q.Day);
+        var end = RatePeriods.End(q.Period, start).AddDays(-1);
+        var rows = await rollups.ListAsync(q.Period, q.Day, q.Dimension, districts, options.Value.MinDeliveriesListed, all ? null : PageRows + 1, ct);
+        var truncated = !all && rows.Count > PageRows;
+        if (truncated) rows = rows.Take(PageRows).ToList();
+
+        RateRow? subject = null;
+        if (q.Subject is long id)
+        {
+            subject = rows.FirstOrDefault(r => r.SubjectId == id)
+                ?? (await rollups.ListAsync(q.Period, q.Day, q.Dimension, districts, 1, null, ct)).FirstOrDefault(r => r.SubjectId == id);
+        }
+        var today = ShanghaiTime.Today(clock);
+        var last = end < today ? end : today;
+        var trend = await rollups.TrendAsync(subject is null ? null : q.Dimension, subject?.SubjectId, districts, last.AddDays(-(TrendDays - 1)), last, ct);
+
+        var liveSubjects = (districts ?? Districts.InCity.Select(d => d.Code).ToList())
+            .Select(c => new RateSubject(RateDimensions.District, long.Parse(c, CultureInfo.InvariantCulture))).ToList();
+        var liveRates = await live.ReadAsync(liveSubjects, ct);
+        var liveToday = LiveScanRates.Rate(liveRates.Sum(r => r.Deliveries), liveRates.Sum(r => r.Scanned));
+        var refreshed = await rollups.RefreshedAtAsync(q.Period, q.Day, ct);
+        var jurisdiction = districts is null ? "全市" : Districts.Name(agencyDistrict);
+        return new RatesView(q.Dimension, q.Period, start, end, refreshed is { } r ? ShanghaiTime.FromUtc(r) : null, jurisdiction, liveToday, rows, truncated,
+            subject, trend);
+    }
+
+    /// <summary>The list as CSV (UTF-8 with a byte-order mark, for spreadsheet programs); cells that a spreadsheet would run as a formula are quoted with a leading apostrophe.</summary>
+    public static byte[] Csv(RatesView v)
+    {
+        var sb = new StringBuilder();
+        sb.Append("\uFEFF");
+        Line(sb, "维度", "编号", "名称", "区县", "周期开始", "周期结束", "配送数", "已扫码", "扫码率");
+        foreach (var r in v.Rows)
+            Line(sb, DimensionLabel(r.Dimension), r.SubjectId.ToString(CultureInfo.InvariantCulture), r.Name, r.DistrictName, Ui.Date(v.Start), Ui.Date(v.End),
+                r.Deliveries.ToString(CultureInfo.InvariantCulture), r.Scanned.ToString(CultureInfo.InvariantCulture),
+                r.Rate is double x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static void Line(StringBuilder sb, params string[] cells)
+    {
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            var c = cells[i];
+            if (c.Length > 0 && c[0] is '=' or '+' or '-' or '@' or '\t' or '\r') c = "'" + c;
+            sb.Append('"').Append(c.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        }
+        sb.Append("\r\n");
+    }
+
+    /// <summary>
+    /// The daily trend as inline SVG (presentation attributes only: the console's CSP allows no inline
+    /// styles or scripts): the rate as a line from 0 to 100 %, broken on days without deliveries, with
+    /// the deliveries of each day as faint bars.
+    /// </summary>
+    public static string TrendSvg(IReadOnlyList<TrendPoint> points, string label, string unit = "%")
+    {
+        const int w = 720, h = 220, left = 44, right = 12, top = 12, bottom = 28;
+        var plotW = w - left - right;
+        var plotH = h - top - bottom;
+        var n = Math.Max(points.Count, 1);
+        var step = (double)plotW / n;
+        var maxDeliveries = Math.Max(1, points.Count == 0 ? 1 : points.Max(p => p.Deliveries));
+        string F(double x) => x.ToString("0.#", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(label)}\">");
+        sb.Append("<title>").Append(WebUtility.HtmlEncode(label)).Append("</title>");
+        foreach (var pct in new[] { 0, 50, 100 })
+        {
+            var y = top + plotH * (1 - pct / 100.0);
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{F(y)}\" x2=\"{w - right}\" y2=\"{F(y)}\" stroke=\"#d0d7de\" stroke-width=\"1\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#57606a\">{pct}{unit}</text>");
+        }
+        for (var i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            if (p.Deliveries == 0) continue;
+            var bh = plotH * 0.35 * p.Deliveries / maxDeliveries;
+            sb.Append(CultureInfo.InvariantCulture,
+                $"<rect x=\"{F(left + i * step + step * 0.15)}\" y=\"{F(top + plotH - bh)}\" width=\"{F(step * 0.7)}\" height=\"{F(bh)}\" fill=\"#ddf4ff\"><title>{Ui.Date(p.Day)} 配送 {p.Deliveries}，已扫码 {p.Scanned}，扫码率 {Ui.Percent(p.Rate)}</title></rect>");
+        }
+        var segment = new List<string>();
+        void Flush()
+        {
+            if (segment.Count > 1) sb.Append("<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"2\" points=\"").Append(string.Join(' ', segment)).Append("\"/>");
+            segment.Clear();
+        }
+        for (var i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            if (p.Rate is not double r) { Flush(); continue; }
+            var x = left + i * step + step / 2;
+            var y = top + plotH * (1 - r);
+            segment.Add(F(x) + "," + F(y));
+            sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(x)}\" cy=\"{F(y)}\" r=\"2.5\" fill=\"#0969da\"/>");
+        }
+        Flush();
+        if (points.Count > 0)
+        {
+            foreach (var i in new[] { 0, points.Count / 2, points.Count - 1 }.Distinct())
+                sb.Append(CultureInfo.InvariantCulture,
+                    $"<text x=\"{F(left + i * step + step / 2)}\" y=\"{h - 8}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#57606a\">{points[i].Day.ToString("MM-dd", CultureInfo.InvariantCulture)}</text>");
+        }
+        sb.Append("</svg>");
+        return sb.ToString();
+    }
+}

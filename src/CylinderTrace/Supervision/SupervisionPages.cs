@@ -1,0 +1,184 @@
+using CylinderTrace.Complaints.Photos;
+using CylinderTrace.ConsoleShell;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.ReferenceData;
+using CylinderTrace.Staff;
+using CylinderTrace.Supervision.Pages;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.Supervision;
+
+/// <summary>A cylinder's file for an inspector: its card (null: not registered) and its trace.</summary>
+public sealed record CylinderFile(string Code, CylinderCard? Card, IReadOnlyList<TraceEvent> Trace);
+
+/// <summary>
+/// Supervision's console pages: an inspector's cylinder file with the detention form, detention orders, enterprise
+/// scores and the agency's digest reports. The same checks as the JSON API (<see cref="ConsoleAccess"/>).
+/// </summary>
+public static class SupervisionPages
+{
+    /// <summary>Trace events shown in an inspector's cylinder file: in practice a cylinder's whole life (a few hundred fills and deliveries).</summary>
+    public const int TraceLimit = 2000;
+
+    public static IEndpointRouteBuilder MapSupervisionPages(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapConsolePageGroup();
+        pages.MapGet("/cylinders", FindCylinder);
+        pages.MapGet("/cylinders/{code}", (string code, StaffMember me, CylinderFiles files, DetentionOrders orders, IOptions<SupervisionOptions> o, CancellationToken ct) =>
+            CylinderFilePageAsync(me, files, orders, o.Value, code, null, 200, ct));
+        pages.MapPost("/cylinders/{code}/detentions", IssueAsync);
+        pages.MapGet("/detentions", DetentionsPageAsync);
+        pages.MapGet("/detentions/{order}", (string order, StaffMember me, DetentionOrders orders, string? done, CancellationToken ct) =>
+            DetentionPageAsync(me, orders, order, done switch { "issued" => "扣瓶令已下达，气瓶已标记为扣押，责任企业已收到通知。", "closed" => "已确认处置并结案。", _ => null }, null, 200, ct));
+        pages.MapPost("/detentions/{order}/dispose", DisposeAsync);
+        pages.MapGet("/detentions/{order}/photos/{sha}", DetentionPhotoAsync);
+        pages.MapGet("/digests", DigestsPageAsync);
+        pages.MapGet("/digests/{id:long}", DigestAsync);
+        pages.MapGet("/digests/{id:long}.csv", DigestCsvAsync);
+        pages.MapGet("/scores", ScoresPageAsync);
+        pages.MapGet("/scores/{enterpriseId:int}", ScorePageAsync);
+        return app;
+    }
+
+    public static IResult FindCylinder(StaffMember me, string? code)
+    {
+        if (string.IsNullOrWhiteSpace(code)) return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me });
+        return CylinderCode.TryNormalise(code, out var normal) && normal is not null
+            ? TypedResults.Redirect("/console/cylinders/" + normal)
+            : ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
+    }
+
+    public static async Task<IResult> IssueAsync(string code, StaffMember me, IFormCollection form, CylinderFiles files, DetentionOrders orders,
+        IOptions<SupervisionOptions> o, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayDetain(me)) return ConsolePage.Forbidden(me, "只有执法检查人员可以下达扣瓶令。");
+        Task<RazorComponentResult> Again(string error, int status) => CylinderFilePageAsync(me, files, orders, o.Value, code, error, status, ct);
+        if (form.Files.Count > DetentionOrders.MaxPhotos) return await Again($"最多上传{DetentionOrders.MaxPhotos}张照片。", 400);
+        var ids = new List<string>();
+        foreach (var file in form.Files)
+        {
+            if (file.Length == 0) continue;
+            if (file.Length > DetentionOrders.MaxPhotoBytes) return await Again($"照片 {file.FileName} 超过{DetentionOrders.MaxPhotoBytes / 1024 / 1024}MB。", 400);
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, ct);
+            var upload = await orders.UploadPhotoAsync(me.Id, buffer.ToArray(), ct);
+            if (upload is not PhotoStore.Stored stored) return await Again($"{file.FileName}：{((PhotoRefused)upload).Detail}", 400);
+            ids.Add(stored.Id);
+        }
+        var hours = int.TryParse(form["deadlineHours"], out var h) ? h : (int?)null;
+        return await orders.IssueAsync(me.Id, me.AgencyId, new NewDetention(code, form["hazard"], hours, form["responsibility"], ids), ct) switch
+        {
+            DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=issued"),
+            DetentionResult.Invalid i => await Again(string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400),
+            DetentionResult.Conflict x => await Again(x.Message, 409),
+            _ => await Again("没有这个气瓶。", 404),
+        };
+    }
+
+    public static async Task<RazorComponentResult> DetentionsPageAsync(StaffMember me, DetentionOrders orders, bool? open, CancellationToken ct) =>
+        ConsolePage.Of<DetentionsPage>(new() { ["Me"] = me, ["Orders"] = await orders.ListAsync(me.AgencyId, null, open ?? true, ct), ["Open"] = open ?? true });
+
+    public static async Task<IResult> DisposeAsync(string order, StaffMember me, IFormCollection form, DetentionOrders orders, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayDetain(me)) return ConsolePage.Forbidden(me, "只有执法检查人员可以确认处置。");
+        return await orders.DisposeAsync(me.Id, me.AgencyId, order, form["disposal"], form["note"], ct) switch
+        {
+            DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=closed"),
+            DetentionResult.Invalid i => await DetentionPageAsync(me, orders, order, null, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct),
+            DetentionResult.Conflict x => await DetentionPageAsync(me, orders, order, null, x.Message, 409, ct),
+            _ => ConsolePage.Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。"),
+        };
+    }
+
+    public static async Task<IResult> DetentionPhotoAsync(string order, string sha, StaffMember me, HttpContext c, DetentionOrders orders, PhotoStore photos,
+        CancellationToken ct)
+    {
+        var o = await orders.GetAsync(order, ct);
+        if (o is null || !ConsoleAccess.MaySeeDetention(me, o.AgencyId) || !o.Photos.Contains(sha.ToLowerInvariant()))
+            return ConsolePage.Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的扣瓶令。");
+        var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
+        return file is null ? ConsolePage.Message(me, 404, "没有这张照片", "照片文件不存在。") : PhotoStore.Serve(c, file.Value);
+    }
+
+    public static async Task<RazorComponentResult> DigestsPageAsync(StaffMember me, Digests digests, CancellationToken ct) =>
+        ConsolePage.Of<DigestsPage>(new() { ["Me"] = me, ["Digests"] = await digests.ListAsync(me.AgencyId, ct), ["Settings"] = await digests.SettingsAsync(me.AgencyId, ct) });
+
+    public static async Task<IResult> DigestAsync(long id, StaffMember me, HttpContext c, Digests digests, CancellationToken ct)
+    {
+        if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return ConsolePage.Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
+        // The archived page carries its own <style> block (it is also the e-mail's body); still no scripts.
+        c.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+        return TypedResults.Content(d.Html, "text/html; charset=utf-8");
+    }
+
+    public static async Task<IResult> DigestCsvAsync(long id, StaffMember me, Digests digests, CancellationToken ct)
+    {
+        if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return ConsolePage.Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(d.Csv), "text/csv; charset=utf-8", $"digest-{d.Summary.Kind}-{d.Summary.PeriodStart:yyyyMMdd}.csv");
+    }
+
+    public static async Task<RazorComponentResult> ScoresPageAsync(StaffMember me, Agencies agencies, EnterpriseScores scores, IOptions<ScoreOptions> o,
+        string? period, CancellationToken ct)
+    {
+        period = period == EnterpriseScores.Month ? period : EnterpriseScores.Rolling;
+        var agencyDistrict = await agencies.DistrictAsync(me.AgencyId, ct);
+        var districts = ConsoleAccess.RateDistricts(agencyDistrict);
+        return ConsolePage.Of<ScoresPage>(new()
+        {
+            ["Me"] = me, ["Scores"] = await scores.LatestAsync(period, districts, ct), ["Period"] = period, ["Options"] = o.Value,
+            ["Jurisdiction"] = districts is null ? "全市" : Districts.Name(agencyDistrict),
+        });
+    }
+
+    public static async Task<RazorComponentResult> ScorePageAsync(int enterpriseId, StaffMember me, Agencies agencies, EnterpriseScores scores, CancellationToken ct)
+    {
+        var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
+        var rolling = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
+        if (rolling.Count == 0 || (districts is not null && !districts.Contains(rolling[^1].DistrictCode)))
+            return ConsolePage.Message(me, 404, "没有这家企业的评分", "本单位辖区内没有这家企业的评分。");
+        var latest = rolling[^1];
+        return ConsolePage.Of<ScorePage>(new()
+        {
+            ["Me"] = me, ["Latest"] = latest, ["Rolling"] = rolling, ["Months"] = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct),
+            ["Changes"] = await scores.GradeChangesAsync(enterpriseId, ct),
+            ["Lowering"] = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
+        });
+    }
+
+    private static async Task<RazorComponentResult> CylinderFilePageAsync(StaffMember me, CylinderFiles files, DetentionOrders orders, SupervisionOptions options,
+        string code, string? error, int status, CancellationToken ct)
+    {
+        if (!CylinderCode.TryNormalise(code, out var normal) || normal is null)
+            return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
+        var (cylinder, id) = await files.FileAsync(normal, TraceLimit, ct);
+        return ConsolePage.Of<CylinderFilePage>(new()
+        {
+            ["Me"] = me, ["Cylinder"] = cylinder, ["Orders"] = id is long cid ? await orders.ForCylinderAsync(cid, ct) : [],
+            ["MayDetain"] = ConsoleAccess.MayDetain(me), ["DefaultHours"] = options.DetentionDeadlineHours, ["Error"] = error,
+        }, status);
+    }
+
+    private static async Task<RazorComponentResult> DetentionPageAsync(StaffMember me, DetentionOrders orders, string number, string? notice, string? error,
+        int status, CancellationToken ct)
+    {
+        var order = await orders.GetAsync(number, ct);
+        if (order is null || !ConsoleAccess.MaySeeDetention(me, order.AgencyId))
+            return ConsolePage.Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。");
+        return ConsolePage.Of<DetentionPage>(new()
+        {
+            ["Me"] = me, ["Order"] = order, ["MayDispose"] = ConsoleAccess.MayDetain(me), ["Notice"] = notice, ["Error"] = error,
+        }, status);
+    }
+}
+
+/// <summary>A cylinder's file for an inspector: its card, its id and its trace (through Cylinders' public services).</summary>
+public sealed class CylinderFiles(CylinderCards cards, CylinderStore cylinders, CylinderHistory history)
+{
+    public async Task<(CylinderFile File, long? Id)> FileAsync(string code, int traceLimit, CancellationToken ct)
+    {
+        var card = await cards.GetCardAsync(code, ct);
+        var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);
+        return (new CylinderFile(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, traceLimit, ct)), facts?.Id);
+    }
+}
