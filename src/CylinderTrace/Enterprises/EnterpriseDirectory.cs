@@ -29,6 +29,10 @@ public sealed class EnterpriseDirectory(HybridCache cache, Db db, CacheInvalidat
     private const string WorkerSql =
         "SELECT id, enterprise_id AS EnterpriseId, name, employee_number AS EmployeeNumber, permit_number AS PermitNumber, permit_valid_until AS PermitValidUntil, status FROM delivery_workers WHERE id = @id";
 
+    private const string IdByLicenceSql = "SELECT id FROM enterprises WHERE licence_number = @licence";
+    private const string FamilySql =
+        "SELECT id, kind, name, licence_number AS LicenceNumber, parent_id AS ParentId, district_code AS DistrictCode, status FROM enterprises WHERE id = @root OR parent_id = @root";
+
     public static string EnterpriseKey(int id) => "ent:" + id;
     public static string WorkerKey(int id) => "wkr:" + id;
 
@@ -48,6 +52,29 @@ public sealed class EnterpriseDirectory(HybridCache cache, Db db, CacheInvalidat
             return row is null ? null : new WorkerSummary(row.Id, row.EnterpriseId, row.Name, row.EmployeeNumber, row.PermitNumber,
                 row.PermitValidUntil is { } d ? DateOnly.FromDateTime(d) : null, row.Status);
         }, Entry, cancellationToken: ct);
+
+    /// <summary>The enterprise holding this licence number (gas business, filling or supply station licence), if any.</summary>
+    public async Task<int?> IdByLicenceAsync(string licence, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<int?>(new CommandDefinition(IdByLicenceSql, new { licence }, cancellationToken: ct));
+    }
+
+    /// <summary>A filling enterprise and its supply stations, read now (not cached: who may act for whom).</summary>
+    public async Task<IReadOnlyList<EnterpriseSummary>> FamilyAsync(int rootId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<EnterpriseRow>(new CommandDefinition(FamilySql, new { root = rootId }, cancellationToken: ct)))
+            .Select(r => new EnterpriseSummary(r.Id, r.Kind, r.Name, r.LicenceNumber, r.ParentId, r.DistrictCode, r.Status)).ToList();
+    }
+
+    /// <summary>One enterprise read now, not from the cache (authorization decisions).</summary>
+    public async Task<EnterpriseSummary?> ReadEnterpriseAsync(int id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var r = await conn.QuerySingleOrDefaultAsync<EnterpriseRow>(new CommandDefinition(EnterpriseSql, new { id }, cancellationToken: ct));
+        return r is null ? null : new EnterpriseSummary(r.Id, r.Kind, r.Name, r.LicenceNumber, r.ParentId, r.DistrictCode, r.Status);
+    }
 
     public Task InvalidateEnterpriseAsync(int id, CancellationToken ct = default) => invalidation.RemoveAsync(EnterpriseKey(id), ct);
     public Task InvalidateWorkerAsync(int id, CancellationToken ct = default) => invalidation.RemoveAsync(WorkerKey(id), ct);

@@ -34,13 +34,9 @@ public static class CsvImport
         }
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
-        int enterpriseId;
-        await using (var conn = await services.GetRequiredService<Db>().OpenAsync(ct))
-        {
-            var id = await conn.ExecuteScalarAsync<int?>("SELECT id FROM enterprises WHERE licence_number = @licence", new { licence });
-            if (id is null) { System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'."); return 1; }
-            enterpriseId = id.Value;
-        }
+        var id = await services.GetRequiredService<Enterprises.EnterpriseDirectory>().IdByLicenceAsync(licence, ct);
+        if (id is null) { System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'."); return 1; }
+        var enterpriseId = id.Value;
         batchSize = Math.Clamp(batchSize, 1, services.GetRequiredService<IOptions<IntegrationOptions>>().Value.MaxBatchRecords);
         var ingestion = services.GetRequiredService<Ingestion>();
         Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest = kind switch

@@ -19,20 +19,20 @@ public sealed record IntegrationKeyInfo(string KeyId, int EnterpriseId, string E
 /// Rotation makes a new key and lets the old one work for Integration:RotationGraceDays; revocation
 /// stops a key at once (within Integration:KeyCacheSeconds on every instance).
 /// </summary>
-public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache memory, IOptions<IntegrationOptions> options, TimeProvider clock)
+public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory directory, PersonalData personal, IMemoryCache memory, IOptions<IntegrationOptions> options, TimeProvider clock)
 {
     private const string FindSql = "SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, secret_enc AS SecretEnc, expires_at AS ExpiresAt, revoked_at AS RevokedAt FROM integration_keys WHERE key_id = @keyId";
     private const string InsertSql = "INSERT INTO integration_keys (key_id, enterprise_id, secret_enc, created_at) VALUES (@keyId, @enterpriseId, @secret, @now)";
     private const string ExpireSql = "UPDATE integration_keys SET expires_at = @until WHERE key_id = @keyId AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @until)";
     private const string RevokeSql = "UPDATE integration_keys SET revoked_at = @now WHERE key_id = @keyId AND revoked_at IS NULL";
     private const string UsedSql = "UPDATE integration_keys SET last_used_at = @now WHERE key_id = @keyId";
-    private const string EnterpriseByLicenceSql = "SELECT id FROM enterprises WHERE licence_number = @licence";
     private const string ListSql =
         """
-        SELECT k.key_id AS KeyId, k.enterprise_id AS EnterpriseId, e.name AS Enterprise, e.licence_number AS Licence, k.created_at AS CreatedAt,
-               k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt, k.last_used_at AS LastUsedAt
-        FROM integration_keys k JOIN enterprises e ON e.id = k.enterprise_id ORDER BY e.licence_number, k.created_at
+        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt
+        FROM integration_keys ORDER BY enterprise_id, created_at
         """;
+
+    private sealed record ListRow(string KeyId, int EnterpriseId, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt);
 
     private sealed class Row
     {
@@ -91,9 +91,9 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
     /// <summary>A new key for the enterprise with this licence number: (key id, secret in base64) or null when there is no such enterprise.</summary>
     public async Task<(string KeyId, string Secret)?> CreateAsync(string licence, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
-        var enterpriseId = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(EnterpriseByLicenceSql, new { licence }, cancellationToken: ct));
+        var enterpriseId = await directory.IdByLicenceAsync(licence, ct);
         if (enterpriseId is null) return null;
+        await using var conn = await db.OpenAsync(ct);
         return await InsertAsync(conn, enterpriseId.Value, ct);
     }
 
@@ -131,6 +131,13 @@ public sealed class IntegrationKeys(Db db, PersonalData personal, IMemoryCache m
     public async Task<IReadOnlyList<IntegrationKeyInfo>> ListAsync(CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        return (await conn.QueryAsync<IntegrationKeyInfo>(new CommandDefinition(ListSql, cancellationToken: ct))).ToList();
+        var rows = (await conn.QueryAsync<ListRow>(new CommandDefinition(ListSql, cancellationToken: ct))).ToList();
+        var keys = new List<IntegrationKeyInfo>(rows.Count);
+        foreach (var r in rows)
+        {
+            var e = await directory.GetEnterpriseAsync(r.EnterpriseId, ct);
+            keys.Add(new IntegrationKeyInfo(r.KeyId, r.EnterpriseId, e?.Name ?? "", e?.LicenceNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt));
+        }
+        return keys.OrderBy(k => k.Licence, StringComparer.Ordinal).ThenBy(k => k.CreatedAt).ToList();
     }
 }

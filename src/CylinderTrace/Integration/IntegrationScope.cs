@@ -26,11 +26,8 @@ public sealed record Tenant(ScopedEnterprise Caller, int RootId, IReadOnlyDictio
 }
 
 /// <summary>Every authorization decision of the integration API, in one place.</summary>
-public sealed class IntegrationScope(Db db, IMemoryCache memory)
+public sealed class IntegrationScope(Enterprises.EnterpriseDirectory directory, IMemoryCache memory)
 {
-    private const string CallerSql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @id";
-    private const string FamilySql = "SELECT id, kind, licence_number AS Licence, parent_id AS ParentId FROM enterprises WHERE id = @root OR parent_id = @root";
-
     // The last tenant read per enterprise: used while MariaDB is unreachable (the fill check keeps answering).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Tenant> _lastKnown = new();
 
@@ -52,12 +49,12 @@ public sealed class IntegrationScope(Db db, IMemoryCache memory)
         (await memory.GetOrCreateAsync("tenant:" + enterpriseId, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(60);
-            await using var conn = await db.OpenAsync(ct);
-            var caller = await conn.QuerySingleAsync<ScopedEnterprise>(new CommandDefinition(CallerSql, new { id = enterpriseId }, cancellationToken: ct));
+            var read = await directory.ReadEnterpriseAsync(enterpriseId, ct) ?? throw new InvalidOperationException($"Enterprise {enterpriseId} of a valid key does not exist.");
+            var caller = Scoped(read);
             var root = caller.Kind == "filling" ? caller.Id : caller.ParentId ?? caller.Id;
-            var members = caller.Kind == "filling"
-                ? (await conn.QueryAsync<ScopedEnterprise>(new CommandDefinition(FamilySql, new { root }, cancellationToken: ct))).ToList()
-                : [caller];
+            var members = caller.Kind == "filling" ? (await directory.FamilyAsync(root, ct)).Select(Scoped).ToList() : [caller];
             return new Tenant(caller, root, members.ToDictionary(m => m.Id), members.ToDictionary(m => m.Licence));
         }))!;
+
+    private static ScopedEnterprise Scoped(Enterprises.EnterpriseSummary e) => new(e.Id, e.Kind, e.LicenceNumber, e.ParentId);
 }
