@@ -74,6 +74,9 @@ public static class ApplicationExtensions
         var forwarded = new Microsoft.AspNetCore.Builder.ForwardedHeadersOptions
         {
             ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+            // Every trusted proxy in the chain (a load balancer in front of nginx) is stepped over, up to the first address
+            // that is not one: that is the client. Only the trusted proxies' entries are believed.
+            ForwardLimit = null,
         };
         foreach (var proxy in app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value.TrustedProxies
                      .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -82,11 +82,11 @@ public static class Open311Api
         }
         var now = clock.GetUtcNow();
         if (!TryDate(end_date, now, out var end) || !TryDate(start_date, end.AddDays(-90), out var start) || start > end)
-            return Problem.Of(400, "invalid-open311-query", "Invalid dates", "start_date and end_date must be W3C date-times (for example 2026-11-01T00:00:00+08:00), start before end.");
+            return Problem.Of(400, "invalid-open311-query", "Invalid dates", "start_date 和 end_date 须为 W3C 日期时间（如 2026-11-01T00:00:00+08:00），且开始早于结束。");
         if (status is not (null or "open" or "closed"))
-            return Problem.Of(400, "invalid-open311-query", "Invalid status", "status must be open or closed.");
+            return Problem.Of(400, "invalid-open311-query", "Invalid status", "status 只能是 open（未办结）或 closed（已办结）。");
         if (service_code is not null && ComplaintCategories.Find(service_code) is null)
-            return Problem.Of(400, "invalid-open311-query", "Unknown service_code", "service_code must be one of /open311/v2/services.json.");
+            return Problem.Of(400, "invalid-open311-query", "Unknown service_code", "service_code 须为 /open311/v2/services.json 列出的类别代码之一。");
         await using var conn = await db.OpenAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(RequestsSql,
             new { start = start.UtcDateTime, end = end.UtcDateTime, category = service_code }, cancellationToken: ct));
@@ -96,7 +96,7 @@ public static class Open311Api
     internal static async Task<IResult> OneAsync(string id, Db db, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } found
             ? TypedResults.Ok(new[] { found })
-            : Problem.Of(404, "complaint-not-found", "Service request not found", $"No service request {(id.Length > 30 ? id[..30] : id)}.");
+            : Problem.Of(404, "complaint-not-found", "Service request not found", $"没有编号为 {(id.Length > 30 ? id[..30] : id)} 的投诉。");
 
     private static async Task<ServiceRequest?> FindAsync(Db db, string number, CancellationToken ct)
     {

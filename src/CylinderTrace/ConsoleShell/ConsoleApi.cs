@@ -81,11 +81,14 @@ public static class ConsoleApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<BindCodeView>> NewBindCodeAsync(StaffMember me, StaffAccounts accounts, TimeProvider clock)
+    public static async Task<Results<Ok<BindCodeView>, ProblemHttpResult>> NewBindCodeAsync(StaffMember me, StaffAccounts accounts, TimeProvider clock)
     {
-        var (code, ttl) = await accounts.NewBindCodeAsync(me.Id);
+        if (await accounts.NewBindCodeAsync(me.Id) is not var (code, ttl))
+            return Problem.Of(429, "rate-limited", "Too many binding codes", TooManyCodes, new Dictionary<string, object?> { ["retryAfterSeconds"] = 3600 });
         return TypedResults.Ok(new BindCodeView(code, clock.GetUtcNow() + ttl, BindInstruction(code, ttl)));
     }
+
+    internal const string TooManyCodes = "一小时内最多获取10个绑定码，请使用最近获取的绑定码，或一小时后再试。";
 
     internal static string BindInstruction(string code, TimeSpan ttl) =>
         $"请用本人微信关注本市瓶装液化气安全公众号，并向公众号发送“绑定 {code}”（{ttl.TotalMinutes:0}分钟内有效，只能使用一次）。";

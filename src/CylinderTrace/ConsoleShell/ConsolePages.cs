@@ -102,7 +102,7 @@ public static class ConsolePages
 
     public static async Task<RazorComponentResult> NewBindCodeAsync(StaffMember me, StaffAccounts accounts, TimeProvider clock)
     {
-        var (code, ttl) = await accounts.NewBindCodeAsync(me.Id);
+        if (await accounts.NewBindCodeAsync(me.Id) is not var (code, ttl)) return ConsolePage.Message(me, 429, "绑定码获取过于频繁", ConsoleApi.TooManyCodes);
         return ConsolePage.Of<AccountPage>(new() { ["Me"] = me, ["BindCode"] = new BindCodeView(code, clock.GetUtcNow() + ttl, ConsoleApi.BindInstruction(code, ttl)) });
     }
 

@@ -33,6 +33,13 @@ public static class JobsDashboard
             context.Request.PathBase = pathBase.Add(Path);
             context.Request.Path = rest.HasValue ? rest : "/";
             try { await pipeline(context); }
+            catch (InvalidOperationException e) when (!context.Response.HasStarted)
+            {
+                // Hangfire's own endpoints read forms and throw on a request of another shape (a GET of a POST endpoint,
+                // a wrong content type): the request was wrong, not the server.
+                context.RequestServices.GetRequiredService<ILogger<DashboardOptions>>().LogInformation("Jobs dashboard refused a request: {Error}", e.Message);
+                await Platform.Problems.Problem.Of(400, "bad-request", "Request not readable", "后台任务页面不接受这种请求。请从后台任务页面上操作。").ExecuteAsync(context);
+            }
             finally { (context.Request.PathBase, context.Request.Path) = (pathBase, path); }
         };
         app.Map(Path, handler).RequireAuthorization(Policy).ExcludeFromDescription();

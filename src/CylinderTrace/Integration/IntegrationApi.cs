@@ -44,7 +44,7 @@ public static class IntegrationApi
         api.MapPut("/webhook", async (HttpContext c, EnterpriseNotifications n, Microsoft.Extensions.Options.IOptions<IntegrationOptions> o, CancellationToken ct) =>
         {
             var url = TextProperty(IntegrationSignature.Caller(c).Body, "url");
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url!.Length > 500
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url!.Length > 500 || url.Any(char.IsControl) || url.Any(char.IsWhiteSpace)
                 || !(uri.Scheme == Uri.UriSchemeHttps || (o.Value.AllowInsecureWebhooks && uri.Scheme == Uri.UriSchemeHttp)))
                 return (IResult)Problem.Of(400, "invalid-webhook", "Webhook address refused", "字段 url：请给出 https:// 开头的完整地址（不超过500字符）。",
                     new Dictionary<string, object?> { ["field"] = "url" });

@@ -39,6 +39,7 @@ public static class WebhookAddresses
             "100::/64",          // discard-only (RFC 6666)
             "2001::/23",         // IETF protocol assignments, with Teredo (RFC 2928, RFC 4380)
             "2001:db8::/32",     // documentation (RFC 3849)
+            "3fff::/20",         // documentation (RFC 9637)
             "2002::/16",         // 6to4, deprecated (RFC 7526); carries an IPv4 address
             "fc00::/7",          // unique local (RFC 4193)
             "fe80::/10",         // link-local (RFC 4291)
@@ -46,6 +47,8 @@ public static class WebhookAddresses
             "ff00::/8",          // multicast (RFC 4291)
         }.Select(IPNetwork.Parse),
     ];
+
+    private static readonly IPNetwork GlobalUnicast = IPNetwork.Parse("2000::/3");
 
     /// <summary>The NAT64 well-known prefix (RFC 6052): the address is the IPv4 address in its last 32 bits.</summary>
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
@@ -58,6 +61,9 @@ public static class WebhookAddresses
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         else if (Nat64.Contains(address)) return IsPublic(new IPAddress(address.GetAddressBytes()[12..]));
+        // Only 2000::/3 is global unicast (RFC 4291 §2.4); everything else in IPv6 (IPv4-translated ::ffff:0:0/96,
+        // SRv6 5f00::/16, unassigned space) is refused whatever a later registry entry says.
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !GlobalUnicast.Contains(address)) return false;
         return !NotPublic.Any(n => n.Contains(address));
     }
 

@@ -208,34 +208,10 @@ public static class MiniProgramApi
     internal static async Task<IResult> UploadPhotoAsync(HttpContext context, ClaimsPrincipal principal, PhotoStore photos, RedisRateLimiter limiter,
         IOptions<MiniProgramOptions> options, CancellationToken ct)
     {
-        var max = options.Value.MaxPhotoBytes;
-        if (context.Request.ContentLength > max + 64 * 1024)
-            return TooLarge(max);
-        if (!context.Request.HasFormContentType)
-            return Problem.Of(400, "photo-required", "Photo required", "请用 wx.uploadFile 以 multipart/form-data 上传照片，文件字段名为 file。");
-        IFormFile? file;
-        try
-        {
-            var form = await context.Request.ReadFormAsync(ct);
-            file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();
-        }
-        catch (InvalidDataException)
-        {
-            return TooLarge(max);
-        }
-        catch (BadHttpRequestException)
-        {
-            return TooLarge(max);
-        }
-        if (file is null || file.Length == 0)
-            return Problem.Of(400, "photo-required", "Photo required", "没有收到照片：文件字段名应为 file。");
-        if (file.Length > max) return TooLarge(max);
         var limit = await limiter.HitAsync("mp-photo-user", principal.Id().ToString(), options.Value.PhotosPerUserPerHour, TimeSpan.FromHours(1));
         if (!limit.Allowed) return RedisRateLimiter.TooMany(context, limit, "上传照片");
-
-        var data = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
-            await stream.ReadExactlyAsync(data, ct);
+        var (data, problem) = await PhotoUploads.ReadAsync(context.Request, options.Value.MaxPhotoBytes, "请用 wx.uploadFile 以 multipart/form-data 上传照片，文件字段名为 file。", ct);
+        if (data is null) return problem!;
         return await photos.SaveAsync(principal.Id(), data, ct) switch
         {
             PhotoStore.Stored stored => TypedResults.Created($"/api/mp/photos/{stored.Id}", new PhotoUploaded(stored.Id, stored.ContentType, stored.Bytes)),
@@ -252,9 +228,6 @@ public static class MiniProgramApi
             ? PhotoStore.Serve(context, f)
             : Problem.Of(404, "photo-not-found", "Photo not found", "没有这张照片。");
     }
-
-    private static ProblemHttpResult TooLarge(int max) =>
-        Problem.Of(413, "photo-too-large", "Photo too large", $"照片不能超过{max / 1024 / 1024}MB，请压缩后再上传。");
 
     private static ProblemHttpResult NotFound(string number) =>
         Problem.Of(404, "complaint-not-found", "Complaint not found", $"没有找到您的投诉 {(number.Length > 30 ? number[..30] : number)}。");

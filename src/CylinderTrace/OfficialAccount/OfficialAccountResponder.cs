@@ -58,7 +58,9 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
     /// <summary>
     /// Binding codes are short (6 and 8 digits), so guesses are limited: per WeChat user, and for all users together (so
     /// many accounts cannot share the guessing). Each attempt is counted before the code is looked at (atomically, in
-    /// Redis) and given back when it was right, so only wrong codes use up the allowance.
+    /// Redis) and given back when it was right, so only wrong codes use up the allowance. A user's first attempt in the
+    /// window is always looked at, so a swarm that exhausts the total cannot lock everybody out of binding: it buys the
+    /// swarm one guess per account, which the 6-digit space and the codes' short life make harmless.
     /// </summary>
     private async Task<Answer> ThrottledBindAsync(string openId, Func<Task<Answer?>> redeem, string wrongCode)
     {
@@ -66,7 +68,8 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
         var window = TimeSpan.FromMinutes(o.BindAttemptWindowMinutes);
         var mine = await limiter.HitAsync("oa-bind-user", openId, o.BindAttemptsPerUser, window);
         var all = mine.Allowed ? await limiter.HitAsync("oa-bind-all", "all", o.BindAttemptsTotal, window) : mine;
-        if (!mine.Allowed || !all.Allowed)
+        var firstOfMine = mine.Count == 1;
+        if (!mine.Allowed || (!all.Allowed && !firstOfMine))
         {
             if (mine.Allowed) await limiter.UndoAsync("oa-bind-user", openId, window);
             var minutes = Math.Max(1, (int)Math.Ceiling((mine.Allowed ? all : mine).RetryAfter.TotalMinutes));

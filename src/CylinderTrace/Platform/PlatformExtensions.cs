@@ -71,7 +71,7 @@ public static class PlatformExtensions
         Security.KeyRing.AddKeyRingInDatabase(services);
         services.AddSingleton<ReferenceData.Agencies>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FrameworkProblems.Complete);
         services.AddExceptionHandler<Problems.DependencyUnavailableHandler>();
         services.AddExceptionHandler<Problems.BadRequestHandler>();
         // Unreadable input is answered 400 in every environment (Development would throw, and its error page make a 500).

@@ -34,31 +34,39 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
     /// <summary>
     /// Checks a username and password. Failures are counted before the password is checked (one atomic Redis
     /// increment each), so concurrent attempts cannot check more passwords than the limit: per client address
-    /// (<c>Console:SignInFailuresPerIp</c>) and per username (<c>Console:MaxFailedSignIns</c>), where a browser that
-    /// signed in as this member before (a valid known-device cookie) has a count of its own: an attacker who
-    /// exhausts the username's count does not lock the member out. Unknown and known usernames are counted and
-    /// answered alike, so the answers do not tell which names exist. A success gives the attempt back.
+    /// (<c>Console:SignInFailuresPerIp</c>; an IPv6 client by its /64) and per username (<c>Console:MaxFailedSignIns</c>).
+    /// A browser that signed in as this member before (a valid known-device cookie) is counted on its own instead of by
+    /// address and username, so neither an attacker who exhausts the username's count nor one who floods the address
+    /// (an office or carrier NAT) locks the member out. A name that is not a valid username is never looked up (the
+    /// database's collation would match accented, full-width or control-character spellings to an account and so give
+    /// each spelling a count of its own); unknown and known usernames are counted and answered alike, so the answers do
+    /// not tell which names exist. A success gives the attempt back.
     /// </summary>
     public async Task<SignInResult> SignInAsync(string? username, string? password, string? clientAddress, string? device, CancellationToken ct)
     {
         var o = options.Value;
         var window = TimeSpan.FromMinutes(o.LockoutMinutes);
         var name = (username ?? "").Trim();
-        var ip = string.IsNullOrEmpty(clientAddress) ? "unknown" : clientAddress;
-        var byIp = await limiter.HitAsync(SignInIpPolicy, ip, o.SignInFailuresPerIp, window);
-        if (!byIp.Allowed) return new Throttled(byIp.RetryAfter);
-        // Usernames are matched case-insensitively (the column's collation), so they are counted that way too.
+        var wellFormed = UsernameRegex().IsMatch(name);
+        // Usernames are ASCII and matched case-insensitively, so they are counted that way too.
         var nameKey = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.ToLowerInvariant())))[..32];
-        var (policy, subject) = KnownDevice(device, nameKey) is { } deviceId ? (SignInDevicePolicy, deviceId) : (SignInNamePolicy, nameKey);
+        var deviceId = wellFormed ? KnownDevice(device, nameKey) : null;
+        var ip = ClientBucket(clientAddress);
+        if (deviceId is null)
+        {
+            var byIp = await limiter.HitAsync(SignInIpPolicy, ip, o.SignInFailuresPerIp, window);
+            if (!byIp.Allowed) return new Throttled(byIp.RetryAfter);
+        }
+        var (policy, subject) = deviceId is not null ? (SignInDevicePolicy, deviceId) : (SignInNamePolicy, nameKey);
         var byName = await limiter.HitAsync(policy, subject, o.MaxFailedSignIns, window);
         if (!byName.Allowed)
         {
-            await limiter.UndoAsync(SignInIpPolicy, ip, window);
+            if (deviceId is null) await limiter.UndoAsync(SignInIpPolicy, ip, window);
             return new Throttled(byName.RetryAfter);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var account = name.Length == 0 ? null : await store.FindByUsernameAsync(name, ct);
+        var account = wellFormed ? await store.FindByUsernameAsync(name, ct) : null;
         if (account is null || account.Disabled)
         {
             Hasher.VerifyHashedPassword(new StaffAccount(), DummyHash, password ?? "");
@@ -66,10 +74,21 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         }
         var result = Hasher.VerifyHashedPassword(account, account.PasswordHash, password ?? "");
         if (result == PasswordVerificationResult.Failed) return new WrongCredentials();
-        await limiter.UndoAsync(SignInIpPolicy, ip, window);
+        if (deviceId is null) await limiter.UndoAsync(SignInIpPolicy, ip, window);
         await limiter.UndoAsync(policy, subject, window);
         await store.RecordSuccessAsync(account.Id, result == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(account, password!) : null, now, ct);
         return new SignedIn(account, NewDevice(nameKey));
+    }
+
+    /// <summary>The address a client is counted by: IPv4 as it is, IPv6 by its /64 (one subscriber's prefix, RFC 6177 §2).</summary>
+    internal static string ClientBucket(string? clientAddress)
+    {
+        if (!System.Net.IPAddress.TryParse(clientAddress, out var address)) return "unknown";
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
     }
 
     private const string SignInIpPolicy = "console-signin-ip";
@@ -237,16 +256,23 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
 
     private RedisKey BindKey(string code) => $"{redisOptions.Value.KeyPrefix}console:bind:{code}";
 
-    /// <summary>A fresh 6-digit code for this member, valid for Console:BindCodeMinutes, usable once.</summary>
-    public async Task<(string Code, TimeSpan ValidFor)> NewBindCodeAsync(int staffId)
+    /// <summary>
+    /// A fresh 6-digit code for this member, valid for Console:BindCodeMinutes, usable once; null when the member asked
+    /// for more than 10 in an hour (each live code is one more target for guessing).
+    /// </summary>
+    public async Task<(string Code, TimeSpan ValidFor)?> NewBindCodeAsync(int staffId)
     {
+        if (!(await limiter.HitAsync("console-bind-code", staffId.ToString(System.Globalization.CultureInfo.InvariantCulture), 10, TimeSpan.FromHours(1))).Allowed)
+            return null;
         var ttl = TimeSpan.FromMinutes(options.Value.BindCodeMinutes);
         var db = redis.GetDatabase();
-        for (var i = 0; ; i++)
+        // A code is never handed out unless it was stored for this member (a clash with another member's live code draws again).
+        for (var i = 0; i < 50; i++)
         {
             var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
-            if (await db.StringSetAsync(BindKey(code), staffId, ttl, When.NotExists) || i >= 10) return (code, ttl);
+            if (await db.StringSetAsync(BindKey(code), staffId, ttl, When.NotExists)) return (code, ttl);
         }
+        throw new InvalidOperationException("No free binding code after 50 draws: far more live codes than expected.");
     }
 
     /// <summary>Binds the sender's openid to the member who was shown this code; null if the code is unknown or used.</summary>

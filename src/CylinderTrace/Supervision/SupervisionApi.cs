@@ -1,3 +1,4 @@
+using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
@@ -94,23 +95,8 @@ public static class SupervisionApi
         {
             var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
-            if (c.Request.ContentLength > DetentionOrders.MaxPhotoBytes + 64 * 1024) return PhotoTooLarge();
-            if (!c.Request.HasFormContentType)
-                return Problem.Of(400, "photo-required", "Photo required", "请以 multipart/form-data 上传照片，文件字段名为 file。");
-            IFormFile? file;
-            try
-            {
-                file = (await c.Request.ReadFormAsync(ct)).Files.GetFile("file");
-            }
-            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
-            {
-                return PhotoTooLarge();
-            }
-            if (file is null || file.Length == 0) return Problem.Of(400, "photo-required", "Photo required", "没有收到照片：文件字段名应为 file。");
-            if (file.Length > DetentionOrders.MaxPhotoBytes) return PhotoTooLarge();
-            var data = new byte[file.Length];
-            await using (var stream = file.OpenReadStream())
-                await stream.ReadExactlyAsync(data, ct);
+            var (data, problem) = await PhotoUploads.ReadAsync(c.Request, DetentionOrders.MaxPhotoBytes, "请以 multipart/form-data 上传照片，文件字段名为 file。", ct);
+            if (data is null) return (IResult)problem!;
             return await orders.UploadPhotoAsync(me.Id, data, ct) switch
             {
                 Complaints.Photos.PhotoStore.Stored stored => TypedResults.Created((string?)null, new { photoId = stored.Id, contentType = stored.ContentType, bytes = stored.Bytes }),
@@ -172,9 +158,6 @@ public static class SupervisionApi
         });
         return app;
     }
-
-    private static IResult PhotoTooLarge() =>
-        Problem.Of(413, "photo-too-large", "Photo too large", $"照片不能超过{DetentionOrders.MaxPhotoBytes / 1024 / 1024}MB，请压缩后再上传。");
 
     private static IResult NotFound() => Problem.Of(404, "detention-not-found", "No such detention order", "没有这个扣瓶令，或它不属于您。");
 

@@ -78,6 +78,10 @@ public sealed class Webhook_addresses(HostFixture fx, SecureWebhookInstance secu
     [InlineData("https://printer.local/hook", "webhook-address-not-public")]
     [InlineData("https://metadata.google.internal/computeMetadata/v1/", "webhook-address-not-public")]
     [InlineData("https://intranet/hook", "webhook-address-not-public")]                // one label: the resolver's search list decides
+    [InlineData("https://[::ffff:0:7f00:1]/hook", "webhook-address-not-public")]      // IPv4-translated loopback (RFC 6145)
+    [InlineData("https://[5f00::1]/hook", "webhook-address-not-public")]               // SRv6 SIDs (RFC 9602), outside 2000::/3
+    [InlineData("https://[3fff::1]/hook", "webhook-address-not-public")]               // documentation (RFC 9637)
+    [InlineData("https://hooks.example.com/\r\nX-Injected: 1", "invalid-webhook")]      // a header smuggled in the address
     [InlineData("http://hooks.example.com/ct", "invalid-webhook")]                     // https required
     [InlineData("ftp://hooks.example.com/ct", "invalid-webhook")]
     public async Task an_address_that_is_not_public_is_refused_when_set(string url, string code)

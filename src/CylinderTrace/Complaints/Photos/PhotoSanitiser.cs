@@ -5,6 +5,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
 namespace CylinderTrace.Complaints.Photos;
@@ -19,9 +20,11 @@ namespace CylinderTrace.Complaints.Photos;
 /// evidence of a hazard; ImageSharp 2 cannot convert between profiles.
 /// Only JPEG, PNG and WebP decoders are registered (recognised by their bytes, never by name). The
 /// dimensions are read from the header first and a photo over Photos:MaxPixels is refused
-/// before any pixel buffer exists (a small file can declare 50000×50000); the allocator also refuses any
-/// single buffer larger than the largest allowed image, and at most one photo per processor core is
-/// decoded at a time, so memory stays bounded under load. Output: PNG for a PNG or lossless WebP,
+/// before any pixel buffer exists (a small file can declare 50000×50000). Every photo is decoded into 8-bit
+/// RGBA whatever its depth (a 16-bit PNG would otherwise take 8 bytes a pixel), the allocator refuses any
+/// single buffer larger than the largest allowed image, and at most Photos:MaxConcurrentDecodes photos are
+/// decoded at once on the whole instance, so memory stays bounded under load however many cores there are
+/// (about twice the largest image per decode while it is turned upright). Output: PNG for a PNG or lossless WebP,
 /// otherwise JPEG (quality 85). Animated WebP is refused by ImageSharp 2; a PNG's animation frames
 /// (APNG) are ignored, only the first image is kept.
 /// </summary>
@@ -31,22 +34,23 @@ public sealed class PhotoSanitiser
     public sealed record Cleaned(string ContentType, byte[] Bytes, int Width, int Height) : PhotoOutcome;
 
     private const int JpegQuality = 85;
-    private const int BytesPerPixelAtMost = 8; // 16-bit RGBA PNG
+    private const int BytesPerPixel = 4; // Rgba32, what every photo is decoded into
 
     private readonly Configuration configuration;
     private readonly long maxPixels;
-    private readonly SemaphoreSlim decoding = new(Math.Max(1, Environment.ProcessorCount));
+    private readonly SemaphoreSlim decoding;
     private readonly ILogger<PhotoSanitiser> logger;
 
     public PhotoSanitiser(IOptions<PhotoOptions> options, ILogger<PhotoSanitiser> logger)
     {
         this.logger = logger;
         maxPixels = options.Value.MaxPixels;
+        decoding = new SemaphoreSlim(options.Value.MaxConcurrentDecodes);
         configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
         {
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
-                AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, maxPixels * BytesPerPixelAtMost / (1024 * 1024) + 16),
+                AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, maxPixels * BytesPerPixel / (1024 * 1024) + 16),
                 MaximumPoolSizeMegabytes = 64,
             }),
         };
@@ -87,13 +91,13 @@ public sealed class PhotoSanitiser
 
         try
         {
-            using var image = Image.Load(configuration, data, out format);
+            using var image = Image.Load<Rgba32>(configuration, data, out format);
             image.Mutate(x => x.AutoOrient());
             Strip(image);
             var lossless = format is PngFormat || (format is WebpFormat && image.Metadata.GetWebpMetadata().FileFormat == WebpFileFormatType.Lossless);
             using var output = new MemoryStream();
             if (lossless)
-                image.Save(output, new PngEncoder { ChunkFilter = PngChunkFilter.ExcludeAll, IgnoreMetadata = true });
+                image.Save(output, new PngEncoder { ChunkFilter = PngChunkFilter.ExcludeAll, IgnoreMetadata = true, BitDepth = PngBitDepth.Bit8 });
             else
                 image.Save(output, new JpegEncoder { Quality = JpegQuality });
             return new Cleaned(lossless ? "image/png" : "image/jpeg", output.ToArray(), image.Width, image.Height);

@@ -6,7 +6,8 @@ using StackExchange.Redis;
 namespace CylinderTrace.Platform.RateLimiting;
 
 /// <summary>The outcome of counting one request against a limit.</summary>
-public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter);
+/// <param name="Count">The count in the window with this one (0 when Redis could not count it).</param>
+public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter, long Count = 0);
 
 /// <summary>
 /// Fixed-window rate limits shared by every instance (ASP.NET Core's built-in limiter counts per
@@ -34,7 +35,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptions<Redi
             var count = token is null
                 ? (long)await redis.GetDatabase().ScriptEvaluateAsync(Script, [key], [windowMs + 1000])
                 : (long)await redis.GetDatabase().ScriptEvaluateAsync(DistinctScript, [key], [windowMs + 1000, token]);
-            return new RateLimitDecision(count <= limit, retryAfter);
+            return new RateLimitDecision(count <= limit, retryAfter, count);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
