@@ -2,7 +2,7 @@
 # Security issue 16, item 7, replayed: 10 connections at once each announce a 16 MiB body from an
 # integration key that does not exist and send it slowly (over CT_BENCH_SECONDS, 20); the host's
 # resident memory (VmRSS) is read before, at its peak during, and 5 s after the attack.
-# The host runs as ops/run.sh runs it (Release build, migrated, demo data, Development environment,
+# The host runs as ops/run.sh runs it (Release build, migrated, demo data, Production environment,
 # the checkout's local MariaDB and Redis), on CT_HTTP_PORT (5095).
 #   ops/bench-body-flood.sh
 #   CT_BENCH_HOST_DLL=/path/to/CylinderTrace.dll ops/bench-body-flood.sh   another build (e.g. before a fix), same settings
@@ -21,7 +21,7 @@ out="$CT_LOCAL/bench"
 mkdir -p "$out"
 port="${CT_HTTP_PORT:-5095}"
 if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then log "port $port is already answering; stop that first"; exit 1; fi
-export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 "${host[@]}" --urls "http://127.0.0.1:$port" >"$out/body-flood-host.log" 2>&1 &
 host_pid=$!
 trap 'kill "$host_pid" 2>/dev/null || true' EXIT

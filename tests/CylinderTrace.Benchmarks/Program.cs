@@ -27,6 +27,8 @@ if (args.Length > 0 && args[0] == "oa-load")
     return await CylinderTrace.Benchmarks.OaLoad.RunAsync(args);
 if (args.Length > 0 && args[0] == "body-flood")
     return await CylinderTrace.Benchmarks.BodyFlood.RunAsync(args);
+if (args.Length > 0 && args[0] == "photo-flood")
+    return await CylinderTrace.Benchmarks.PhotoFlood.RunAsync(args);
 if (args.Length < 1 || args[0] != "bare")
 {
     Console.Error.WriteLine("usage: CylinderTrace.Benchmarks bare --port N --body FILE [--oa-reply FILE] | oa-load ...");
