@@ -147,6 +147,9 @@ internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensi
         // After the scan-rate reconciliation (02:40), which the scan rate part reads.
         jobs.AddOrUpdate<CylinderTrace.Supervision.EnterpriseScores>(
             CylinderTrace.Supervision.EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *", shanghai);
+        // Months ahead get their partitions even on a host that is never restarted (04:30, after the night's jobs).
+        jobs.AddOrUpdate<CylinderTrace.Platform.Database.PartitionMaintenance>(
+            CylinderTrace.Platform.Database.PartitionMaintenance.RecurringJobId, p => p.RunAsync(CancellationToken.None), "30 4 * * *", shanghai);
         jobs.AddOrUpdate<CylinderTrace.Supervision.Digests>(
             CylinderTrace.Supervision.Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *", shanghai);
     }

@@ -117,8 +117,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
     {
         var watch = Stopwatch.StartNew();
         await using var conn = await db.OpenAsync(ct);
-        var locked = await conn.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT GET_LOCK(@name, 600)", new { name = LockName }, cancellationToken: ct));
-        if (locked != 1) throw new InvalidOperationException("Scan-rate roll-ups: another run holds the lock for more than 10 minutes.");
+        var held = await DatabaseLock.TakeAsync(conn, LockName, 600, "Scan-rate roll-ups: another run holds the lock for more than 10 minutes.", ct);
         try
         {
             var from = first.ToDateTime(TimeOnly.MinValue).AddHours(-8);
@@ -157,7 +156,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
         }
         finally
         {
-            await conn.ExecuteAsync(new CommandDefinition("SELECT RELEASE_LOCK(@name)", new { name = LockName }, cancellationToken: CancellationToken.None));
+            await held.DisposeAsync();
         }
     }
 

@@ -32,8 +32,6 @@ public sealed class ComplaintStore(Db db)
 
     private const string InsertPhotoSql = "INSERT INTO complaint_photos (complaint_id, sha256, position) VALUES (@ComplaintId, @Sha256, @Position)";
 
-    private const string InsertEventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@ComplaintId, @At, @Kind, @Actor, @Public, @Text, @AgencyId)";
 
     private const string ByIdempotencyKeySql = "SELECT number, request_hash AS RequestHash FROM complaints WHERE user_id = @userId AND idempotency_key = @key";
 
@@ -92,8 +90,7 @@ public sealed class ComplaintStore(Db db)
         var id = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, withNumber, tx, cancellationToken: ct));
         for (var i = 0; i < photoIds.Count; i++)
             await conn.ExecuteAsync(new CommandDefinition(InsertPhotoSql, new { ComplaintId = id, Sha256 = photoIds[i], Position = i }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
-            new { ComplaintId = id, At = row.Now, Kind = "submitted", Actor = "complainant", Public = true, Text = (string?)null, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, row.Now, "submitted", "complainant", true), ct);
         var notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(Notifications.ComplaintNotifications.InsertSql,
             new { ComplaintId = id, Kind = Notifications.ComplaintNotifications.Accepted, row.Now }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(Routing.ComplaintRouter.InsertPendingSql, new { ComplaintId = id, row.Now }, tx, cancellationToken: ct));
@@ -177,8 +174,7 @@ public sealed class ComplaintStore(Db db)
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await conn.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct)) != 1) return false;
-        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
-            new { ComplaintId = complaintId, At = now, Kind = kind, Actor = "complainant", Public = true, Text = text, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, kind, "complainant", true, text), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -197,8 +193,7 @@ public sealed class ComplaintStore(Db db)
         var position = await conn.ExecuteScalarAsync<int>(new CommandDefinition(NextPhotoPositionSql, new { id }, tx, cancellationToken: ct));
         for (var i = 0; i < photoIds.Count; i++)
             await conn.ExecuteAsync(new CommandDefinition(AddPhotoSql, new { ComplaintId = id, Sha256 = photoIds[i], Position = position + i }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertEventSql,
-            new { ComplaintId = id, At = now, Kind = "info_supplied", Actor = "complainant", Public = true, Text = text, AgencyId = (int?)null }, tx, cancellationToken: ct));
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, now, "info_supplied", "complainant", true, text), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -215,10 +210,9 @@ public sealed class ComplaintStore(Db db)
     public async Task AddSystemNoteAsync(long userId, string idempotencyKey, string kind, string text, DateTime now, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id)
-            SELECT id, @now, @kind, 'system', 0, @text, agency_id FROM complaints WHERE user_id = @userId AND idempotency_key = @idempotencyKey
-            """, new { userId, idempotencyKey, kind, text, now }, cancellationToken: ct));
+        var complaint = await conn.QuerySingleOrDefaultAsync<(long Id, int? AgencyId)>(new CommandDefinition(
+            "SELECT id, agency_id FROM complaints WHERE user_id = @userId AND idempotency_key = @idempotencyKey", new { userId, idempotencyKey }, cancellationToken: ct));
+        if (complaint.Id == 0) return;
+        await ComplaintHistory.AppendAsync(conn, null, new ComplaintStep(complaint.Id, now, kind, "system", false, text, complaint.AgencyId), ct);
     }
 }

@@ -8,6 +8,7 @@ using CylinderTrace.Platform.Privacy;
 using Dapper;
 using Hangfire;
 using MySqlConnector;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Integration;
 
@@ -73,8 +74,7 @@ public sealed class EnterpriseNotifications(Db db, PersonalData personal, IHttpC
 
     public void Enqueue(long id)
     {
-        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<EnterpriseNotifications>(n => n.DeliverAsync(id, CancellationToken.None)); }
-        catch (Exception ex) { logger.LogWarning(ex, "Enterprise notification {Id} not queued now; the reconciler will", id); }
+        services.TryEnqueue<EnterpriseNotifications>(n => n.DeliverAsync(id, CancellationToken.None), logger, $"enterprise notification {id}: the reconciler will queue it");
     }
 
     private sealed class Row

@@ -21,6 +21,7 @@ public static class MiniProgramExtensions
         });
         services.AddSingleton<MiniProgramSessions>();
         services.AddSingleton<MiniProgramUsers>();
+        services.AddSingleton<Complaints.Notifications.IComplainantAddresses>(sp => sp.GetRequiredService<MiniProgramUsers>());
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, MiniProgramAuthentication>(MiniProgramAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()

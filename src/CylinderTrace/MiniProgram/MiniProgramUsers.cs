@@ -4,8 +4,10 @@ using Dapper;
 namespace CylinderTrace.MiniProgram;
 
 /// <summary>The mp_users table: a Mini Program user per openid.</summary>
-public sealed class MiniProgramUsers(Db db)
+public sealed class MiniProgramUsers(Db db) : Complaints.Notifications.IComplainantAddresses
 {
+    private const string OpenIdSql = "SELECT openid FROM mp_users WHERE id = @userId";
+
     private const string UpsertSql =
         """
         INSERT INTO mp_users (openid, unionid) VALUES (@openId, @unionId)
@@ -18,5 +20,12 @@ public sealed class MiniProgramUsers(Db db)
     {
         await using var conn = await db.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<long>(new CommandDefinition(UpsertSql, new { openId, unionId }, cancellationToken: ct));
+    }
+
+    /// <summary>The user's openid (a complainant's address for subscribe messages).</summary>
+    public async Task<string?> OpenIdAsync(long userId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenIdSql, new { userId }, cancellationToken: ct));
     }
 }

@@ -6,6 +6,7 @@ using CylinderTrace.WeChat.Api;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Supervision;
 
@@ -21,8 +22,8 @@ public sealed class DetentionNotices(DetentionOrders orders, EnterpriseContacts 
     public void Enqueue(string number, string step)
     {
         if (options.Value.DetentionTemplateId.Length == 0) return;
-        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<DetentionNotices>(n => n.SendAsync(number, step, CancellationToken.None)); }
-        catch (Exception ex) { logger.LogWarning("Detention notice {Number} {Step} not queued ({Error}); the webhook and pull channel still carry it", number, step, ex.Message); }
+        services.TryEnqueue<DetentionNotices>(n => n.SendAsync(number, step, CancellationToken.None), logger,
+            $"detention notice {number} {step}: the webhook and pull channel still carry it");
     }
 
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 60, 300, 900, 3600])]

@@ -50,29 +50,28 @@ public static class SupervisionApi
     public static IEndpointRouteBuilder MapSupervisionConsoleApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapConsoleApiGroup();
-        api.MapGet("/digests", async (HttpContext c, Digests digests, CancellationToken ct) =>
-            TypedResults.Ok(await digests.ListAsync(ConsoleAccess.Staff(c).AgencyId, ct)));
-        api.MapGet("/digest-settings", async (HttpContext c, Digests digests, CancellationToken ct) =>
-            TypedResults.Ok(await digests.SettingsAsync(ConsoleAccess.Staff(c).AgencyId, ct)));
-        api.MapPut("/digest-settings", async (HttpContext c, DigestSettings body, Digests digests, CancellationToken ct) =>
+        api.MapGet("/digests", async (StaffMember me, Digests digests, CancellationToken ct) =>
+            TypedResults.Ok(await digests.ListAsync(me.AgencyId, ct)));
+        api.MapGet("/digest-settings", async (StaffMember me, Digests digests, CancellationToken ct) =>
+            TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct)));
+        api.MapPut("/digest-settings", async (StaffMember me, DigestSettings body, Digests digests, CancellationToken ct) =>
         {
-            var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleProblems.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
             var errors = await digests.SaveSettingsAsync(me.AgencyId, body with { EmailTo = body.EmailTo ?? [] }, ct);
             return errors.Count > 0
                 ? Problem.Of(400, "invalid-digest-settings", "Settings not valid", "请按提示修改后再保存。", new Dictionary<string, object?> { ["errors"] = errors })
                 : (IResult)TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
         });
-        api.MapGet("/scores", async (HttpContext c, Agencies agencies, EnterpriseScores scores, string? period, CancellationToken ct) =>
+        api.MapGet("/scores", async (StaffMember me, Agencies agencies, EnterpriseScores scores, string? period, CancellationToken ct) =>
         {
             if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))
                 return Problem.Of(400, "invalid-score-query", "Unknown period", "period 应为 rolling30（近30天）或 month（本月）。");
-            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
             return (IResult)TypedResults.Ok(await scores.LatestAsync(period ?? EnterpriseScores.Rolling, districts, ct));
         });
-        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, HttpContext c, Agencies agencies, EnterpriseScores scores, CancellationToken ct) =>
+        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, StaffMember me, Agencies agencies, EnterpriseScores scores, CancellationToken ct) =>
         {
-            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(ConsoleAccess.Staff(c).AgencyId, ct));
+            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
             var history = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
             if (history.Count == 0 || (districts is not null && !districts.Contains(history[^1].DistrictCode)))
                 return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
@@ -84,16 +83,14 @@ public static class SupervisionApi
                 lowering = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
             });
         });
-        api.MapPost("/detentions", async (HttpContext c, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
+        api.MapPost("/detentions", async (StaffMember me, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
         {
-            var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以下达扣瓶令。");
             return Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true);
         });
         // An inspector's photo for an order (multipart field "file"); the order then names it by the returned id.
-        api.MapPost("/detention-photos", async (HttpContext c, DetentionOrders orders, CancellationToken ct) =>
+        api.MapPost("/detention-photos", async (StaffMember me, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
         {
-            var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
             var (data, problem) = await PhotoUploads.ReadAsync(c.Request, DetentionOrders.MaxPhotoBytes, "请以 multipart/form-data 上传照片，文件字段名为 file。", ct);
             if (data is null) return (IResult)problem!;
@@ -103,15 +100,14 @@ public static class SupervisionApi
                 var refused => ((Complaints.Photos.PhotoRefused)refused).Problem(),
             };
         }).DisableAntiforgery();
-        api.MapGet("/detentions", async (HttpContext c, DetentionOrders orders, bool? open, CancellationToken ct) =>
-            TypedResults.Ok(await orders.ListAsync(ConsoleAccess.Staff(c).AgencyId, null, open ?? true, ct)));
-        api.MapGet("/detentions/{order}", async (string order, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
-            await orders.GetAsync(order, ct) is { } o && ConsoleAccess.MaySeeDetention(ConsoleAccess.Staff(c), o.AgencyId)
+        api.MapGet("/detentions", async (StaffMember me, DetentionOrders orders, bool? open, CancellationToken ct) =>
+            TypedResults.Ok(await orders.ListAsync(me.AgencyId, null, open ?? true, ct)));
+        api.MapGet("/detentions/{order}", async (string order, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
+            await orders.GetAsync(order, ct) is { } o && ConsoleAccess.MaySeeDetention(me, o.AgencyId)
                 ? (IResult)TypedResults.Ok(o)
                 : NotFound());
-        api.MapPost("/detentions/{order}/dispose", async (string order, DisposeRequest body, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
+        api.MapPost("/detentions/{order}/dispose", async (string order, DisposeRequest body, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
         {
-            var me = ConsoleAccess.Staff(c);
             if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以确认处置。");
             return Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct));
         });

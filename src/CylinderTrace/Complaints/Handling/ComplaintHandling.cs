@@ -125,11 +125,6 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         FROM complaints c JOIN complaint_handling h ON h.complaint_id = c.id LEFT JOIN complaint_routing r ON r.complaint_id = c.id
         WHERE c.id = @id FOR UPDATE
         """;
-    private const string EventSql =
-        """
-        INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@id, @now, @kind, @actor, @isPublic, @text, @agencyId);
-        SELECT LAST_INSERT_ID();
-        """;
     private const string StatusSql = "UPDATE complaints SET status = @status, updated_at = @now WHERE id = @id";
     private const string ClaimSql = "UPDATE complaint_handling SET claimed_by = @staffId, claimed_at = @now WHERE complaint_id = @id";
     private const string ReleaseSql = "UPDATE complaint_handling SET claimed_by = NULL, claimed_at = NULL WHERE complaint_id = @id";
@@ -367,7 +362,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     }
 
     private static async Task<long> EventAsync(Step s, long id, string kind, Handler h, bool isPublic, string? text, int? agencyId) =>
-        await s.ScalarAsync<long>(EventSql, new { id, now = s.Now, kind, actor = h.Actor, isPublic, text, agencyId });
+        await ComplaintHistory.AppendAsync(s.Conn, s.Tx, new ComplaintStep(id, s.Now, kind, h.Actor, isPublic, text, agencyId), s.Ct);
 
     public Task<HandlingOutcome> ClaimAsync(long id, Handler h, CancellationToken ct) =>
         ActAsync(id, h, requireOpen: true, requireClaimable: false, async s =>

@@ -6,6 +6,7 @@ using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Notifications;
 
@@ -16,7 +17,7 @@ namespace CylinderTrace.Complaints.Notifications;
 /// is the recurring job that finds rows whose job was lost. Every attempt is recorded; a user who
 /// declined (43101) is recorded as such and not asked again.
 /// </summary>
-public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.MiniProgram)] WeChatApiClient wechat,
+public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.MiniProgram)] WeChatApiClient wechat, IComplainantAddresses addresses,
     IOptions<NotificationOptions> options, IServiceProvider services, TimeProvider clock, ILogger<ComplaintNotifications> logger)
 {
     public const string Accepted = "accepted";
@@ -39,10 +40,9 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
     private const string AttemptSql = "INSERT INTO complaint_notification_attempts (notification_id, at, outcome, errcode, detail) VALUES (@id, @now, @outcome, @errcode, @detail)";
     private const string LoadSql =
         """
-        SELECT n.kind, n.attempts, c.number, c.category, c.status, c.created_at AS CreatedAt, c.public_reply AS PublicReply, u.openid AS OpenId, a.name AS Agency
+        SELECT n.kind, n.attempts, c.number, c.category, c.status, c.created_at AS CreatedAt, c.public_reply AS PublicReply, c.user_id AS UserId, a.name AS Agency
         FROM complaint_notifications n
         JOIN complaints c ON c.id = n.complaint_id
-        JOIN mp_users u ON u.id = c.user_id
         LEFT JOIN agencies a ON a.id = c.agency_id
         WHERE n.id = @id
         """;
@@ -64,17 +64,14 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
         public string Status { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public string? PublicReply { get; init; }
-        public string OpenId { get; init; } = "";
+        public long UserId { get; init; }
         public string? Agency { get; init; }
     }
 
     /// <summary>Queues the job for a row just committed. If Redis is away, the reconciler sends it later.</summary>
     public void Enqueue(long notificationId)
     {
-        // The job client is resolved here, not injected: building Hangfire's storage needs Redis, and a
-        // complaint is accepted (it is already committed) whether or not Redis answers.
-        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<ComplaintNotifications>(n => n.SendAsync(notificationId, CancellationToken.None)); }
-        catch (Exception ex) { logger.LogWarning(ex, "Notification {Id} not queued now; the reconciler will", notificationId); }
+        services.TryEnqueue<ComplaintNotifications>(n => n.SendAsync(notificationId, CancellationToken.None), logger, $"notification {notificationId}: the reconciler will queue it");
     }
 
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 300, 900])]
@@ -97,7 +94,13 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
             await FinishAsync(conn, notificationId, "skipped", null, "no template configured", ct);
             return;
         }
-        var message = new SubscribeMessage(row.OpenId, template, o.Page.Replace("{number}", row.Number, StringComparison.Ordinal), new Dictionary<string, string>
+        var openId = await addresses.OpenIdAsync(row.UserId, ct);
+        if (openId is null)
+        {
+            await FinishAsync(conn, notificationId, "skipped", null, "the complainant's WeChat account is unknown", ct);
+            return;
+        }
+        var message = new SubscribeMessage(openId, template, o.Page.Replace("{number}", row.Number, StringComparison.Ordinal), new Dictionary<string, string>
         {
             [o.NumberKey] = Cut(row.Number, 32),
             [o.CategoryKey] = Cut(ComplaintCategories.Find(row.Category)?.Label ?? row.Category, 20),
@@ -155,4 +158,13 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
     }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+}
+
+/// <summary>
+/// Where a complainant is reached: their openid in the Mini Program, which owns its users (mp_users). Complaints asks
+/// through this instead of reading that table; the Mini Program provides it.
+/// </summary>
+public interface IComplainantAddresses
+{
+    Task<string?> OpenIdAsync(long userId, CancellationToken ct);
 }

@@ -8,6 +8,7 @@ using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Notifications;
 
@@ -68,8 +69,8 @@ public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServic
     public void EnqueueAssigned(long complaintId, bool withInformed = false)
     {
         if (string.IsNullOrEmpty(options.Value.AssignedTemplateId)) return;
-        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<StaffNotifications>(n => n.SendAsync(complaintId, withInformed, CancellationToken.None)); }
-        catch (Exception ex) { logger.LogWarning(ex, "Staff notification for complaint {Id} not queued (Redis unavailable); the console queue still shows it", complaintId); }
+        services.TryEnqueue<StaffNotifications>(n => n.SendAsync(complaintId, withInformed, CancellationToken.None), logger,
+            $"staff notification for complaint {complaintId}: the console queue still shows it");
     }
 
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [10, 60, 300])]

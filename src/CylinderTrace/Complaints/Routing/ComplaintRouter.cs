@@ -10,6 +10,7 @@ using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Routing;
 
@@ -67,8 +68,6 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
     private const string TriageSql = "SELECT id FROM agencies WHERE code = @code";
     private const string AssignSql =
         "UPDATE complaints SET status = 'routed', agency_id = @agencyId, updated_at = @now WHERE id = @id AND status = 'submitted'";
-    private const string EventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@id, @now, @kind, 'system', @public, @text, @agencyId)";
     private const string DoneSql =
         """
         UPDATE complaint_routing SET status = 'done', attempts = attempts + 1, rule_id = @ruleId, district_code = @district,
@@ -98,8 +97,7 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
     /// <summary>Queues routing for a complaint just committed; if that fails, the reconciler queues it.</summary>
     public void Enqueue(long complaintId)
     {
-        try { services.GetRequiredService<IBackgroundJobClient>().Enqueue<ComplaintRouter>(r => r.RouteAsync(complaintId, CancellationToken.None)); }
-        catch (Exception ex) { logger.LogWarning(ex, "Routing of complaint {Id} not queued now; the reconciler will", complaintId); }
+        services.TryEnqueue<ComplaintRouter>(r => r.RouteAsync(complaintId, CancellationToken.None), logger, $"routing of complaint {complaintId}: the reconciler will queue it");
     }
 
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 30, 60, 300, 900])]
@@ -134,15 +132,12 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
         if (await conn.ExecuteAsync(new CommandDefinition(AssignSql, new { id = complaintId, agencyId, now }, tx, cancellationToken: ct)) == 1)
         {
             var deadline = ShanghaiTime.FromUtc(dueAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-            await conn.ExecuteAsync(new CommandDefinition(EventSql, new
-            {
-                id = complaintId, now, kind = "routed", @public = true, agencyId,
-                text = rule is null ? $"未匹配到分派规则，进入分拣队列；办理时限 {deadline}" : $"办理时限 {deadline}",
-            }, tx, cancellationToken: ct));
+            await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "routed", "system", true,
+                rule is null ? $"未匹配到分派规则，进入分拣队列；办理时限 {deadline}" : $"办理时限 {deadline}", agencyId), ct);
             if (rule is not null)
                 foreach (var informed in await conn.QueryAsync<int>(new CommandDefinition(InformsSql, new { ruleId = rule.Id }, tx, cancellationToken: ct)))
                 {
-                    await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id = complaintId, now, kind = "informed", @public = false, agencyId = informed, text = "抄送知悉" }, tx, cancellationToken: ct));
+                    await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "informed", "system", false, "抄送知悉", informed), ct);
                     await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = informed, id = complaintId, reason = "informed", now }, tx, cancellationToken: ct));
                 }
             notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(ComplaintNotifications.InsertSql,

@@ -50,8 +50,6 @@ public sealed class DeadlineWatch(Db db, IOptions<DeadlineOptions> options, Time
         """;
     private const string WarnSql = "UPDATE complaint_deadline_marks SET warned_at = @now WHERE complaint_id = @id";
     private const string EscalateSql = "UPDATE complaint_deadline_marks SET escalated_at = @now, escalated_to = @to WHERE complaint_id = @id";
-    private const string EventSql =
-        "INSERT INTO complaint_events (complaint_id, at, kind, actor, is_public, text, agency_id) VALUES (@id, @now, @kind, 'system', 0, @text, @agencyId)";
 
     private sealed class Mark
     {
@@ -89,16 +87,16 @@ public sealed class DeadlineWatch(Db db, IOptions<DeadlineOptions> options, Time
             var to = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(EscalationTargetSql,
                 new { kind = o.EscalateToKind, district = m.District ?? "350100" }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(EscalateSql, new { id, now, to }, tx, cancellationToken: ct));
-            await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "escalated", agencyId = to,
-                text = $"已超过办理时限（{Platform.Time.ShanghaiTime.FromUtc(due):yyyy-MM-dd HH:mm}），升级督办" }, tx, cancellationToken: ct));
+            await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, now, "escalated", "system", false,
+                $"已超过办理时限（{Platform.Time.ShanghaiTime.FromUtc(due):yyyy-MM-dd HH:mm}），升级督办", to), ct);
             if (to is not null)
                 await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = to, id, reason = "escalated", now }, tx, cancellationToken: ct));
         }
         else if (m.WarnedAt is null)
         {
             await conn.ExecuteAsync(new CommandDefinition(WarnSql, new { id, now }, tx, cancellationToken: ct));
-            await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "deadline_warning", agencyId = m.AgencyId,
-                text = $"即将到期：办理时限 {Platform.Time.ShanghaiTime.FromUtc(due):yyyy-MM-dd HH:mm}" }, tx, cancellationToken: ct));
+            await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, now, "deadline_warning", "system", false,
+                $"即将到期：办理时限 {Platform.Time.ShanghaiTime.FromUtc(due):yyyy-MM-dd HH:mm}", m.AgencyId), ct);
         }
         await tx.CommitAsync(ct);
     }

@@ -44,9 +44,8 @@ public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logg
     public async Task<IReadOnlyList<int>> MigrateAsync(int lockSeconds, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct);
-        var got = await conn.ExecuteScalarAsync<long?>("SELECT GET_LOCK(@name, @seconds)", new { name = LockName, seconds = lockSeconds });
-        if (got != 1)
-            throw new InvalidOperationException($"Could not take the migration lock '{LockName}' within {lockSeconds} s: another instance is migrating or holds it.");
+        var held = await DatabaseLock.TakeAsync(conn, LockName, lockSeconds,
+            $"Could not take the migration lock '{LockName}' within {lockSeconds} s: another instance is migrating or holds it.", ct);
         try
         {
             await conn.ExecuteAsync(
@@ -83,7 +82,7 @@ public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logg
         }
         finally
         {
-            await conn.ExecuteAsync("SELECT RELEASE_LOCK(@name)", new { name = LockName });
+            await held.DisposeAsync();
         }
     }
 

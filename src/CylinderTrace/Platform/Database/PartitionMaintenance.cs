@@ -6,13 +6,22 @@ namespace CylinderTrace.Platform.Database;
 /// <summary>
 /// Keeps monthly partitions of the event tables ahead of time: splits the `pmax` catch-all so that
 /// every month from now to <see cref="MonthsAhead"/> months on has a partition of its own. Runs after
-/// migrations (at start and by the `migrate` command); safe to run any number of times. The DDL is
+/// migrations (at start and by the `migrate` command) and as a daily recurring job (a host that runs for months
+/// without a restart keeps its partitions ahead); safe to run any number of times. The DDL is
 /// built from dates, never from input; instances serialise on a database lock (GET_LOCK) and read
 /// the partitions only once they hold it, so two instances never split the same month.
 /// </summary>
 public sealed class PartitionMaintenance(Db db, TimeProvider clock, ILogger<PartitionMaintenance> logger)
 {
     public const int MonthsAhead = 6;
+    public const string RecurringJobId = "partition-maintenance";
+
+    /// <summary>The recurring job: ensures the partitions, logging what it added.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var added = await EnsureAsync(ct);
+        if (added.Count > 0) logger.LogInformation("Partitions added: {Partitions}", string.Join(", ", added));
+    }
 
     /// <summary>Monthly-partitioned tables and their partitioning column.</summary>
     private static readonly string[] MonthlyTables = ["fills", "deliveries", "empty_returns", "receiving_scans"];
@@ -30,8 +39,7 @@ public sealed class PartitionMaintenance(Db db, TimeProvider clock, ILogger<Part
         var now = clock.GetUtcNow().UtcDateTime;
         var first = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
         await using var conn = await db.OpenAsync(ct);
-        if (await conn.ExecuteScalarAsync<long?>("SELECT GET_LOCK('cylindertrace.partitions', 120)") != 1)
-            throw new InvalidOperationException("Could not take the partition maintenance lock within 120 s.");
+        var held = await DatabaseLock.TakeAsync(conn, "cylindertrace.partitions", 120, "Could not take the partition maintenance lock within 120 s.", ct);
         try
         {
             foreach (var table in MonthlyTables)
@@ -39,7 +47,7 @@ public sealed class PartitionMaintenance(Db db, TimeProvider clock, ILogger<Part
         }
         finally
         {
-            await conn.ExecuteAsync("SELECT RELEASE_LOCK('cylindertrace.partitions')");
+            await held.DisposeAsync();
         }
         return added;
     }
