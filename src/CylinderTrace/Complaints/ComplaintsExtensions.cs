@@ -29,6 +29,7 @@ public static class ComplaintsExtensions
         services.AddSingleton<RoutingRules>();
         services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeadlineWatch>();
+        services.AddSingleton<ComplaintQueue>();
         services.AddSingleton<ComplaintHandling>();
         services.AddSingleton<ComplaintDesk>();
         services.AddConsoleMenuItem(new(100, "nav-queue", "/console", "本单位投诉", _ => true));

@@ -27,3 +27,24 @@ public sealed class NotYoursException(IReadOnlyList<RecordProblem> records) : Ex
 {
     public IReadOnlyList<RecordProblem> Records { get; } = records;
 }
+/// <summary>Source-generated JSON for the batch records (no reflection per record).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Batch))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(DeliveryRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ReturnRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(InspectionRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(CylinderRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WorkerRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(CustomerRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<FillRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<DeliveryRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<ReturnRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<InspectionRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<CylinderRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<WorkerRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<CustomerRecord>))]
+internal sealed partial class IngestionJson : System.Text.Json.Serialization.JsonSerializerContext;

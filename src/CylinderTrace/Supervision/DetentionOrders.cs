@@ -295,17 +295,20 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         return new DetentionResult.Done((await GetByIdAsync(id, ct))!);
     }
 
+    private const string OverdueSql =
+        """
+        SELECT id, number, cylinder_code, responsible_enterprise_id, deadline_at FROM detention_orders
+        WHERE status IN ('open', 'acknowledged') AND deadline_at < @now AND escalated_at IS NULL ORDER BY deadline_at LIMIT 500
+        """;
+
     /// <summary>Escalates open orders past their deadline that were not recalled (once each); returns how many.</summary>
     public async Task<int> EscalateAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var escalated = 0;
         await using var conn = await db.OpenAsync(ct);
-        var due = (await conn.QueryAsync<(long Id, string Number, string Code, int EnterpriseId, DateTime Deadline)>(new CommandDefinition(
-            """
-            SELECT id, number, cylinder_code, responsible_enterprise_id, deadline_at FROM detention_orders
-            WHERE status IN ('open', 'acknowledged') AND deadline_at < @now AND escalated_at IS NULL ORDER BY deadline_at LIMIT 500
-            """, new { now }, cancellationToken: ct))).ToList();
+        var due = (await conn.QueryAsync<(long Id, string Number, string Code, int EnterpriseId, DateTime Deadline)>(
+            new CommandDefinition(OverdueSql, new { now }, cancellationToken: ct))).ToList();
         foreach (var o in due)
         {
             long notification;

@@ -239,14 +239,21 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             (double?)RealNameRate, (double?)TraceabilityRate, (double?)DeliveryRate, (double?)ScanRate, (double?)Composite, Grade);
     }
 
+    private const string LatestStartSql = "SELECT MAX(period_start) FROM enterprise_scores WHERE period = @period";
+    private const string LatestSql = ScoreSelect + " WHERE s.period = @period AND s.period_start = @start ORDER BY s.composite IS NULL, s.composite, e.name";
+    private const string LatestInDistrictsSql =
+        ScoreSelect + " WHERE s.period = @period AND s.period_start = @start AND e.district_code IN @districts ORDER BY s.composite IS NULL, s.composite, e.name";
+    private const string HistorySql = ScoreSelect + " WHERE s.enterprise_id = @enterpriseId AND s.period = @period ORDER BY s.period_start DESC LIMIT @take";
+    private const string GradeChangesSql =
+        "SELECT at, from_grade, to_grade, composite FROM enterprise_grade_changes WHERE enterprise_id = @enterpriseId ORDER BY at DESC LIMIT 50";
+
     /// <summary>The latest scores of one period kind, lowest composite first, optionally in some districts.</summary>
     public async Task<IReadOnlyList<EnterpriseScore>> LatestAsync(string period, IReadOnlyCollection<string>? districts, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var start = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition("SELECT MAX(period_start) FROM enterprise_scores WHERE period = @period", new { period }, cancellationToken: ct));
+        var start = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LatestStartSql, new { period }, cancellationToken: ct));
         if (start is null) return [];
-        var sql = ScoreSelect + " WHERE s.period = @period AND s.period_start = @start" + (districts is null ? "" : " AND e.district_code IN @districts") +
-                  " ORDER BY s.composite IS NULL, s.composite, e.name";
+        var sql = districts is null ? LatestSql : LatestInDistrictsSql;
         return (await conn.QueryAsync<ScoreRow>(new CommandDefinition(sql, new { period, start, districts }, cancellationToken: ct))).Select(r => r.View()).ToList();
     }
 
@@ -255,7 +262,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
     {
         await using var conn = await db.OpenAsync(ct);
         var rows = await conn.QueryAsync<ScoreRow>(new CommandDefinition(
-            ScoreSelect + " WHERE s.enterprise_id = @enterpriseId AND s.period = @period ORDER BY s.period_start DESC LIMIT @take",
+            HistorySql,
             new { enterpriseId, period, take }, cancellationToken: ct));
         return rows.Select(r => r.View()).Reverse().ToList();
     }
@@ -264,10 +271,47 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
     {
         await using var conn = await db.OpenAsync(ct);
         return (await conn.QueryAsync<(DateTime At, string? From, string? To, decimal? Composite)>(new CommandDefinition(
-                "SELECT at, from_grade, to_grade, composite FROM enterprise_grade_changes WHERE enterprise_id = @enterpriseId ORDER BY at DESC LIMIT 50",
+                GradeChangesSql,
                 new { enterpriseId }, cancellationToken: ct)))
             .Select(g => new GradeChange(ShanghaiTime.FromUtc(g.At), g.From, g.To, (double?)g.Composite)).ToList();
     }
+
+    private const string LoweringStations = "(SELECT id FROM enterprises WHERE id = @enterpriseId OR parent_id = @enterpriseId)";
+    private const string RealNameLoweringSql =
+        $"""
+            SELECT d.delivered_at, cy.code, CONCAT('客户 ', COALESCE(c.external_id, c.id), ' 无实名信息') FROM deliveries d JOIN customers c ON c.id = d.customer_id
+            JOIN cylinders cy ON cy.id = d.cylinder_id
+            WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to
+              AND NOT (c.id_number_hash IS NOT NULL OR (c.kind = 'commercial' AND c.business_name IS NOT NULL AND c.business_name <> '')) ORDER BY d.delivered_at DESC LIMIT 100
+        """;
+    private const string DeliveryLoweringSql =
+        $"""
+            SELECT d.delivered_at, cy.code, CASE WHEN w.id IS NULL THEN '未登记送气工' WHEN w.status <> 'active' THEN CONCAT('送气工 ', w.employee_number, ' 已停用')
+                   ELSE CONCAT('送气工 ', w.employee_number, ' 资格证过期') END
+            FROM deliveries d JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN delivery_workers w ON w.id = d.worker_id
+            WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to
+              AND NOT (w.id IS NOT NULL AND w.status = 'active' AND (w.permit_valid_until IS NULL OR w.permit_valid_until >= DATE(d.delivered_at + INTERVAL 8 HOUR)))
+            ORDER BY d.delivered_at DESC LIMIT 100
+        """;
+    private const string TraceabilityLoweringSql =
+        $"""
+            SELECT f.filled_at, cy.code, '充装后未见配送记录' FROM fills f JOIN cylinders cy ON cy.id = f.cylinder_id
+            WHERE f.station_id = @enterpriseId AND f.filled_at >= @from AND f.filled_at < @fillsTo
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.cylinder_id = f.cylinder_id AND d.delivered_at >= f.filled_at AND d.delivered_at < f.filled_at + INTERVAL @traceDays DAY)
+            ORDER BY f.filled_at DESC LIMIT 100
+        """;
+    private const string ScanLoweringSql =
+        $"""
+            SELECT d.delivered_at, cy.code, CONCAT('商户 ', COALESCE(c.business_name, c.id), ' 未扫码') FROM deliveries d JOIN customers c ON c.id = d.customer_id AND c.kind = 'commercial'
+            JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN receiving_scan_deliveries r ON r.delivery_id = d.id
+            WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to AND r.delivery_id IS NULL
+            ORDER BY d.delivered_at DESC LIMIT 100
+        """;
+    private const string DetentionLoweringSql =
+        $"""
+            SELECT deadline_at, cylinder_code, CONCAT('扣瓶令 ', number, ' 逾期未召回') FROM detention_orders
+            WHERE responsible_enterprise_id IN {LoweringStations} AND escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to ORDER BY deadline_at DESC LIMIT 100
+        """;
 
     /// <summary>
     /// The records that lowered a score in a period (up to 100 of each kind): deliveries to buyers
@@ -283,7 +327,6 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             enterpriseId, from = ShanghaiTime.StartOfDayUtc(first), to = ShanghaiTime.StartOfDayUtc(last.AddDays(1)),
             fillsTo = new[] { ShanghaiTime.StartOfDayUtc(last.AddDays(1)), clock.GetUtcNow().UtcDateTime.AddDays(-o.TraceDays) }.Min(), traceDays = o.TraceDays,
         };
-        const string Stations = "(SELECT id FROM enterprises WHERE id = @enterpriseId OR parent_id = @enterpriseId)";
         var records = new List<ScoreRecord>();
         await using var conn = await db.OpenAsync(ct);
         async Task AddAsync(string kind, string sql)
@@ -291,36 +334,11 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             foreach (var (at, code, detail) in await conn.QueryAsync<(DateTime, string, string)>(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct)))
                 records.Add(new ScoreRecord(kind, ShanghaiTime.FromUtc(at), code, detail));
         }
-        await AddAsync("real_name", $"""
-            SELECT d.delivered_at, cy.code, CONCAT('客户 ', COALESCE(c.external_id, c.id), ' 无实名信息') FROM deliveries d JOIN customers c ON c.id = d.customer_id
-            JOIN cylinders cy ON cy.id = d.cylinder_id
-            WHERE d.supply_station_id IN {Stations} AND d.delivered_at >= @from AND d.delivered_at < @to
-              AND NOT (c.id_number_hash IS NOT NULL OR (c.kind = 'commercial' AND c.business_name IS NOT NULL AND c.business_name <> '')) ORDER BY d.delivered_at DESC LIMIT 100
-            """);
-        await AddAsync("delivery", $"""
-            SELECT d.delivered_at, cy.code, CASE WHEN w.id IS NULL THEN '未登记送气工' WHEN w.status <> 'active' THEN CONCAT('送气工 ', w.employee_number, ' 已停用')
-                   ELSE CONCAT('送气工 ', w.employee_number, ' 资格证过期') END
-            FROM deliveries d JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN delivery_workers w ON w.id = d.worker_id
-            WHERE d.supply_station_id IN {Stations} AND d.delivered_at >= @from AND d.delivered_at < @to
-              AND NOT (w.id IS NOT NULL AND w.status = 'active' AND (w.permit_valid_until IS NULL OR w.permit_valid_until >= DATE(d.delivered_at + INTERVAL 8 HOUR)))
-            ORDER BY d.delivered_at DESC LIMIT 100
-            """);
-        await AddAsync("traceability", """
-            SELECT f.filled_at, cy.code, '充装后未见配送记录' FROM fills f JOIN cylinders cy ON cy.id = f.cylinder_id
-            WHERE f.station_id = @enterpriseId AND f.filled_at >= @from AND f.filled_at < @fillsTo
-              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.cylinder_id = f.cylinder_id AND d.delivered_at >= f.filled_at AND d.delivered_at < f.filled_at + INTERVAL @traceDays DAY)
-            ORDER BY f.filled_at DESC LIMIT 100
-            """);
-        await AddAsync("scan", $"""
-            SELECT d.delivered_at, cy.code, CONCAT('商户 ', COALESCE(c.business_name, c.id), ' 未扫码') FROM deliveries d JOIN customers c ON c.id = d.customer_id AND c.kind = 'commercial'
-            JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN receiving_scan_deliveries r ON r.delivery_id = d.id
-            WHERE d.supply_station_id IN {Stations} AND d.delivered_at >= @from AND d.delivered_at < @to AND r.delivery_id IS NULL
-            ORDER BY d.delivered_at DESC LIMIT 100
-            """);
-        await AddAsync("detention", $"""
-            SELECT deadline_at, cylinder_code, CONCAT('扣瓶令 ', number, ' 逾期未召回') FROM detention_orders
-            WHERE responsible_enterprise_id IN {Stations} AND escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to ORDER BY deadline_at DESC LIMIT 100
-            """);
+        await AddAsync("real_name", RealNameLoweringSql);
+        await AddAsync("delivery", DeliveryLoweringSql);
+        await AddAsync("traceability", TraceabilityLoweringSql);
+        await AddAsync("scan", ScanLoweringSql);
+        await AddAsync("detention", DetentionLoweringSql);
         return records;
     }
 }

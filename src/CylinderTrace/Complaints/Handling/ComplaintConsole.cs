@@ -99,7 +99,7 @@ public static class ComplaintConsole
     private static string Short(string number) => number.Length > 30 ? number[..30] : number;
 
     public static async Task<Results<Ok<TeamLoad>, ProblemHttpResult>> TeamAsync(StaffMember me, ComplaintDesk desk, CancellationToken ct) =>
-        ConsoleAccess.MaySeeTeam(me) ? TypedResults.Ok(await desk.Handling.TeamAsync(me.AgencyId, ct)) : ConsoleProblems.Forbidden(TeamOnly);
+        ConsoleAccess.MaySeeTeam(me) ? TypedResults.Ok(await desk.Queue.TeamAsync(me.AgencyId, ct)) : ConsoleProblems.Forbidden(TeamOnly);
 
     private const string TeamOnly = "只有科室负责人可以查看本单位各人员的办理量。";
 
@@ -174,6 +174,6 @@ public static class ComplaintConsole
 
     public static async Task<RazorComponentResult> TeamPageAsync(StaffMember me, ComplaintDesk desk, CancellationToken ct) =>
         ConsoleAccess.MaySeeTeam(me)
-            ? ConsolePage.Of<TeamPage>(new() { ["Me"] = me, ["Team"] = await desk.Handling.TeamAsync(me.AgencyId, ct) })
+            ? ConsolePage.Of<TeamPage>(new() { ["Me"] = me, ["Team"] = await desk.Queue.TeamAsync(me.AgencyId, ct) })
             : ConsolePage.Forbidden(me, TeamOnly);
 }

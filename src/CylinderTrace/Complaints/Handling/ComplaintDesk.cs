@@ -16,10 +16,11 @@ public sealed record ConsoleCylinder(string Code, CylinderCard? Card, IReadOnlyL
 /// What the console's complaint API and pages both do: every call first asks <see cref="ConsoleAccess.ForComplaint"/>
 /// with the complaint's handling agency and whether the member's agency is informed of it.
 /// </summary>
-public sealed class ComplaintDesk(ComplaintHandling handling, CylinderStore cylinders, CylinderCards cards, CylinderHistory history,
+public sealed class ComplaintDesk(ComplaintQueue queue, ComplaintHandling handling, CylinderStore cylinders, CylinderCards cards, CylinderHistory history,
     PhotoStore photos, StaffNotifications staffNotifications, IOptions<ConsoleOptions> options)
 {
     public ComplaintHandling Handling => handling;
+    public ComplaintQueue Queue => queue;
 
     /// <summary>The member may only read this complaint.</summary>
     public sealed record ReadOnly : HandlingOutcome;
@@ -28,18 +29,18 @@ public sealed class ComplaintDesk(ComplaintHandling handling, CylinderStore cyli
     public async Task<(ComplaintAccess Access, long Id)> AccessAsync(StaffMember s, string number, CancellationToken ct)
     {
         if (number.Length is 0 or > 20) return (ComplaintAccess.None, 0);
-        var scope = await handling.ScopeAsync(number, s.AgencyId, ct);
+        var scope = await queue.ScopeAsync(number, s.AgencyId, ct);
         return scope is null ? (ComplaintAccess.None, 0) : (ConsoleAccess.ForComplaint(s, scope.AgencyId, scope.Informed), scope.Id);
     }
 
     public Task<QueueResult> QueueAsync(StaffMember me, QueueFilter filter, CancellationToken ct) =>
-        handling.QueueAsync(me.AgencyId, me.Id, filter, options.Value.QueuePageSize, ct);
+        queue.QueueAsync(me.AgencyId, me.Id, filter, options.Value.QueuePageSize, ct);
 
     public async Task<ConsoleComplaint?> ComplaintAsync(StaffMember me, string number, CancellationToken ct)
     {
         var (level, id) = await AccessAsync(me, number, ct);
         if (level == ComplaintAccess.None) return null;
-        var c = await handling.DetailAsync(id, ct);
+        var c = await queue.DetailAsync(id, ct);
         if (c is null) return null;
         return new ConsoleComplaint(c, level == ComplaintAccess.Act, level == ComplaintAccess.Act ? Actions(me, c) : []);
     }
@@ -48,7 +49,7 @@ public sealed class ComplaintDesk(ComplaintHandling handling, CylinderStore cyli
     public static IReadOnlyList<string> Actions(StaffMember me, StaffComplaint c)
     {
         var actions = new List<string> { "note" };
-        if (!ComplaintHandling.OpenStates.Contains(c.Status)) return actions;
+        if (!ComplaintQueue.OpenStates.Contains(c.Status)) return actions;
         if (c.ClaimedBy is null) actions.Add("claim");
         else if (c.ClaimedBy == me.Id || me.IsSupervisor) actions.Add("release");
         if (c.ClaimedBy is null || c.ClaimedBy == me.Id || me.IsSupervisor)
@@ -74,7 +75,7 @@ public sealed class ComplaintDesk(ComplaintHandling handling, CylinderStore cyli
     {
         var (level, id) = await AccessAsync(me, number, ct);
         if (level == ComplaintAccess.None) return null;
-        var (agencyId, photoIds) = await handling.PhotosAsync(id, ct);
+        var (agencyId, photoIds) = await queue.PhotosAsync(id, ct);
         if (!ConsoleAccess.MaySeePhotos(me, agencyId)) return null;
         var sha = photoId.ToLowerInvariant();
         return photoIds.Contains(sha) ? await photos.FindAsync(sha, ct) : null;
