@@ -66,7 +66,7 @@ public static class CommercialConsole
         var (query, error) = rates.Parse(dimension, period, date, null);
         if (query is null) return ConsolePage.Message(me, 400, "查询条件有误", error!);
         var view = await rates.ViewAsync(me, query, all: true, ct);
-        return TypedResults.File(ScanRatesConsole.Csv(view), "text/csv; charset=utf-8", $"scan-rates-{view.Dimension}-{view.Period}-{Ui.Date(view.Start)}.csv");
+        return TypedResults.File(ScanRatesConsole.Csv(view), Platform.Csv.CsvWriter.ContentType, $"scan-rates-{view.Dimension}-{view.Period}-{Ui.Date(view.Start)}.csv");
     }
 
     public static async Task<RazorComponentResult> InvitePageAsync(StaffMember me, IFormCollection form, Agencies agencies, CommercialMembers members, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Platform.Time;
@@ -89,30 +90,14 @@ public sealed class ScanRatesConsole(Agencies agencies, ScanRateRollups rollups,
             subject, trend);
     }
 
-    /// <summary>The list as CSV (UTF-8 with a byte-order mark, for spreadsheet programs); cells that a spreadsheet would run as a formula are quoted with a leading apostrophe.</summary>
-    public static byte[] Csv(RatesView v)
+    /// <summary>The list as CSV (Platform/Csv: UTF-8 with a byte-order mark for spreadsheet programs, formula-looking names defused; counts and rates are numbers).</summary>
+    public static byte[] Csv(RatesView v) => CsvWriter.Utf8(CsvWriter.Document(csv =>
     {
-        var sb = new StringBuilder();
-        sb.Append("\uFEFF");
-        Line(sb, "维度", "编号", "名称", "区县", "周期开始", "周期结束", "配送数", "已扫码", "扫码率");
+        csv.WriteRow("维度", "编号", "名称", "区县", "周期开始", "周期结束", "配送数", "已扫码", "扫码率");
         foreach (var r in v.Rows)
-            Line(sb, DimensionLabel(r.Dimension), r.SubjectId.ToString(CultureInfo.InvariantCulture), r.Name, r.DistrictName, Ui.Date(v.Start), Ui.Date(v.End),
-                r.Deliveries.ToString(CultureInfo.InvariantCulture), r.Scanned.ToString(CultureInfo.InvariantCulture),
-                r.Rate is double x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "");
-        return Encoding.UTF8.GetBytes(sb.ToString());
-    }
-
-    private static void Line(StringBuilder sb, params string[] cells)
-    {
-        for (var i = 0; i < cells.Length; i++)
-        {
-            if (i > 0) sb.Append(',');
-            var c = cells[i];
-            if (c.Length > 0 && c[0] is '=' or '+' or '-' or '@' or '\t' or '\r') c = "'" + c;
-            sb.Append('"').Append(c.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-        }
-        sb.Append("\r\n");
-    }
+            csv.WriteRow(DimensionLabel(r.Dimension), r.SubjectId.ToString(CultureInfo.InvariantCulture), r.Name, r.DistrictName, Ui.Date(v.Start), Ui.Date(v.End),
+                r.Deliveries, r.Scanned, CsvCell.Number(r.Rate, "0.0000"));
+    }));
 
     /// <summary>
     /// The daily trend as inline SVG (presentation attributes only: the console's CSP allows no inline

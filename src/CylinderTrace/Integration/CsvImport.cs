@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
+using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.Database;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -12,10 +12,11 @@ namespace CylinderTrace.Integration;
 
 /// <summary>
 /// `import --kind cylinders|customers|workers --file F.csv --as LICENCE [--batch N] [--restart]`: an
-/// enterprise's registry from a CSV file (RFC 4180; a header row naming the fields of docs/INTEGRATION.md).
-/// Rows go through the integration API's own checks and scope, as if the enterprise had sent them, in
-/// batches; every rejected row is written to F.csv.errors.csv with its line, field and reason. Progress
-/// (rows, rate, ETA) goes to stderr. After each committed batch the line reached is saved in
+/// enterprise's registry from a CSV file (RFC 4180, UTF-8 with or without a byte-order mark; a header row
+/// naming the fields of docs/INTEGRATION.md; read by Platform/Csv's reader, and a malformed file is refused
+/// before anything is stored). Rows go through the integration API's own checks and scope, as if the
+/// enterprise had sent them, in batches; every rejected row is written to F.csv.errors.csv with its line,
+/// field and reason (by the one CSV writer, for a spreadsheet). Progress (rows, rate, ETA) goes to stderr. After each committed batch the line reached is saved in
 /// F.csv.progress, so an interrupted import resumes there (registries are upserts: a batch done twice
 /// changes nothing); --restart starts from the top.
 /// </summary>
@@ -49,28 +50,34 @@ public static class CsvImport
         var progressFile = file + ".progress";
         var errorFile = file + ".errors.csv";
         var resumeAt = !CommandLine.Flag(args, "restart") && File.Exists(progressFile) && long.TryParse(File.ReadAllText(progressFile).Trim(), out var saved) ? saved : 0;
-        var total = CountRows(file);
-        await using var errors = new StreamWriter(errorFile, append: resumeAt > 0, new UTF8Encoding(false));
-        if (resumeAt == 0) await errors.WriteLineAsync("line,field,reason");
+        long total;
+        try { total = CountRows(file); }
+        catch (InvalidDataException ex)
+        {
+            System.Console.Error.WriteLine($"{file}: {ex.Message} No row was imported in this run.");
+            return 1;
+        }
+        // The error file is for the enterprise's staff to open in a spreadsheet: the one CSV writer (byte-order mark, quoted, defused).
+        await using var errorStream = new StreamWriter(errorFile, append: resumeAt > 0, CsvWriter.Utf8WithBom);
+        var errors = new CsvWriter(errorStream);
+        if (errorStream.BaseStream.Length == 0) errors.WriteRow("line", "field", "reason");
         if (resumeAt > 0) System.Console.Error.WriteLine($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
 
-        using var reader = new StreamReader(file, Encoding.UTF8);
-        long lineBreaks = 0;
-        var header = ReadRecord(reader, ref lineBreaks) ?? throw new InvalidDataException("the file is empty");
+        using var reader = CsvReader.Open(file);
+        if (!reader.Read()) { System.Console.Error.WriteLine($"{file} is empty."); return 1; }
+        var header = reader.Fields;
         long row = 0, stored = 0, rejected = 0, duplicates = 0;
         var watch = Stopwatch.StartNew();
-        var batch = new List<(long Line, List<string> Fields)>(batchSize);
+        var batch = new List<(long Line, string[] Fields)>(batchSize);
         var lastReport = TimeSpan.Zero;
         while (true)
         {
-            var startLine = lineBreaks + 1; // the file line this record starts on
-            var fields = ReadRecord(reader, ref lineBreaks);
-            if (fields is [""]) continue; // a blank line
-            if (fields is not null)
+            var more = reader.Read();
+            if (more)
             {
                 row++;
                 if (row <= resumeAt) continue;
-                batch.Add((startLine, fields));
+                batch.Add((reader.Line, reader.Fields));
                 if (batch.Count < batchSize) continue;
             }
             if (batch.Count > 0)
@@ -81,13 +88,13 @@ public static class CsvImport
                 foreach (var p in result.Rejected)
                 {
                     rejected++;
-                    await errors.WriteLineAsync($"{batch[p.Index].Line},{Csv(p.Field)},{Csv(p.Reason)}");
+                    errors.WriteRow(batch[p.Index].Line, p.Field, p.Reason);
                 }
-                await errors.FlushAsync(ct);
+                await errorStream.FlushAsync(ct);
                 await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
                 batch.Clear();
             }
-            if (watch.Elapsed - lastReport > TimeSpan.FromSeconds(1) || fields is null)
+            if (watch.Elapsed - lastReport > TimeSpan.FromSeconds(1) || !more)
             {
                 lastReport = watch.Elapsed;
                 var done = row - resumeAt;
@@ -95,7 +102,7 @@ public static class CsvImport
                 var eta = rate > 0 ? TimeSpan.FromSeconds((total - row) / rate) : TimeSpan.Zero;
                 System.Console.Error.Write($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:mm\\:ss})   ");
             }
-            if (fields is null) break;
+            if (!more) break;
         }
         System.Console.Error.WriteLine();
         File.Delete(progressFile);
@@ -105,7 +112,7 @@ public static class CsvImport
     }
 
     private static async Task<BatchResult> IngestBatchAsync(Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest, int enterpriseId,
-        List<string> header, List<(long Line, List<string> Fields)> batch, CancellationToken ct)
+        string[] header, List<(long Line, string[] Fields)> batch, CancellationToken ct)
     {
         // The rows become the API's own JSON, so they meet exactly the API's checks and scope.
         using var buffer = new MemoryStream();
@@ -116,7 +123,7 @@ public static class CsvImport
             foreach (var (_, fields) in batch)
             {
                 json.WriteStartObject();
-                for (var c = 0; c < header.Count && c < fields.Count; c++)
+                for (var c = 0; c < header.Length && c < fields.Length; c++)
                     if (fields[c].Length > 0) json.WriteString(header[c], fields[c]);
                 json.WriteEndObject();
             }
@@ -134,49 +141,12 @@ public static class CsvImport
         }
     }
 
+    /// <summary>The data rows (records after the header, blank lines not counted); reading them all first also refuses a malformed file before anything is stored.</summary>
     private static long CountRows(string file)
     {
-        using var reader = new StreamReader(file, Encoding.UTF8);
-        long n = -1, lines = 0; // -1: the header
-        while (ReadRecord(reader, ref lines) is { } fields) if (fields is not [""]) n++;
+        using var reader = CsvReader.Open(file);
+        long n = -1; // the header
+        while (reader.Read()) n++;
         return Math.Max(0, n);
     }
-
-    /// <summary>One CSV record (RFC 4180: quoted fields may hold commas, quotes as "", and line breaks), or null at the end; counts the file's line breaks in <paramref name="lines"/>.</summary>
-    private static List<string>? ReadRecord(StreamReader reader, ref long lines)
-    {
-        if (reader.Peek() < 0) return null;
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        while (true)
-        {
-            var c = reader.Read();
-            if (c < 0) { fields.Add(field.ToString()); return fields; }
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                    else quoted = false;
-                }
-                else
-                {
-                    if (c == '\n') lines++;
-                    field.Append((char)c);
-                }
-                continue;
-            }
-            switch (c)
-            {
-                case '"' when field.Length == 0: quoted = true; break;
-                case ',': fields.Add(field.ToString()); field.Clear(); break;
-                case '\r': break;
-                case '\n': lines++; fields.Add(field.ToString()); return fields;
-                default: field.Append((char)c); break;
-            }
-        }
-    }
-
-    private static string Csv(string s) => s.Contains(',') || s.Contains('"') || s.Contains('\n') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using CylinderTrace.Commercial;
 using CylinderTrace.Complaints;
+using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Platform.Time;
@@ -27,7 +28,7 @@ public sealed record DigestFigures(
 /// times, new and closed by category, new by district; the lowest restaurant scan rates of the period in
 /// its jurisdiction; the lowest enterprise scores and the grade changes of the period; its open and
 /// overdue detention orders. Rendered as an HTML page (tables and an SVG chart drawn here, styles in
-/// one &lt;style&gt; block, every value HTML-encoded) and as CSV.
+/// one &lt;style&gt; block, every value HTML-encoded) and as CSV (Platform/Csv).
 /// </summary>
 public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, TimeProvider clock)
 {
@@ -147,32 +148,22 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         return sb.ToString();
     }
 
-    public static string Csv(string title, DigestFigures f)
+    /// <summary>The digest as CSV (Platform/Csv: for a spreadsheet, formula-looking text defused), one row per figure: part, item, up to three values.</summary>
+    public static string Csv(string title, DigestFigures f) => CsvWriter.Document(csv =>
     {
-        var sb = new StringBuilder("\uFEFF");
-        void Line(params object?[] cells)
-        {
-            sb.Append(string.Join(',', cells.Select(c =>
-            {
-                var s = Convert.ToString(c, CultureInfo.InvariantCulture) ?? "";
-                if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@') s = "'" + s;
-                return "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            }))).Append("\r\n");
-        }
-        Line("部分", "项目", "值1", "值2", "值3");
-        Line("摘要", title, "", "", "");
-        Line("投诉", "新投诉", f.New, "", "");
-        Line("投诉", "未办结", f.Open, "", "");
-        Line("投诉", "超期", f.Overdue, "", "");
-        Line("投诉", "办结", f.Closed, f.AverageHandlingHours, f.MedianHandlingHours);
-        foreach (var (c, n, x) in f.ByCategory) Line("按类别", CategoryLabel(c), n, x, "");
-        foreach (var (d, n) in f.ByDistrict) Line("按区县", DistrictLabel(d), n, "", "");
-        foreach (var r in f.LowestScanRates) Line("扫码率最低", r.Name, r.Deliveries, r.Scanned, r.Rate);
-        foreach (var s in f.LowestScores) Line("企业评分", s.Enterprise, s.Grade, s.Composite, "");
-        foreach (var g in f.GradeChanges) Line("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
-        foreach (var o in f.OpenDetentions) Line("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "");
-        return sb.ToString();
-    }
+        csv.WriteRow("部分", "项目", "值1", "值2", "值3");
+        csv.WriteRow("摘要", title, "", "", "");
+        csv.WriteRow("投诉", "新投诉", f.New, "", "");
+        csv.WriteRow("投诉", "未办结", f.Open, "", "");
+        csv.WriteRow("投诉", "超期", f.Overdue, "", "");
+        csv.WriteRow("投诉", "办结", f.Closed, f.AverageHandlingHours, f.MedianHandlingHours);
+        foreach (var (c, n, x) in f.ByCategory) csv.WriteRow("按类别", CategoryLabel(c), n, x, "");
+        foreach (var (d, n) in f.ByDistrict) csv.WriteRow("按区县", Districts.Name(d), n, "", "");
+        foreach (var r in f.LowestScanRates) csv.WriteRow("扫码率最低", r.Name, r.Deliveries, r.Scanned, r.Rate);
+        foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "");
+        foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+        foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "");
+    });
 }
 
 public static class DigestKinds

@@ -255,7 +255,7 @@ public sealed class Digests(Db db, DigestContent content, IOptions<SmtpOptions> 
         message.From.Add(new MailboxAddress(s.FromName, s.From));
         foreach (var to in Split(d.EmailTo)) message.To.Add(MailboxAddress.Parse(to));
         var body = new BodyBuilder { HtmlBody = d.Html, TextBody = d.Title + "\n" + d.Summary + "\n（完整内容见HTML部分与CSV附件）" };
-        body.Attachments.Add($"digest-{d.Kind}-{DateOnly.FromDateTime(d.PeriodStart):yyyyMMdd}.csv", System.Text.Encoding.UTF8.GetBytes(d.Csv), new ContentType("text", "csv") { Charset = "utf-8" });
+        body.Attachments.Add($"digest-{d.Kind}-{DateOnly.FromDateTime(d.PeriodStart):yyyyMMdd}.csv", Platform.Csv.CsvWriter.Utf8(d.Csv), new ContentType("text", "csv") { Charset = "utf-8" });
         message.Body = body.ToMessageBody();
         using var client = new SmtpClient { Timeout = 30_000 };
         await client.ConnectAsync(s.Host, s.Port, s.Security switch

@@ -1,6 +1,7 @@
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
 using CylinderTrace.Supervision.Pages;
@@ -115,7 +116,7 @@ public static class SupervisionPages
     public static async Task<IResult> DigestCsvAsync(long id, StaffMember me, Digests digests, CancellationToken ct)
     {
         if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return ConsolePage.Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
-        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(d.Csv), "text/csv; charset=utf-8", $"digest-{d.Summary.Kind}-{d.Summary.PeriodStart:yyyyMMdd}.csv");
+        return TypedResults.File(CsvWriter.Utf8(d.Csv), CsvWriter.ContentType, $"digest-{d.Summary.Kind}-{d.Summary.PeriodStart:yyyyMMdd}.csv");
     }
 
     public static async Task<RazorComponentResult> ScoresPageAsync(StaffMember me, Agencies agencies, EnterpriseScores scores, IOptions<ScoreOptions> o,

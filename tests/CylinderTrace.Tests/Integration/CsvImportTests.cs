@@ -1,5 +1,6 @@
 using System.Text;
 using CylinderTrace.Integration;
+using CylinderTrace.Platform.Csv;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 
@@ -33,12 +34,40 @@ public sealed class Importing_a_registry_from_CSV(HostFixture fx)
         Assert.Equal(2, stored.Count);
         Assert.Contains(stored, s => s.Code == a && s.Manufacturer == "钢瓶厂, 福州");
         Assert.Contains(stored, s => s.Code == c && s.Serial == "S-\"4\"");
-        var errors = await File.ReadAllLinesAsync(file + ".errors.csv");
-        Assert.Equal("line,field,reason", errors[0]);
-        Assert.Equal(2, errors.Length - 1);
-        Assert.StartsWith("3,code,", errors[1]);
-        Assert.StartsWith("5,manufactureDate,", errors[2]);
+        // The error file is for a spreadsheet (the one CSV writer: byte-order mark, quoted cells); each row names the line the record starts on.
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, (await File.ReadAllBytesAsync(file + ".errors.csv"))[..3]);
+        var errors = ReadAll(file + ".errors.csv");
+        Assert.Equal(["line", "field", "reason"], errors[0]);
+        Assert.Equal(2, errors.Count - 1);
+        Assert.Equal(["3", "code"], errors[1][..2]);
+        Assert.Equal(["5", "manufactureDate"], errors[2][..2]);
         Assert.False(File.Exists(file + ".progress"));
+    }
+
+    [Fact]
+    public async Task refuses_a_malformed_file_before_storing_any_row()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        string a = NewCode(), b = NewCode();
+        var file = Path.Combine(Path.GetTempPath(), $"ct-import-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, string.Join("\n",
+            "code,serial,spec,manufacturer,manufactureDate",
+            $"{a},S-1,YSP-15,\"钢瓶厂\n福州\",2022-01-01",
+            $"{b},\"S-2\"x,YSP-15,厂,2022-01-01") + "\n", new UTF8Encoding(true));
+
+        Assert.Equal(1, await CsvImport.RunAsync(fx.Host.Services, ["--kind", "cylinders", "--file", file, "--as", licence], CancellationToken.None));
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM cylinders WHERE code IN @codes", new { codes = new[] { a, b } }));
+        Assert.False(File.Exists(file + ".errors.csv"));
+    }
+
+    private static List<string[]> ReadAll(string file)
+    {
+        using var reader = CsvReader.Open(file);
+        var rows = new List<string[]>();
+        while (reader.Read()) rows.Add(reader.Fields);
+        return rows;
     }
 
     [Fact]

@@ -86,6 +86,7 @@ public sealed class Digest_reports(HostFixture fx)
         Assert.Contains("平均办理 66 小时，中位 24 小时", archived.Html);
         Assert.Contains("id=\"detentions\">1<", archived.Html);
         Assert.Contains("<svg", archived.Html);
+        Assert.StartsWith("\uFEFF", archived.Csv);
         var csv = archived.Csv.Split("\r\n");
         Assert.Contains("\"按类别\",\"黑气：无证经营\",\"2\",\"1\",\"\"", csv);
         Assert.Contains("\"投诉\",\"办结\",\"3\",\"66\",\"24\"", csv);
@@ -124,7 +125,9 @@ public sealed class Digest_reports(HostFixture fx)
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("style-src 'unsafe-inline'", page.Headers.GetValues("Content-Security-Policy").Single());
         Assert.DoesNotContain("script", page.Headers.GetValues("Content-Security-Policy").Single());
-        Assert.Equal("text/csv", (await member.Http.GetAsync($"/console/digests/{id}.csv")).Content.Headers.ContentType?.MediaType);
+        var download = await member.Http.GetAsync($"/console/digests/{id}.csv");
+        Assert.Equal("text/csv", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, (await download.Content.ReadAsByteArrayAsync())[..3]);
         var stranger = await scenario.MemberAsync((await fx.Data.AgencyAsync()).Code);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.Http.GetAsync($"/console/digests/{id}")).StatusCode);
     }
