@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
@@ -24,7 +22,7 @@ public sealed record RatesView(string Dimension, string Period, DateOnly Start, 
 /// Scan rates in the console (issue 8): every member sees the rates of its agency's jurisdiction (an
 /// agency of the city: every district; a district's agency: its district, by the subject's district as
 /// ScanRateRollups keeps it), lowest first, with the trend of the last 30 days as a server-drawn SVG
-/// chart and the whole list as CSV. Today's total for the jurisdiction is live; the lists come from
+/// chart (the console's TrendChart) and the whole list as CSV. Today's total for the jurisdiction is live; the lists come from
 /// the roll-ups (refreshed every minute).
 /// </summary>
 public sealed class ScanRatesConsole(Agencies agencies, ScanRateRollups rollups, LiveScanRates live, IOptions<CommercialOptions> options, TimeProvider clock)
@@ -99,60 +97,8 @@ public sealed class ScanRatesConsole(Agencies agencies, ScanRateRollups rollups,
                 r.Deliveries, r.Scanned, CsvCell.Number(r.Rate, "0.0000"));
     }));
 
-    /// <summary>
-    /// The daily trend as inline SVG (presentation attributes only: the console's CSP allows no inline
-    /// styles or scripts): the rate as a line from 0 to 100 %, broken on days without deliveries, with
-    /// the deliveries of each day as faint bars.
-    /// </summary>
-    public static string TrendSvg(IReadOnlyList<TrendPoint> points, string label, string unit = "%")
-    {
-        const int w = 720, h = 220, left = 44, right = 12, top = 12, bottom = 28;
-        var plotW = w - left - right;
-        var plotH = h - top - bottom;
-        var n = Math.Max(points.Count, 1);
-        var step = (double)plotW / n;
-        var maxDeliveries = Math.Max(1, points.Count == 0 ? 1 : points.Max(p => p.Deliveries));
-        string F(double x) => x.ToString("0.#", CultureInfo.InvariantCulture);
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(label)}\">");
-        sb.Append("<title>").Append(WebUtility.HtmlEncode(label)).Append("</title>");
-        foreach (var pct in new[] { 0, 50, 100 })
-        {
-            var y = top + plotH * (1 - pct / 100.0);
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{F(y)}\" x2=\"{w - right}\" y2=\"{F(y)}\" stroke=\"#d0d7de\" stroke-width=\"1\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\" font-size=\"11\" fill=\"#57606a\">{pct}{unit}</text>");
-        }
-        for (var i = 0; i < points.Count; i++)
-        {
-            var p = points[i];
-            if (p.Deliveries == 0) continue;
-            var bh = plotH * 0.35 * p.Deliveries / maxDeliveries;
-            sb.Append(CultureInfo.InvariantCulture,
-                $"<rect x=\"{F(left + i * step + step * 0.15)}\" y=\"{F(top + plotH - bh)}\" width=\"{F(step * 0.7)}\" height=\"{F(bh)}\" fill=\"#ddf4ff\"><title>{Ui.Date(p.Day)} 配送 {p.Deliveries}，已扫码 {p.Scanned}，扫码率 {Ui.Percent(p.Rate)}</title></rect>");
-        }
-        var segment = new List<string>();
-        void Flush()
-        {
-            if (segment.Count > 1) sb.Append("<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"2\" points=\"").Append(string.Join(' ', segment)).Append("\"/>");
-            segment.Clear();
-        }
-        for (var i = 0; i < points.Count; i++)
-        {
-            var p = points[i];
-            if (p.Rate is not double r) { Flush(); continue; }
-            var x = left + i * step + step / 2;
-            var y = top + plotH * (1 - r);
-            segment.Add(F(x) + "," + F(y));
-            sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(x)}\" cy=\"{F(y)}\" r=\"2.5\" fill=\"#0969da\"/>");
-        }
-        Flush();
-        if (points.Count > 0)
-        {
-            foreach (var i in new[] { 0, points.Count / 2, points.Count - 1 }.Distinct())
-                sb.Append(CultureInfo.InvariantCulture,
-                    $"<text x=\"{F(left + i * step + step / 2)}\" y=\"{h - 8}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#57606a\">{points[i].Day.ToString("MM-dd", CultureInfo.InvariantCulture)}</text>");
-        }
-        sb.Append("</svg>");
-        return sb.ToString();
-    }
+    /// <summary>The trend as the console's <see cref="TrendChart"/> draws it: the rate as the line, each day's deliveries as faint bars with the day's figures.</summary>
+    public static IReadOnlyList<ChartPoint> TrendChart(IReadOnlyList<TrendPoint> trend) =>
+        trend.Select(p => new ChartPoint(p.Day, p.Rate, p.Deliveries,
+            $"{Ui.Date(p.Day)} 配送 {p.Deliveries.ToString(CultureInfo.InvariantCulture)}，已扫码 {p.Scanned.ToString(CultureInfo.InvariantCulture)}，扫码率 {Ui.Percent(p.Rate)}")).ToList();
 }

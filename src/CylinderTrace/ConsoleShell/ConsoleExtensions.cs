@@ -20,8 +20,6 @@ public static class ConsoleExtensions
             o.Cookie.HttpOnly = true;
         });
         JobsDashboard.AddPolicy(services.AddAuthorizationBuilder());
-        // Pages are Chinese: encode only what HTML needs, not every CJK character as an entity.
-        services.AddSingleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
         services.AddRazorComponents();
         services.AddConsoleMenuItem(new(900, "nav-staff", "/console/staff", "人员账号", s => s.IsAdministrator));
         services.AddConsoleMenuItem(new(920, "nav-jobs", JobsDashboard.Path, "后台任务", ConsoleAccess.MayViewJobs));

@@ -14,6 +14,15 @@ namespace CylinderTrace.Platform;
 /// <summary>Registers what every feature stands on: options, MariaDB, Redis, caching, health, problem details.</summary>
 public static class PlatformExtensions
 {
+    /// <summary>The host's HtmlEncoder (for the console's pages and <see cref="Html.ComponentHtml"/>) and the component renderer.</summary>
+    public static IServiceCollection AddHtmlRendering(this IServiceCollection services)
+    {
+        // Every page and mail is Chinese: encode only what HTML needs, not every CJK character as an entity.
+        services.AddSingleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
+        services.AddSingleton<Html.ComponentHtml>();
+        return services;
+    }
+
     public static IHostApplicationBuilder AddPlatform(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -70,6 +79,7 @@ public static class PlatformExtensions
         // Cookies and form tokens read the same on every instance: keys in MariaDB, encrypted under DataProtection:KeyEncryptionKey.
         Security.KeyRing.AddKeyRingInDatabase(services);
         services.AddSingleton<ReferenceData.Agencies>();
+        services.AddHtmlRendering();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FrameworkProblems.Complete);
         services.AddExceptionHandler<Problems.DependencyUnavailableHandler>();
