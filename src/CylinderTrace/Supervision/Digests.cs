@@ -4,6 +4,7 @@ using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Staff;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Html;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.WeChat.Api;
 using Dapper;
@@ -46,7 +47,7 @@ public sealed record DigestSummary(long Id, string Kind, DateOnly PeriodStart, D
 /// message with a link to the console. A job every 15 minutes makes what is due and retries deliveries
 /// that failed (up to 10 attempts).
 /// </summary>
-public sealed class Digests(Db db, DigestContent content, IOptions<SmtpOptions> smtp, IOptions<StaffNotificationOptions> staffOptions, StaffStore staff,
+public sealed class Digests(Db db, DigestContent content, ComponentHtml pages, IOptions<SmtpOptions> smtp, IOptions<StaffNotificationOptions> staffOptions, StaffStore staff,
     [FromKeyedServices(WeChatApps.OfficialAccount)] WeChatApiClient wechat, TimeProvider clock, ILogger<Digests> logger)
 {
     public const string JobId = "digests-due";
@@ -167,7 +168,7 @@ public sealed class Digests(Db db, DigestContent content, IOptions<SmtpOptions> 
                 "SELECT id FROM digests WHERE agency_id = @agencyId AND kind = @kind AND period_start = @start",
                 new { agencyId, kind, start = start.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
             if (inserted == 0) return id; // another instance made it meanwhile
-            var html = DigestContent.Html(title, agency.Agency, figures, baseUrl.Length == 0 ? null : $"{baseUrl}/console/digests/{id}");
+            var html = await DigestContent.HtmlAsync(pages, title, agency.Agency, figures, baseUrl.Length == 0 ? null : $"{baseUrl}/console/digests/{id}");
             await conn.ExecuteAsync(new CommandDefinition("UPDATE digests SET html = @html, csv = @csv WHERE id = @id",
                 new { id, html, csv = DigestContent.Csv(title, figures) }, cancellationToken: ct));
         }

@@ -85,7 +85,13 @@ public sealed class Digest_reports(HostFixture fx)
         Assert.Contains("id=\"closed\">3<", archived.Html);
         Assert.Contains("平均办理 66 小时，中位 24 小时", archived.Html);
         Assert.Contains("id=\"detentions\">1<", archived.Html);
-        Assert.Contains("<svg", archived.Html);
+        Assert.Contains("<svg class=\"bars\"", archived.Html);
+        // Rendered by Razor in the host (its HtmlEncoder leaves Chinese as it is), self-contained.
+        Assert.StartsWith("<!DOCTYPE html>", archived.Html);
+        Assert.Contains("<td>黑气：无证经营</td><td>2</td><td>1</td>", archived.Html);
+        Assert.DoesNotMatch("&#x[2-9A-F][0-9A-F]{3,4};", archived.Html);
+        Assert.DoesNotContain("<script", archived.Html);
+        Assert.Contains($"<a href=\"https://gas.example.gov.cn/console/digests/{id}\">", archived.Html);
         Assert.StartsWith("\uFEFF", archived.Csv);
         var csv = archived.Csv.Split("\r\n");
         Assert.Contains("\"按类别\",\"黑气：无证经营\",\"2\",\"1\",\"\"", csv);
