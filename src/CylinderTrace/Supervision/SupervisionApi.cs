@@ -31,6 +31,8 @@ public static class SupervisionApi
         services.AddSingleton<EnterpriseScores>();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DigestContent>();
+        services.AddSingleton<DigestStore>();
+        services.AddSingleton<DigestDelivery>();
         services.AddSingleton<Digests>();
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
