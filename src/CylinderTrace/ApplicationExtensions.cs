@@ -26,7 +26,6 @@ public static class ApplicationExtensions
         builder.AddPlatform();
         var services = builder.Services;
         services.AddJobs(builder.Configuration);
-        services.AddHostedService<RecurringJobs>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
         services.AddOptions<CylinderRulesOptions>().BindConfiguration(CylinderRulesOptions.Section).ValidateDataAnnotations()
@@ -113,46 +112,3 @@ public static class ApplicationExtensions
 [JsonSerializable(typeof(CylinderCard))]
 [JsonSerializable(typeof(CardStatus))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
-
-/// <summary>Registers the recurring jobs (stable ids, Asia/Shanghai time) when this instance runs workers.</summary>
-internal sealed class RecurringJobs(IServiceProvider services, Microsoft.Extensions.Options.IOptions<HostingOptions> hosting, ILogger<RecurringJobs> logger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!hosting.Value.RunsWorker) return Task.CompletedTask;
-        try { Register(services.GetRequiredService<IRecurringJobManager>()); }
-        catch (StackExchange.Redis.RedisException ex) { logger.LogWarning("Recurring jobs not registered (Redis unavailable): {Error}; the next start registers them", ex.Message); }
-        return Task.CompletedTask;
-    }
-
-    private static void Register(IRecurringJobManager jobs)
-    {
-        var shanghai = new Hangfire.RecurringJobOptions { TimeZone = CylinderTrace.Platform.Time.ShanghaiTime.Zone };
-        jobs.AddOrUpdate<CylinderTrace.Complaints.Notifications.ComplaintNotifications>(
-            CylinderTrace.Complaints.Notifications.ComplaintNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.ComplaintRouter>(
-            CylinderTrace.Complaints.Routing.ComplaintRouter.RecurringJobId, r => r.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Integration.EnterpriseNotifications>(
-            CylinderTrace.Integration.EnterpriseNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
-        jobs.AddOrUpdate<CylinderTrace.MiniProgram.MiniProgramSessions>(
-            CylinderTrace.MiniProgram.MiniProgramSessions.CleanupJobId, s => s.CleanupAsync(CancellationToken.None), "17 3 * * *", shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Complaints.Routing.DeadlineWatch>(
-            CylinderTrace.Complaints.Routing.DeadlineWatch.RecurringJobId, w => w.RunAsync(CancellationToken.None), "*/5 * * * *", shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Commercial.ScanRateRollups>(
-            CylinderTrace.Commercial.ScanRateRollups.RefreshJobId, r => r.RefreshAsync(CancellationToken.None), Hangfire.Cron.Minutely(), shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Commercial.ScanRateRollups>(
-            CylinderTrace.Commercial.ScanRateRollups.ReconcileJobId, r => r.ReconcileAsync(CancellationToken.None), "40 2 * * *", shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Supervision.DetentionOrders>(
-            CylinderTrace.Supervision.DetentionOrders.EscalationJobId, d => d.EscalateAsync(CancellationToken.None), "*/5 * * * *", shanghai);
-        // After the scan-rate reconciliation (02:40), which the scan rate part reads.
-        jobs.AddOrUpdate<CylinderTrace.Supervision.EnterpriseScores>(
-            CylinderTrace.Supervision.EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *", shanghai);
-        // Months ahead get their partitions even on a host that is never restarted (04:30, after the night's jobs).
-        jobs.AddOrUpdate<CylinderTrace.Platform.Database.PartitionMaintenance>(
-            CylinderTrace.Platform.Database.PartitionMaintenance.RecurringJobId, p => p.RunAsync(CancellationToken.None), "30 4 * * *", shanghai);
-        jobs.AddOrUpdate<CylinderTrace.Supervision.Digests>(
-            CylinderTrace.Supervision.Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *", shanghai);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

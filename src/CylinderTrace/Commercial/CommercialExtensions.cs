@@ -1,4 +1,5 @@
 using CylinderTrace.ConsoleShell;
+using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Commercial;
 
@@ -16,6 +17,8 @@ public static class CommercialExtensions
         services.AddSingleton<ScanRates>();
         services.AddSingleton<LiveScanRates>();
         services.AddSingleton<ScanRateRollups>();
+        services.AddRecurringJob<ScanRateRollups>(ScanRateRollups.RefreshJobId, r => r.RefreshAsync(CancellationToken.None), Hangfire.Cron.Minutely());
+        services.AddRecurringJob<ScanRateRollups>(ScanRateRollups.ReconcileJobId, r => r.ReconcileAsync(CancellationToken.None), "40 2 * * *");
         services.AddSingleton<ScanRatesConsole>();
         services.AddSingleton<Cylinders.IDeliveryListener, DeliveryScanMatching>();
         services.AddConsoleMenuItem(new(200, "nav-rates", "/console/scan-rates", "进货扫码率", _ => true));

@@ -3,6 +3,7 @@ using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.Complaints.Routing;
 using CylinderTrace.ConsoleShell;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Staff;
 
 namespace CylinderTrace.Complaints;
@@ -29,6 +30,9 @@ public static class ComplaintsExtensions
         services.AddSingleton<RoutingRules>();
         services.AddOptions<DeadlineOptions>().BindConfiguration(DeadlineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeadlineWatch>();
+        services.AddRecurringJob<ComplaintNotifications>(ComplaintNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely());
+        services.AddRecurringJob<ComplaintRouter>(ComplaintRouter.RecurringJobId, r => r.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely());
+        services.AddRecurringJob<DeadlineWatch>(DeadlineWatch.RecurringJobId, w => w.RunAsync(CancellationToken.None), "*/5 * * * *");
         services.AddSingleton<ComplaintQueue>();
         services.AddSingleton<ComplaintHandling>();
         services.AddSingleton<ComplaintDesk>();

@@ -1,3 +1,5 @@
+using CylinderTrace.Platform.Jobs;
+
 namespace CylinderTrace.Integration;
 
 /// <summary>Registers the enterprise integration API: keys, signatures, scope, ingestion.</summary>
@@ -12,6 +14,7 @@ public static class IntegrationExtensions
         services.AddSingleton<Ingestion>();
         services.AddSingleton<FillChecks>();
         services.AddSingleton<EnterpriseNotifications>();
+        services.AddRecurringJob<EnterpriseNotifications>(EnterpriseNotifications.RecurringJobId, n => n.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely());
         services.AddSingleton<EnterpriseContacts>();
         services.AddHttpClient(EnterpriseNotifications.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

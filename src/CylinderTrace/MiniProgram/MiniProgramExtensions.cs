@@ -3,6 +3,8 @@ using CylinderTrace.WeChat.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
+using CylinderTrace.Platform.Jobs;
+
 namespace CylinderTrace.MiniProgram;
 
 /// <summary>Registers the Mini Program API, its sessions and sign-in (the complaint services it calls are Complaints').</summary>
@@ -20,6 +22,7 @@ public static class MiniProgramExtensions
             return new WeChatApp(o.AppId, o.AppSecret);
         });
         services.AddSingleton<MiniProgramSessions>();
+        services.AddRecurringJob<MiniProgramSessions>(MiniProgramSessions.CleanupJobId, s => s.CleanupAsync(CancellationToken.None), "17 3 * * *");
         services.AddSingleton<MiniProgramUsers>();
         services.AddSingleton<Complaints.Notifications.IComplainantAddresses>(sp => sp.GetRequiredService<MiniProgramUsers>());
         services.AddAuthentication()

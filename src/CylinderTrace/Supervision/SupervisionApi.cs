@@ -1,5 +1,6 @@
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
 using CylinderTrace.Integration;
@@ -34,6 +35,10 @@ public static class SupervisionApi
         services.AddSingleton<DigestStore>();
         services.AddSingleton<DigestDelivery>();
         services.AddSingleton<Digests>();
+        services.AddRecurringJob<DetentionOrders>(DetentionOrders.EscalationJobId, d => d.EscalateAsync(CancellationToken.None), "*/5 * * * *");
+        // After the scan-rate reconciliation (02:40), which the scan rate part reads.
+        services.AddRecurringJob<EnterpriseScores>(EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *");
+        services.AddRecurringJob<Digests>(Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *");
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));

@@ -39,6 +39,9 @@ public static class JobsExtensions
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<RecurringJobs>();
+        // Months ahead get their partitions even on a host that is never restarted (04:30, after the night's jobs).
+        services.AddRecurringJob<Database.PartitionMaintenance>(Database.PartitionMaintenance.RecurringJobId, p => p.RunAsync(CancellationToken.None), "30 4 * * *");
         services.AddSingleton<JobStorage>(sp => new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
         {
             Prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:",
