@@ -5,7 +5,7 @@ using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.Problems;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CylinderTrace.Supervision;
 
@@ -45,7 +45,6 @@ public static class SupervisionApi
         return services;
     }
 
-    /// <summary>Supervision's routes in the console's JSON API (digests, scores, detention orders and their photos).</summary>
     public static IEndpointRouteBuilder MapSupervision(this IEndpointRouteBuilder app)
     {
         app.MapSupervisionConsoleApi();
@@ -54,72 +53,96 @@ public static class SupervisionApi
         return app;
     }
 
+    /// <summary>Supervision's routes in the console's JSON API (digests, scores, detention orders and their photos).</summary>
     public static IEndpointRouteBuilder MapSupervisionConsoleApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapConsoleApiGroup();
-        api.MapGet("/digests", async (StaffMember me, Digests digests, CancellationToken ct) =>
-            TypedResults.Ok(await digests.ListAsync(me.AgencyId, ct)));
-        api.MapGet("/digest-settings", async (StaffMember me, Digests digests, CancellationToken ct) =>
-            TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct)));
-        api.MapPut("/digest-settings", async (StaffMember me, DigestSettings body, Digests digests, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleProblems.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
-            var errors = await digests.SaveSettingsAsync(me.AgencyId, body with { EmailTo = body.EmailTo ?? [] }, ct);
-            return errors.Count > 0
-                ? Problem.Of(400, "invalid-digest-settings", "Settings not valid", "请按提示修改后再保存。", new Dictionary<string, object?> { ["errors"] = errors })
-                : (IResult)TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
-        });
-        api.MapGet("/scores", async (StaffMember me, Agencies agencies, EnterpriseScores scores, string? period, CancellationToken ct) =>
-        {
-            if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))
-                return Problem.Of(400, "invalid-score-query", "Unknown period", "period 应为 rolling30（近30天）或 month（本月）。");
-            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
-            return (IResult)TypedResults.Ok(await scores.LatestAsync(period ?? EnterpriseScores.Rolling, districts, ct));
-        });
-        api.MapGet("/scores/{enterpriseId:int}", async (int enterpriseId, StaffMember me, Agencies agencies, EnterpriseScores scores, CancellationToken ct) =>
-        {
-            var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
-            var history = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
-            if (history.Count == 0 || (districts is not null && !districts.Contains(history[^1].DistrictCode)))
-                return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
-            var latest = history[^1];
-            return (IResult)TypedResults.Ok(new
-            {
-                latest, months = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct), rolling = history,
-                gradeChanges = await scores.GradeChangesAsync(enterpriseId, ct),
-                lowering = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
-            });
-        });
-        api.MapPost("/detentions", async (StaffMember me, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以下达扣瓶令。");
-            return Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true);
-        });
+        api.MapGet("/digests", ListDigestsAsync);
+        api.MapGet("/digest-settings", DigestSettingsAsync);
+        api.MapPut("/digest-settings", SaveDigestSettingsAsync);
+        api.MapGet("/scores", ScoresAsync);
+        api.MapGet("/scores/{enterpriseId:int}", ScoreAsync);
+        api.MapPost("/detentions", IssueAsync);
         // An inspector's photo for an order (multipart field "file"); the order then names it by the returned id.
-        api.MapPost("/detention-photos", async (StaffMember me, HttpContext c, DetentionOrders orders, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
-            var (data, problem) = await PhotoUploads.ReadAsync(c.Request, DetentionOrders.MaxPhotoBytes, "请以 multipart/form-data 上传照片，文件字段名为 file。", ct);
-            if (data is null) return (IResult)problem!;
-            return await orders.UploadPhotoAsync(me.Id, data, ct) switch
-            {
-                Complaints.Photos.PhotoStore.Stored stored => TypedResults.Created((string?)null, new { photoId = stored.Id, contentType = stored.ContentType, bytes = stored.Bytes }),
-                var refused => ((Complaints.Photos.PhotoRefused)refused).Problem(),
-            };
-        }).DisableAntiforgery();
-        api.MapGet("/detentions", async (StaffMember me, DetentionOrders orders, bool? open, CancellationToken ct) =>
-            TypedResults.Ok(await orders.ListAsync(me.AgencyId, null, open ?? true, ct)));
-        api.MapGet("/detentions/{order}", async (string order, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
-            await orders.GetAsync(order, ct) is { } o && ConsoleAccess.MaySeeDetention(me, o.AgencyId)
-                ? (IResult)TypedResults.Ok(o)
-                : NotFound());
-        api.MapPost("/detentions/{order}/dispose", async (string order, DisposeRequest body, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
-        {
-            if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以确认处置。");
-            return Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct));
-        });
+        api.MapPost("/detention-photos", UploadPhotoAsync).DisableAntiforgery();
+        api.MapGet("/detentions", ListDetentionsAsync);
+        api.MapGet("/detentions/{order}", DetentionAsync);
+        api.MapPost("/detentions/{order}/dispose", DisposeAsync);
         return app;
     }
+
+    public static async Task<Ok<IReadOnlyList<DigestSummary>>> ListDigestsAsync(StaffMember me, Digests digests, CancellationToken ct) =>
+        TypedResults.Ok(await digests.ListAsync(me.AgencyId, ct));
+
+    public static async Task<Ok<DigestSettings>> DigestSettingsAsync(StaffMember me, Digests digests, CancellationToken ct) =>
+        TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
+
+    public static async Task<Results<Ok<DigestSettings>, ProblemHttpResult>> SaveDigestSettingsAsync(StaffMember me, DigestSettings body, Digests digests,
+        CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayAdministerDigests(me)) return ConsoleProblems.Forbidden("只有系统管理员和科室负责人可以设置本单位的摘要报告。");
+        var errors = await digests.SaveSettingsAsync(me.AgencyId, body with { EmailTo = body.EmailTo ?? [] }, ct);
+        return errors.Count > 0
+            ? Problem.Of(400, "invalid-digest-settings", "Settings not valid", "请按提示修改后再保存。", new Dictionary<string, object?> { ["errors"] = errors })
+            : TypedResults.Ok(await digests.SettingsAsync(me.AgencyId, ct));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<EnterpriseScore>>, ProblemHttpResult>> ScoresAsync(StaffMember me, Agencies agencies, EnterpriseScores scores,
+        string? period, CancellationToken ct)
+    {
+        if (period is not (null or EnterpriseScores.Rolling or EnterpriseScores.Month))
+            return Problem.Of(400, "invalid-score-query", "Unknown period", "period 应为 rolling30（近30天）或 month（本月）。");
+        var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
+        return TypedResults.Ok(await scores.LatestAsync(period ?? EnterpriseScores.Rolling, districts, ct));
+    }
+
+    /// <summary>An enterprise's score with its history, grade changes and what lowered it.</summary>
+    public sealed record ScoreView(EnterpriseScore Latest, IReadOnlyList<EnterpriseScore> Months, IReadOnlyList<EnterpriseScore> Rolling,
+        IReadOnlyList<GradeChange> GradeChanges, IReadOnlyList<ScoreRecord> Lowering);
+
+    public static async Task<Results<Ok<ScoreView>, ProblemHttpResult>> ScoreAsync(int enterpriseId, StaffMember me, Agencies agencies, EnterpriseScores scores,
+        CancellationToken ct)
+    {
+        var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
+        var history = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Rolling, 90, ct);
+        if (history.Count == 0 || (districts is not null && !districts.Contains(history[^1].DistrictCode)))
+            return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
+        var latest = history[^1];
+        return TypedResults.Ok(new ScoreView(latest, await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct), history,
+            await scores.GradeChangesAsync(enterpriseId, ct), await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct)));
+    }
+
+    public static async Task<IResult> IssueAsync(StaffMember me, NewDetention body, DetentionOrders orders, CancellationToken ct) =>
+        ConsoleAccess.MayDetain(me)
+            ? Result(await orders.IssueAsync(me.Id, me.AgencyId, body, ct), created: true)
+            : ConsoleProblems.Forbidden("只有执法检查人员可以下达扣瓶令。");
+
+    /// <summary>An inspector's photo as stored: the order names it by <paramref name="PhotoId"/>.</summary>
+    public sealed record DetentionPhotoUploaded(string PhotoId, string ContentType, int Bytes);
+
+    public static async Task<Results<Created<DetentionPhotoUploaded>, ProblemHttpResult>> UploadPhotoAsync(StaffMember me, HttpContext c, DetentionOrders orders,
+        CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayDetain(me)) return ConsoleProblems.Forbidden("只有执法检查人员可以为扣瓶令上传照片。");
+        var (data, problem) = await PhotoUploads.ReadAsync(c.Request, DetentionOrders.MaxPhotoBytes, "请以 multipart/form-data 上传照片，文件字段名为 file。", ct);
+        if (data is null) return problem!;
+        return await orders.UploadPhotoAsync(me.Id, data, ct) switch
+        {
+            PhotoStore.Stored stored => TypedResults.Created((string?)null, new DetentionPhotoUploaded(stored.Id, stored.ContentType, stored.Bytes)),
+            var refused => ((PhotoRefused)refused).Problem(),
+        };
+    }
+
+    public static async Task<Ok<IReadOnlyList<DetentionOrder>>> ListDetentionsAsync(StaffMember me, DetentionOrders orders, bool? open, CancellationToken ct) =>
+        TypedResults.Ok(await orders.ListAsync(me.AgencyId, null, open ?? true, ct));
+
+    public static async Task<IResult> DetentionAsync(string order, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
+        await orders.GetAsync(order, ct) is { } o && ConsoleAccess.MaySeeDetention(me, o.AgencyId) ? TypedResults.Ok(o) : NotFound();
+
+    public static async Task<IResult> DisposeAsync(string order, DisposeRequest body, StaffMember me, DetentionOrders orders, CancellationToken ct) =>
+        ConsoleAccess.MayDetain(me)
+            ? Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct))
+            : ConsoleProblems.Forbidden("只有执法检查人员可以确认处置。");
 
     /// <summary>Supervision's routes in the enterprise integration API (/api/integration/v1, signed): its score and its detention orders.</summary>
     public static IEndpointRouteBuilder MapSupervisionIntegrationApi(this IEndpointRouteBuilder app)
