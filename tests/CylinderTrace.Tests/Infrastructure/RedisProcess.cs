@@ -41,12 +41,7 @@ public sealed class RedisProcess : IAsyncDisposable
         })!;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        for (var i = 0; i < 100; i++)
-        {
-            if (await PingAsync()) return;
-            await Task.Delay(50);
-        }
-        throw new InvalidOperationException($"redis-server on port {Port} did not answer");
+        await Eventually.HoldsAsync(PingAsync, $"redis-server on port {Port} to answer", TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kills the server, as a crash would; its append-only file (fsync always) keeps what it acknowledged, as ops/services-up.sh configures.</summary>

@@ -31,19 +31,19 @@ public sealed class SmtpProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         })!;
-        for (var i = 0; i < 100; i++)
+        var process = _process;
+        await Eventually.HoldsAsync(async () =>
         {
-            if (_process.HasExited)
-                throw new InvalidOperationException("aiosmtpd did not start (is python3-aiosmtpd installed? ops/smtp-up.sh): " + await _process.StandardError.ReadToEndAsync());
+            if (process.HasExited)
+                throw new InvalidOperationException("aiosmtpd did not start (is python3-aiosmtpd installed? ops/smtp-up.sh): " + await process.StandardError.ReadToEndAsync());
             try
             {
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
+                return true;
             }
-            catch (SocketException) { await Task.Delay(100); }
-        }
-        throw new InvalidOperationException("aiosmtpd did not listen within 10 s");
+            catch (SocketException) { return false; }
+        }, $"aiosmtpd to listen on port {Port}", TimeSpan.FromSeconds(10));
     }
 
     /// <summary>The messages received so far (Maildir new/ and cur/), as files.</summary>

@@ -109,14 +109,10 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
     public async Task<long> WaitUntilRoutedAsync(string number)
     {
         await using var conn = await db.OpenAsync();
-        for (var i = 0; i < 600; i++)
-        {
-            var id = await conn.ExecuteScalarAsync<long?>(
-                "SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number });
-            if (id is long found) return found;
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"{number} was not routed within 60 s");
+        var id = await Eventually.ReturnsAsync(() => conn.ExecuteScalarAsync<long?>(
+                "SELECT c.id FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number = @number AND r.status = 'done'", new { number }),
+            found => found is not null, $"complaint {number} to be routed", TimeSpan.FromSeconds(60));
+        return id!.Value;
     }
 
     /// <summary>A new agency of its own (so a test's queue holds only its own complaints).</summary>
