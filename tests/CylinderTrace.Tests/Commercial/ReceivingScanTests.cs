@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Commercial;
 
 /// <summary>Restaurants scan every cylinder they receive; each scan gets its outcome at once (DESIGN.md §5).</summary>
-[Collection(HostCollection.Name)]
-public sealed class Receiving_scans(HostFixture fx)
+[Collection(Collections.BackgroundJobs)]
+public sealed class Receiving_scans(WorkerHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
 
@@ -195,8 +195,7 @@ public sealed class Receiving_scans(HostFixture fx)
         Assert.Equal(HttpStatusCode.OK, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/bind", new { code })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await cook.Http.GetAsync($"/api/mp/commercial/{r.CustomerId}/members")).StatusCode);
         // The cook scans on this instance and on another one (each now holds the membership in memory).
-        await using var other = fx.AnotherInstance();
-        var cookElsewhere = other.CreateClient();
+        var cookElsewhere = fx.SecondInstance.CreateClient();
         cookElsewhere.DefaultRequestHeaders.Authorization = cook.Http.DefaultRequestHeaders.Authorization;
         Assert.Equal(HttpStatusCode.OK, (await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await cookElsewhere.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode);
@@ -210,16 +209,7 @@ public sealed class Receiving_scans(HostFixture fx)
         var scan = await cook.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } });
         Assert.Equal(HttpStatusCode.NotFound, scan.StatusCode);
         // The removal reached the other instance's memory too.
-        await WaitForAsync(async () => (await cookElsewhere.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode == HttpStatusCode.NotFound);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 40; i++)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail("the condition did not hold within 2 s");
+        await Eventually.HoldsAsync(async () => (await cookElsewhere.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes = new[] { NewCode() } })).StatusCode == HttpStatusCode.NotFound,
+            "the other instance to forget the removed member");
     }
 }

@@ -12,8 +12,8 @@ using StackExchange.Redis;
 namespace CylinderTrace.Tests.Commercial;
 
 /// <summary>Scan rates (issue 8): live counters for today, roll-ups per day, week and month, and the console's view of them.</summary>
-[Collection(HostCollection.Name)]
-public sealed partial class Scan_rates(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed partial class Scan_rates(WebHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
 

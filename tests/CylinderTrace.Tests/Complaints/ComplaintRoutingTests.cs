@@ -7,8 +7,8 @@ using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>Every complaint reaches the right agency, once (DESIGN.md §4).</summary>
-[Collection(HostCollection.Name)]
-public sealed class A_complaint_is_routed(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class A_complaint_is_routed(WorkerHostFixture fx)
 {
     private sealed record Routed(long Id, string Status, string AgencyCode, string AgencyName, DateTime? DueAt, string? District);
 
@@ -104,9 +104,9 @@ public sealed class A_complaint_is_routed(HostFixture fx)
         Assert.Equal("已分派至鼓楼区市场监督管理局", routedEntry.GetProperty("label").GetString());
         Assert.DoesNotContain(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "informed");
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<string?>(
-                 "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'routed'", new { number }) != "sent"; i++)
-            await Task.Delay(100);
+        await Eventually.HoldsAsync(async () => await conn.ExecuteScalarAsync<string?>(
+                "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'routed'", new { number }) == "sent",
+            $"the routed notification of {number} to be sent", TimeSpan.FromSeconds(60));
         Assert.Contains(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send" && e.RequestMessage.Body!.Contains(number) && e.RequestMessage.Body.Contains("tpl-routed"));
     }
 
@@ -122,10 +122,13 @@ public sealed class A_complaint_is_routed(HostFixture fx)
 
         var router = fx.Host.Services.GetRequiredService<ComplaintRouter>();
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => router.RouteAsync(routed.Id, CancellationToken.None))));
+        // Done again: the reconciler does not queue it a third time.
+        var mark = fx.Host.Jobs.Count;
         await router.ReconcileAsync(CancellationToken.None);
-        await Task.Delay(300);
+        Assert.DoesNotContain(fx.Host.Jobs.Since(mark), j => j.Is<ComplaintRouter>(nameof(ComplaintRouter.RouteAsync), routed.Id));
 
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaint_events WHERE complaint_id = @Id AND kind = 'routed'", new { routed.Id }));
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("SELECT attempts FROM complaint_routing WHERE complaint_id = @Id", new { routed.Id }));
         Assert.Equal("done", await conn.ExecuteScalarAsync<string>("SELECT status FROM complaint_routing WHERE complaint_id = @Id", new { routed.Id }));
     }
 
@@ -143,8 +146,9 @@ public sealed class A_complaint_is_routed(HostFixture fx)
 }
 
 /// <summary>Two worker instances racing over the same complaints route each exactly once.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Routing_under_two_racing_workers(HostFixture fx)
+[Collection(Collections.Stress)]
+[Trait(Stage.Name, Stage.Stress)]
+public sealed class Routing_under_two_racing_workers(WorkerHostFixture fx)
 {
     [Fact]
     public async Task routes_each_of_500_complaints_exactly_once()
@@ -166,9 +170,9 @@ public sealed class Routing_under_two_racing_workers(HostFixture fx)
         // Eight concurrent runs per instance, as eight Hangfire workers would, over the same ids.
         await Task.WhenAll(routers.Select(r => Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (id, ct) => await r.RouteAsync(id, ct))));
-        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<int>(
-                 "SELECT COUNT(*) FROM complaint_routing WHERE complaint_id IN @ids AND status <> 'done'", new { ids }) > 0; i++)
-            await Task.Delay(100);
+        await Eventually.HoldsAsync(async () => await conn.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM complaint_routing WHERE complaint_id IN @ids AND status <> 'done'", new { ids }) == 0,
+            "every complaint's routing to be done", TimeSpan.FromSeconds(60));
 
         var perComplaint = (await conn.QueryAsync<int>(
             "SELECT COUNT(e.id) FROM complaints c LEFT JOIN complaint_events e ON e.complaint_id = c.id AND e.kind = 'routed' WHERE c.id IN @ids GROUP BY c.id",
@@ -176,16 +180,18 @@ public sealed class Routing_under_two_racing_workers(HostFixture fx)
         Assert.Equal(500, perComplaint.Count);
         Assert.All(perComplaint, n => Assert.Equal(1, n));
 
-        // Leave the shared queue as it was found: wait until the notifications these queued are sent.
-        for (var i = 0; i < 600 && await conn.ExecuteScalarAsync<int>(
-                 "SELECT COUNT(*) FROM complaint_notifications WHERE complaint_id IN @ids AND status IN ('pending', 'sending')", new { ids }) > 0; i++)
-            await Task.Delay(100);
+        // And every complainant is told, once per notification, however many runs raced.
+        await Eventually.HoldsAsync(async () => await conn.ExecuteScalarAsync<int>(
+                "SELECT COUNT(*) FROM complaint_notifications WHERE complaint_id IN @ids AND status IN ('pending', 'sending')", new { ids }) == 0,
+            "the notifications of the 500 complaints to be sent", TimeSpan.FromSeconds(120));
+        Assert.Equal(1000, await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id WHERE n.complaint_id IN @ids AND a.outcome = 'sent'", new { ids }));
     }
 }
 
 /// <summary>A routing run that throws leaves nothing half-done; a later run routes the complaint once.</summary>
-[Collection(HostCollection.Name)]
-public sealed class A_failing_routing_run(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class A_failing_routing_run(WorkerHostFixture fx)
 {
     [Fact]
     public async Task leaves_the_complaint_pending_and_it_is_routed_once_later()

@@ -6,8 +6,8 @@ using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>Nobody forgets a complaint: a warning before its deadline, an escalation after, each once.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Deadlines_are_watched(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Deadlines_are_watched(WorkerHostFixture fx)
 {
     [Fact]
     public async Task warned_before_and_escalated_after_each_exactly_once()

@@ -7,8 +7,8 @@ using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>Other city systems read complaints through Open311 GeoReport v2, without personal data.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Open311_readers(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Open311_readers(WorkerHostFixture fx)
 {
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
 
@@ -26,13 +26,8 @@ public sealed class Open311_readers(HostFixture fx)
             category = "illegal_storage", description = "王大明在我家楼下地下室存放了几十个气瓶，电话13900001111",
             latitude = 26.08123, longitude = 119.29456, districtCode = "350102", address = "鼓楼区某路8号", contactPhone = "13812345678",
         })).GetProperty("number").GetString()!;
-        JsonElement one = default;
-        for (var i = 0; i < 600; i++)
-        {
-            one = (await Json(await client.GetAsync($"/open311/v2/requests/{number}.json")))[0];
-            if (one.GetProperty("agency_responsible").ValueKind == JsonValueKind.String) break;
-            await Task.Delay(100);
-        }
+        var one = await Eventually.ReturnsAsync(async () => (await Json(await client.GetAsync($"/open311/v2/requests/{number}.json")))[0],
+            r => r.GetProperty("agency_responsible").ValueKind == JsonValueKind.String, $"{number} to be routed to an agency", TimeSpan.FromSeconds(60));
         Assert.Equal(number, one.GetProperty("service_request_id").GetString());
         Assert.Equal("open", one.GetProperty("status").GetString());
         Assert.Equal("illegal_storage", one.GetProperty("service_code").GetString());

@@ -8,8 +8,8 @@ using Dapper;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>A handler works a complaint; every action lands in the history with who and when, and the complainant's timeline shows the public part.</summary>
-[Collection(HostCollection.Name)]
-public sealed class A_handler_works_a_complaint(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class A_handler_works_a_complaint(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -27,13 +27,10 @@ public sealed class A_handler_works_a_complaint(HostFixture fx)
 
     private async Task<JsonNode> WaitForWeChatAsync(string path, params string[] contains)
     {
-        for (var i = 0; i < 300; i++)
-        {
-            var hit = fx.WeChat.LogEntries.FirstOrDefault(e => e.RequestMessage.Path == path && contains.All(s => e.RequestMessage.Body?.Contains(s) == true));
-            if (hit is not null) return JsonNode.Parse(hit.RequestMessage.Body!)!;
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"no {path} call containing {string.Join(", ", contains)} within 30 s");
+        var hit = await Eventually.ReturnsAsync(
+            () => Task.FromResult(fx.WeChat.LogEntries.FirstOrDefault(e => e.RequestMessage.Path == path && contains.All(s => e.RequestMessage.Body?.Contains(s) == true))),
+            e => e is not null, $"a {path} call containing {string.Join(", ", contains)}");
+        return JsonNode.Parse(hit!.RequestMessage.Body!)!;
     }
 
     [Fact]
@@ -231,8 +228,8 @@ public sealed class A_handler_works_a_complaint(HostFixture fx)
 }
 
 /// <summary>The complainant answers a request for information from the Mini Program; the handler sees it.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_complainant_supplies_information(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class The_complainant_supplies_information(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

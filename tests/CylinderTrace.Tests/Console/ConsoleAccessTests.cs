@@ -12,8 +12,8 @@ namespace CylinderTrace.Tests.Console;
 /// that takes a complaint number, API and pages alike, found from the host's own route table so a new
 /// endpoint cannot slip past this test.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Console_access_across_agencies(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Console_access_across_agencies(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

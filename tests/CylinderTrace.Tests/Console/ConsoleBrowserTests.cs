@@ -13,8 +13,8 @@ namespace CylinderTrace.Tests.Console;
 /// the collection's main host routes the complaint. Screenshots of the queue and the complaint page go
 /// to artifacts/screenshots/ (ignored by git), at laptop and phone sizes.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class The_console_in_a_browser(HostFixture fx)
+[Collection(Collections.BackgroundJobs)]
+public sealed class The_console_in_a_browser(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

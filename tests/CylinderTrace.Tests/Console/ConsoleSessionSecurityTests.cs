@@ -12,8 +12,8 @@ namespace CylinderTrace.Tests.Console;
 /// Console sessions end on the server (security issue 16, item 5): signing out revokes the session, so a copied cookie
 /// stops working, and a session ends a fixed time after sign-in however active.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Console_sessions_end_on_the_server(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Console_sessions_end_on_the_server(WebHostFixture fx)
 {
     private static string SessionCookie(HttpResponseMessage signIn) =>
         signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ct_console=", StringComparison.Ordinal)).Split(';')[0];
@@ -110,8 +110,8 @@ public sealed class Console_sessions_end_on_the_server(HostFixture fx)
 }
 
 /// <summary>Sign-in from many addresses: each client address has its own allowance of failures (security issue 16, item 6).</summary>
-[Collection(HostCollection.Name)]
-public sealed class Sign_in_throttling_per_address(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Sign_in_throttling_per_address(WebHostFixture fx)
 {
     [Fact]
     public async Task an_address_with_too_many_failures_is_throttled_whatever_the_username_and_others_are_not()
@@ -138,8 +138,8 @@ public sealed class Sign_in_throttling_per_address(HostFixture fx)
 }
 
 /// <summary>Form posts, redirects and errors of the console pages (security issue 16, items 9, 12 and 13).</summary>
-[Collection(HostCollection.Name)]
-public sealed class Console_forms_and_redirects(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Console_forms_and_redirects(WebHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -185,8 +185,7 @@ public sealed class Console_forms_and_redirects(HostFixture fx)
     [Fact]
     public async Task the_form_token_cookie_is_secure_behind_a_proxy_that_says_https()
     {
-        await using var host = fx.AnotherInstance();
-        using var http = host.StartOnLoopback();
+        using var http = fx.OnLoopback();
         async Task<string> CookieAsync(string? proto)
         {
             var request = new HttpRequestMessage(HttpMethod.Get, "/console/login");

@@ -6,8 +6,8 @@ using Dapper;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>The agency's queue: filters, sorted by deadline, counts per state; the supervisors' team view.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_queue(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class The_queue(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

@@ -7,8 +7,8 @@ using Dapper;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>Administrators edit routing rules through the console API, validated; the router follows them.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Routing_rule_administration(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Routing_rule_administration(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

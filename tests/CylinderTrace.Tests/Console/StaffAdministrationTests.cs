@@ -5,8 +5,8 @@ using CylinderTrace.Tests.Infrastructure;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>Administrators create, reset and disable staff accounts; each member belongs to one agency.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Staff_administration(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Staff_administration(WebHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -57,8 +57,8 @@ public sealed class Staff_administration(HostFixture fx)
 }
 
 /// <summary>Hangfire's dashboard shows every agency's job arguments and can requeue or delete jobs: city administrators only.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_jobs_dashboard(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class The_jobs_dashboard(WebHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -84,6 +84,9 @@ public sealed class The_jobs_dashboard(HostFixture fx)
         var home = await admin.GetAsync("/hangfire");
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
         Assert.Contains("Hangfire", await home.Content.ReadAsStringAsync());
+        // A worker instance registers the recurring jobs as it starts (this collection's host serves web only).
+        await using (var worker = fx.AnotherInstance(worker: true, recurringJobs: true))
+            _ = worker.Server;
         var recurring = await admin.GetAsync("/hangfire/recurring");
         Assert.Equal(HttpStatusCode.OK, recurring.StatusCode);
         Assert.Contains("complaint-routing-reconcile", await recurring.Content.ReadAsStringAsync());

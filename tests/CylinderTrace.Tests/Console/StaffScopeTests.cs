@@ -12,8 +12,8 @@ namespace CylinderTrace.Tests.Console;
 /// administers every agency; an administrator of any other agency administers its own agency's staff only, creates
 /// accounts only there, cannot change its own agency or role, and sees other agencies' members as 404.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Administrators_are_scoped_to_their_agency(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Administrators_are_scoped_to_their_agency(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

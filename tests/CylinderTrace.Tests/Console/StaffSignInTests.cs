@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>Staff sign-in: PasswordHasher, lockout after repeated failures, forced change of the initial password.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Staff_sign_in(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Staff_sign_in(WebHostFixture fx)
 {
     private Task<HttpResponseMessage> TryAsync(HttpClient http, string username, string password) =>
         http.PostAsJsonAsync("/api/console/session", new { username, password });
@@ -186,8 +186,8 @@ public sealed class Staff_sign_in(HostFixture fx)
 }
 
 /// <summary>The console API refuses state changes a browser says come from another site.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Cross_site_requests(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Cross_site_requests(WebHostFixture fx)
 {
     [Fact]
     public async Task are_refused_while_same_origin_and_headerless_calls_pass()
@@ -213,8 +213,8 @@ public sealed class Cross_site_requests(HostFixture fx)
 }
 
 /// <summary>Several instances of one deployment: a console session made on one is good on another (data-protection keys in MariaDB).</summary>
-[Collection(HostCollection.Name)]
-public sealed class Console_sessions_across_instances(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Console_sessions_across_instances(WebHostFixture fx)
 {
     [Fact]
     public async Task a_cookie_issued_by_one_instance_is_read_by_another()
@@ -224,7 +224,7 @@ public sealed class Console_sessions_across_instances(HostFixture fx)
         var signIn = await ConsoleClient.NewHttp(fx.Host).PostAsJsonAsync("/api/console/session", new { username, password = TestData.StaffPassword });
         var cookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("ct_console=", StringComparison.Ordinal)).Split(';')[0];
 
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var client = other.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Add("Cookie", cookie);
         var me = await client.GetAsync("/api/console/me");
@@ -235,16 +235,15 @@ public sealed class Console_sessions_across_instances(HostFixture fx)
 
 
 /// <summary>Behind nginx on the same machine: the proxy's X-Forwarded-Proto makes the console cookie Secure.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Behind_a_reverse_proxy(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Behind_a_reverse_proxy(WebHostFixture fx)
 {
     [Fact]
     public async Task the_console_cookie_is_secure_when_the_proxy_says_https()
     {
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        await using var host = fx.AnotherInstance();
-        using var http = host.StartOnLoopback();
+        using var http = fx.OnLoopback();
         async Task<string> CookieAsync(string? proto)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/console/session") { Content = JsonContent.Create(new { username, password = TestData.StaffPassword }) };

@@ -8,8 +8,8 @@ namespace CylinderTrace.Tests.Console;
 /// Staff bind their WeChat with a one-time code shown in the console (sent to the Official Account),
 /// then receive a template message with a console link when a complaint reaches their agency.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Staff_WeChat_notifications(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class Staff_WeChat_notifications(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -23,18 +23,11 @@ public sealed class Staff_WeChat_notifications(HostFixture fx)
         return (member, openId);
     }
 
-    private async Task<List<JsonNode>> TemplateMessagesAsync(string openId, string number, int atLeast = 1)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var hits = fx.WeChat.LogEntries
+    private Task<List<JsonNode>> TemplateMessagesAsync(string openId, string number, int atLeast = 1) =>
+        Eventually.ReturnsAsync(() => Task.FromResult(fx.WeChat.LogEntries
                 .Where(e => e.RequestMessage.Path == "/cgi-bin/message/template/send" && e.RequestMessage.Body!.Contains(openId) && e.RequestMessage.Body.Contains(number))
-                .Select(e => JsonNode.Parse(e.RequestMessage.Body!)!).ToList();
-            if (hits.Count >= atLeast) return hits;
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"no template message to {openId} about {number} within 30 s");
-    }
+                .Select(e => JsonNode.Parse(e.RequestMessage.Body!)!).ToList()),
+            hits => hits.Count >= atLeast, $"a template message to {openId} about {number}");
 
     [Fact]
     public async Task a_code_binds_once_and_expires_with_use()
@@ -91,8 +84,8 @@ public sealed class Staff_WeChat_notifications(HostFixture fx)
 }
 
 /// <summary>Binding codes are short, so guessing them is throttled (security issue 16, item 11).</summary>
-[Collection(HostCollection.Name)]
-public sealed class Binding_code_guessing(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Binding_code_guessing(WebHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 

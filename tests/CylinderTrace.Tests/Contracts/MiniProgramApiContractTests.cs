@@ -17,8 +17,8 @@ namespace CylinderTrace.Tests.Contracts;
 /// and every example has the shape of a live answer. With CT_UPDATE_CONTRACTS=1 (ops/update-contracts.sh)
 /// these tests write the document and the examples instead of checking them.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class The_Mini_Program_contract(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class The_Mini_Program_contract(WebHostFixture fx)
 {
     private static readonly bool Update = Environment.GetEnvironmentVariable("CT_UPDATE_CONTRACTS") == "1";
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

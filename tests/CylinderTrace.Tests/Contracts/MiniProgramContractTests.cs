@@ -5,8 +5,8 @@ using CylinderTrace.Tests.Infrastructure;
 namespace CylinderTrace.Tests.Contracts;
 
 /// <summary>The examples published in miniprogram-contracts/ have the shape the host really answers with.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_published_examples_match_the_host(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class The_published_examples_match_the_host(WebHostFixture fx)
 {
     [Fact]
     public async Task for_a_registered_cylinder_with_fill_and_delivery()

@@ -5,8 +5,8 @@ using CylinderTrace.Tests.Infrastructure;
 
 namespace CylinderTrace.Tests.Cylinders;
 
-[Collection(HostCollection.Name)]
-public sealed class A_resident_scans_a_cylinder(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class A_resident_scans_a_cylinder(WebHostFixture fx)
 {
     private static DateOnly Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeBySystemTimeZoneId(DateTime.UtcNow, "Asia/Shanghai"));
 
@@ -122,7 +122,7 @@ public sealed class A_resident_scans_a_cylinder(HostFixture fx)
     public async Task after_a_change_on_another_instance_and_sees_the_change()
     {
         var cylinder = await fx.Data.CylinderAsync();
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var a = fx.Host.CreateClient();
         var b = other.CreateClient();
         Assert.Equal("in_service", (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status").GetProperty("code").GetString());
@@ -134,7 +134,8 @@ public sealed class A_resident_scans_a_cylinder(HostFixture fx)
 
         // ...until instance B invalidates; instance A's memory copy goes too.
         await other.Services.GetRequiredService<CylinderTrace.Cylinders.CylinderCards>().InvalidateAsync(cylinder.Code);
-        await Eventually(async () => "scrapped" == (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status").GetProperty("code").GetString());
+        await Eventually.HoldsAsync(async () => "scrapped" == (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status").GetProperty("code").GetString(),
+            "instance A to drop its copy of the card");
         Assert.Equal("scrapped", (await JsonAsync(await b.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status").GetProperty("code").GetString());
     }
 
@@ -146,10 +147,11 @@ public sealed class A_resident_scans_a_cylinder(HostFixture fx)
         Assert.StartsWith("测试燃气有限公司", (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("owner").GetProperty("name").GetString());
         await using (var conn = await fx.Database.OpenAsync())
             await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE enterprises SET name = '福州新名字燃气有限公司' WHERE id = @id", new { id = cylinder.OwnerId });
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         await other.Services.GetRequiredService<CylinderTrace.Enterprises.EnterpriseDirectory>().InvalidateEnterpriseAsync(cylinder.OwnerId);
-        await Eventually(async () => "福州新名字燃气有限公司" ==
-            (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("owner").GetProperty("name").GetString());
+        await Eventually.HoldsAsync(async () => "福州新名字燃气有限公司" ==
+            (await JsonAsync(await a.GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("owner").GetProperty("name").GetString(),
+            "instance A to show the owner's new name");
     }
 
     [Fact]
@@ -164,15 +166,5 @@ public sealed class A_resident_scans_a_cylinder(HostFixture fx)
             await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE cylinders SET code = @code WHERE id = @id", new { code, id = registered.Id });
         await fx.Host.Services.GetRequiredService<CylinderTrace.Cylinders.CylinderCards>().InvalidateAsync(code);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/cylinders/{code}/card")).StatusCode);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (await condition()) return;
-            await Task.Delay(100);
-        }
-        Assert.Fail("The condition did not hold within 5 seconds.");
     }
 }

@@ -24,11 +24,27 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     public static readonly string PhotoFolder = Path.Combine(Path.GetTempPath(), "cylindertrace-test-photos-" + Environment.ProcessId);
     public static readonly string OaAesKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=');
 
-    /// <summary>Runs background jobs too (the collection's main host does; extra instances serve web only, which keeps them quick to stop).</summary>
+    /// <summary>Runs background jobs too (Hangfire's server): the main host of a collection that opts in to workers does; extra instances serve web only, which keeps them quick to stop.</summary>
     public bool Worker { get; init; }
 
-    /// <summary>Replaces services after the host registered its own (a fake clock, say).</summary>
+    /// <summary>
+    /// Registers the recurring jobs when <see cref="Worker"/> is set. Off unless a test is about them: a
+    /// reconciler or digest run firing on its own minute in the middle of a test changes what it counts;
+    /// tests call the reconcilers they mean to run.
+    /// </summary>
+    public bool RecurringJobs { get; init; }
+
+    /// <summary>The host's clock (a FakeTimeProvider the test advances), instead of the system's.</summary>
+    public TimeProvider? Clock { get; init; }
+
+    /// <summary>Replaces services after the host registered its own.</summary>
     public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? TestServices { get; init; }
+
+    /// <summary>Every background job this instance queued (see <see cref="QueuedJobs"/>).</summary>
+    public QueuedJobs Jobs { get; } = new();
+
+    /// <summary>Requests this instance is handling right now.</summary>
+    public RequestsInFlight InFlight { get; } = new();
 
     /// <summary>The host's environment name; "Testing" unless a test is about another.</summary>
     public string EnvironmentName { get; init; } = "Testing";
@@ -39,7 +55,16 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(EnvironmentName);
-        if (TestServices is { } configure) Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, configure);
+        Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, services =>
+        {
+            if (!RecurringJobs)
+                foreach (var registration in services.Where(d => d.ImplementationType == typeof(CylinderTrace.RecurringJobs)).ToList())
+                    services.Remove(registration);
+            if (Clock is not null) services.AddSingleton(Clock);
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(InFlight);
+            Jobs.Install(services);
+            TestServices?.Invoke(services);
+        });
         builder.ConfigureAppConfiguration(config =>
         {
             var values = new Dictionary<string, string?>
@@ -85,8 +110,14 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
     public static string NewRedisPrefix() => $"ct-test-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}:";
 }
 
-/// <summary>One database, one Redis prefix and one host shared by the tests of a collection.</summary>
-public sealed class HostFixture : IAsyncLifetime
+/// <summary>
+/// One database, one Redis key prefix, one WeChat stand-in and one host, shared by the tests of a
+/// collection (see <see cref="Collections"/>); each collection has its own, so collections run in parallel
+/// without seeing each other's rows, queues, caches or rate limits. Tests that need background jobs
+/// (routing, notifications, webhooks, late replies) take a <see cref="WorkerHostFixture"/>; the others a
+/// <see cref="WebHostFixture"/>, whose host queues jobs that nothing runs.
+/// </summary>
+public abstract class HostFixture(bool runsWorkers) : IAsyncLifetime
 {
     public TestDatabase Database { get; private set; } = null!;
     public string RedisPrefix { get; } = CylinderTraceHost.NewRedisPrefix();
@@ -94,6 +125,10 @@ public sealed class HostFixture : IAsyncLifetime
     public TestData Data { get; private set; } = null!;
     /// <summary>Stands in for WeChat's servers, for this collection's hosts.</summary>
     public WireMock.Server.WireMockServer WeChat { get; } = WireMock.Server.WireMockServer.Start();
+
+    private CylinderTraceHost? _second;
+    private CylinderTraceHost? _loopback;
+    private string? _loopbackAddress;
 
     public async Task InitializeAsync()
     {
@@ -105,28 +140,65 @@ public sealed class HostFixture : IAsyncLifetime
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/message/template/send").UsingPost()).AtPriority(100)
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok", msgid = 1 }));
         Database = await TestEnvironment.CreateDatabaseAsync();
-        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/", Worker = true };
+        Host = new CylinderTraceHost(Database.ConnectionString, RedisPrefix) { WeChatBaseAddress = WeChat.Url + "/", Worker = runsWorkers };
         _ = Host.Server; // starts the host, which applies the migrations
         Data = new TestData(Database, Host.Services);
     }
 
-    /// <summary>A second instance of the same deployment (same database, same Redis prefix).</summary>
-    public CylinderTraceHost AnotherInstance(IDictionary<string, string?>? settings = null) =>
-        new(Database.ConnectionString, RedisPrefix, settings) { WeChatBaseAddress = WeChat.Url + "/" };
+    /// <summary>
+    /// A new instance of the same deployment (same database, same Redis prefix), web only unless
+    /// <paramref name="worker"/>; the test disposes it.
+    /// </summary>
+    public CylinderTraceHost AnotherInstance(IDictionary<string, string?>? settings = null, TimeProvider? clock = null, bool worker = false, bool recurringJobs = false) =>
+        new(Database.ConnectionString, RedisPrefix, settings) { WeChatBaseAddress = WeChat.Url + "/", Clock = clock, Worker = worker, RecurringJobs = recurringJobs };
+
+    /// <summary>
+    /// A second instance of the same deployment with the same settings, shared by the collection's tests
+    /// (which must not dispose it): starting a host costs about a second of CPU, and most tests only need
+    /// "another instance" to show that state travels through MariaDB and Redis, not memory. (A
+    /// collection's tests run one at a time, so it is made once.)
+    /// </summary>
+    public CylinderTraceHost SecondInstance
+    {
+        get
+        {
+            if (_second is null)
+            {
+                var second = AnotherInstance();
+                _ = second.Server;
+                _second = second;
+            }
+            return _second;
+        }
+    }
+
+    /// <summary>A client of a shared instance of the same deployment on Kestrel on a loopback port (where the host believes X-Forwarded-*, as behind nginx).</summary>
+    public HttpClient OnLoopback()
+    {
+        if (_loopbackAddress is null)
+        {
+            _loopback = AnotherInstance();
+            _loopbackAddress = _loopback.StartOnLoopback().BaseAddress!.ToString();
+        }
+        return new HttpClient { BaseAddress = new Uri(_loopbackAddress) };
+    }
 
     public async Task DisposeAsync()
     {
+        if (_loopback is not null) await _loopback.DisposeAsync();
+        if (_second is not null) await _second.DisposeAsync();
         await Host.DisposeAsync();
         await Database.DisposeAsync();
+        await TestEnvironment.DeleteRedisKeysAsync(RedisPrefix);
         WeChat.Stop();
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class HostCollection : ICollectionFixture<HostFixture>
-{
-    public const string Name = "host";
-}
+/// <summary>A collection's host that serves HTTP only: jobs its requests queue stay queued.</summary>
+public sealed class WebHostFixture() : HostFixture(runsWorkers: false);
+
+/// <summary>A collection's host that also runs background jobs (Hangfire's server, without the recurring jobs).</summary>
+public sealed class WorkerHostFixture() : HostFixture(runsWorkers: true);
 
 /// <summary>Runs a test host on Kestrel on a loopback port (where the host believes X-Forwarded-* as it does behind nginx).</summary>
 public static class LoopbackServer

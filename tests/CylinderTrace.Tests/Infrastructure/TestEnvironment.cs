@@ -28,6 +28,21 @@ public static class TestEnvironment
         await conn.ExecuteAsync($"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
         return new TestDatabase(name, $"{DbServer};Database={name}");
     }
+
+    /// <summary>Deletes the keys under a collection's Redis prefix (its caches, rate limits and Hangfire's queues), as its database is dropped.</summary>
+    public static async Task DeleteRedisKeysAsync(string prefix)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+        var server = redis.GetServers().First();
+        var db = redis.GetDatabase();
+        var batch = new List<StackExchange.Redis.RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000))
+        {
+            batch.Add(key);
+            if (batch.Count == 1000) { await db.KeyDeleteAsync([.. batch]); batch.Clear(); }
+        }
+        if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
+    }
 }
 
 public sealed class TestDatabase(string name, string connectionString) : IAsyncDisposable

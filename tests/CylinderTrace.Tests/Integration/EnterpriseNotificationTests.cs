@@ -16,8 +16,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>The outbound channel: signed webhook pushes with retries, and the pull endpoint with acknowledgement.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Notifications_to_an_enterprise(HostFixture fx)
+[Collection(Collections.BackgroundJobs)]
+public sealed class Notifications_to_an_enterprise(WorkerHostFixture fx)
 {
     /// <summary>An enterprise's receiving endpoint: a real HTTP server on loopback that records what arrives and can refuse the first calls.</summary>
     private sealed class Receiver : IAsyncDisposable
@@ -72,14 +72,15 @@ public sealed class Notifications_to_an_enterprise(HostFixture fx)
         var id = await notifications.PublishAsync(enterprise, "detention_order", new { cylinderCode = "FZ0000000006", deadline = "2026-12-01" }, CancellationToken.None);
 
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 100 && await conn.ExecuteScalarAsync<int>("SELECT attempts FROM enterprise_notifications WHERE id = @id", new { id }) == 0; i++) await Task.Delay(100);
+        Task<int> AttemptsAsync() => conn.ExecuteScalarAsync<int>("SELECT attempts FROM enterprise_notifications WHERE id = @id", new { id });
+        await Eventually.ReturnsAsync(AttemptsAsync, n => n > 0, "the first push to be tried");
         Assert.Equal("HTTP 503", await conn.ExecuteScalarAsync<string>("SELECT last_error FROM enterprise_notifications WHERE id = @id", new { id }));
         Assert.Empty(receiver.Received);
 
         // The pause after the failure has passed: the reconciler pushes it again.
         await conn.ExecuteAsync("UPDATE enterprise_notifications SET next_attempt_at = @past WHERE id = @id", new { id, past = DateTime.UtcNow.AddMinutes(-5) });
         await notifications.ReconcileAsync(CancellationToken.None);
-        for (var i = 0; i < 100 && receiver.Received.IsEmpty; i++) await Task.Delay(100);
+        await Eventually.HoldsAsync(() => !receiver.Received.IsEmpty, "the enterprise to receive the push");
         var (body, headers) = Assert.Single(receiver.Received);
         Assert.Equal(id.ToString(), headers["X-CT-Event-Id"]);
         var expected = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(secret), Encoding.UTF8.GetBytes(headers["X-CT-Timestamp"] + "\n" + body)));
@@ -88,11 +89,17 @@ public sealed class Notifications_to_an_enterprise(HostFixture fx)
         Assert.Equal("detention_order", sent.GetProperty("kind").GetString());
         Assert.Equal("FZ0000000006", sent.GetProperty("payload").GetProperty("cylinderCode").GetString());
 
-        for (var i = 0; i < 50 && await conn.ExecuteScalarAsync<string?>("SELECT delivered_by FROM enterprise_notifications WHERE id = @id", new { id }) is null; i++) await Task.Delay(100);
-        Assert.Equal("webhook", await conn.ExecuteScalarAsync<string>("SELECT delivered_by FROM enterprise_notifications WHERE id = @id", new { id }));
-        // Delivered: the reconciler does not push it again.
+        Assert.Equal("webhook", await Eventually.ReturnsAsync(
+            () => conn.ExecuteScalarAsync<string?>("SELECT delivered_by FROM enterprise_notifications WHERE id = @id", new { id }),
+            by => by is not null, "the push to be recorded as delivered"));
+        // One refused attempt and one delivery, as the outbox row counts them.
+        Assert.Equal(2, await AttemptsAsync());
+        // Delivered: the reconciler does not queue it again, and a delivery job run again (a duplicate) pushes nothing.
+        var mark = fx.Host.Jobs.Count;
         await notifications.ReconcileAsync(CancellationToken.None);
-        await Task.Delay(500);
+        Assert.DoesNotContain(fx.Host.Jobs.Since(mark), j => j.Is<EnterpriseNotifications>(nameof(EnterpriseNotifications.DeliverAsync), id));
+        await notifications.DeliverAsync(id, CancellationToken.None);
+        Assert.Equal(2, await AttemptsAsync());
         Assert.Single(receiver.Received);
     }
 

@@ -7,8 +7,8 @@ using Dapper;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Batches from an enterprise's system: stored once, every bad record named, other enterprises' data refused.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Batches_from_an_enterprise(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class Batches_from_an_enterprise(WebHostFixture fx)
 {
     private sealed record Company(int OwnerId, string OwnerLicence, int StationId, string StationLicence, IntegrationClient Owner, IntegrationClient Station);
 
@@ -39,7 +39,7 @@ public sealed class Batches_from_an_enterprise(HostFixture fx)
         var registered = await co.Owner.PostOkAsync("cylinders", Cylinder(code, co.StationLicence));
         Assert.Equal(1, registered.GetProperty("stored").GetInt32());
 
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var otherClient = other.CreateClient();
         var card = JsonDocument.Parse(await otherClient.GetStringAsync($"/api/cylinders/{code}/card")).RootElement;
         Assert.Equal(JsonValueKind.Null, card.GetProperty("lastFill").ValueKind);

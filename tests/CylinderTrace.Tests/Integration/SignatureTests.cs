@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Every integration request is signed with the enterprise's key; tampering, stale and replayed requests are refused.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Signed_requests(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class Signed_requests(WebHostFixture fx)
 {
     private static async Task<string> ReasonAsync(HttpResponseMessage r) =>
         JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString()!;
@@ -83,7 +83,7 @@ public sealed class Signed_requests(HostFixture fx)
         Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
         Assert.Equal("replayed", await ReasonAsync(replay));
         // Another instance of the deployment remembers it too (Redis).
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var elsewhere = await other.CreateClient().SendAsync(client.Signed(HttpMethod.Get, "/api/integration/v1/me", nonce: nonce));
         Assert.Equal("replayed", await ReasonAsync(elsewhere));
     }

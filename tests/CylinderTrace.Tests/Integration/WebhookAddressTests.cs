@@ -29,8 +29,8 @@ public sealed class SecureWebhookInstance : IAsyncLifetime
 /// for local use are refused when the address is set, and again at delivery after resolution, before
 /// any connection is made.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Webhook_addresses(HostFixture fx, SecureWebhookInstance secure) : IClassFixture<SecureWebhookInstance>
+[Collection(Collections.Apis)]
+public sealed class Webhook_addresses(WebHostFixture fx, SecureWebhookInstance secure) : IClassFixture<SecureWebhookInstance>
 {
     private async Task<(int Enterprise, IntegrationClient Client)> EnterpriseAsync()
     {

@@ -9,26 +9,24 @@ using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 namespace CylinderTrace.Tests.MiniProgram;
 
 /// <summary>The complainant is told, by subscribe message through a Hangfire job, that the complaint was accepted.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_complainant_is_notified(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class The_complainant_is_notified(WorkerHostFixture fx)
 {
     private async Task<(string Status, List<string> Outcomes)> WaitForNotification(string number, Func<string, bool> done)
     {
         await using var conn = await fx.Database.OpenAsync();
-        for (var i = 0; i < 600; i++)
-        {
-            var status = await conn.ExecuteScalarAsync<string?>(
-                "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted'", new { number });
-            if (status is not null && done(status))
-            {
-                var outcomes = (await conn.QueryAsync<string>(
-                    "SELECT a.outcome FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted' ORDER BY a.id",
-                    new { number })).ToList();
-                return (status, outcomes);
-            }
-            await Task.Delay(100);
-        }
-        throw new Xunit.Sdk.XunitException($"the notification of {number} did not finish within 60 s");
+        var status = await Eventually.ReturnsAsync(() => conn.ExecuteScalarAsync<string?>(
+                "SELECT n.status FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted'", new { number }),
+            s => s is not null && done(s), $"the notification of {number} to finish", TimeSpan.FromSeconds(60));
+        return (status!, await OutcomesAsync(number));
+    }
+
+    private async Task<List<string>> OutcomesAsync(string number)
+    {
+        await using var conn = await fx.Database.OpenAsync();
+        return (await conn.QueryAsync<string>(
+            "SELECT a.outcome FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted' ORDER BY a.id",
+            new { number })).ToList();
     }
 
     [Fact]
@@ -64,7 +62,24 @@ public sealed class The_complainant_is_notified(HostFixture fx)
 
         Assert.Equal("declined", status);
         Assert.Equal(["declined"], outcomes);
-        await Task.Delay(500);
+        Assert.Single(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send"
+            && e.RequestMessage.Body!.Contains(user.OpenId) && e.RequestMessage.Body.Contains("tpl-accepted"));
+        // Not retried: the reconciler does not queue it again, and its job run again (as a retry would) asks nobody.
+        long notification;
+        await using (var conn = await fx.Database.OpenAsync())
+        {
+            notification = await conn.ExecuteScalarAsync<long>(
+                "SELECT n.id FROM complaint_notifications n JOIN complaints c ON c.id = n.complaint_id WHERE c.number = @number AND n.kind = 'accepted'", new { number });
+            Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT attempts FROM complaint_notifications WHERE id = @notification", new { notification }));
+            // As old as a lost job's row, so only its state keeps the reconciler away.
+            await conn.ExecuteAsync("UPDATE complaint_notifications SET updated_at = UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE WHERE id = @notification", new { notification });
+        }
+        var notifications = fx.Host.Services.GetRequiredService<CylinderTrace.Complaints.Notifications.ComplaintNotifications>();
+        var mark = fx.Host.Jobs.Count;
+        await notifications.ReconcileAsync(CancellationToken.None);
+        Assert.DoesNotContain(fx.Host.Jobs.Since(mark), j => j.Is<CylinderTrace.Complaints.Notifications.ComplaintNotifications>(nameof(notifications.SendAsync), notification));
+        await notifications.SendAsync(notification, CancellationToken.None);
+        Assert.Equal(["declined"], await OutcomesAsync(number));
         Assert.Single(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send"
             && e.RequestMessage.Body!.Contains(user.OpenId) && e.RequestMessage.Body.Contains("tpl-accepted"));
     }

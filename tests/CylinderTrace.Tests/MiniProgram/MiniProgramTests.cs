@@ -11,8 +11,8 @@ using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
 namespace CylinderTrace.Tests.MiniProgram;
 
-[Collection(HostCollection.Name)]
-public sealed class A_resident_uses_the_Mini_Program(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class A_resident_uses_the_Mini_Program(WebHostFixture fx)
 {
     private Task<M> NewUser(CylinderTraceHost? host = null) => M.SignInAsync(host ?? fx.Host, fx.WeChat);
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
@@ -285,7 +285,8 @@ public sealed class A_resident_uses_the_Mini_Program(HostFixture fx)
             try { await user.Http.SendAsync(request, cts.Token); }
             catch (OperationCanceledException) { }
         }
-        await Task.Delay(500);
+        // The server finishes (commits or rolls back) each request its client abandoned before we look.
+        await Eventually.HoldsAsync(() => host.InFlight.Count == 0, "the interrupted submissions to finish on the server");
         await using var conn = await fx.Database.OpenAsync();
         var made = 0;
         foreach (var key in keys)

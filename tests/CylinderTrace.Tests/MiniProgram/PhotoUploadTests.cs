@@ -12,8 +12,8 @@ namespace CylinderTrace.Tests.MiniProgram;
 /// survives in any hiding place, and is served as an image that no browser may sniff into anything else;
 /// pixel bombs and corrupt files are 4xx problems, never a 500.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Uploaded_photos(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class Uploaded_photos(WebHostFixture fx)
 {
     private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
 

@@ -11,8 +11,8 @@ namespace CylinderTrace.Tests.OfficialAccount;
 /// mutated outer XML under a valid signature, mutated inner XML properly encrypted and signed, and
 /// mutated ciphertexts with a matching msg_signature. Nothing may answer 5xx.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class The_Official_Account_endpoint_under_fuzzing(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class The_Official_Account_endpoint_under_fuzzing(WebHostFixture fx)
 {
     private const int Iterations = 10_000;
     private static readonly string[] Fragments =

@@ -7,8 +7,8 @@ using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 namespace CylinderTrace.Tests.OfficialAccount;
 
 /// <summary>Hostile or broken pushes: each a 4xx problem, never a 500.</summary>
-[Collection(HostCollection.Name)]
-public sealed class The_Official_Account_endpoint_refuses(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class The_Official_Account_endpoint_refuses(WebHostFixture fx)
 {
     private P Pusher() => new(fx.Host.CreateClient());
     private static readonly string Valid = P.Text("oUser", "FZ0000000001");

@@ -3,17 +3,53 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
 using CylinderTrace.WeChat.OfficialAccount;
+using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 
 namespace CylinderTrace.Tests.OfficialAccount;
 
-[Collection(HostCollection.Name)]
-public sealed class A_resident_uses_the_Official_Account(HostFixture fx)
+/// <summary>
+/// An instance of the deployment on a fake clock, so a test can let WeChat's retry interval pass
+/// without sleeping. Its clock starts at the real time and moves only forward: a test first brings it
+/// to now (<see cref="Now"/>), then advances it.
+/// </summary>
+public sealed class FakeClockInstance : IAsyncLifetime
+{
+    private CylinderTraceHost? _host;
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public CylinderTraceHost For(HostFixture fx) => _host ??= fx.AnotherInstance(clock: Clock);
+
+    /// <summary>Brings the clock to the real time (it may be ahead from an earlier test: then it stays).</summary>
+    public void Now()
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (now > Clock.GetUtcNow()) Clock.SetUtcNow(now);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null) await _host.DisposeAsync();
+    }
+}
+
+[Collection(Collections.BackgroundJobs)]
+public sealed class A_resident_uses_the_Official_Account(WorkerHostFixture fx, FakeClockInstance faked) : IClassFixture<FakeClockInstance>
 {
     private P Pusher(CylinderTraceHost? host = null) => new((host ?? fx.Host).CreateClient());
     private static string User() => "oUser" + TestData.UniqueCode();
+
+    /// <summary>Waits until the reply to a push is remembered in Redis (a fresh push's is stored without waiting for Redis).</summary>
+    private async Task RememberedAsync(string dedupKey)
+    {
+        var redis = fx.Host.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        var key = $"{fx.RedisPrefix}oa:push:{CylinderTraceHost.OaAppId}:{dedupKey}";
+        await Eventually.HoldsAsync(() => redis.KeyExistsAsync(key), $"the reply to push {dedupKey} to be remembered");
+    }
 
     [Fact]
     public async Task WeChat_verifies_the_server_url()
@@ -105,19 +141,26 @@ public sealed class A_resident_uses_the_Official_Account(HostFixture fx)
     public async Task a_retried_push_takes_effect_once_and_gets_the_same_reply_on_any_instance()
     {
         var cylinder = await fx.Data.CylinderAsync();
-        var scan = P.Scan(User(), cylinder.Code, createTime: P.Now);
-        var text = P.Text(User(), cylinder.Code, msgId: P.NextMsgId());
+        var (scanUser, textUser) = (User(), User());
+        var createTime = P.Now;
+        var msgId = P.NextMsgId();
+        var scan = P.Scan(scanUser, cylinder.Code, createTime: createTime);
+        var text = P.Text(textUser, cylinder.Code, msgId: msgId);
+        // The scan reaches this collection's host, the text the instance on the fake clock (both fresh:
+        // each reply is stored without waiting for Redis).
+        faked.Now();
         var firstScan = await Pusher().PushAndOpenAsync(scan);
-        var firstText = await Pusher().PushAndOpenAsync(text);
+        var firstText = await Pusher(faked.For(fx)).PushAndOpenAsync(text);
+        await RememberedAsync($"e:{scanUser}:{createTime}:scancode_waitmsg");
+        await RememberedAsync($"m:{msgId}");
 
         // WeChat retries after 5 s without an answer; by then the push is no longer fresh
         // (OfficialAccount:FreshPushSeconds = 2), and a fresh reply would carry a later CreateTime.
-        await Task.Delay(3200);
-        await using var other = fx.AnotherInstance();
-        var retryScan = await Pusher(other).PushAndOpenAsync(scan);
+        faked.Clock.Advance(TimeSpan.FromSeconds(3.2));
+        var retryScan = await Pusher(faked.For(fx)).PushAndOpenAsync(scan);
         Assert.Equal(firstScan["CreateTime"], retryScan["CreateTime"]);
         Assert.Equal(firstScan["Content"], retryScan["Content"]);
-        Assert.Equal(firstText["CreateTime"], (await Pusher().PushAndOpenAsync(text))["CreateTime"]);
+        Assert.Equal(firstText["CreateTime"], (await Pusher(faked.For(fx)).PushAndOpenAsync(text))["CreateTime"]);
     }
 
     [Fact]
@@ -125,10 +168,12 @@ public sealed class A_resident_uses_the_Official_Account(HostFixture fx)
     {
         var cylinder = await fx.Data.CylinderAsync();
         var scan = P.Scan(User(), cylinder.Code, createTime: P.Now - 30);
-        var first = await Pusher().PushAndOpenAsync(scan);
+        faked.Now();
+        var first = await Pusher(faked.For(fx)).PushAndOpenAsync(scan);
         Assert.Contains(cylinder.Code, first["Content"]);
-        await Task.Delay(1100);
-        Assert.Equal(first["CreateTime"], (await Pusher().PushAndOpenAsync(scan))["CreateTime"]);
+        // A second later a reply worked out again would carry another CreateTime.
+        faked.Clock.Advance(TimeSpan.FromSeconds(1.1));
+        Assert.Equal(first["CreateTime"], (await Pusher(faked.For(fx)).PushAndOpenAsync(scan))["CreateTime"]);
     }
 
     [Fact]
@@ -145,15 +190,11 @@ public sealed class A_resident_uses_the_Official_Account(HostFixture fx)
         var response = await Pusher(slow).PushAsync(P.Scan(user, cylinder.Code));
         Assert.Equal("success", await response.Content.ReadAsStringAsync());
 
-        JsonNode? sent = null;
-        for (var i = 0; i < 50 && sent is null; i++)
-        {
-            var entry = fx.WeChat.LogEntries.FirstOrDefault(e => e.RequestMessage.Path == "/cgi-bin/message/custom/send" && e.RequestMessage.Body!.Contains(user));
-            if (entry is not null) sent = JsonNode.Parse(entry.RequestMessage.Body!);
-            else await Task.Delay(100);
-        }
-        Assert.NotNull(sent);
-        Assert.Equal("text", sent!["msgtype"]!.ToString());
+        var entry = await Eventually.ReturnsAsync(
+            () => Task.FromResult(fx.WeChat.LogEntries.FirstOrDefault(e => e.RequestMessage.Path == "/cgi-bin/message/custom/send" && e.RequestMessage.Body!.Contains(user))),
+            e => e is not null, "the card as a customer service message");
+        var sent = JsonNode.Parse(entry!.RequestMessage.Body!)!;
+        Assert.Equal("text", sent["msgtype"]!.ToString());
         Assert.Contains(cylinder.Code, sent["text"]!["content"]!.ToString());
     }
 

@@ -8,8 +8,8 @@ using WireMock.ResponseBuilders;
 namespace CylinderTrace.Tests.Platform;
 
 /// <summary>The Redis token store makes every instance share one access token and one refresher.</summary>
-[Collection(HostCollection.Name)]
-public sealed class WeChat_access_tokens_across_instances(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class WeChat_access_tokens_across_instances(WebHostFixture fx)
 {
     private AccessTokenProvider ProviderOn(CylinderTraceHost host, string appId) => new(
         host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(WeChatExtensions.HttpClientName),
@@ -24,7 +24,7 @@ public sealed class WeChat_access_tokens_across_instances(HostFixture fx)
         var appId = "wx" + TestData.UniqueCode().ToLowerInvariant();
         fx.WeChat.Given(Request.Create().WithPath("/cgi-bin/stable_token").UsingPost().WithBody(new JsonPartialMatcher($"{{\"appid\":\"{appId}\"}}")))
             .RespondWith(Response.Create().WithBodyAsJson(new { access_token = "shared-" + appId, expires_in = 7200 }).WithDelay(300));
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var a = ProviderOn(fx.Host, appId);
         var b = ProviderOn(other, appId);
 
@@ -44,7 +44,7 @@ public sealed class WeChat_access_tokens_across_instances(HostFixture fx)
         fx.WeChat.Given(Request.Create().WithPath("/cgi-bin/stable_token").UsingPost()
                 .WithBody(new JsonPartialMatcher($"{{\"appid\":\"{appId}\",\"force_refresh\":true}}")))
             .RespondWith(Response.Create().WithBodyAsJson(new { access_token = "new-" + appId, expires_in = 7200 }).WithDelay(200));
-        await using var other = fx.AnotherInstance();
+        var other = fx.SecondInstance;
         var a = ProviderOn(fx.Host, appId);
         var b = ProviderOn(other, appId);
         var old = await a.GetAsync();

@@ -8,8 +8,8 @@ using CylinderTrace;
 
 namespace CylinderTrace.Tests.Platform;
 
-[Collection(HostCollection.Name)]
-public sealed class The_host_reports_its_health(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class The_host_reports_its_health(WebHostFixture fx)
 {
     [Fact]
     public async Task live_and_ready_with_each_dependency()
@@ -118,8 +118,8 @@ public sealed class When_the_database_cannot_be_reached
 }
 
 /// <summary>Hosting roles: a worker-only instance runs jobs and answers its health checks, nothing else.</summary>
-[Collection(HostCollection.Name)]
-public sealed class A_worker_only_instance(HostFixture fx)
+[Collection(Collections.Complaints)]
+public sealed class A_worker_only_instance(WorkerHostFixture fx)
 {
     [Fact]
     public async Task answers_health_but_no_api()

@@ -13,8 +13,8 @@ namespace CylinderTrace.Tests.Platform;
 /// signed over the hostile body), with malformed and oversized JSON, wrong types, injection strings,
 /// invalid UTF-8 and XML bombs as bodies and route values. Nothing may answer 5xx.
 /// </summary>
-[Collection(HostCollection.Name)]
-public sealed class Hostile_input_to_the_APIs(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class Hostile_input_to_the_APIs(WebHostFixture fx)
 {
     private static readonly string[] Values =
     [

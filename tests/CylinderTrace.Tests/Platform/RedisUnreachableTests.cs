@@ -4,8 +4,8 @@ using CylinderTrace.Tests.Infrastructure;
 namespace CylinderTrace.Tests.Platform;
 
 /// <summary>Redis is a cache here, not the record: without it the host starts and answers from MariaDB.</summary>
-[Collection(HostCollection.Name)]
-public sealed class When_Redis_cannot_be_reached(HostFixture fx)
+[Collection(Collections.Apis)]
+public sealed class When_Redis_cannot_be_reached(WebHostFixture fx)
 {
     private CylinderTraceHost HostWithoutRedis() =>
         new(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),

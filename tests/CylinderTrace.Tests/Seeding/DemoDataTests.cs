@@ -7,27 +7,34 @@ using Dapper;
 
 namespace CylinderTrace.Tests.Seeding;
 
-/// <summary>The demo data set loads into an empty database and shows every card state.</summary>
-public sealed class The_demo_data_set : IAsyncLifetime
+/// <summary>The demo data set, generated once into a database of its own for the tests that read it.</summary>
+public sealed class DemoDataSet : IAsyncLifetime
 {
-    private TestDatabase _db = null!;
-    private CylinderTraceHost _host = null!;
+    public TestDatabase Database { get; private set; } = null!;
+    public CylinderTraceHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _db = await TestEnvironment.CreateDatabaseAsync();
-        _host = new CylinderTraceHost(_db.ConnectionString, CylinderTraceHost.NewRedisPrefix());
-        _ = _host.Server;
-        var generator = new DataGenerator(_host.Services.GetRequiredService<Db>(), _host.Services.GetRequiredService<PersonalData>(),
+        Database = await TestEnvironment.CreateDatabaseAsync();
+        Host = new CylinderTraceHost(Database.ConnectionString, CylinderTraceHost.NewRedisPrefix());
+        _ = Host.Server;
+        var generator = new DataGenerator(Host.Services.GetRequiredService<Db>(), Host.Services.GetRequiredService<PersonalData>(),
             SeedPreset.Demo, 20261128, TimeProvider.System);
         await generator.RunAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
-        await _host.DisposeAsync();
-        await _db.DisposeAsync();
+        await Host.DisposeAsync();
+        await Database.DisposeAsync();
     }
+}
+
+/// <summary>The demo data set loads into an empty database and shows every card state (the tests only read it, so it is loaded once).</summary>
+public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataSet>
+{
+    private readonly TestDatabase _db = set.Database;
+    private readonly CylinderTraceHost _host = set.Host;
 
     [Fact]
     public async Task has_the_sizes_of_its_preset()

@@ -9,8 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Supervision;
 
 /// <summary>Online detention (在线扣瓶, issue 9): an inspector's order makes the cylinder detained everywhere until its disposal.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Detention_orders(HostFixture fx)
+[Collection(Collections.BackgroundJobs)]
+public sealed class Detention_orders(WorkerHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
 
@@ -93,8 +93,8 @@ public sealed class Detention_orders(HostFixture fx)
         Assert.Contains(pulled.EnumerateArray(), n => n.GetProperty("kind").GetString() == "detention.issued"
             && n.GetProperty("payload").GetProperty("number").GetString() == number);
         // …and its bound staff on the Official Account.
-        for (var i = 0; i < 100 && !fx.WeChat.LogEntries.Any(e => e.RequestMessage.Path == "/cgi-bin/message/template/send"
-                 && e.RequestMessage.Body!.Contains(staffOpenId) && e.RequestMessage.Body.Contains(number)); i++) await Task.Delay(100);
+        await Eventually.HoldsAsync(() => fx.WeChat.LogEntries.Any(e => e.RequestMessage.Path == "/cgi-bin/message/template/send"
+            && e.RequestMessage.Body!.Contains(staffOpenId) && e.RequestMessage.Body.Contains(number)), $"a template message about {number} to its enterprise's staff");
         Assert.Contains(fx.WeChat.LogEntries, e => e.RequestMessage.Path == "/cgi-bin/message/template/send" && e.RequestMessage.Body!.Contains(staffOpenId)
             && e.RequestMessage.Body.Contains("tpl-detention") && e.RequestMessage.Body.Contains(number));
         var (_, listed) = await SignedAsync(w.Owner, HttpMethod.Get, "/api/integration/v1/detention-orders");

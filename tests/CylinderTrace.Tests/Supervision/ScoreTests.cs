@@ -9,8 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Supervision;
 
 /// <summary>Enterprise scores and credit grades (issue 9): exact counts from a seeded month, explained and drilled into.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Enterprise_scores(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Enterprise_scores(WebHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
 
