@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Brings up MariaDB, Redis and Chromium and runs the whole test suite against them (WeChat on WireMock).
-# Ends with one line "N passed, N failed, N skipped"; exits non-zero when anything failed.
+# Brings up MariaDB, Redis and Chromium and runs the test suite against them (WeChat on WireMock), in two
+# stages: the main stage (every test but the stress ones), then the stress stage (tests with the trait
+# Stage=stress: long, heavy runs whose smaller cases the main stage keeps). CT_TEST_STAGES picks the
+# stages ("main stress" by default; "main" or "stress" for one).
+# Prints how long each stage took, then ends with one line "N passed, N failed, N skipped" summed over
+# both stages; exits non-zero when anything failed.
 set -euo pipefail
+started=$(date +%s)
 source "$(dirname "$0")/lib.sh"
 bash "$CT_ROOT/ops/services-up.sh"
 # Debian's Chromium for the console's browser test (Playwright drives it; nothing is downloaded).
@@ -12,6 +17,7 @@ CT_SMTP_PYTHON="$(bash "$CT_ROOT/ops/smtp-up.sh")"
 export CT_SMTP_PYTHON
 export_settings
 cd "$CT_ROOT"
+stages="${CT_TEST_STAGES:-main stress}"
 
 # Databases left behind by an interrupted run.
 for stale in $(mariadb_root -N -e "SHOW DATABASES LIKE '${CT_TEST_DB_PREFIX//_/\\_}\\_%'"); do
@@ -23,12 +29,30 @@ rm -rf "$results"
 mkdir -p "$results"
 dotnet build CylinderTrace.sln -c Release -nologo -v q
 status=0
-for project in tests/CylinderTrace.WeChat.Tests tests/CylinderTrace.Tests; do
-  name=$(basename "$project")
-  dotnet test "$project" -c Release --no-build --nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results" || status=1
-done
+
+# run_stage NAME FILTER PROJECT...: one trx per project, named after the stage.
+run_stage() {
+  local stage=$1 filter=$2 project name
+  shift 2
+  for project in "$@"; do
+    name=$(basename "$project")
+    dotnet test "$project" -c Release --no-build --nologo --filter "$filter" \
+      --logger "trx;LogFileName=$stage-$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" || status=1
+  done
+}
+
+main_seconds=-; stress_seconds=-
+if [[ " $stages " == *" main "* ]]; then
+  stage_start=$(date +%s)
+  run_stage main "Stage!=stress" tests/CylinderTrace.WeChat.Tests tests/CylinderTrace.Tests
+  main_seconds=$(($(date +%s) - stage_start))
+fi
+if [[ " $stages " == *" stress "* ]]; then
+  stage_start=$(date +%s)
+  run_stage stress "Stage=stress" tests/CylinderTrace.Tests
+  stress_seconds=$(($(date +%s) - stage_start))
+fi
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
@@ -41,5 +65,6 @@ for trx in "$results"/*.trx; do
 done
 [ "$failed" -gt 0 ] && status=1
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; log "a test run failed without a test result (build or host crash); counted as 1 failure"; fi
+echo "[ops] main stage ${main_seconds} s, stress stage ${stress_seconds} s, total $(($(date +%s) - started)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"
