@@ -13,7 +13,7 @@ namespace CylinderTrace.Tests.Console;
 /// the collection's main host routes the complaint. Screenshots of the queue and the complaint page go
 /// to artifacts/screenshots/ (ignored by git), at laptop and phone sizes.
 /// </summary>
-[Collection(Collections.BackgroundJobs)]
+[Collection(Collections.Complaints)]
 public sealed class The_console_in_a_browser(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);

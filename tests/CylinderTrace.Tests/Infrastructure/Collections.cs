@@ -9,17 +9,20 @@ namespace CylinderTrace.Tests.Infrastructure;
 /// </summary>
 public static class Collections
 {
-    /// <summary>Complaints filed, routed, notified and worked in the console (workers).</summary>
+    /// <summary>Complaints filed, routed, notified and worked in the console, also in a real browser (workers).</summary>
     public const string Complaints = "complaints (workers)";
 
-    /// <summary>Other work done by jobs: detention notices, digests, enterprise webhooks, late Official Account replies, receiving-scan alerts, the browser run (workers).</summary>
+    /// <summary>Other work done by jobs: detention notices, digests, enterprise webhooks, late Official Account replies, receiving-scan alerts (workers).</summary>
     public const string BackgroundJobs = "background jobs (workers)";
 
     /// <summary>Staff sign-in, sessions, forms and administration; scan rates and scores in the console (web only).</summary>
     public const string Console = "console (web)";
 
-    /// <summary>The public, Mini Program, Official Account and integration APIs, and the host itself (web only).</summary>
+    /// <summary>The public card, the Mini Program and Official Account APIs, and the host itself (web only).</summary>
     public const string Apis = "apis (web)";
+
+    /// <summary>The enterprises' integration API (web only).</summary>
+    public const string Integration = "integration (web)";
 
     /// <summary>Long runs of the stress stage (workers); see <see cref="Stage"/>.</summary>
     public const string Stress = "stress (workers)";
@@ -48,6 +51,9 @@ public sealed class ConsoleCollection : ICollectionFixture<WebHostFixture>;
 
 [CollectionDefinition(Collections.Apis)]
 public sealed class ApisCollection : ICollectionFixture<WebHostFixture>;
+
+[CollectionDefinition(Collections.Integration)]
+public sealed class IntegrationCollection : ICollectionFixture<WebHostFixture>;
 
 [CollectionDefinition(Collections.Stress)]
 public sealed class StressCollection : ICollectionFixture<WorkerHostFixture>;

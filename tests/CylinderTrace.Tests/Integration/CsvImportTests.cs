@@ -7,7 +7,7 @@ using Dapper;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Registries imported from CSV with the API's own checks: an error file for every rejected row, resumable after an interruption.</summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);

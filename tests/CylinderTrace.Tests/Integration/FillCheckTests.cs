@@ -7,7 +7,7 @@ using MySqlConnector;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Interlocked filling: every fill is checked first, with every reason it may not go ahead.</summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class The_fill_check(WebHostFixture fx)
 {
     private static string NewCode() => "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);

@@ -7,7 +7,7 @@ using Dapper;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Batches from an enterprise's system: stored once, every bad record named, other enterprises' data refused.</summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class Batches_from_an_enterprise(WebHostFixture fx)
 {
     private sealed record Company(int OwnerId, string OwnerLicence, int StationId, string StationLicence, IntegrationClient Owner, IntegrationClient Station);

@@ -14,7 +14,7 @@ namespace CylinderTrace.Tests.Integration;
 /// pass are refused from the headers alone, before a byte of the body is read or a buffer made for it;
 /// a body is counted as it arrives and cut off with 413 once past Integration:MaxBodyBytes.
 /// </summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class Integration_request_bodies(WebHostFixture fx)
 {
     private const int Limit = 16 * 1024 * 1024; // Integration:MaxBodyBytes of the test host (the default)

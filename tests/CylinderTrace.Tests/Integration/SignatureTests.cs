@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CylinderTrace.Tests.Integration;
 
 /// <summary>Every integration request is signed with the enterprise's key; tampering, stale and replayed requests are refused.</summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class Signed_requests(WebHostFixture fx)
 {
     private static async Task<string> ReasonAsync(HttpResponseMessage r) =>

@@ -29,7 +29,7 @@ public sealed class SecureWebhookInstance : IAsyncLifetime
 /// for local use are refused when the address is set, and again at delivery after resolution, before
 /// any connection is made.
 /// </summary>
-[Collection(Collections.Apis)]
+[Collection(Collections.Integration)]
 public sealed class Webhook_addresses(WebHostFixture fx, SecureWebhookInstance secure) : IClassFixture<SecureWebhookInstance>
 {
     private async Task<(int Enterprise, IntegrationClient Client)> EnterpriseAsync()
