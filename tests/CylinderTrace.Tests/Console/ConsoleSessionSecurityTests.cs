@@ -120,7 +120,8 @@ public sealed class Sign_in_throttling_per_address(WebHostFixture fx)
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
         // Kestrel on loopback, where X-Forwarded-For is believed (the host trusts loopback proxies, as behind nginx).
         await using var host = new CylinderTraceHost(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["Console:SignInFailuresPerIp"] = "3" }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+            new Dictionary<string, string?> { ["Console:SignInFailuresPerIp"] = "3" })
+        { WeChatBaseAddress = fx.WeChat.Url + "/", Clock = new FakeTimeProvider(DateTimeOffset.UtcNow) }; // one fixed window throughout
         using var http = host.StartOnLoopback();
         Task<HttpResponseMessage> TryAsync(string from, string name, string password)
         {

@@ -9,10 +9,20 @@ namespace CylinderTrace.Tests.Console;
 
 /// <summary>Staff sign-in: PasswordHasher, lockout after repeated failures, forced change of the initial password.</summary>
 [Collection(Collections.Console)]
-public sealed class Staff_sign_in(WebHostFixture fx)
+public sealed class Staff_sign_in(WebHostFixture fx, FakeClockInstance pinned) : IClassFixture<FakeClockInstance>
 {
     private Task<HttpResponseMessage> TryAsync(HttpClient http, string username, string password) =>
         http.PostAsJsonAsync("/api/console/session", new { username, password });
+
+    /// <summary>
+    /// An instance whose clock stands still during the test: failures are counted in fixed windows
+    /// (Console:LockoutMinutes), which a test on the real clock may straddle, and then counts start again.
+    /// </summary>
+    private CylinderTraceHost Pinned()
+    {
+        pinned.Now();
+        return pinned.For(fx);
+    }
 
     [Fact]
     public async Task stores_only_a_password_hash_and_refuses_a_wrong_password_or_unknown_name_alike()
@@ -37,13 +47,14 @@ public sealed class Staff_sign_in(WebHostFixture fx)
     [Fact]
     public async Task five_failures_throttle_unknown_browsers_but_the_members_own_browser_still_gets_in()
     {
+        var host = Pinned();
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        var own = ConsoleClient.NewHttp(fx.Host); // has signed in before: carries the known-device cookie
+        var own = ConsoleClient.NewHttp(host); // has signed in before: carries the known-device cookie
         Assert.Equal(HttpStatusCode.OK, (await TryAsync(own, username, TestData.StaffPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await own.DeleteAsync("/api/console/session")).StatusCode);
 
-        var attacker = ConsoleClient.NewHttp(fx.Host);
+        var attacker = ConsoleClient.NewHttp(host);
         for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(attacker, username, "Wrong-password-" + i)).StatusCode);
         var throttled = await TryAsync(attacker, username, TestData.StaffPassword);
         Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
@@ -58,12 +69,13 @@ public sealed class Staff_sign_in(WebHostFixture fx)
     [Fact]
     public async Task an_unknown_username_is_counted_and_answered_exactly_like_a_known_one()
     {
+        var host = Pinned();
         var agency = await fx.Data.AgencyAsync();
         var (_, known) = await fx.Data.StaffAsync(agency.Code);
         var unknown = "nobody-" + TestData.UniqueCode().ToLowerInvariant();
         async Task<List<string>> AnswersAsync(string username)
         {
-            var http = ConsoleClient.NewHttp(fx.Host);
+            var http = ConsoleClient.NewHttp(host);
             var answers = new List<string>();
             for (var i = 0; i < 7; i++)
             {
@@ -76,15 +88,16 @@ public sealed class Staff_sign_in(WebHostFixture fx)
         Assert.Equal(forKnown, await AnswersAsync(unknown));
         Assert.Equal(["401 console-sign-in-failed", "429 console-sign-in-throttled"], forKnown.Distinct());
         // Usernames are matched case-insensitively; their counts are too.
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await TryAsync(ConsoleClient.NewHttp(fx.Host), known.ToUpperInvariant(), TestData.StaffPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await TryAsync(ConsoleClient.NewHttp(host), known.ToUpperInvariant(), TestData.StaffPassword)).StatusCode);
     }
 
     [Fact]
     public async Task concurrent_wrong_attempts_check_no_more_passwords_than_the_limit()
     {
+        var host = Pinned();
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => TryAsync(ConsoleClient.NewHttp(fx.Host), username, "Wrong-password-" + i)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => TryAsync(ConsoleClient.NewHttp(host), username, "Wrong-password-" + i)));
         Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
         Assert.Equal(35, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
     }
@@ -92,9 +105,10 @@ public sealed class Staff_sign_in(WebHostFixture fx)
     [Fact]
     public async Task a_successful_sign_in_gives_that_browser_its_own_count()
     {
+        var host = Pinned();
         var agency = await fx.Data.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        var http = ConsoleClient.NewHttp(fx.Host);
+        var http = ConsoleClient.NewHttp(host);
         for (var i = 0; i < 4; i++) await TryAsync(http, username, "Wrong-password-" + i);
         Assert.Equal(HttpStatusCode.OK, (await TryAsync(http, username, TestData.StaffPassword)).StatusCode);
         for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.Unauthorized, (await TryAsync(http, username, "Wrong-password-" + i)).StatusCode);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 
 namespace CylinderTrace.Tests.Console;
@@ -85,7 +86,7 @@ public sealed class Staff_WeChat_notifications(WorkerHostFixture fx)
 
 /// <summary>Binding codes are short, so guessing them is throttled (security issue 16, item 11).</summary>
 [Collection(Collections.Console)]
-public sealed class Binding_code_guessing(WebHostFixture fx)
+public sealed class Binding_code_guessing(WebHostFixture fx, FakeClockInstance pinned) : IClassFixture<FakeClockInstance>
 {
     private readonly ConsoleScenario scenario = new(fx);
 
@@ -95,7 +96,10 @@ public sealed class Binding_code_guessing(WebHostFixture fx)
         var agency = await scenario.AgencyAsync();
         var member = await scenario.MemberAsync(agency.Code);
         var code = (await member.PostOkAsync("/api/console/me/wechat-code")).GetProperty("code").GetString()!;
-        var pusher = new P(fx.Host.CreateClient());
+        // Wrong codes are counted in fixed windows (OfficialAccount:BindAttemptWindowMinutes): the pushes go to an
+        // instance whose clock stands still, so the test cannot straddle two windows.
+        pinned.Now();
+        var pusher = new P(pinned.For(fx).CreateClient());
         var guesser = "oGuess" + TestData.UniqueCode();
         var wrong = code == "000000" ? "000001" : "000000";
         for (var i = 0; i < 5; i++) Assert.Contains("无效或已过期", (await pusher.PushAndOpenAsync(P.Text(guesser, $"绑定 {wrong}")))["Content"]);
@@ -110,7 +114,8 @@ public sealed class Binding_code_guessing(WebHostFixture fx)
     public async Task many_wechat_users_together_are_throttled_too()
     {
         await using var host = new CylinderTraceHost(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["OfficialAccount:BindAttemptsTotal"] = "3" }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+            new Dictionary<string, string?> { ["OfficialAccount:BindAttemptsTotal"] = "3" })
+        { WeChatBaseAddress = fx.WeChat.Url + "/", Clock = new FakeTimeProvider(DateTimeOffset.UtcNow) }; // one fixed window throughout
         var pusher = new P(host.CreateClient());
         var swarm = Enumerable.Range(0, 3).Select(_ => "oSwarm" + TestData.UniqueCode()).ToList();
         foreach (var openId in swarm)

@@ -214,7 +214,9 @@ public sealed class A_resident_uses_the_Mini_Program(WebHostFixture fx)
     [Fact]
     public async Task is_rate_limited_with_a_clear_429_but_never_on_a_retry()
     {
-        await using var strict = fx.AnotherInstance(new Dictionary<string, string?> { ["MiniProgram:ComplaintsPerUserPerHour"] = "2" });
+        // The limit counts in fixed hourly windows: on a clock that stands still the test cannot straddle two.
+        await using var strict = fx.AnotherInstance(new Dictionary<string, string?> { ["MiniProgram:ComplaintsPerUserPerHour"] = "2" },
+            clock: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow));
         var user = await NewUser(strict);
         var key = Guid.NewGuid().ToString();
         await user.FileOkAsync(M.Complaint(), key);

@@ -3,39 +3,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
 using CylinderTrace.WeChat.OfficialAccount;
-using Microsoft.Extensions.Time.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 
 namespace CylinderTrace.Tests.OfficialAccount;
-
-/// <summary>
-/// An instance of the deployment on a fake clock, so a test can let WeChat's retry interval pass
-/// without sleeping. Its clock starts at the real time and moves only forward: a test first brings it
-/// to now (<see cref="Now"/>), then advances it.
-/// </summary>
-public sealed class FakeClockInstance : IAsyncLifetime
-{
-    private CylinderTraceHost? _host;
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-    public CylinderTraceHost For(HostFixture fx) => _host ??= fx.AnotherInstance(clock: Clock);
-
-    /// <summary>Brings the clock to the real time (it may be ahead from an earlier test: then it stays).</summary>
-    public void Now()
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (now > Clock.GetUtcNow()) Clock.SetUtcNow(now);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null) await _host.DisposeAsync();
-    }
-}
 
 [Collection(Collections.BackgroundJobs)]
 public sealed class A_resident_uses_the_Official_Account(WorkerHostFixture fx, FakeClockInstance faked) : IClassFixture<FakeClockInstance>
