@@ -9,10 +9,17 @@ using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 namespace CylinderTrace.Tests.Console;
 
 /// <summary>What an outside review of the security fixes found (issue 16, second round): each finding's regression test.</summary>
-[Collection(HostCollection.Name)]
-public sealed class Security_review_findings(HostFixture fx)
+[Collection(Collections.Console)]
+public sealed class Security_review_findings(WebHostFixture fx, FakeClockInstance pinned) : IClassFixture<FakeClockInstance>
 {
     private readonly ConsoleScenario scenario = new(fx);
+
+    /// <summary>An instance whose clock stands still: limits count in fixed windows, which a test on the real clock may straddle.</summary>
+    private CylinderTraceHost Pinned()
+    {
+        pinned.Now();
+        return pinned.For(fx);
+    }
 
     private static async Task<string?> Code(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString();
 
@@ -24,7 +31,7 @@ public sealed class Security_review_findings(HostFixture fx)
     {
         var agency = await scenario.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
-        var http = ConsoleClient.NewHttp(fx.Host);
+        var http = ConsoleClient.NewHttp(Pinned());
         Task<HttpResponseMessage> TryAsync(string name, string password) => http.PostAsJsonAsync("/api/console/session", new { username = name, password });
         for (var i = 0; i < 5; i++) await TryAsync(username, "Wrong-password-" + i);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await TryAsync(username, TestData.StaffPassword)).StatusCode);
@@ -41,7 +48,8 @@ public sealed class Security_review_findings(HostFixture fx)
         var agency = await scenario.AgencyAsync();
         var (_, username) = await fx.Data.StaffAsync(agency.Code);
         await using var host = new CylinderTraceHost(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["Console:SignInFailuresPerIp"] = "3", ["Hosting:TrustedProxies"] = "10.7.9.9" }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+            new Dictionary<string, string?> { ["Console:SignInFailuresPerIp"] = "3", ["Hosting:TrustedProxies"] = "10.7.9.9" })
+        { WeChatBaseAddress = fx.WeChat.Url + "/", Clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow) }; // one fixed window throughout
         var baseAddress = host.StartOnLoopback().BaseAddress!;
         var member = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = baseAddress };
         var attacker = new HttpClient { BaseAddress = baseAddress };
@@ -149,7 +157,8 @@ public sealed class Security_review_findings(HostFixture fx)
     public async Task a_swarm_that_exhausts_the_binding_allowance_does_not_stop_a_members_first_try()
     {
         await using var host = new CylinderTraceHost(fx.Database.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["OfficialAccount:BindAttemptsTotal"] = "3" }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+            new Dictionary<string, string?> { ["OfficialAccount:BindAttemptsTotal"] = "3" })
+        { WeChatBaseAddress = fx.WeChat.Url + "/", Clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow) }; // one fixed window throughout
         var pusher = new P(host.CreateClient());
         var swarm = Enumerable.Range(0, 2).Select(_ => "oSwarm" + TestData.UniqueCode()).ToList();
         foreach (var openId in swarm)
@@ -166,7 +175,7 @@ public sealed class Security_review_findings(HostFixture fx)
     public async Task a_member_gets_at_most_ten_binding_codes_an_hour()
     {
         var agency = await scenario.AgencyAsync();
-        var member = await scenario.MemberAsync(agency.Code);
+        var member = await ConsoleClient.SignInAsync(Pinned(), (await fx.Data.StaffAsync(agency.Code)).Username, TestData.StaffPassword);
         var codes = new HashSet<string>();
         for (var i = 0; i < 10; i++) codes.Add((await member.PostOkAsync("/api/console/me/wechat-code")).GetProperty("code").GetString()!);
         Assert.Equal(10, codes.Count);

@@ -58,7 +58,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
         Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, services =>
         {
             if (!RecurringJobs)
-                foreach (var registration in services.Where(d => d.ImplementationType == typeof(CylinderTrace.RecurringJobs)).ToList())
+                foreach (var registration in services.Where(d => d.ImplementationType == typeof(CylinderTrace.Platform.Jobs.RecurringJobs)).ToList())
                     services.Remove(registration);
             if (Clock is not null) services.AddSingleton(Clock);
             services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(InFlight);
