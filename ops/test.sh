@@ -28,6 +28,12 @@ results="$CT_LOCAL/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 dotnet build CylinderTrace.sln -c Release -nologo -v q
+# The layout .editorconfig describes (whitespace, usings, file-scoped namespaces): `dotnet format whitespace` and
+# `dotnet format style --severity warn` fix what this finds.
+format_status=0
+dotnet format whitespace CylinderTrace.sln --verify-no-changes -v q || format_status=1
+dotnet format style CylinderTrace.sln --severity warn --verify-no-changes -v q || format_status=1
+[ "$format_status" -eq 0 ] || log "code layout differs from .editorconfig: run 'dotnet format whitespace CylinderTrace.sln' and 'dotnet format style CylinderTrace.sln --severity warn'"
 status=0
 
 # run_tests STAGE FILTER PROJECT: one trx per stage and project.
@@ -65,6 +71,7 @@ for trx in "$results"/*.trx; do
 done
 [ "$failed" -gt 0 ] && status=1
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; log "a test run failed without a test result (build or host crash); counted as 1 failure"; fi
+if [ "$format_status" -ne 0 ]; then failed=$((failed + 1)); status=1; log "the code layout check failed; counted as 1 failure"; fi
 echo "[ops] main stage ${main_seconds} s, stress stage ${stress_seconds} s, total $(($(date +%s) - started)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -1,11 +1,8 @@
-using CylinderTrace.Supervision;
-using Hangfire;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CylinderTrace.Commercial;
 using CylinderTrace.Complaints;
 using CylinderTrace.ConsoleShell;
-using CylinderTrace.Staff;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Integration;
@@ -15,6 +12,8 @@ using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Staff;
+using CylinderTrace.Supervision;
 
 namespace CylinderTrace;
 

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
-using Dapper;
 using MySqlConnector;
-using StackExchange.Redis;
 
 namespace CylinderTrace.Benchmarks;
 

@@ -1,4 +1,3 @@
-using CylinderTrace.Platform.Database;
 using Dapper;
 using MySqlConnector;
 
@@ -19,7 +18,11 @@ public static class RateDimensions
 
     public static char Letter(string dimension) => dimension switch
     {
-        Customer => 'c', Worker => 'w', Station => 's', Enterprise => 'e', District => 'r',
+        Customer => 'c',
+        Worker => 'w',
+        Station => 's',
+        Enterprise => 'e',
+        District => 'r',
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "unknown scan-rate dimension"),
     };
 }

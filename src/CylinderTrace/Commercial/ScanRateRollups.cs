@@ -3,7 +3,6 @@ using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;
 using Dapper;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace CylinderTrace.Commercial;

@@ -1,14 +1,10 @@
 using System.Globalization;
+using CylinderTrace.ConsoleShell.Pages;
 using CylinderTrace.Platform.Csv;
-using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Platform.Time;
-
-using Microsoft.Extensions.Options;
-
 using CylinderTrace.Staff;
-
-using CylinderTrace.ConsoleShell.Pages;
+using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Commercial;
 

@@ -1,5 +1,4 @@
 using CylinderTrace.Staff;
-using Microsoft.AspNetCore.Authorization;
 
 namespace CylinderTrace.ConsoleShell;
 

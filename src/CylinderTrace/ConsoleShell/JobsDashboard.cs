@@ -1,7 +1,6 @@
+using CylinderTrace.Staff;
 using Hangfire;
 using Hangfire.Dashboard;
-
-using CylinderTrace.Staff;
 
 namespace CylinderTrace.ConsoleShell;
 

@@ -1,5 +1,4 @@
 using CylinderTrace.Platform.Database;
-using Dapper;
 using MySqlConnector;
 
 namespace CylinderTrace.Enterprises;

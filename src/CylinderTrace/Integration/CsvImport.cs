@@ -5,7 +5,6 @@ using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Csv;
 using CylinderTrace.Platform.Database;
-using Dapper;
 using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Integration;

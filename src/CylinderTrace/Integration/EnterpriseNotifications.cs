@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.Privacy;
 using Dapper;
 using Hangfire;
 using MySqlConnector;
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Integration;
 

@@ -1,7 +1,6 @@
 using System.Data;
 using System.Text.Json;
 using CylinderTrace.Cylinders;
-using CylinderTrace.Enterprises;
 using CylinderTrace.Platform.Caching;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;

@@ -1,5 +1,3 @@
-using CylinderTrace.Platform.Database;
-using Dapper;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace CylinderTrace.Integration;

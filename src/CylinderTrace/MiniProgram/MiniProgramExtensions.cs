@@ -1,9 +1,8 @@
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.WeChat;
 using CylinderTrace.WeChat.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.MiniProgram;
 

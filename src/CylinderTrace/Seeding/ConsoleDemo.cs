@@ -3,9 +3,8 @@ using CylinderTrace.MiniProgram;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Database;
-using Microsoft.Extensions.Options;
-
 using CylinderTrace.Staff;
+using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Seeding;
 

@@ -1,12 +1,11 @@
 using System.Globalization;
 using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Integration;
-using CylinderTrace.Platform.Time;
+using CylinderTrace.Platform.Jobs;
+using CylinderTrace.Platform.WeChat;
 using CylinderTrace.WeChat.Api;
 using Hangfire;
 using Microsoft.Extensions.Options;
-using CylinderTrace.Platform.WeChat;
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Supervision;
 

@@ -1,18 +1,13 @@
-using System.Data;
 using System.Globalization;
 using CylinderTrace.Complaints.Notifications;
-using CylinderTrace.ConsoleShell;
-using CylinderTrace.Staff;
-using CylinderTrace.Platform.Database;
-using CylinderTrace.Platform.Html;
 using CylinderTrace.Platform.Time;
+using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Staff;
 using CylinderTrace.WeChat.Api;
-using Dapper;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using CylinderTrace.Platform.WeChat;
 
 namespace CylinderTrace.Supervision;
 

@@ -1,10 +1,10 @@
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
+using CylinderTrace.Integration;
 using CylinderTrace.Platform.Jobs;
+using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
-using CylinderTrace.Integration;
-using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CylinderTrace.Supervision;
@@ -157,8 +157,11 @@ public static class SupervisionApi
             {
                 var rolling = await scores.HistoryAsync(id, EnterpriseScores.Rolling, 1, ct);
                 var month = await scores.HistoryAsync(id, EnterpriseScores.Month, 1, ct);
-                result.Add(new { licence = tenant.Members[id].Licence, rolling30 = rolling.FirstOrDefault(), month = month.FirstOrDefault(),
-                    gradeChanges = (await scores.GradeChangesAsync(id, ct)).Take(10) });
+                result.Add(new
+                {
+                    licence = tenant.Members[id].Licence, rolling30 = rolling.FirstOrDefault(), month = month.FirstOrDefault(),
+                    gradeChanges = (await scores.GradeChangesAsync(id, ct)).Take(10)
+                });
             }
             return TypedResults.Ok(result);
         }).WithMetadata(new IntegrationSignature.ReadOnlyCall());

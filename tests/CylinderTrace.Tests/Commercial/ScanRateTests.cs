@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using CylinderTrace.Commercial;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace CylinderTrace.Tests.Commercial;

@@ -48,15 +48,15 @@ public sealed class A_complaint_is_routed(WorkerHostFixture fx)
         var prefix = new Dictionary<string, string> { ["gas_authority"] = "gas", ["market_supervision"] = "market", ["police"] = "police", ["transport"] = "transport" };
         var filed = new List<(string Number, string Expected)>();
         foreach (var category in CylinderTrace.Complaints.ComplaintCategories.All)
-        foreach (var district in new[] { "350103", "350111", "350181" })
-        {
-            var complaint = new
+            foreach (var district in new[] { "350103", "350111", "350181" })
             {
-                category = category.Code, description = $"{category.Label}：测试各类别的分派", districtCode = district, address = "测试地址",
-                cylinderCode = category.RequiresCylinder ? "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999) : null,
-            };
-            filed.Add((await FileAsync(complaint), $"{prefix[category.LeadAgencyKind]}-{district}"));
-        }
+                var complaint = new
+                {
+                    category = category.Code, description = $"{category.Label}：测试各类别的分派", districtCode = district, address = "测试地址",
+                    cylinderCode = category.RequiresCylinder ? "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999) : null,
+                };
+                filed.Add((await FileAsync(complaint), $"{prefix[category.LeadAgencyKind]}-{district}"));
+            }
         foreach (var (number, expected) in filed)
             Assert.True((await WaitRoutedAsync(number)).AgencyCode == expected, $"{number} should go to {expected}");
     }
@@ -154,7 +154,8 @@ public sealed class Routing_under_two_racing_workers(WorkerHostFixture fx)
     public async Task routes_each_of_500_complaints_exactly_once()
     {
         await using var second = new CylinderTraceHost(fx.Database.ConnectionString, fx.RedisPrefix,
-            new Dictionary<string, string?> { ["MiniProgram:ComplaintsPerUserPerHour"] = "1000" }) { WeChatBaseAddress = fx.WeChat.Url + "/", Worker = true };
+            new Dictionary<string, string?> { ["MiniProgram:ComplaintsPerUserPerHour"] = "1000" })
+        { WeChatBaseAddress = fx.WeChat.Url + "/", Worker = true };
         _ = second.Server;
         var user = await M.SignInAsync(second, fx.WeChat);
         var ids = new List<long>();

@@ -3,7 +3,6 @@ using CylinderTrace.ConsoleShell.Pages;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Html;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Console;
 

@@ -2,7 +2,6 @@ using System.Net;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Console;
 
@@ -63,11 +62,11 @@ public sealed class Console_access_across_agencies(WorkerHostFixture fx)
             var stranger = await scenario.MemberAsync(other.Code, role);
             var token = await stranger.FormTokenAsync();
             foreach (var route in routes)
-            foreach (var path in Paths(route, complaint.Number, photoId))
-            {
-                var response = await CallAsync(stranger, route.Method, path, token);
-                Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{role} of another agency: {route.Method} {path} → {(int)response.StatusCode}");
-            }
+                foreach (var path in Paths(route, complaint.Number, photoId))
+                {
+                    var response = await CallAsync(stranger, route.Method, path, token);
+                    Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{role} of another agency: {route.Method} {path} → {(int)response.StatusCode}");
+                }
         }
         // A number that does not exist answers exactly the same.
         var member = await scenario.MemberAsync(other.Code);

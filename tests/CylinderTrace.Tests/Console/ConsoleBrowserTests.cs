@@ -2,7 +2,6 @@ using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CylinderTrace.Tests.Console;

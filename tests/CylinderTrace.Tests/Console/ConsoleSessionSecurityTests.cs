@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CylinderTrace.Tests.Console;

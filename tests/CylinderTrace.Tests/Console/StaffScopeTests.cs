@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Console;
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,7 +7,6 @@ using CylinderTrace.Tests.MiniProgram;
 using Dapper;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
-using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
 namespace CylinderTrace.Tests.Contracts;
 

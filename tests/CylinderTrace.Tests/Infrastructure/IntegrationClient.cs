@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using CylinderTrace.Integration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Infrastructure;
 

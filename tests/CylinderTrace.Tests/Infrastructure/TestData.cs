@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using CylinderTrace.Cylinders;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Infrastructure;
 

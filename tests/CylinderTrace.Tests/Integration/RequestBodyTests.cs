@@ -5,7 +5,6 @@ using System.Text.Json;
 using CylinderTrace.Integration;
 using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
 
 namespace CylinderTrace.Tests.Integration;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using CylinderTrace.Integration;
 using CylinderTrace.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Integration;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using CylinderTrace.Complaints.Photos;
-using CylinderTrace.MiniProgram;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;

@@ -27,12 +27,12 @@ public static class SamplePhotos
     {
         var image = new Image<Rgb24>(width, height);
         for (var y = 0; y < height; y++)
-        for (var x = 0; x < width; x++)
-        {
-            var block = y / 8 * 8 + x / 8;
-            var bit = y < 16 && block < 16 && ((seed >> block) & 1) == 1;
-            image[x, y] = bit ? new Rgb24(250, 250, 250) : new Rgb24((byte)(x * 255 / width), (byte)(y * 255 / height), 40);
-        }
+            for (var x = 0; x < width; x++)
+            {
+                var block = y / 8 * 8 + x / 8;
+                var bit = y < 16 && block < 16 && ((seed >> block) & 1) == 1;
+                image[x, y] = bit ? new Rgb24(250, 250, 250) : new Rgb24((byte)(x * 255 / width), (byte)(y * 255 / height), 40);
+            }
         return image;
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using CylinderTrace.Tests.Infrastructure;
 using CylinderTrace.WeChat.OfficialAccount;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using CylinderTrace.Tests.Infrastructure;
 using CylinderTrace.WeChat.OfficialAccount;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
-using CylinderTrace.WeChat.OfficialAccount;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;

@@ -4,7 +4,6 @@ using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using CylinderTrace;
 
 namespace CylinderTrace.Tests.Platform;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Platform;
 

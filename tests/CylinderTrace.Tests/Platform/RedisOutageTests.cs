@@ -85,7 +85,8 @@ public sealed class When_Redis_stops_and_returns(WorkerHostFixture fx)
         await redis.StartAsync();
         await using var db = await TestEnvironment.CreateDatabaseAsync();
         await using var host = new CylinderTraceHost(db.ConnectionString, CylinderTraceHost.NewRedisPrefix(),
-            new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration }) { WeChatBaseAddress = fx.WeChat.Url + "/" };
+            new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration })
+        { WeChatBaseAddress = fx.WeChat.Url + "/" };
         _ = host.Server;
         var data = new TestData(db, host.Services);
         var owner = await data.EnterpriseAsync("filling");

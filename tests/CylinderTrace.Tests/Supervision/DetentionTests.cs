@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using CylinderTrace.Supervision;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Supervision;
 
@@ -138,8 +136,11 @@ public sealed class Detention_orders(WorkerHostFixture fx)
         Assert.DoesNotContain("detained", Reasons(check));
 
         // Inspected: fillable again. A second order, disposed as scrapped, scraps it for good.
-        await w.Owner.PostOkAsync("inspections", new { eventId = "I-" + w.Code, cylinderCode = w.Code, inspectedOn = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)),
-            inspectionBody = "福州市特种设备检验研究院", result = "pass", nextInspectionDate = "2030-01-01" });
+        await w.Owner.PostOkAsync("inspections", new
+        {
+            eventId = "I-" + w.Code, cylinderCode = w.Code, inspectedOn = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)),
+            inspectionBody = "福州市特种设备检验研究院", result = "pass", nextInspectionDate = "2030-01-01"
+        });
         var inspected = await FillCheckAsync(w.Owner, w.Code);
         Assert.True(inspected.GetProperty("allowed").GetBoolean(), inspected.ToString());
         var second = await IssueAsync(w);

@@ -5,7 +5,6 @@ using CylinderTrace.Supervision;
 using CylinderTrace.Tests.Console;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 

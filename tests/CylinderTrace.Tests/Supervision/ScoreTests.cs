@@ -4,7 +4,6 @@ using CylinderTrace.Commercial;
 using CylinderTrace.Supervision;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CylinderTrace.Tests.Supervision;
 

@@ -1,7 +1,6 @@
 using System.Data;
 using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Platform.Database;
-using CylinderTrace.Platform.Time;
 using Dapper;
 using MySqlConnector;
 

@@ -1,9 +1,7 @@
 using System.Data;
-using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Time;
 using Dapper;
-using MySqlConnector;
 
 namespace CylinderTrace.Complaints.Handling;
 

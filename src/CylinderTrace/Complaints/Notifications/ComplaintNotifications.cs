@@ -1,12 +1,12 @@
 using System.Globalization;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.Time;
+using CylinderTrace.Platform.WeChat;
 using CylinderTrace.WeChat.Api;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
-using CylinderTrace.Platform.WeChat;
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Notifications;
 

@@ -1,14 +1,13 @@
 using System.Globalization;
-using CylinderTrace.ConsoleShell;
-using CylinderTrace.Staff;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.Time;
+using CylinderTrace.Platform.WeChat;
+using CylinderTrace.Staff;
 using CylinderTrace.WeChat.Api;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
-using CylinderTrace.Platform.WeChat;
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Notifications;
 

@@ -1,5 +1,3 @@
-using CylinderTrace.Complaints;
-
 namespace CylinderTrace.Complaints.Pages;
 
 /// <summary>What the complaint pages show of states and filters.</summary>

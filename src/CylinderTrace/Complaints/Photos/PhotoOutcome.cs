@@ -1,4 +1,3 @@
-using CylinderTrace.Platform.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CylinderTrace.Complaints.Photos;

@@ -5,12 +5,12 @@ using CylinderTrace.Complaints.Notifications;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Jobs;
 using CylinderTrace.Platform.Time;
 using Dapper;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using CylinderTrace.Platform.Jobs;
 
 namespace CylinderTrace.Complaints.Routing;
 

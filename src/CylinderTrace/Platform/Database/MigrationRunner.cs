@@ -1,9 +1,7 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
-using MySqlConnector;
 
 namespace CylinderTrace.Platform.Database;
 

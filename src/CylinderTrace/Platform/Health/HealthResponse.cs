@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CylinderTrace.Platform.Health;
 
