@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CylinderTrace.Tests.Console;
 using CylinderTrace.Tests.Infrastructure;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 

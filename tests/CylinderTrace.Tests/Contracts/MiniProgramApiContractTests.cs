@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
-using CylinderTrace.Tests.MiniProgram;
 using Dapper;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

@@ -197,7 +197,7 @@ public sealed class Detention_orders(WorkerHostFixture fx)
             { new StringContent("24"), "deadlineHours" },
             { new StringContent("owner"), "responsibility" },
         };
-        var photo = new ByteArrayContent(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg());
+        var photo = new ByteArrayContent(CylinderTrace.Tests.Infrastructure.SamplePhotos.Jpeg());
         photo.Headers.ContentType = new("image/jpeg");
         form.Add(photo, "photos", "rust.jpg");
         var issued = await w.Inspector.Http.PostAsync($"/console/cylinders/{w.Code}/detentions", form);
@@ -230,7 +230,7 @@ public sealed class Detention_orders(WorkerHostFixture fx)
 
     private static async Task<string> OwnPhotoAsync(ConsoleClient inspector)
     {
-        var response = await UploadForDetentionAsync(inspector, CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var response = await UploadForDetentionAsync(inspector, CylinderTrace.Tests.Infrastructure.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, text);
         return JsonDocument.Parse(text).RootElement.GetProperty("photoId").GetString()!;
@@ -247,7 +247,7 @@ public sealed class Detention_orders(WorkerHostFixture fx)
         var w = await WorldAsync();
         var handling = await fx.Data.AgencyAsync();
         var complainant = await CylinderTrace.Tests.Infrastructure.MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
-        var upload = await complainant.UploadAsync(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var upload = await complainant.UploadAsync(CylinderTrace.Tests.Infrastructure.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
         var photoId = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
         var complaint = (await complainant.FileOkAsync(CylinderTrace.Tests.Infrastructure.MiniProgramClient.Complaint(photoIds: [photoId]))).GetProperty("number").GetString()!;
         var complaintId = await fx.Data.WaitUntilRoutedAsync(complaint);
@@ -294,7 +294,7 @@ public sealed class Detention_orders(WorkerHostFixture fx)
     {
         var w = await WorldAsync();
         // Only inspectors upload photos for orders; anything that is not a photo is refused.
-        Assert.Equal(HttpStatusCode.Forbidden, (await UploadForDetentionAsync(w.Handler, CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(1))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await UploadForDetentionAsync(w.Handler, CylinderTrace.Tests.Infrastructure.SamplePhotos.Jpeg(1))).StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await UploadForDetentionAsync(w.Inspector, "GIF89a......"u8.ToArray())).StatusCode);
         var mine = await OwnPhotoAsync(w.Inspector);
 
@@ -327,7 +327,7 @@ public sealed class Detention_orders(WorkerHostFixture fx)
         var issued = await w.Inspector.PostAsync("/api/console/detentions", new { cylinderCode = w.Code, hazard = "瓶体严重锈蚀", photos = new[] { own } });
         var number = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("number").GetString()!;
         var complainant = await CylinderTrace.Tests.Infrastructure.MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
-        var upload = await complainant.UploadAsync(CylinderTrace.Tests.MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var upload = await complainant.UploadAsync(CylinderTrace.Tests.Infrastructure.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
         var complainants = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
         // As the order would have been stored before migration 0017: both links, no upload records.
         await using (var conn = await fx.Database.OpenAsync())

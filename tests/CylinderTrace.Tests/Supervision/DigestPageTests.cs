@@ -1,6 +1,7 @@
 using CylinderTrace.Platform.Csv;
 using CylinderTrace.Supervision;
-using CylinderTrace.Tests.Console;
+
+using CylinderTrace.Tests.ConsoleShell;
 
 namespace CylinderTrace.Tests.Supervision;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using CylinderTrace.Supervision;
-using CylinderTrace.Tests.Console;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 using MimeKit;

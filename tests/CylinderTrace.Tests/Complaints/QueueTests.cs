@@ -3,7 +3,7 @@ using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>The agency's queue: filters, sorted by deadline, counts per state; the supervisors' team view.</summary>
 [Collection(Collections.Complaints)]

@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CylinderTrace.Tests.MiniProgram;
+namespace CylinderTrace.Tests.Infrastructure;
 
 /// <summary>
 /// Real, decodable photos (drawn and encoded here) carrying a location marker in the places metadata

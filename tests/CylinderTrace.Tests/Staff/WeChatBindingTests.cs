@@ -3,7 +3,7 @@ using CylinderTrace.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>
 /// Staff bind their WeChat with a one-time code shown in the console (sent to the Official Account),

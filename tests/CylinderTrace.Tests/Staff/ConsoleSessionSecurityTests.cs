@@ -5,7 +5,7 @@ using Dapper;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Time.Testing;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>
 /// Console sessions end on the server (security issue 16, item 5): signing out revokes the session, so a copied cookie

@@ -1,7 +1,6 @@
-using CylinderTrace.Tests.Infrastructure;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Infrastructure;
 
 /// <summary>Intent methods for console tests: an agency of its own with staff, and complaints routed into its queue.</summary>
 public sealed class ConsoleScenario(HostFixture fx)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Playwright;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.ConsoleShell;
 
 /// <summary>
 /// The console in a real browser: Debian's Chromium, headless, driven by Playwright for .NET (no

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>Staff sign-in: PasswordHasher, lockout after repeated failures, forced change of the initial password.</summary>
 [Collection(Collections.Console)]

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>
 /// Administrators are scoped (security issue 16, item 1): a city administrator (of Console:CityAdministratorAgency)

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>Administrators edit routing rules through the console API, validated; the router follows them.</summary>
 [Collection(Collections.Complaints)]

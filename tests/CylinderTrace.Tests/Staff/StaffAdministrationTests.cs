@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CylinderTrace.Tests.Infrastructure;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>Administrators create, reset and disable staff accounts; each member belongs to one agency.</summary>
 [Collection(Collections.Console)]

@@ -3,7 +3,7 @@ using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Routing;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>
 /// Authorization in one place (ConsoleAccess): a member sees and acts on only their agency's
@@ -156,12 +156,12 @@ public sealed class Console_access_across_agencies(WorkerHostFixture fx)
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/console/staff")).StatusCode);
     }
 
-    private static byte[] SamplePhotoBytes => MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535));
+    private static byte[] SamplePhotoBytes => SamplePhotos.Jpeg(Random.Shared.Next(1, 65535));
 
     private async Task<string> UploadPhotoAsync()
     {
         var other = await MiniProgramClient.SignInAsync(fx.Host, fx.WeChat);
-        var response = await other.UploadAsync(MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var response = await other.UploadAsync(SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
         return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
     }
 }

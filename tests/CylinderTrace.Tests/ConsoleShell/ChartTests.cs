@@ -4,7 +4,7 @@ using CylinderTrace.Platform;
 using CylinderTrace.Platform.Html;
 using Microsoft.AspNetCore.Components;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.ConsoleShell;
 
 /// <summary>Razor components rendered to HTML as the host renders them (its HtmlEncoder), without a host.</summary>
 internal static class Rendered

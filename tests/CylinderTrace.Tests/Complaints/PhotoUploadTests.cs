@@ -2,10 +2,10 @@ using System.Net;
 using System.Text.Json;
 using CylinderTrace.Tests.Infrastructure;
 using SixLabors.ImageSharp;
-using static CylinderTrace.Tests.MiniProgram.SamplePhotos;
+using static CylinderTrace.Tests.Infrastructure.SamplePhotos;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
-namespace CylinderTrace.Tests.MiniProgram;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>
 /// Issue 16, item 4, through the host: what a resident uploads is stored re-encoded, so no location

@@ -1,11 +1,12 @@
 using System.Text;
 using CylinderTrace.Complaints.Photos;
+using CylinderTrace.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
-using static CylinderTrace.Tests.MiniProgram.SamplePhotos;
+using static CylinderTrace.Tests.Infrastructure.SamplePhotos;
 
-namespace CylinderTrace.Tests.MiniProgram;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>
 /// Issue 16, item 4: the cleaner kept location metadata wherever it did not look (an MPF second image,

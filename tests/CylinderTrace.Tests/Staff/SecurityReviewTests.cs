@@ -6,7 +6,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using P = CylinderTrace.Tests.Infrastructure.OfficialAccountPusher;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Staff;
 
 /// <summary>What an outside review of the security fixes found (issue 16, second round): each finding's regression test.</summary>
 [Collection(Collections.Console)]

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using CylinderTrace.Tests.Infrastructure;
 using Dapper;
 
-namespace CylinderTrace.Tests.Console;
+namespace CylinderTrace.Tests.Complaints;
 
 /// <summary>A handler works a complaint; every action lands in the history with who and when, and the complainant's timeline shows the public part.</summary>
 [Collection(Collections.Complaints)]
@@ -243,7 +243,7 @@ public sealed class The_complainant_supplies_information(WorkerHostFixture fx)
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         await handler.PostOkAsync($"/api/console/complaints/{c.Number}/information-requests", new { question = "请拍摄气瓶钢印" });
 
-        var upload = await c.Complainant.UploadAsync(MiniProgram.SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        var upload = await c.Complainant.UploadAsync(SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
         var photoId = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("photoId").GetString()!;
         var empty = await c.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{c.Number}/information", new { text = "" });
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
