@@ -63,3 +63,26 @@ write_env_file() {
     cat "$CT_LOCAL/secrets.env"
   } >"$CT_LOCAL/env"
 }
+
+# A host for a benchmark, run as ops/run.sh runs it (Release, migrated, demo data, Production), on port $2; its log in
+# .local/bench/$1-host.log. Sets host_pid and port, stops the host when the script exits. CT_BENCH_HOST_DLL runs another build.
+start_bench_host() {
+  local name="$1"
+  port="$2"
+  bash "$CT_ROOT/ops/services-up.sh"
+  export_settings
+  cd "$CT_ROOT"
+  dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
+  dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
+  local host=(dotnet "${CT_BENCH_HOST_DLL:-src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll}")
+  "${host[@]}" migrate
+  "${host[@]}" seed --preset demo
+  mkdir -p "$CT_LOCAL/bench"
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then log "port $port is already answering; stop that first"; exit 1; fi
+  ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}" "${host[@]}" --urls "http://127.0.0.1:$port" >"$CT_LOCAL/bench/$name-host.log" 2>&1 &
+  host_pid=$!
+  trap 'kill "$host_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || { log "the host did not become ready; see $CT_LOCAL/bench/$name-host.log"; exit 1; }
+  for _ in $(seq 1 20); do curl -s -o /dev/null "http://127.0.0.1:$port/api/cylinders/FZ0000000001/card"; done
+}
