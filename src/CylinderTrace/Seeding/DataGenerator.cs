@@ -26,12 +26,13 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     private static readonly string[] Manufacturers = ["福建闽东气瓶制造有限公司", "浙江金盾压力容器有限公司", "江苏民生特种设备有限公司", "山东华安气瓶有限公司"];
     private static readonly string[] ManufacturerCodes = ["MD", "JD", "MS", "HA"];
     private static readonly string[] Dishes = ["面馆", "快餐店", "小吃店", "海鲜酒楼", "沙县小吃", "鱼丸店", "烧烤店", "火锅店", "饭店", "食堂", "粥铺", "茶餐厅"];
+    // How the city's households spread over its districts (roughly by population); names from the one list, Platform's Districts.
     private static readonly (string Code, string Name, int Weight)[] Districts =
-    [
-        ("350102", "鼓楼区", 9), ("350103", "台江区", 6), ("350104", "仓山区", 11), ("350105", "马尾区", 3), ("350111", "晋安区", 10),
-        ("350112", "长乐区", 7), ("350121", "闽侯县", 9), ("350122", "连江县", 6), ("350123", "罗源县", 3), ("350124", "闽清县", 3),
-        ("350125", "永泰县", 3), ("350128", "平潭县", 4), ("350181", "福清市", 12),
-    ];
+        new (string Code, int Weight)[]
+        {
+            ("350102", 9), ("350103", 6), ("350104", 11), ("350105", 3), ("350111", 10), ("350112", 7), ("350121", 9), ("350122", 6),
+            ("350123", 3), ("350124", 3), ("350125", 3), ("350128", 4), ("350181", 12),
+        }.Select(d => (d.Code, Platform.ReferenceData.Districts.Name(d.Code), d.Weight)).ToArray();
 
     private readonly Random _rng = new(seed);
     // Receiving scans draw from their own sequence, so the rest of the city is what it was before they were added.

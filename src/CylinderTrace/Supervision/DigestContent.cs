@@ -31,6 +31,29 @@ public sealed record DigestFigures(
 /// </summary>
 public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, TimeProvider clock)
 {
+    private const string NewSql = "SELECT category, district_code FROM complaints WHERE agency_id = @agencyId AND created_at >= @from AND created_at < @to";
+    private const string OpenSql = "SELECT COUNT(*) FROM complaints WHERE agency_id = @agencyId AND status IN @open";
+    private const string OverdueSql =
+        """
+        SELECT COUNT(*) FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id
+        WHERE c.agency_id = @agencyId AND c.status IN @open AND r.due_at < @now
+        """;
+    private const string ClosedSql =
+        """
+        SELECT c.category, c.created_at, h.closed_at FROM complaints c JOIN complaint_handling h ON h.complaint_id = c.id
+        WHERE c.agency_id = @agencyId AND h.closed_at >= @from AND h.closed_at < @to
+        """;
+    private const string GradeChangesSql =
+        """
+        SELECT e.name, g.from_grade, g.to_grade, g.at FROM enterprise_grade_changes g JOIN enterprises e ON e.id = g.enterprise_id
+        WHERE g.at >= @from AND g.at < @to ORDER BY g.at
+        """;
+    private const string GradeChangesInDistrictsSql =
+        """
+        SELECT e.name, g.from_grade, g.to_grade, g.at FROM enterprise_grade_changes g JOIN enterprises e ON e.id = g.enterprise_id
+        WHERE g.at >= @from AND g.at < @to AND e.district_code IN @districts ORDER BY g.at
+        """;
+
     private static readonly string[] OpenStates = [ComplaintStatus.Routed, ComplaintStatus.InProgress, ComplaintStatus.WaitingInfo];
 
     public async Task<DigestFigures> GatherAsync(int agencyId, string agencyDistrict, string kind, DateOnly first, DateOnly last, CancellationToken ct)
@@ -42,19 +65,13 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         await using var conn = await db.OpenAsync(ct);
         var args = new { agencyId, from, to, now, open = OpenStates };
         var newRows = (await conn.QueryAsync<(string Category, string? District)>(new CommandDefinition(
-            "SELECT category, district_code FROM complaints WHERE agency_id = @agencyId AND created_at >= @from AND created_at < @to", args, cancellationToken: ct))).ToList();
+            NewSql, args, cancellationToken: ct))).ToList();
         var open = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COUNT(*) FROM complaints WHERE agency_id = @agencyId AND status IN @open", args, cancellationToken: ct));
+            OpenSql, args, cancellationToken: ct));
         var overdue = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
-            """
-            SELECT COUNT(*) FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id
-            WHERE c.agency_id = @agencyId AND c.status IN @open AND r.due_at < @now
-            """, args, cancellationToken: ct));
+            OverdueSql, args, cancellationToken: ct));
         var closed = (await conn.QueryAsync<(string Category, DateTime Created, DateTime Closed)>(new CommandDefinition(
-            """
-            SELECT c.category, c.created_at, h.closed_at FROM complaints c JOIN complaint_handling h ON h.complaint_id = c.id
-            WHERE c.agency_id = @agencyId AND h.closed_at >= @from AND h.closed_at < @to
-            """, args, cancellationToken: ct))).ToList();
+            ClosedSql, args, cancellationToken: ct))).ToList();
         var hours = closed.Select(c => (c.Closed - c.Created).TotalHours).Order().ToList();
         double? median = hours.Count == 0 ? null : hours.Count % 2 == 1 ? hours[hours.Count / 2] : (hours[hours.Count / 2 - 1] + hours[hours.Count / 2]) / 2;
         var categories = newRows.Select(r => r.Category).Concat(closed.Select(c => c.Category)).Distinct().Order(StringComparer.Ordinal)
@@ -65,10 +82,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         var lowestRates = (await rollups.ListAsync(ratePeriod, first, RateDimensions.Customer, districts, 1, 10, ct)).ToList();
         var lowestScores = (await scores.LatestAsync(EnterpriseScores.Rolling, districts, ct)).Take(10).ToList();
         var changes = (await conn.QueryAsync<(string Name, string? From, string? To, DateTime At)>(new CommandDefinition(
-            $"""
-            SELECT e.name, g.from_grade, g.to_grade, g.at FROM enterprise_grade_changes g JOIN enterprises e ON e.id = g.enterprise_id
-            WHERE g.at >= @from AND g.at < @to {(districts is null ? "" : "AND e.district_code IN @districts")} ORDER BY g.at
-            """, new { from, to, districts }, cancellationToken: ct)))
+            districts is null ? GradeChangesSql : GradeChangesInDistrictsSql, new { from, to, districts }, cancellationToken: ct)))
             .Select(g => (g.Name, g.From, g.To, ShanghaiTime.FromUtc(g.At))).ToList();
         var orders = await detentions.ListAsync(agencyId, null, openOnly: true, ct);
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
