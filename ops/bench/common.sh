@@ -26,7 +26,8 @@ bench_prepare() {
   export Hosting__Roles="${Hosting__Roles:-web}"
   dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
   dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
-  host_dll="src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
+  # CT_BENCH_HOST_DLL measures another build (e.g. before a change) with the same data, settings and load.
+  host_dll="${CT_BENCH_HOST_DLL:-src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll}"
   bench_dll="tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll"
 
   # bench_prepare fresh: always reload the preset. Benchmarks that write (ingest, imports, scans)
