@@ -31,11 +31,13 @@ public static class ApplicationExtensions
             .Validate(o => o.DesignLifeYears <= o.MaxServiceLifeYears, "CylinderRules:DesignLifeYears may not exceed CylinderRules:MaxServiceLifeYears.")
             .ValidateOnStart();
         services.AddSingleton<CylinderStatusRules>();
+        services.AddSingleton<FillRules>();
         services.AddSingleton<CylinderStore>();
         services.AddSingleton<CylinderCards>();
         services.AddSingleton<CylinderHistory>();
 
         services.AddSingleton<EnterpriseDirectory>();
+        services.AddSingleton<EnterpriseLicences>();
 
         services.AddWeChatPlatform();
         services.AddOfficialAccount();

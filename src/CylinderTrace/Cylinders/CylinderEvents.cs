@@ -4,8 +4,11 @@ using MySqlConnector;
 
 namespace CylinderTrace.Cylinders;
 
-/// <summary>A registered cylinder as event ingestion needs it.</summary>
-public sealed record CylinderRef(long Id, string Code, int OwnerId);
+/// <summary>A registered cylinder as event ingestion needs it: the owner, and the dates and flags fills are judged by.</summary>
+public sealed record CylinderRef(long Id, string Code, int OwnerId, CylinderDates Dates);
+
+/// <summary>A fill of a code nobody registered, kept as reported (orphan_fills).</summary>
+public sealed record NewOrphanFill(DateTime At, int EnterpriseId, int StationId, string Code, decimal? NetWeightKg, string EventId);
 
 public sealed record NewFill(DateTime At, long CylinderId, int StationId, int OwnerId, decimal? NetWeightKg, string EventId);
 public sealed record NewDelivery(DateTime At, long CylinderId, int StationId, int? WorkerId, long CustomerId, string EventId);
@@ -22,7 +25,16 @@ public sealed record CylinderUpsert(string Code, string Serial, string Spec, str
 /// </summary>
 public static class CylinderEvents
 {
-    private const string LookupSql = "SELECT id, code, owner_id AS OwnerId FROM cylinders WHERE code IN @@keys";
+    private const string LookupSql =
+        """
+        SELECT id, code, owner_id AS OwnerId, manufacture_date AS ManufactureDate, last_inspection_date AS LastInspectionDate,
+               next_inspection_date AS NextInspectionDate, scrap_date AS ScrapDate, status, detained
+        FROM cylinders WHERE code IN @@keys
+        """;
+    private const string OrphanFillsHead = "INSERT INTO orphan_fills (filled_at, enterprise_id, station_id, cylinder_code, net_weight_kg, external_event_id, recorded_at) VALUES ";
+
+    /// <summary>The cylinder id ingested_events records for an event of an unregistered code (its row is in orphan_fills).</summary>
+    public const long NoCylinder = 0;
     private const string KnownSql = "SELECT external_event_id FROM ingested_events WHERE enterprise_id = @enterpriseId AND kind = @kind AND external_event_id IN @@keys";
     private const string IngestedHead = "INSERT INTO ingested_events (enterprise_id, kind, external_event_id, cylinder_id, event_at, check_id, recorded_at) VALUES ";
 
@@ -68,7 +80,29 @@ public static class CylinderEvents
 
     public static async Task<Dictionary<string, CylinderRef>> FindAsync(MySqlConnection conn, MySqlTransaction? tx, IReadOnlyList<string> codes, CancellationToken ct) =>
         codes.Count == 0 ? []
-            : (await MultiRow.QueryInAsync<CylinderRef, string>(conn, tx, LookupSql, "@@keys", codes, null, ct)).ToDictionary(c => c.Code, StringComparer.Ordinal);
+            : (await MultiRow.QueryInAsync<LookupRow, string>(conn, tx, LookupSql, "@@keys", codes, null, ct)).ToDictionary(c => c.Code, c => c.ToRef(), StringComparer.Ordinal);
+
+    private sealed class LookupRow
+    {
+        public long Id { get; init; }
+        public string Code { get; init; } = "";
+        public int OwnerId { get; init; }
+        public DateTime ManufactureDate { get; init; }
+        public DateTime? LastInspectionDate { get; init; }
+        public DateTime? NextInspectionDate { get; init; }
+        public DateTime? ScrapDate { get; init; }
+        public string Status { get; init; } = "";
+        public bool Detained { get; init; }
+
+        public CylinderRef ToRef() => new(Id, Code, OwnerId, new CylinderDates(DateOnly.FromDateTime(ManufactureDate), Date(LastInspectionDate), Date(NextInspectionDate),
+            Date(ScrapDate), Status == "scrapped", Detained));
+
+        private static DateOnly? Date(DateTime? d) => d is { } v ? DateOnly.FromDateTime(v) : null;
+    }
+
+    /// <summary>Keeps fills of unregistered codes as they were reported.</summary>
+    public static Task InsertOrphanFillsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewOrphanFill> fills, DateTime now, CancellationToken ct) =>
+        MultiRow.ExecuteAsync(conn, tx, OrphanFillsHead, "", 7, fills, f => [f.At, f.EnterpriseId, f.StationId, f.Code, f.NetWeightKg, f.EventId, now], ct);
 
     /// <summary>Of these event ids of the enterprise, the ones already stored.</summary>
     public static async Task<HashSet<string>> KnownEventIdsAsync(MySqlConnection conn, MySqlTransaction tx, int enterpriseId, string kind, IReadOnlyList<string> ids, CancellationToken ct) =>

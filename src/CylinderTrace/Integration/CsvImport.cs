@@ -10,12 +10,13 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Integration;
 
 /// <summary>
-/// `import --kind cylinders|customers|workers --file F.csv --as LICENCE [--batch N] [--restart]`: an
-/// enterprise's registry from a CSV file (RFC 4180, UTF-8 with or without a byte-order mark; a header row
+/// `import --kind cylinders|customers|workers|fills|deliveries|returns|inspections --file F.csv --as LICENCE [--batch N] [--restart]`: an
+/// enterprise's registry or trace events from a CSV file (RFC 4180, UTF-8 with or without a byte-order mark; a header row
 /// naming the fields of docs/INTEGRATION.md; read by Platform/Csv's reader, and a malformed file is refused
 /// before anything is stored). Rows go through the integration API's own checks and scope, as if the
 /// enterprise had sent them, in batches; every rejected row is written to F.csv.errors.csv with its line,
-/// field and reason (by the one CSV writer, for a spreadsheet). Progress (rows, rate, ETA) goes to stderr. After each committed batch the line reached is saved in
+/// field and reason (by the one CSV writer, for a spreadsheet); fills are judged by the interlock's rules as the API judges
+/// them, and every stored fill that broke one is written to F.csv.violations.csv (line, event id, code, rules). Progress (rows, rate, ETA) goes to stderr. After each committed batch the line reached is saved in
 /// F.csv.progress, so an interrupted import resumes there (registries are upserts: a batch done twice
 /// changes nothing); --restart starts from the top.
 /// </summary>
@@ -27,9 +28,10 @@ public static class CsvImport
         var file = CommandLine.Option(args, "file");
         var licence = CommandLine.Option(args, "as");
         var batchSize = int.TryParse(CommandLine.Option(args, "batch"), out var b) ? b : 5000;
-        if (kind is not ("cylinders" or "customers" or "workers") || file is null || licence is null || !File.Exists(file))
+        if (kind is not ("cylinders" or "customers" or "workers" or "fills" or "deliveries" or "returns" or "inspections") || file is null || licence is null || !File.Exists(file))
         {
-            System.Console.Error.WriteLine("Usage: import --kind cylinders|customers|workers --file FILE.csv --as LICENCE [--batch 5000] [--restart]");
+            System.Console.Error.WriteLine("Usage: import --kind cylinders|customers|workers|fills|deliveries|returns|inspections --file FILE.csv --as LICENCE [--batch 5000] [--restart]");
+            if (file is not null && !File.Exists(file)) System.Console.Error.WriteLine($"No such file: {file}");
             return 2;
         }
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
@@ -43,7 +45,11 @@ public static class CsvImport
         {
             "cylinders" => ingestion.CylindersAsync,
             "customers" => ingestion.CustomersAsync,
-            _ => ingestion.WorkersAsync,
+            "workers" => ingestion.WorkersAsync,
+            "fills" => ingestion.FillsAsync,
+            "deliveries" => ingestion.DeliveriesAsync,
+            "returns" => ingestion.ReturnsAsync,
+            _ => ingestion.InspectionsAsync,
         };
 
         var progressFile = file + ".progress";
@@ -60,6 +66,10 @@ public static class CsvImport
         await using var errorStream = new StreamWriter(errorFile, append: resumeAt > 0, CsvWriter.Utf8WithBom);
         var errors = new CsvWriter(errorStream);
         if (errorStream.BaseStream.Length == 0) errors.WriteRow("line", "field", "reason");
+        await using var violationStream = kind == "fills" ? new StreamWriter(file + ".violations.csv", append: resumeAt > 0, CsvWriter.Utf8WithBom) : null;
+        var violationRows = violationStream is null ? null : new CsvWriter(violationStream);
+        if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow("line", "eventId", "cylinderCode", "violations");
+        long violations = 0;
         if (resumeAt > 0) System.Console.Error.WriteLine($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
 
         using var reader = CsvReader.Open(file);
@@ -89,7 +99,13 @@ public static class CsvImport
                     rejected++;
                     errors.WriteRow(batch[p.Index].Line, p.Field, p.Reason);
                 }
+                foreach (var v in result.Violations ?? [])
+                {
+                    violations++;
+                    violationRows?.WriteRow(batch[v.Index].Line, v.EventId, v.CylinderCode, Cylinders.FillRules.Labels(v.Kinds));
+                }
                 await errorStream.FlushAsync(ct);
+                if (violationStream is not null) await violationStream.FlushAsync(ct);
                 await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
                 batch.Clear();
             }
@@ -106,7 +122,8 @@ public static class CsvImport
         System.Console.Error.WriteLine();
         File.Delete(progressFile);
         System.Console.WriteLine($"Imported {kind} for {licence}: {row - resumeAt:N0} rows read in {watch.Elapsed.TotalSeconds:F1} s, {stored:N0} stored, " +
-            $"{duplicates:N0} repeated within a batch, {rejected:N0} rejected" + (rejected > 0 ? $" (see {errorFile})." : "."));
+            $"{duplicates:N0} repeated, {rejected:N0} rejected" + (rejected > 0 ? $" (see {errorFile})" : "") +
+            (kind == "fills" ? $", {violations:N0} stored fills broke the filling interlock" + (violations > 0 ? $" (see {file}.violations.csv; each is a case for the district's market supervision bureau)." : ".") : "."));
         return 0;
     }
 

@@ -16,7 +16,8 @@ public sealed record FillCheckResult(string CheckId, bool Allowed, IReadOnlyList
 /// <summary>
 /// Interlocked filling (DESIGN.md §3): before a cylinder is filled, the filling line asks whether it
 /// may be, and gets every reason it may not: unregistered, scrapped, detained, past its scrap date,
-/// inspection overdue, owned by another enterprise. It reads the cylinder's cached facts (the card's
+/// inspection overdue, owned by another enterprise, or the station holds no filling licence in force
+/// (FillRules: the same rules every reported fill is judged by). It reads the cylinder's cached facts (the card's
 /// HybridCache entry, kept current by every write's invalidation), so an answer costs no database
 /// round trip when warm. When the facts are not cached and MariaDB cannot be reached, the answer is
 /// "not allowed: cannot be verified": a line must never fill a cylinder nobody could check, and a
@@ -24,16 +25,19 @@ public sealed record FillCheckResult(string CheckId, bool Allowed, IReadOnlyList
 /// given (and marked FromCacheOnly): they are as fresh as the last invalidation that reached this
 /// instance. The check id is a signed token (no write on the hot path): code, station, time, verdict.
 /// </summary>
-public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, IntegrationScope scopes, PersonalData personal, TimeProvider clock,
+public sealed class FillChecks(CylinderCards cards, FillRules rules, IntegrationScope scopes, PersonalData personal, TimeProvider clock,
     ILogger<FillChecks> logger)
 {
-    public static readonly FillCheckReason Unregistered = new("unregistered", "气瓶未登记");
-    public static readonly FillCheckReason Scrapped = new("scrapped", "已报废");
-    public static readonly FillCheckReason Detained = new("detained", "已扣押召回");
-    public static readonly FillCheckReason PastScrapDate = new("past_scrap_date", "超过报废年限");
-    public static readonly FillCheckReason InspectionOverdue = new("inspection_overdue", "超期未检");
-    public static readonly FillCheckReason ForeignOwner = new("owned_by_another_enterprise", "产权属于其他企业");
+    public static readonly FillCheckReason Unregistered = Reason(FillRules.Unregistered);
+    public static readonly FillCheckReason Scrapped = Reason(FillRules.Scrapped);
+    public static readonly FillCheckReason Detained = Reason(FillRules.Detained);
+    public static readonly FillCheckReason PastScrapDate = Reason(FillRules.PastScrapDate);
+    public static readonly FillCheckReason InspectionOverdue = Reason(FillRules.InspectionOverdue);
+    public static readonly FillCheckReason ForeignOwner = Reason(FillRules.ForeignOwner);
+    public static readonly FillCheckReason UnlicensedFiller = Reason(FillRules.UnlicensedFiller);
     public static readonly FillCheckReason Unverifiable = new("unverifiable", "暂时无法核验，不得充装");
+
+    private static FillCheckReason Reason(FillRule rule) => new(rule.Code, rule.Label);
 
     public abstract record Outcome;
     public sealed record Checked(FillCheckResult Result) : Outcome;
@@ -64,17 +68,12 @@ public sealed class FillChecks(CylinderCards cards, CylinderStatusRules rules, I
         }
         if (reasons.Count == 0)
         {
-            if (facts is null) reasons.Add(Unregistered);
-            else
-            {
-                var today = ShanghaiTime.Today(clock);
-                var dates = facts.Dates;
-                if (facts.Scrapped) reasons.Add(Scrapped);
-                if (facts.Detained) reasons.Add(Detained);
-                if (today >= rules.ScrapDate(dates)) reasons.Add(PastScrapDate);
-                if (today > rules.NextInspectionDate(dates)) reasons.Add(InspectionOverdue);
-                if (facts.OwnerId != tenant.RootId) reasons.Add(ForeignOwner);
-            }
+            var today = ShanghaiTime.Today(clock);
+            var broken = new List<FillRule>();
+            if (facts is null) broken.Add(FillRules.Unregistered);
+            else rules.Judge(facts.Dates, facts.OwnerId, tenant.RootId, today, broken);
+            if (!station.LicensedToFill(today)) broken.Add(FillRules.UnlicensedFiller);
+            reasons.AddRange(broken.Select(Reason));
         }
         var allowed = reasons.Count == 0;
         return new Checked(new FillCheckResult(Token(code, station.Id, clock.GetUtcNow().ToUnixTimeSeconds(), allowed), allowed, reasons, code, fromCacheOnly));

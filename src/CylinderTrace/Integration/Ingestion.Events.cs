@@ -1,18 +1,29 @@
 using System.Data;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Enterprises;
+using CylinderTrace.Platform.Time;
 
 namespace CylinderTrace.Integration;
 
 /// <summary>Trace events: fills (judged by the fill check), deliveries (restaurants react through IDeliveryListener), returns and inspections.</summary>
 public sealed partial class Ingestion
 {
+    /// <summary>What the fill's own record says about the interlock: its station (and its licence) and its check id.</summary>
+    private sealed record FillFacts(ScopedEnterprise Station, decimal? NetWeightKg, IReadOnlyList<FillRule> Broken);
+
+    /// <summary>
+    /// Fills, each judged by the interlock's rules as of its fill day (FillRules, the fill check's rules) and stored whatever
+    /// it broke: history must be true. A fill of an unregistered code is kept as an orphan. A fill without a check id broke
+    /// no_check; one whose check id is not genuine, not for this cylinder and station within the day before the fill, or
+    /// said no, broke check_contradicted. Every fill that broke a rule is named in the answer's violations and reaches the
+    /// fill listeners (Supervision makes each a case for the district's market supervision bureau) in the same transaction.
+    /// </summary>
     public async Task<BatchResult> FillsAsync(IntegrationCaller caller, CancellationToken ct)
     {
         var problems = new List<RecordProblem>();
         var parsed = Parse<FillRecord>(caller.Body, problems, out var received);
         var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-        var candidates = new List<Candidate<(int Station, decimal? NetWeightKg)>>();
+        var candidates = new List<Candidate<FillFacts>>();
         var notYours = new List<RecordProblem>();
         foreach (var (i, r) in parsed)
         {
@@ -21,21 +32,65 @@ public sealed partial class Ingestion
             if (station is null) { notYours.Add(new(i, "station", $"充装站“{r.Station}”不是本企业的：只能上报本企业的充装记录。")); continue; }
             if (station.Kind != "filling") { problems.Add(new(i, "station", $"“{station.Licence}”不是充装单位（供应站不充装）；请填写充装站的许可证号。")); continue; }
             if (r.NetWeightKg is < 0 or > 1000) { problems.Add(new(i, "netWeightKg", "净重应在0到1000千克之间。")); continue; }
-            if (r.CheckId is { Length: > 0 } checkId)
+            var filledAt = r.FilledAt!.Value;
+            var broken = new List<FillRule>(2);
+            if (!station.LicensedToFill(DateOnly.FromDateTime(ShanghaiTime.ToLocal(filledAt).DateTime))) broken.Add(FillRules.UnlicensedFiller);
+            if (r.CheckId is not { Length: > 0 } checkId) broken.Add(FillRules.NoCheck);
+            else
             {
-                // A fill may name the check it passed: it must be genuine and about this cylinder, station and time.
+                // The check a fill names must be genuine, about this cylinder and station, within the day before the fill, and have said yes.
                 var check = fillChecks.Read(checkId);
-                if (check is not { } c || c.Code != code || c.StationId != station.Id || c.At > r.FilledAt!.Value.AddMinutes(5) || c.At < r.FilledAt.Value.AddDays(-1))
-                { problems.Add(new(i, "checkId", "充装检查编号无效，或不是这个气瓶、这个充装站在充装前24小时内的检查。")); continue; }
+                if (check is not { } c || c.Code != code || c.StationId != station.Id || c.At > filledAt.AddMinutes(5) || c.At < filledAt.AddDays(-1) || !c.Allowed)
+                    broken.Add(FillRules.CheckContradicted);
             }
-            candidates.Add(new(i, r.EventId!.Trim(), code, Ms(r.FilledAt!.Value), r.CheckId, (station.Id, r.NetWeightKg)));
+            candidates.Add(new(i, r.EventId!.Trim(), code, Ms(filledAt), r.CheckId is { Length: > 100 } ? r.CheckId[..100] : r.CheckId, new(station, r.NetWeightKg, broken)));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
-        return await StoreEventsAsync(caller, "fill", received, candidates, problems,
-            (_, _, located, _) => Task.FromResult(located),
-            (conn, tx, ready) => CylinderEvents.InsertFillsAsync(conn, tx,
-                ready.Select(r => new NewFill(r.C.At, r.Cylinder.Id, r.C.Extra.Station, r.Cylinder.OwnerId, r.C.Extra.NetWeightKg, r.C.EventId)).ToList(), ct), ct);
+        var listeners = fillListeners.ToList();
+        var heard = new object?[listeners.Count];
+        List<JudgedFill> judged = [];
+        List<Candidate<FillFacts>> orphans = [];
+        var result = await StoreEventsAsync(caller, "fill", received, candidates, problems,
+            (_, _, located, _) =>
+            {
+                // Every attempt starts afresh: a retried one may find some of these stored by another call meanwhile.
+                judged = [];
+                orphans = [];
+                return Task.FromResult(located);
+            },
+            async (conn, tx, ready) =>
+            {
+                if (ready.Count > 0)
+                    await CylinderEvents.InsertFillsAsync(conn, tx,
+                        ready.Select(r => new NewFill(r.C.At, r.Cylinder.Id, r.C.Extra.Station.Id, r.Cylinder.OwnerId, r.C.Extra.NetWeightKg, r.C.EventId)).ToList(), ct);
+                judged = new List<JudgedFill>(ready.Count + orphans.Count);
+                foreach (var (c, cylinder) in ready)
+                {
+                    var rules = new List<FillRule>();
+                    fillRules.Judge(cylinder.Dates, cylinder.OwnerId, tenant.RootId, DateOnly.FromDateTime(ShanghaiTime.FromUtc(c.At).DateTime), rules);
+                    rules.AddRange(c.Extra.Broken);
+                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.EventId, cylinder.Id, cylinder.Code, cylinder.OwnerId, c.At, Ordered(rules)));
+                }
+                foreach (var c in orphans)
+                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.EventId, null, c.Code, null, c.At, Ordered([FillRules.Unregistered, .. c.Extra.Broken])));
+                for (var i = 0; i < listeners.Count; i++) heard[i] = await listeners[i].OnStoredAsync(conn, tx, judged, ct);
+            }, ct,
+            async (conn, tx, unregistered) =>
+            {
+                orphans = unregistered;
+                await CylinderEvents.InsertOrphanFillsAsync(conn, tx, unregistered.Select(u =>
+                    new NewOrphanFill(u.At, caller.EnterpriseId, u.Extra.Station.Id, u.Code, u.Extra.NetWeightKg, u.EventId)).ToList(), clock.GetUtcNow().UtcDateTime, ct);
+            });
+        for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
+        return result with
+        {
+            Violations = judged.Where(j => j.Broken.Count > 0).OrderBy(j => j.Index)
+                .Select(j => new FillViolationNotice(j.Index, j.EventId, j.CylinderCode, j.Broken.Select(b => b.Code).ToList())).ToList(),
+        };
     }
+
+    /// <summary>The rules in the order FillRules lists them, each once.</summary>
+    private static IReadOnlyList<FillRule> Ordered(IEnumerable<FillRule> rules) => FillRules.All.Where(rules.Contains).ToList();
 
     public async Task<BatchResult> DeliveriesAsync(IntegrationCaller caller, CancellationToken ct)
     {

@@ -19,7 +19,7 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
-    IEnumerable<IDeliveryListener> deliveryListeners, TimeProvider clock, ILogger<Ingestion> logger)
+    IEnumerable<IDeliveryListener> deliveryListeners, IEnumerable<IFillListener> fillListeners, FillRules fillRules, TimeProvider clock, ILogger<Ingestion> logger)
 {
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
     public sealed class BadBatchException(string message) : Exception(message);
@@ -109,7 +109,8 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
     /// <summary>The common path of every event kind: cylinders by code, duplicates, then the kind's own resolution and insert, in one transaction.</summary>
     private async Task<BatchResult> StoreEventsAsync<T>(IntegrationCaller caller, string kind, int received, List<Candidate<T>> candidates, List<RecordProblem> problems,
         Func<MySqlConnection, MySqlTransaction, List<(Candidate<T> C, CylinderRef Cylinder)>, List<RecordProblem>, Task<List<(Candidate<T> C, CylinderRef Cylinder)>>> resolve,
-        Func<MySqlConnection, MySqlTransaction, List<(Candidate<T> C, CylinderRef Cylinder)>, Task> insert, CancellationToken ct)
+        Func<MySqlConnection, MySqlTransaction, List<(Candidate<T> C, CylinderRef Cylinder)>, Task> insert, CancellationToken ct,
+        Func<MySqlConnection, MySqlTransaction, List<Candidate<T>>, Task>? keepUnregistered = null)
     {
         // The same event id twice in one batch: the first counts, the others are duplicates.
         var unique = candidates.GroupBy(c => c.EventId, StringComparer.Ordinal).Select(g => g.First()).ToList();
@@ -125,23 +126,28 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
                 var fresh = unique.Where(c => !known.Contains(c.EventId)).ToList();
                 var cylinders = await CylinderEvents.FindAsync(conn, tx, fresh.Select(c => c.Code).Distinct().ToList(), ct);
                 var located = new List<(Candidate<T>, CylinderRef)>();
+                var unregistered = new List<Candidate<T>>();
                 foreach (var c in fresh)
                 {
                     if (cylinders.TryGetValue(c.Code, out var cylinder)) located.Add((c, cylinder));
+                    else if (keepUnregistered is not null) unregistered.Add(c);
                     else attemptProblems.Add(new(c.Index, "cylinderCode", $"气瓶码 {c.Code} 未登记：请先登记气瓶（/api/integration/v1/cylinders），再上报它的{KindLabel(kind)}记录。"));
                 }
                 var ready = await resolve(conn, tx, located, attemptProblems);
                 var now = clock.GetUtcNow().UtcDateTime;
-                if (ready.Count > 0)
+                if (ready.Count > 0 || unregistered.Count > 0)
                 {
+                    // Events of unregistered codes (fills only: kept as orphans) are remembered by id like any other, so a repeat is a duplicate.
                     await CylinderEvents.RecordIngestedAsync(conn, tx, caller.EnterpriseId, kind,
-                        ready.Select(r => new IngestedEvent(r.Cylinder.Id, r.C.At, r.C.EventId, r.C.CheckId)).ToList(), now, ct);
+                        ready.Select(r => new IngestedEvent(r.Cylinder.Id, r.C.At, r.C.EventId, r.C.CheckId))
+                            .Concat(unregistered.Select(u => new IngestedEvent(CylinderEvents.NoCylinder, u.At, u.EventId, u.CheckId))).ToList(), now, ct);
+                    if (unregistered.Count > 0) await keepUnregistered!(conn, tx, unregistered);
                     await insert(conn, tx, ready);
                 }
                 await tx.CommitAsync(ct);
                 await InvalidateAsync(ready.Select(r => r.Cylinder.Code).Distinct());
                 problems.AddRange(attemptProblems);
-                return new BatchResult(received, ready.Count, inBatchDuplicates + known.Count, problems.OrderBy(p => p.Index).ToList());
+                return new BatchResult(received, ready.Count + unregistered.Count, inBatchDuplicates + known.Count, problems.OrderBy(p => p.Index).ToList());
             }
             catch (MySqlException ex) when ((ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry || ex.IsTransient) && attempt < 3)
             {

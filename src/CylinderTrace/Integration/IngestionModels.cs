@@ -8,8 +8,15 @@ public sealed record Batch(IReadOnlyList<JsonElement>? Records);
 /// <summary>Why one record was not stored.</summary>
 public sealed record RecordProblem(int Index, string Field, string Reason);
 
-/// <summary>What a batch came to. Stored records are durable in MariaDB when this is sent.</summary>
-public sealed record BatchResult(int Received, int Stored, int Duplicates, IReadOnlyList<RecordProblem> Rejected);
+/// <summary>What a batch came to. Stored records are durable in MariaDB when this is sent. Violations: fills only (every stored fill that broke the interlock).</summary>
+public sealed record BatchResult(int Received, int Stored, int Duplicates, IReadOnlyList<RecordProblem> Rejected)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FillViolationNotice>? Violations { get; init; }
+}
+
+/// <summary>A stored fill that broke the interlock: its place in the batch, its event id and code, and the rules it broke (codes of FillRules).</summary>
+public sealed record FillViolationNotice(int Index, string EventId, string CylinderCode, IReadOnlyList<string> Kinds);
 
 public sealed record FillRecord(string? EventId, string? CylinderCode, DateTimeOffset? FilledAt, string? Station, decimal? NetWeightKg, string? CheckId);
 public sealed record DeliveryRecord(string? EventId, string? CylinderCode, DateTimeOffset? DeliveredAt, string? Station, string? WorkerEmployeeNumber, string? CustomerId);
@@ -40,6 +47,7 @@ public sealed class NotYoursException(IReadOnlyList<RecordProblem> records) : Ex
 [System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckRequest))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FillCheckResult))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FillViolationNotice))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<FillRecord>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<DeliveryRecord>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<ReturnRecord>))]

@@ -2,8 +2,12 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace CylinderTrace.Integration;
 
-/// <summary>One enterprise the caller may act for.</summary>
-public sealed record ScopedEnterprise(int Id, string Kind, string Licence, int? ParentId);
+/// <summary>One enterprise the caller may act for, with its 气瓶充装许可证 (null: none recorded) and district.</summary>
+public sealed record ScopedEnterprise(int Id, string Kind, string Licence, int? ParentId, string DistrictCode = "", Enterprises.EnterpriseLicence? FillingLicence = null)
+{
+    /// <summary>May this station fill on that day (its filling licence is in force)?</summary>
+    public bool LicensedToFill(DateOnly day) => FillingLicence?.InForce(day) == true;
+}
 
 /// <summary>
 /// What a caller may write (DESIGN.md §3): a filling enterprise acts for itself and its supply
@@ -24,7 +28,7 @@ public sealed record Tenant(ScopedEnterprise Caller, int RootId, IReadOnlyDictio
 }
 
 /// <summary>Every authorization decision of the integration API, in one place.</summary>
-public sealed class IntegrationScope(Enterprises.EnterpriseDirectory directory, IMemoryCache memory)
+public sealed class IntegrationScope(Enterprises.EnterpriseDirectory directory, Enterprises.EnterpriseLicences licences, IMemoryCache memory)
 {
     // The last tenant read per enterprise: used while MariaDB is unreachable (the fill check keeps answering).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Tenant> _lastKnown = new();
@@ -43,6 +47,9 @@ public sealed class IntegrationScope(Enterprises.EnterpriseDirectory directory, 
         }
     }
 
+    /// <summary>Drops this instance's cached tenant of an enterprise (its licences changed); other instances read it again within a minute.</summary>
+    public void Forget(int enterpriseId) => memory.Remove("tenant:" + enterpriseId);
+
     private async Task<Tenant> LoadAsync(int enterpriseId, CancellationToken ct) =>
         (await memory.GetOrCreateAsync("tenant:" + enterpriseId, async entry =>
         {
@@ -51,8 +58,13 @@ public sealed class IntegrationScope(Enterprises.EnterpriseDirectory directory, 
             var caller = Scoped(read);
             var root = caller.Kind == "filling" ? caller.Id : caller.ParentId ?? caller.Id;
             var members = caller.Kind == "filling" ? (await directory.FamilyAsync(root, ct)).Select(Scoped).ToList() : [caller];
+            // Licences change rarely and reach the fill check within this entry's minute.
+            var filling = (await licences.OfAsync(members.Select(m => m.Id).ToList(), ct))
+                .Where(l => l.Kind == Enterprises.LicenceKinds.CylinderFilling).ToDictionary(l => l.EnterpriseId);
+            members = members.Select(m => m with { FillingLicence = filling.GetValueOrDefault(m.Id) }).ToList();
+            caller = members.FirstOrDefault(m => m.Id == caller.Id) ?? caller with { FillingLicence = filling.GetValueOrDefault(caller.Id) };
             return new Tenant(caller, root, members.ToDictionary(m => m.Id), members.ToDictionary(m => m.Licence));
         }))!;
 
-    private static ScopedEnterprise Scoped(Enterprises.EnterpriseSummary e) => new(e.Id, e.Kind, e.LicenceNumber, e.ParentId);
+    private static ScopedEnterprise Scoped(Enterprises.EnterpriseSummary e) => new(e.Id, e.Kind, e.LicenceNumber, e.ParentId, e.DistrictCode);
 }

@@ -39,6 +39,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     private readonly Random _scanRng = new(seed + 1);
     private bool[] _commercial = [];
     private readonly List<(long DeliveryId, DateTime At, long Customer, int Cylinder, int Station, int Worker)> _restaurantDeliveries = [];
+    private readonly List<(long FillId, DateTime At, int Cylinder, int Station, string Kinds)> _violations = [];
     private DateOnly _today;
     private DateTime _nowUtc;
 
@@ -65,6 +66,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         foreach (var table in new[]
                  {
                      "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
+                     "fill_violation_events", "fill_violations", "violation_numbers", "orphan_fills", "enterprise_licences",
                      "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises",
                  })
             await conn.ExecuteAsync(new CommandDefinition($"TRUNCATE TABLE {table}", cancellationToken: ct));
@@ -82,6 +84,8 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         counts["customers"] = await CustomersAsync(ct);
         PlanCylinders();
         (counts["fills"], counts["deliveries"]) = await EventsAsync(ct);
+        counts["enterprise_licences"] = await LicencesAsync(ct);
+        counts["fill_violations"] = await ViolationsAsync(ct);
         counts["receiving_scans"] = await ReceivingScansAsync(ct);
         counts["inspections"] = await InspectionsAsync(ct);
         counts["cylinders"] = await CylindersAsync(ct);
@@ -280,6 +284,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
                     fills.Row(Num(fillId), Time(filledAt), Num(i + 1), Num(station), Num(owner), Weight(i), $"F{fillId:D10}");
                     await fills.EndRowAsync();
                     if (filledAt > _lastFillAt[i]) { _lastFillAt[i] = filledAt; _lastFillStation[i] = station; }
+                    Judge(fillId, filledAt, i, station);
 
                     var deliveredAt = filledAt.AddMinutes(_rng.Next(60, 30 * 60));
                     if (deliveredAt >= _nowUtc || _rng.NextDouble() < 0.04) continue;
@@ -309,6 +314,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
                 fills.Row(Num(fillId), Time(at), Num(7), Num(foreign), Num(_owner[6]), Weight(6), $"F{fillId:D10}");
                 await fills.EndRowAsync();
                 _lastFillAt[6] = at; _lastFillStation[6] = foreign;
+                Judge(fillId, at, 6, foreign);
             }
         }
         return (fillId, deliveryId);
@@ -407,6 +413,91 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             await table.EndRowAsync();
         }
         return p.Cylinders;
+    }
+
+    /// <summary>
+    /// The interlock's rules (FillRules) applied to a generated fill: the generator's lines fill what comes (a share of
+    /// overdue and past-scrap cylinders, and 1.5% of fills by another enterprise's station), as lines did before the
+    /// interlock was enforced, so the month holds the violations the agencies would now see.
+    /// </summary>
+    private void Judge(long fillId, DateTime filledAtUtc, int i, int station)
+    {
+        var day = DateOnly.FromDateTime(filledAtUtc.AddHours(8));
+        var kinds = new List<string>(2);
+        if (day >= _scrap[i]) kinds.Add("past_scrap_date");
+        if (day > _nextInspection[i]) kinds.Add("inspection_overdue");
+        if (station != _owner[i]) kinds.Add("owned_by_another_enterprise");
+        if (kinds.Count > 0) _violations.Add((fillId, filledAtUtc, i, station, string.Join(",", kinds)));
+    }
+
+    /// <summary>
+    /// Licences: every enterprise's 燃气经营许可证 (its licence number, 3 years) and every filling enterprise's 气瓶充装许可证
+    /// (4 years, TSG 07-2019); one enterprise in seven has one ending within the next 90 days, for the digest and the console.
+    /// </summary>
+    private async Task<long> LicencesAsync(CancellationToken ct)
+    {
+        var rng = new Random(seed + 3);
+        var total = p.FillingEnterprises + p.SupplyStations;
+        using var progress = new Progress("enterprise_licences", total + p.FillingEnterprises);
+        await using var table = new BulkTable(db, "enterprise_licences",
+            ["enterprise_id", "kind", "licence_number", "issuer", "valid_from", "valid_until", "status", "updated_at"], [], progress.Add, ct);
+        var now = Time(_nowUtc);
+        for (var id = 1; id <= total; id++)
+        {
+            var until = id % 7 == 3 ? _today.AddDays(rng.Next(10, 90)) : _today.AddDays(rng.Next(120, 3 * 365));
+            table.Row(Num(id), "gas_supply", id <= p.FillingEnterprises ? $"闽燃经（充）{2020 + id % 5}{id:D4}号" : $"闽燃经（供）{2021 + id % 4}{id:D4}号",
+                "福州市城乡建设局", Date(until.AddYears(-3)), Date(until), "valid", now);
+            await table.EndRowAsync();
+            if (id > p.FillingEnterprises) continue;
+            var fillUntil = id % 7 == 5 ? _today.AddDays(rng.Next(10, 90)) : _today.AddDays(rng.Next(120, 4 * 365));
+            table.Row(Num(id), "cylinder_filling", $"TS4235{id:D3}-{fillUntil.Year}", "福建省市场监督管理局", Date(fillUntil.AddYears(-4)), Date(fillUntil), "valid", now);
+            await table.EndRowAsync();
+        }
+        return total + p.FillingEnterprises;
+    }
+
+    /// <summary>
+    /// The month's violations as the market supervision bureaus would hold them: numbered by the day they were recorded
+    /// (the fill's day), routed to the bureau of the filling station's district; those older than ten days mostly
+    /// resolved (warned, fined, a few licence actions, some not substantiated), the rest open.
+    /// </summary>
+    private async Task<long> ViolationsAsync(CancellationToken ct)
+    {
+        if (_violations.Count == 0) return 0;
+        Dictionary<string, int> bureaus;
+        await using (var conn = await db.OpenAsync(ct))
+            bureaus = (await conn.QueryAsync<(int Id, string District)>(new CommandDefinition(
+                "SELECT id, district_code FROM agencies WHERE kind = 'market_supervision'", cancellationToken: ct))).ToDictionary(a => a.District, a => a.Id);
+        var rng = new Random(seed + 4);
+        var perDay = new Dictionary<string, int>();
+        using var progress = new Progress("fill_violations", _violations.Count);
+        await using (var table = new BulkTable(db, "fill_violations",
+            ["id", "number", "enterprise_id", "station_id", "external_event_id", "cylinder_id", "cylinder_code", "owner_id", "filled_at", "kinds", "district_code",
+             "agency_id", "status", "outcome", "created_at", "updated_at", "resolved_at"], [], progress.Add, ct))
+        {
+            long id = 0;
+            foreach (var (fillId, at, i, station, kinds) in _violations.OrderBy(v => v.At))
+            {
+                id++;
+                var day = DateOnly.FromDateTime(at.AddHours(8)).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+                var n = perDay[day] = perDay.GetValueOrDefault(day) + 1;
+                var district = _enterpriseDistrict[station];
+                var agency = bureaus.TryGetValue(district, out var a) ? a : bureaus["350100"];
+                var recorded = at.AddMinutes(rng.Next(1, 20));
+                var resolved = recorded < _nowUtc.AddDays(-10) && rng.NextDouble() < 0.7;
+                var outcome = !resolved ? null : rng.NextDouble() switch { < 0.6 => "warned", < 0.85 => "fined", < 0.88 => "licence_action", _ => "not_substantiated" };
+                var resolvedAt = resolved ? recorded.AddDays(rng.Next(2, 9)) : (DateTime?)null;
+                table.Row(Num(id), $"WG{day}{n:D5}", Num(station), Num(station), $"F{fillId:D10}", Num(i + 1), Code(i + 1), Num(_owner[i]), Time(at), kinds, district,
+                    Num(agency), resolved ? "resolved" : "open", outcome ?? @"\N", Time(recorded), Time(resolvedAt ?? recorded), Time(resolvedAt));
+                await table.EndRowAsync();
+            }
+        }
+        await using (var conn = await db.OpenAsync(ct))
+            foreach (var (day, counter) in perDay)
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO violation_numbers (day, counter) VALUES (@day, @counter) ON DUPLICATE KEY UPDATE counter = GREATEST(counter, @counter)",
+                    new { day, counter }, cancellationToken: ct));
+        return _violations.Count;
     }
 
     public static string Code(long id) => "FZ" + id.ToString("D10", CultureInfo.InvariantCulture);

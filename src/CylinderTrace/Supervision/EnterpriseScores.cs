@@ -17,6 +17,14 @@ public sealed class ScoreOptions
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double ScanWeight { get; set; } = 25;
     /// <summary>Points off the composite for each detention order escalated in the period (not recalled by its deadline).</summary>
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double EscalatedOrderPenalty { get; set; } = 5;
+    /// <summary>
+    /// Points off the composite for each fill in the period that broke the filling interlock (a fill_violations case not
+    /// resolved as unsubstantiated): filling a cylinder the rules forbid is the breach the whole system exists to stop, so
+    /// one such fill weighs about as much as two points of any rate.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double FillViolationPenalty { get; set; } = 2;
+    /// <summary>The most the fill violations of one period take off (so one bad month cannot push a score below what the rates say by more than this).</summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double FillViolationPenaltyCap { get; set; } = 40;
     /// <summary>Lowest composite of grades A, B and C; below C is D.</summary>
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double GradeA { get; set; } = 90;
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double GradeB { get; set; } = 80;
@@ -27,7 +35,7 @@ public sealed class ScoreOptions
 
 public sealed record EnterpriseScore(int EnterpriseId, string Enterprise, string Kind, string DistrictCode, string Period, DateOnly PeriodStart, DateOnly PeriodEnd,
     DateTimeOffset ComputedAt, int Deliveries, int RealNameDeliveries, int PermittedDeliveries, int Fills, int TracedFills, int RestaurantDeliveries,
-    int ScannedDeliveries, int EscalatedOrders, double? RealNameRate, double? TraceabilityRate, double? DeliveryRate, double? ScanRate, double? Composite, string? Grade);
+    int ScannedDeliveries, int EscalatedOrders, int FillViolations, double? RealNameRate, double? TraceabilityRate, double? DeliveryRate, double? ScanRate, double? Composite, string? Grade);
 
 public sealed record GradeChange(DateTimeOffset At, string? From, string? To, double? Composite);
 
@@ -44,7 +52,8 @@ public sealed record ScoreRecord(string Kind, DateTimeOffset At, string Cylinder
 /// - delivery rate: deliveries by a registered, active worker whose permit was valid that day ÷ deliveries
 /// - scan rate: restaurants' answered deliveries ÷ deliveries to restaurants (from the scan-rate roll-ups)
 /// Composite = weighted mean ×100 of the rates that have a denominator, less EscalatedOrderPenalty per
-/// detention order whose deadline fell in the period and that was escalated (not recalled by it); grade A–D by thresholds. Computed nightly (and by the
+/// detention order whose deadline fell in the period and that was escalated (not recalled by it), less FillViolationPenalty
+/// per fill that broke the filling interlock (up to FillViolationPenaltyCap); grade A–D by thresholds. Computed nightly (and by the
 /// `scores compute` command); each computation is kept, and changes of the rolling grade are recorded.
 /// </summary>
 public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, TimeProvider clock, ILogger<EnterpriseScores> logger)
@@ -55,7 +64,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
 
     private sealed class Counts
     {
-        public int Deliveries, RealName, Permitted, Fills, Traced, Restaurant, Scanned, Escalated;
+        public int Deliveries, RealName, Permitted, Fills, Traced, Restaurant, Scanned, Escalated, Violations;
     }
 
     private const string DeliveriesSql =
@@ -82,18 +91,20 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         """;
     private const string EscalatedSql =
         "SELECT responsible_enterprise_id AS Enterprise, COUNT(*) AS N FROM detention_orders WHERE escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to GROUP BY responsible_enterprise_id";
+    private const string ViolationsSql =
+        "SELECT enterprise_id AS Enterprise, COUNT(*) AS N FROM fill_violations WHERE filled_at >= @from AND filled_at < @to AND (outcome IS NULL OR outcome <> 'not_substantiated') GROUP BY enterprise_id";
     private const string EnterprisesSql = "SELECT id, kind, parent_id AS ParentId FROM enterprises";
 
     private const string UpsertSql =
         """
         INSERT INTO enterprise_scores (enterprise_id, period, period_start, period_end, computed_at, deliveries, real_name_deliveries, permitted_deliveries, fills,
-            traced_fills, restaurant_deliveries, scanned_deliveries, escalated_orders, real_name_rate, traceability_rate, delivery_rate, scan_rate, composite, grade)
-        VALUES (@Id, @period, @start, @end, @now, @Deliveries, @RealName, @Permitted, @Fills, @Traced, @Restaurant, @Scanned, @Escalated,
+            traced_fills, restaurant_deliveries, scanned_deliveries, escalated_orders, fill_violations, real_name_rate, traceability_rate, delivery_rate, scan_rate, composite, grade)
+        VALUES (@Id, @period, @start, @end, @now, @Deliveries, @RealName, @Permitted, @Fills, @Traced, @Restaurant, @Scanned, @Escalated, @Violations,
             @RealNameRate, @TraceRate, @DeliveryRate, @ScanRate, @Composite, @Grade)
         ON DUPLICATE KEY UPDATE period_end = VALUES(period_end), computed_at = VALUES(computed_at), deliveries = VALUES(deliveries),
             real_name_deliveries = VALUES(real_name_deliveries), permitted_deliveries = VALUES(permitted_deliveries), fills = VALUES(fills),
             traced_fills = VALUES(traced_fills), restaurant_deliveries = VALUES(restaurant_deliveries), scanned_deliveries = VALUES(scanned_deliveries),
-            escalated_orders = VALUES(escalated_orders), real_name_rate = VALUES(real_name_rate), traceability_rate = VALUES(traceability_rate),
+            escalated_orders = VALUES(escalated_orders), fill_violations = VALUES(fill_violations), real_name_rate = VALUES(real_name_rate), traceability_rate = VALUES(traceability_rate),
             delivery_rate = VALUES(delivery_rate), scan_rate = VALUES(scan_rate), composite = VALUES(composite), grade = VALUES(grade)
         """;
 
@@ -159,11 +170,13 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             foreach (var id in new[] { r.Enterprise, parent.GetValueOrDefault(r.Enterprise) ?? 0 }.Where(i => i != 0).Distinct())
                 Of(id).Escalated += r.N;
         }
+        foreach (var r in await conn.QueryAsync<(int Enterprise, int N)>(new CommandDefinition(ViolationsSql, args, cancellationToken: ct)))
+            Of(r.Enterprise).Violations += r.N;
 
         var scored = 0;
         foreach (var (id, c) in counts)
         {
-            if (c.Deliveries == 0 && c.Fills == 0 && c.Escalated == 0) continue;
+            if (c.Deliveries == 0 && c.Fills == 0 && c.Escalated == 0 && c.Violations == 0) continue;
             double? Rate(int n, int d) => d == 0 ? null : Math.Round((double)n / d, 4);
             var realName = Rate(c.RealName, c.Deliveries);
             var trace = Rate(c.Traced, c.Fills);
@@ -172,7 +185,8 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             var parts = new (double? Rate, double Weight)[] { (realName, o.RealNameWeight), (trace, o.TraceabilityWeight), (delivery, o.DeliveryWeight), (scan, o.ScanWeight) }
                 .Where(p => p.Rate is not null && p.Weight > 0).ToList();
             double? composite = parts.Count == 0 ? null
-                : Math.Round(Math.Max(0, parts.Sum(p => p.Rate!.Value * p.Weight) / parts.Sum(p => p.Weight) * 100 - c.Escalated * o.EscalatedOrderPenalty), 2);
+                : Math.Round(Math.Max(0, parts.Sum(p => p.Rate!.Value * p.Weight) / parts.Sum(p => p.Weight) * 100 - c.Escalated * o.EscalatedOrderPenalty
+                    - Math.Min(o.FillViolationPenaltyCap, c.Violations * o.FillViolationPenalty)), 2);
             var grade = composite is not double x ? null : x >= o.GradeA ? "A" : x >= o.GradeB ? "B" : x >= o.GradeC ? "C" : "D";
             var start = first.ToDateTime(TimeOnly.MinValue);
             if (period == Rolling)
@@ -191,7 +205,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             await conn.ExecuteAsync(new CommandDefinition(UpsertSql, new
             {
                 Id = id, period, start, end = last.ToDateTime(TimeOnly.MinValue), now, c.Deliveries, c.RealName, c.Permitted, c.Fills, c.Traced, c.Restaurant, c.Scanned,
-                c.Escalated, RealNameRate = realName, TraceRate = trace, DeliveryRate = delivery, ScanRate = scan, Composite = composite, Grade = grade,
+                c.Escalated, c.Violations, RealNameRate = realName, TraceRate = trace, DeliveryRate = delivery, ScanRate = scan, Composite = composite, Grade = grade,
             }, cancellationToken: ct));
             scored++;
         }
@@ -204,7 +218,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         SELECT s.enterprise_id AS EnterpriseId, e.name AS Enterprise, e.kind AS Kind, e.district_code AS DistrictCode, s.period, s.period_start AS PeriodStart,
                s.period_end AS PeriodEnd, s.computed_at AS ComputedAt, s.deliveries, s.real_name_deliveries AS RealNameDeliveries, s.permitted_deliveries AS PermittedDeliveries,
                s.fills, s.traced_fills AS TracedFills, s.restaurant_deliveries AS RestaurantDeliveries, s.scanned_deliveries AS ScannedDeliveries,
-               s.escalated_orders AS EscalatedOrders, s.real_name_rate AS RealNameRate, s.traceability_rate AS TraceabilityRate, s.delivery_rate AS DeliveryRate,
+               s.escalated_orders AS EscalatedOrders, s.fill_violations AS FillViolations, s.real_name_rate AS RealNameRate, s.traceability_rate AS TraceabilityRate, s.delivery_rate AS DeliveryRate,
                s.scan_rate AS ScanRate, s.composite, s.grade
         FROM enterprise_scores s JOIN enterprises e ON e.id = s.enterprise_id
         """;
@@ -227,6 +241,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         public int RestaurantDeliveries { get; init; }
         public int ScannedDeliveries { get; init; }
         public int EscalatedOrders { get; init; }
+        public int FillViolations { get; init; }
         public decimal? RealNameRate { get; init; }
         public decimal? TraceabilityRate { get; init; }
         public decimal? DeliveryRate { get; init; }
@@ -235,7 +250,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         public string? Grade { get; init; }
 
         public EnterpriseScore View() => new(EnterpriseId, Enterprise, Kind, DistrictCode, Period, DateOnly.FromDateTime(PeriodStart), DateOnly.FromDateTime(PeriodEnd),
-            ShanghaiTime.FromUtc(ComputedAt), Deliveries, RealNameDeliveries, PermittedDeliveries, Fills, TracedFills, RestaurantDeliveries, ScannedDeliveries, EscalatedOrders,
+            ShanghaiTime.FromUtc(ComputedAt), Deliveries, RealNameDeliveries, PermittedDeliveries, Fills, TracedFills, RestaurantDeliveries, ScannedDeliveries, EscalatedOrders, FillViolations,
             (double?)RealNameRate, (double?)TraceabilityRate, (double?)DeliveryRate, (double?)ScanRate, (double?)Composite, Grade);
     }
 
@@ -313,6 +328,13 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             WHERE responsible_enterprise_id IN {LoweringStations} AND escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to ORDER BY deadline_at DESC LIMIT 100
         """;
 
+    private const string ViolationLoweringSql =
+        $"""
+            SELECT filled_at, cylinder_code, CONCAT('违规充装 ', number, '：', kinds) FROM fill_violations
+            WHERE enterprise_id IN {LoweringStations} AND filled_at >= @from AND filled_at < @to AND (outcome IS NULL OR outcome <> 'not_substantiated')
+            ORDER BY filled_at DESC LIMIT 100
+        """;
+
     /// <summary>
     /// The records that lowered a score in a period (up to 100 of each kind): deliveries to buyers
     /// without a verified identity, deliveries by unregistered or unpermitted workers, untraced fills,
@@ -339,6 +361,9 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         await AddAsync("traceability", TraceabilityLoweringSql);
         await AddAsync("scan", ScanLoweringSql);
         await AddAsync("detention", DetentionLoweringSql);
-        return records;
+        await AddAsync("fill_violation", ViolationLoweringSql);
+        // The rules' codes in words (the SQL joins the codes as stored).
+        return records.Select(r => r.Kind == "fill_violation" && r.Detail.IndexOf('：') is var at and > 0
+            ? r with { Detail = r.Detail[..(at + 1)] + Cylinders.FillRules.Labels(r.Detail[(at + 1)..].Split(',')) } : r).ToList();
     }
 }

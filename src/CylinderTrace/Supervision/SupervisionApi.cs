@@ -25,6 +25,9 @@ public static class SupervisionApi
         services.AddSingleton<DetentionOrders>();
         services.AddSingleton<CylinderFiles>();
         services.AddSingleton<DetentionNotices>();
+        services.AddSingleton<FillViolations>();
+        services.AddSingleton<Cylinders.IFillListener>(sp => sp.GetRequiredService<FillViolations>());
+        services.AddSingleton<ViolationNotices>();
         services.AddOptions<ScoreOptions>().BindConfiguration(ScoreOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.GradeA >= o.GradeB && o.GradeB >= o.GradeC, "Scores:GradeA >= Scores:GradeB >= Scores:GradeC is required.")
             .Validate(o => o.RealNameWeight + o.TraceabilityWeight + o.DeliveryWeight + o.ScanWeight > 0, "At least one Scores:*Weight must be above 0.")
@@ -39,9 +42,11 @@ public static class SupervisionApi
         // After the scan-rate reconciliation (02:40), which the scan rate part reads.
         services.AddRecurringJob<EnterpriseScores>(EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *");
         services.AddRecurringJob<Digests>(Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *");
+        services.AddConsoleMenuItem(new(250, "nav-violations", "/console/violations", "违规充装", _ => true));
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
+        services.AddConsoleMenuItem(new(550, "nav-licences", "/console/licences", "许可证", _ => true));
         return services;
     }
 
@@ -49,6 +54,7 @@ public static class SupervisionApi
     {
         app.MapSupervisionConsoleApi();
         app.MapSupervisionPages();
+        app.MapViolationsConsole();
         app.MapSupervisionIntegrationApi();
         return app;
     }
@@ -169,6 +175,20 @@ public static class SupervisionApi
         {
             var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
             return TypedResults.Ok(await orders.ListAsync(null, tenant.Members.Keys.ToList(), open ?? true, ct));
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        // The enterprise's own fill violations (and their outcomes), newest first; and the licences recorded for it and its stations.
+        api.MapGet("/violations", async Task<IResult> (HttpContext c, IntegrationScope scopes, FillViolations violations, string? status, int? page, CancellationToken ct) =>
+        {
+            if (status is not (null or "" or "open" or "in_progress" or "resolved"))
+                return Problem.Of(400, "invalid-violation-query", "Unknown filter value", "status 应为 open（待处理）、in_progress（处理中）或 resolved（已办结）。");
+            if (page is < 1 or > 10000) return Problem.Of(400, "invalid-violation-query", "Unknown page", "page 应为1到10000之间的页码。");
+            var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            return TypedResults.Ok(await violations.OfEnterpriseAsync(tenant.RootId, string.IsNullOrEmpty(status) ? null : status, page ?? 1, ViolationsConsole.PageSize, ct));
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        api.MapGet("/licences", async (HttpContext c, IntegrationScope scopes, Enterprises.EnterpriseLicences licences, CancellationToken ct) =>
+        {
+            var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            return TypedResults.Ok(await licences.OfAsync(tenant.Members.Keys.ToList(), ct));
         }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapPost("/detention-orders/{order}/acknowledge", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
         {

@@ -36,9 +36,9 @@ public sealed partial class Feature_rules
     public static readonly IReadOnlyDictionary<string, string> Owner = new Dictionary<string, string>
     {
         ["agencies"] = "Platform", ["districts"] = "Platform", ["data_protection_keys"] = "Platform",
-        ["enterprises"] = "Enterprises", ["delivery_workers"] = "Enterprises", ["customers"] = "Enterprises",
+        ["enterprises"] = "Enterprises", ["delivery_workers"] = "Enterprises", ["customers"] = "Enterprises", ["enterprise_licences"] = "Enterprises",
         ["cylinders"] = "Cylinders", ["fills"] = "Cylinders", ["deliveries"] = "Cylinders", ["inspections"] = "Cylinders",
-        ["empty_returns"] = "Cylinders", ["ingested_events"] = "Cylinders",
+        ["empty_returns"] = "Cylinders", ["ingested_events"] = "Cylinders", ["orphan_fills"] = "Cylinders",
         ["staff"] = "Staff", ["staff_sessions"] = "Staff",
         ["mp_users"] = "MiniProgram", ["mp_sessions"] = "MiniProgram",
         ["complaints"] = "Complaints", ["complaint_numbers"] = "Complaints", ["complaint_events"] = "Complaints", ["complaint_photos"] = "Complaints",
@@ -53,6 +53,7 @@ public sealed partial class Feature_rules
         ["detention_orders"] = "Supervision", ["detention_events"] = "Supervision", ["detention_photos"] = "Supervision",
         ["detention_photo_uploads"] = "Supervision", ["enterprise_scores"] = "Supervision", ["enterprise_grade_changes"] = "Supervision",
         ["digest_settings"] = "Supervision", ["digests"] = "Supervision",
+        ["fill_violations"] = "Supervision", ["fill_violation_events"] = "Supervision", ["violation_numbers"] = "Supervision",
     };
 
     /// <summary>Reads of another feature's tables that are meant (read-only, each with its reason, as docs/ARCHITECTURE.md lists them).</summary>
@@ -61,7 +62,7 @@ public sealed partial class Feature_rules
         // Reference data: every feature may read agencies and districts (Platform's).
         // Read models join the names of people and enterprises they show, as they join agency names.
         ("Complaints", "staff"),
-        ("Supervision", "enterprises"),
+        ("Supervision", "enterprises"), ("Supervision", "staff"),
         // A cylinder's trace (CylinderHistory) shows the restaurants' receiving scans of it.
         ("Cylinders", "receiving_scans"), ("Cylinders", "customers"),
         // Receiving scans are matched with deliveries (DESIGN §5) inside the transaction that stores either.

@@ -9,15 +9,30 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
 {
     public static string UniqueCode(string prefix = "T") => prefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
 
-    public async Task<int> EnterpriseAsync(string kind = "filling", string? name = null, int? parentId = null, string district = "350102")
+    /// <summary>An enterprise; a filling one holds a 气瓶充装许可证 valid 2020-2099 unless <paramref name="fillingLicence"/> is false.</summary>
+    public async Task<int> EnterpriseAsync(string kind = "filling", string? name = null, int? parentId = null, string district = "350102", bool fillingLicence = true)
     {
         await using var conn = await db.OpenAsync();
         var licence = "LIC-" + UniqueCode();
-        return await conn.ExecuteScalarAsync<int>(
+        var id = await conn.ExecuteScalarAsync<int>(
             """
             INSERT INTO enterprises (kind, name, licence_number, parent_id, district_code) VALUES (@kind, @name, @licence, @parentId, @district);
             SELECT LAST_INSERT_ID();
             """, new { kind, name = name ?? $"测试{(kind == "filling" ? "燃气有限公司" : "供应站")}{licence[^4..]}", licence, parentId, district });
+        if (kind == "filling" && fillingLicence) await FillingLicenceAsync(id, new DateOnly(2020, 1, 1), new DateOnly(2099, 12, 31));
+        return id;
+    }
+
+    /// <summary>Records (or replaces) an enterprise's 气瓶充装许可证.</summary>
+    public async Task FillingLicenceAsync(int enterpriseId, DateOnly from, DateOnly until, string status = "valid")
+    {
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO enterprise_licences (enterprise_id, kind, licence_number, issuer, valid_from, valid_until, status, updated_at)
+            VALUES (@enterpriseId, 'cylinder_filling', @number, '福州市市场监督管理局', @from, @until, @status, NOW(3))
+            ON DUPLICATE KEY UPDATE valid_from = @from, valid_until = @until, status = @status
+            """, new { enterpriseId, number = "TS4235-" + UniqueCode()[..8], from = from.ToDateTime(TimeOnly.MinValue), until = until.ToDateTime(TimeOnly.MinValue), status });
     }
 
     public async Task<string> LicenceOfAsync(int enterpriseId)

@@ -45,6 +45,37 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
     }
 
     [Fact]
+    public async Task fills_from_a_file_are_judged_by_the_interlock_like_the_apis()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var other = await fx.Data.EnterpriseAsync("filling");
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var good = await fx.Data.CylinderAsync(ownerId: owner, nextInspection: today.AddYears(1));
+        var foreign = await fx.Data.CylinderAsync(ownerId: other, stationId: other, nextInspection: today.AddYears(1));
+        var unregistered = NewCode();
+        var at = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:sszzz");
+        var file = Path.Combine(Path.GetTempPath(), $"ct-import-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(file, string.Join("\n",
+            "eventId,cylinderCode,filledAt,netWeightKg",
+            $"E1-{good.Code},{good.Code},{at},14.5",
+            $"E2-{foreign.Code},{foreign.Code},{at},14.5",
+            $"E3-{unregistered},{unregistered},{at},",
+            $"E4-{good.Code},{good.Code},someday,") + "\n", new UTF8Encoding(true));
+
+        Assert.Equal(0, await CsvImport.RunAsync(fx.Host.Services, ["--kind", "fills", "--file", file, "--as", licence], CancellationToken.None));
+        var violations = ReadAll(file + ".violations.csv");
+        Assert.Equal(["line", "eventId", "cylinderCode", "violations"], violations[0]);
+        // Without a fill check every fill broke no_check; the foreign and the unregistered one more.
+        Assert.Equal(["2", "3", "4"], violations.Skip(1).Select(v => v[0]).ToArray());
+        Assert.Equal("产权属于其他企业（体外循环）、未经充装前检查", violations[2][3]);
+        Assert.Equal("气瓶未登记、未经充装前检查", violations[3][3]);
+        Assert.Equal(["5", "filledAt"], ReadAll(file + ".errors.csv")[1][..2]);
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(3, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM fill_violations WHERE enterprise_id = @owner", new { owner }));
+    }
+
+    [Fact]
     public async Task refuses_a_malformed_file_before_storing_any_row()
     {
         var owner = await fx.Data.EnterpriseAsync("filling");

@@ -38,8 +38,12 @@ public sealed class The_fill_check(WebHostFixture fx)
         var fill = await client.PostOkAsync("fills",
             new { eventId = "F1-" + code, cylinderCode = code, filledAt = DateTimeOffset.UtcNow, checkId },
             new { eventId = "F2-" + code, cylinderCode = code, filledAt = DateTimeOffset.UtcNow, checkId = checkId[..^2] + "xx" });
-        Assert.Equal(1, fill.GetProperty("stored").GetInt32());
-        Assert.Equal("checkId", fill.GetProperty("rejected")[0].GetProperty("field").GetString());
+        // Both fills are stored (history must be true); the one naming a forged check is a violation, the other is not.
+        Assert.Equal(2, fill.GetProperty("stored").GetInt32());
+        Assert.Equal(0, fill.GetProperty("rejected").GetArrayLength());
+        var violation = Assert.Single(fill.GetProperty("violations").EnumerateArray());
+        Assert.Equal(1, violation.GetProperty("index").GetInt32());
+        Assert.Equal(["check_contradicted"], violation.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).ToArray());
         await using var conn = await fx.Database.OpenAsync();
         Assert.Equal(checkId, await conn.ExecuteScalarAsync<string>("SELECT check_id FROM ingested_events WHERE external_event_id = @id", new { id = "F1-" + code }));
     }

@@ -120,10 +120,13 @@ public sealed class Batches_from_an_enterprise(WebHostFixture fx)
             new { eventId = "bad-6", cylinderCode = code, filledAt = DateTimeOffset.UtcNow, station = co.StationLicence },
             new { eventId = "ok-7", cylinderCode = code, filledAt = DateTimeOffset.UtcNow.AddHours(-1) });
         Assert.Equal(8, result.GetProperty("received").GetInt32());
-        Assert.Equal(2, result.GetProperty("stored").GetInt32());
-        Assert.Equal(["1:eventId", "2:cylinderCode", "3:cylinderCode", "4:filledAt", "5:time", "6:station"], Fields(result));
-        var unknown = result.GetProperty("rejected").EnumerateArray().Single(r => r.GetProperty("index").GetInt32() == 3).GetProperty("reason").GetString();
-        Assert.Contains("未登记", unknown);
+        // The fill of an unregistered code is kept (as an orphan) and is a violation, like the two fills without a check
+        // (of a cylinder whose inspection was due on 2026-03-01).
+        Assert.Equal(3, result.GetProperty("stored").GetInt32());
+        Assert.Equal(["1:eventId", "2:cylinderCode", "4:filledAt", "5:time", "6:station"], Fields(result));
+        var violations = result.GetProperty("violations").EnumerateArray()
+            .Select(v => $"{v.GetProperty("index").GetInt32()}:{string.Join("+", v.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()))}").ToArray();
+        Assert.Equal(["0:inspection_overdue+no_check", "3:unregistered+no_check", "7:inspection_overdue+no_check"], violations);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public static class SampleDigest
 
     private static EnterpriseScore Score(int id, string name, double composite, string grade) =>
         new(id, name, "filling", "350102", "r", new DateOnly(2026, 10, 31), new DateOnly(2026, 11, 29), DateTimeOffset.UnixEpoch,
-            100, 90, 95, 80, 70, 40, 30, 0, 0.9, 0.875, 0.95, 0.75, composite, grade);
+            100, 90, 95, 80, 70, 40, 30, 0, 0, 0.9, 0.875, 0.95, 0.75, composite, grade);
 
     private static DetentionOrder Order(string number, string code, string enterprise, DateTimeOffset deadline, bool overdue) =>
         new(number, 1, code, "issued", "已下达", "角阀锈死", 1, Agency, 1, enterprise, "owner", deadline.AddDays(-3), deadline, overdue,

@@ -75,7 +75,9 @@ public sealed class Enterprise_scores(WebHostFixture fx)
         Assert.Equal(0.6667, f.TraceabilityRate);
         Assert.Equal(0.3333, f.DeliveryRate);
         Assert.Equal(0.0, f.ScanRate);
-        Assert.Equal(36.67, f.Composite!.Value, 0.011); // mean of the four rates ×100, less 5 for the escalated order
+        // The four fills carried no fill check: four violations of the interlock, 2 points each.
+        Assert.Equal(4, f.FillViolations);
+        Assert.Equal(28.67, f.Composite!.Value, 0.011); // mean of the four rates ×100, less 5 for the escalated order, less 8 for the violations
         Assert.Equal("D", f.Grade);
         var s = (await scores.HistoryAsync(station, EnterpriseScores.Rolling, 1, CancellationToken.None)).Single();
         // The station: its three deliveries, two of them after a fill; the order was the owner's.
@@ -94,6 +96,9 @@ public sealed class Enterprise_scores(WebHostFixture fx)
         Assert.Equal([c], lowering.Where(r => r.Kind == "traceability").Select(r => r.CylinderCode).ToArray());
         Assert.Equal([b], lowering.Where(r => r.Kind == "scan").Select(r => r.CylinderCode).ToArray());
         Assert.Equal([a], lowering.Where(r => r.Kind == "detention").Select(r => r.CylinderCode).ToArray());
+        var violations = lowering.Where(r => r.Kind == "fill_violation").ToList();
+        Assert.Equal(new[] { a, b, c, d }.Order(), violations.Select(r => r.CylinderCode).Order());
+        Assert.All(violations, v => Assert.Matches("^违规充装 WG[0-9]+：未经充装前检查$", v.Detail));
 
         // The console: the district's agency sees the enterprise with its counts and lowering records; another district's does not.
         var page = await inspector.Http.GetStringAsync($"/console/scores/{filling}");

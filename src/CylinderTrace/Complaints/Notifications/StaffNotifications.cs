@@ -25,6 +25,9 @@ public sealed class StaffNotificationOptions
     /// <summary>Template for detention orders to the responsible enterprise's bound staff (issued, escalated, closed); the same four keys. Empty: not sent.</summary>
     public string DetentionTemplateId { get; set; } = "";
 
+    /// <summary>Template for fill violations to the filling enterprise's bound staff (a batch's violations recorded); the same four keys. Empty: not sent.</summary>
+    public string ViolationTemplateId { get; set; } = "";
+
     /// <summary>Public address of the console, for the link in the message (e.g. https://gas.example.gov.cn); empty: no link.</summary>
     public string ConsoleBaseUrl { get; set; } = "";
 

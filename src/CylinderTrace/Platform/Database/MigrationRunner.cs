@@ -13,7 +13,10 @@ namespace CylinderTrace.Platform.Database;
 /// </summary>
 public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logger)
 {
-    private const string LockName = "cylindertrace.migrations";
+    // GET_LOCK names are server-wide: the lock is per database, so databases on one server (tests, tenants) migrate at once.
+    private static string LockName(string database) =>
+        "cylindertrace.migrations." + database is { Length: <= 64 } name ? name
+            : "cylindertrace.migrations." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(database)))[..39];
 
     public sealed record Migration(int Version, string Name, string Sql, string Checksum);
 
@@ -42,8 +45,9 @@ public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logg
     public async Task<IReadOnlyList<int>> MigrateAsync(int lockSeconds, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct);
-        var held = await DatabaseLock.TakeAsync(conn, LockName, lockSeconds,
-            $"Could not take the migration lock '{LockName}' within {lockSeconds} s: another instance is migrating or holds it.", ct);
+        var lockName = LockName(conn.Database);
+        var held = await DatabaseLock.TakeAsync(conn, lockName, lockSeconds,
+            $"Could not take the migration lock '{lockName}' within {lockSeconds} s: another instance is migrating or holds it.", ct);
         try
         {
             await conn.ExecuteAsync(
