@@ -58,24 +58,36 @@ public static class CylinderEvents
             c.supply_station_id = v.station, c.updated_at = NOW(3)
         WHERE c.last_delivery_at IS NULL OR c.last_delivery_at < v.at
         """;
+    // The batch's newest record per cylinder (by inspection date, then its place in the batch) is newer
+    // than what is stored when its date is later or the same: a record received later for the same day
+    // corrects the earlier one (issue 17). next_date is the record's, or the pass's renewal by spec.
     private const string InspectionSummarySql =
         """
         UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]', inspected DATE PATH '$[1]', next_date DATE PATH '$[2]')) v ON v.id = c.id
         SET c.last_inspection_date = v.inspected, c.next_inspection_date = COALESCE(v.next_date, c.next_inspection_date), c.updated_at = NOW(3)
-        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date < v.inspected
+        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date <= v.inspected
         """;
+    // A fail (判废) scraps the cylinder whenever it arrives, whatever its date: a scrapping verdict is not
+    // undone by a record that contradicts it (nothing the API receives turns a scrapped cylinder back).
+    private const string ScrapSql =
+        """
+        UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]')) v ON v.id = c.id
+        SET c.status = 'scrapped', c.updated_at = NOW(3) WHERE c.status <> 'scrapped'
+        """;
+    private const string SpecsSql = "SELECT id AS Id, spec AS Spec FROM cylinders WHERE id IN @@keys";
 
     private const string CylinderUpsertHead =
         "INSERT INTO cylinders (code, serial, spec, manufacturer, manufacture_date, owner_id, supply_station_id, last_inspection_date, next_inspection_date, scrap_date, status) VALUES ";
     // VALUES(col) in ON DUPLICATE KEY UPDATE: understood by MariaDB and MySQL 8 (deprecated there, not removed).
-    // The owner never changes here: a different owner is refused before this runs.
+    // The owner never changes here: a different owner is refused before this runs. A scrapped cylinder stays
+    // scrapped: re-registering it must not put a cylinder judged for scrapping back in service.
     private const string CylinderUpsertTail =
         """
          ON DUPLICATE KEY UPDATE serial = VALUES(serial), spec = VALUES(spec), manufacturer = VALUES(manufacturer), manufacture_date = VALUES(manufacture_date),
            supply_station_id = COALESCE(VALUES(supply_station_id), supply_station_id),
            last_inspection_date = COALESCE(VALUES(last_inspection_date), last_inspection_date),
            next_inspection_date = COALESCE(VALUES(next_inspection_date), next_inspection_date),
-           scrap_date = COALESCE(VALUES(scrap_date), scrap_date), status = VALUES(status), updated_at = NOW(3)
+           scrap_date = COALESCE(VALUES(scrap_date), scrap_date), status = IF(status = 'scrapped', status, VALUES(status)), updated_at = NOW(3)
         """;
 
     public static async Task<Dictionary<string, CylinderRef>> FindAsync(MySqlConnection conn, MySqlTransaction? tx, IReadOnlyList<string> codes, CancellationToken ct) =>
@@ -142,17 +154,33 @@ public static class CylinderEvents
     public static Task InsertReturnsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewReturn> returns, CancellationToken ct) =>
         MultiRow.ExecuteAsync(conn, tx, ReturnsHead, "", 5, returns, r => [r.At, r.CylinderId, r.StationId, r.CustomerId, r.EventId], ct);
 
-    public static async Task InsertInspectionsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewInspection> inspections, CancellationToken ct)
+    /// <summary>
+    /// Stores inspection records (in the order received) and brings their cylinders up to date: the newest
+    /// record per cylinder (inspection date, then receipt) sets the last and next inspection dates, a pass
+    /// without a next date renewing it by <paramref name="periodYears"/> of the cylinder's spec; a fail
+    /// scraps the cylinder. At most three statements more per batch, none per record.
+    /// </summary>
+    public static async Task InsertInspectionsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewInspection> inspections, Func<string, int> periodYears,
+        CancellationToken ct)
     {
         await MultiRow.ExecuteAsync(conn, tx, InspectionsHead, "", 7, inspections,
             i => [i.On.ToDateTime(TimeOnly.MinValue), i.CylinderId, i.Body, i.Result, i.Next?.ToDateTime(TimeOnly.MinValue), i.ReportNumber, i.EventId], ct);
-        var newest = inspections.GroupBy(i => i.CylinderId).Select(g => g.MaxBy(i => i.On)!).ToList();
-        await MultiRow.ExecuteJsonAsync(conn, tx, InspectionSummarySql, newest, static (j, i) =>
+        // Later in the batch is received later: of one cylinder's records of the same day, the last wins.
+        var newest = inspections.Select((i, order) => (i, order)).GroupBy(x => x.i.CylinderId)
+            .Select(g => g.OrderBy(x => x.i.On).ThenBy(x => x.order).Last().i).ToList();
+        var toRenew = newest.Where(i => i.Result == "pass" && i.Next is null).Select(i => i.CylinderId).ToList();
+        var specs = toRenew.Count == 0 ? new Dictionary<long, string>()
+            : (await MultiRow.QueryInAsync<(long Id, string Spec), long>(conn, tx, SpecsSql, "@@keys", toRenew, null, ct)).ToDictionary(r => r.Id, r => r.Spec);
+        var summaries = newest.Select(i => i.Result == "pass" && i.Next is null && specs.TryGetValue(i.CylinderId, out var spec)
+            ? i with { Next = i.On.AddYears(periodYears(spec)) } : i).ToList();
+        await MultiRow.ExecuteJsonAsync(conn, tx, InspectionSummarySql, summaries, static (j, i) =>
         {
             j.WriteNumberValue(i.CylinderId);
             j.WriteStringValue(i.On.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
             if (i.Next is { } next) j.WriteStringValue(next.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); else j.WriteNullValue();
         }, ct);
+        var failed = inspections.Where(i => i.Result == "fail").Select(i => i.CylinderId).Distinct().ToList();
+        if (failed.Count > 0) await MultiRow.ExecuteJsonAsync(conn, tx, ScrapSql, failed, static (j, id) => j.WriteNumberValue(id), ct);
     }
 
     public static Task UpsertCylindersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CylinderUpsert> rows, CancellationToken ct) =>

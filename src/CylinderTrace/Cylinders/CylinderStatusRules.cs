@@ -31,19 +31,36 @@ public readonly record struct CylinderDates(
     DateOnly? RecordedNextInspectionDate,
     DateOnly? RecordedScrapDate,
     bool Scrapped,
-    bool Detained);
+    bool Detained,
+    string? Spec = null);
 
 /// <summary>
 /// Every cylinder status rule in one place. Dates are Asia/Shanghai calendar days:
 /// the next inspection is due ON its date (shown as due soon, 0 days left) and overdue from the day
 /// after; the scrap date is the first day the cylinder may no longer be used.
 /// </summary>
-public sealed class CylinderStatusRules(IOptions<CylinderRulesOptions> options)
+public sealed partial class CylinderStatusRules(IOptions<CylinderRulesOptions> options)
 {
     private readonly CylinderRulesOptions _o = options.Value;
+    private readonly Dictionary<string, int> _periods = options.Value.InspectionPeriods
+        .GroupBy(p => SpecKey(p.Key)).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
     public DateOnly NextInspectionDate(CylinderDates d) =>
-        d.RecordedNextInspectionDate ?? (d.LastInspectionDate ?? d.ManufactureDate).AddYears(_o.InspectionIntervalYears);
+        d.RecordedNextInspectionDate ?? (d.LastInspectionDate ?? d.ManufactureDate).AddYears(InspectionPeriodYears(d.Spec));
+
+    /// <summary>Years between periodic inspections of a cylinder of this spec (CylinderRules:InspectionPeriods, else InspectionIntervalYears).</summary>
+    public int InspectionPeriodYears(string? spec) =>
+        spec is not null && _periods.TryGetValue(SpecKey(spec), out var years) ? years : _o.InspectionIntervalYears;
+
+    /// <summary>A spec as periods are looked up: upper case without spaces or hyphens, the model suffix dropped (YSP-118-Ⅱ → YSP118).</summary>
+    public static string SpecKey(string spec)
+    {
+        var compact = new string(spec.Where(c => !char.IsWhiteSpace(c) && c is not ('-' or '－' or '—')).ToArray()).ToUpperInvariant();
+        return YspModel().Match(compact) is { Success: true } m ? m.Value : compact;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^YSP\d+(\.\d+)?")]
+    private static partial System.Text.RegularExpressions.Regex YspModel();
 
     public DateOnly ScrapDate(CylinderDates d) =>
         d.RecordedScrapDate ?? d.ManufactureDate.AddYears(_o.MaxServiceLifeYears);

@@ -26,7 +26,7 @@ public sealed record CylinderFacts(
     int? LastDeliveryStationId,
     int? LastDeliveryWorkerId)
 {
-    public CylinderDates Dates => new(ManufactureDate, LastInspectionDate, NextInspectionDate, ScrapDate, Scrapped, Detained);
+    public CylinderDates Dates => new(ManufactureDate, LastInspectionDate, NextInspectionDate, ScrapDate, Scrapped, Detained, Spec);
 }
 
 /// <summary>Reads and writes the cylinders table (and, later, its trace events).</summary>

@@ -196,31 +196,50 @@ public sealed partial class Ingestion
                 ready.Select(r => new NewReturn(r.C.At, r.Cylinder.Id, r.C.Extra.Station, customerIds[r.C.Index], r.C.EventId)).ToList(), ct), ct);
     }
 
+    /// <summary>
+    /// Inspection records, from the cylinder's owner (its own cylinders only) or from an inspection body
+    /// (any owner's cylinders, recorded under the body's registered name). A pass renews the next
+    /// inspection date by the spec's period when the record gives none; a fail (判废) scraps the cylinder
+    /// and must name its report.
+    /// </summary>
     public async Task<BatchResult> InspectionsAsync(IntegrationCaller caller, CancellationToken ct)
     {
         var problems = new List<RecordProblem>();
         var parsed = Parse<InspectionRecord>(caller.Body, problems, out var received);
-        var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-        if (!tenant.OwnsRegistry) throw new NotYoursException([new(0, "", "检验记录由气瓶的产权单位（充装企业）上报；供应站的密钥不能上报。")]);
+        InspectionBody? body = null;
+        Tenant? tenant = null;
+        if (caller.InspectionBodyId is int bodyId)
+            body = await inspectionBodies.GetAsync(bodyId, ct) ?? throw new InvalidOperationException($"Inspection body {bodyId} of a valid key does not exist.");
+        else
+        {
+            tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+            if (!tenant.OwnsRegistry) throw new NotYoursException([new(0, "", "检验记录由气瓶的产权单位（充装企业）或检验机构上报；供应站的密钥不能上报。")]);
+        }
         var candidates = new List<Candidate<InspectionRecord>>();
         foreach (var (i, r) in parsed)
         {
             var at = r.InspectedOn is { } on ? new DateTimeOffset(on.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8)) : (DateTimeOffset?)null;
             if (!CheckEvent(i, r.EventId, r.CylinderCode, at, problems, out var code)) continue;
-            if (!Text(r.InspectionBody, 200)) { problems.Add(new(i, "inspectionBody", "缺少检验机构名称（不超过200字）。")); continue; }
-            if (r.Result is not ("pass" or "fail")) { problems.Add(new(i, "result", "检验结论应为 pass（合格）或 fail（不合格）。")); continue; }
+            if (body is null && !Text(r.InspectionBody, 200)) { problems.Add(new(i, "inspectionBody", "缺少检验机构名称（不超过200字）。")); continue; }
+            if (r.Result is not ("pass" or "fail")) { problems.Add(new(i, "result", "检验结论应为 pass（合格）或 fail（判废）。")); continue; }
+            if (r.ReportNumber is { } report && report.Trim().Length > 64) { problems.Add(new(i, "reportNumber", "检验报告编号不超过64字符。")); continue; }
+            if (r.Result == "fail" && string.IsNullOrWhiteSpace(r.ReportNumber)) { problems.Add(new(i, "reportNumber", "判废（fail）的记录须注明检验报告编号。")); continue; }
+            if (r.Result == "fail" && r.NextInspectionDate is not null) { problems.Add(new(i, "nextInspectionDate", "判废的气瓶不再检验：fail 记录不应有下次检验日期。")); continue; }
             if (r.NextInspectionDate is { } next && next <= r.InspectedOn) { problems.Add(new(i, "nextInspectionDate", "下次检验日期须晚于本次检验日期。")); continue; }
             candidates.Add(new(i, r.EventId!.Trim(), code, r.InspectedOn!.Value.ToDateTime(TimeOnly.MinValue), null, r));
         }
-        return await StoreEventsAsync(caller, "inspection", received, candidates, problems,
+        // An inspection body's event ids are its own, apart from every enterprise's (migration 0019).
+        return await StoreEventsAsync(caller, body is null ? "inspection" : "ib_inspect", received, candidates, problems,
             (_, _, located, _) =>
             {
+                if (tenant is null) return Task.FromResult(located);
                 var foreign = located.Where(l => l.Cylinder.OwnerId != tenant.RootId)
                     .Select(l => new RecordProblem(l.C.Index, "cylinderCode", $"气瓶 {l.Cylinder.Code} 不是本企业的产权气瓶。")).ToList();
                 if (foreign.Count > 0) throw new NotYoursException(foreign);
                 return Task.FromResult(located);
             },
             (conn, tx, ready) => CylinderEvents.InsertInspectionsAsync(conn, tx, ready.Select(r => new NewInspection(r.C.Extra.InspectedOn!.Value, r.Cylinder.Id,
-                r.C.Extra.InspectionBody!.Trim(), r.C.Extra.Result!, r.C.Extra.NextInspectionDate, r.C.Extra.ReportNumber?.Trim(), r.C.EventId)).ToList(), ct), ct);
+                body?.Name ?? r.C.Extra.InspectionBody!.Trim(), r.C.Extra.Result!, r.C.Extra.NextInspectionDate, r.C.Extra.ReportNumber?.Trim(), r.C.EventId)).ToList(),
+                rules.InspectionPeriodYears, ct), ct);
     }
 }

@@ -19,7 +19,8 @@ namespace CylinderTrace.Integration;
 /// instance after it commits.
 /// </summary>
 public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInvalidation invalidation, PersonalData personal, FillChecks fillChecks, IOptions<IntegrationOptions> options,
-    IEnumerable<IDeliveryListener> deliveryListeners, IEnumerable<IFillListener> fillListeners, FillRules fillRules, TimeProvider clock, ILogger<Ingestion> logger)
+    IEnumerable<IDeliveryListener> deliveryListeners, IEnumerable<IFillListener> fillListeners, FillRules fillRules, TimeProvider clock, ILogger<Ingestion> logger,
+    InspectionBodies inspectionBodies, CylinderStatusRules rules)
 {
     /// <summary>The batch is not one this API can read (not JSON, no records array, too many records).</summary>
     public sealed class BadBatchException(string message) : Exception(message);
@@ -122,7 +123,7 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
             {
                 await using var conn = await db.OpenAsync(ct);
                 await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-                var known = await CylinderEvents.KnownEventIdsAsync(conn, tx, caller.EnterpriseId, kind, unique.Select(c => c.EventId).ToList(), ct);
+                var known = await CylinderEvents.KnownEventIdsAsync(conn, tx, caller.EventIdOwner, kind, unique.Select(c => c.EventId).ToList(), ct);
                 var fresh = unique.Where(c => !known.Contains(c.EventId)).ToList();
                 var cylinders = await CylinderEvents.FindAsync(conn, tx, fresh.Select(c => c.Code).Distinct().ToList(), ct);
                 var located = new List<(Candidate<T>, CylinderRef)>();
@@ -138,7 +139,7 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
                 if (ready.Count > 0 || unregistered.Count > 0)
                 {
                     // Events of unregistered codes (fills only: kept as orphans) are remembered by id like any other, so a repeat is a duplicate.
-                    await CylinderEvents.RecordIngestedAsync(conn, tx, caller.EnterpriseId, kind,
+                    await CylinderEvents.RecordIngestedAsync(conn, tx, caller.EventIdOwner, kind,
                         ready.Select(r => new IngestedEvent(r.Cylinder.Id, r.C.At, r.C.EventId, r.C.CheckId))
                             .Concat(unregistered.Select(u => new IngestedEvent(CylinderEvents.NoCylinder, u.At, u.EventId, u.CheckId))).ToList(), now, ct);
                     if (unregistered.Count > 0) await keepUnregistered!(conn, tx, unregistered);

@@ -9,6 +9,7 @@ public static class IntegrationExtensions
     {
         services.AddOptions<IntegrationOptions>().BindConfiguration(IntegrationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMemoryCache();
+        services.AddSingleton<InspectionBodies>();
         services.AddSingleton<IntegrationKeys>();
         services.AddSingleton<IntegrationScope>();
         services.AddSingleton<Ingestion>();

@@ -7,37 +7,76 @@ using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Integration;
 
-/// <summary>A usable key: whose it is and its secret.</summary>
-public sealed record IntegrationKey(string KeyId, int EnterpriseId, byte[] Secret);
+/// <summary>
+/// A usable key: whose it is and its secret. An enterprise's key has its EnterpriseId; an inspection
+/// body's key has InspectionBodyId and EnterpriseId 0 (it reaches only endpoints marked
+/// IntegrationSignature.InspectionBodyCall, which read InspectionBodyId).
+/// </summary>
+public sealed record IntegrationKey(string KeyId, int EnterpriseId, byte[] Secret, int? InspectionBodyId = null);
 
-/// <summary>A key as administrators list it (never the secret).</summary>
-public sealed record IntegrationKeyInfo(string KeyId, int EnterpriseId, string Enterprise, string Licence, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt);
+/// <summary>A key as administrators list it (never the secret): Licence is an enterprise's licence or an inspection body's approval number.</summary>
+public sealed record IntegrationKeyInfo(string KeyId, int EnterpriseId, string Enterprise, string Licence, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt,
+    int? InspectionBodyId = null);
 
 /// <summary>
-/// Enterprises' API keys (integration_keys). A secret is 32 random bytes, shown once when the key is
+/// Enterprises' API keys (integration_keys) and inspection bodies' (inspection_body_keys, issue 17). A secret is 32 random bytes, shown once when the key is
 /// made; it signs requests, so it is kept encrypted (AES-256-GCM, Privacy:EncryptionKey), not hashed.
 /// Rotation makes a new key and lets the old one work for Integration:RotationGraceDays; revocation
 /// stops a key at once (within Integration:KeyCacheSeconds on every instance).
 /// </summary>
-public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory directory, PersonalData personal, IMemoryCache memory, IOptions<IntegrationOptions> options, TimeProvider clock)
+public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory directory, InspectionBodies bodies, PersonalData personal, IMemoryCache memory,
+    IOptions<IntegrationOptions> options, TimeProvider clock)
 {
-    private const string FindSql = "SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, secret_enc AS SecretEnc, expires_at AS ExpiresAt, revoked_at AS RevokedAt FROM integration_keys WHERE key_id = @keyId";
+    // A key id is in one of the two tables (ids are random); the statements that change a key run on both.
+    private const string FindSql =
+        """
+        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, secret_enc AS SecretEnc, expires_at AS ExpiresAt, revoked_at AS RevokedAt
+        FROM integration_keys WHERE key_id = @keyId
+        UNION ALL
+        SELECT key_id, NULL, inspection_body_id, secret_enc, expires_at, revoked_at FROM inspection_body_keys WHERE key_id = @keyId
+        """;
     private const string InsertSql = "INSERT INTO integration_keys (key_id, enterprise_id, secret_enc, created_at) VALUES (@keyId, @enterpriseId, @secret, @now)";
-    private const string ExpireSql = "UPDATE integration_keys SET expires_at = @until WHERE key_id = @keyId AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @until)";
-    private const string RevokeSql = "UPDATE integration_keys SET revoked_at = @now WHERE key_id = @keyId AND revoked_at IS NULL";
-    private const string UsedSql = "UPDATE integration_keys SET last_used_at = @now WHERE key_id = @keyId";
+    private const string InsertBodyKeySql = "INSERT INTO inspection_body_keys (key_id, inspection_body_id, secret_enc, created_at) VALUES (@keyId, @bodyId, @secret, @now)";
+    private const string ExpireSql =
+        """
+        UPDATE integration_keys SET expires_at = @until WHERE key_id = @keyId AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @until);
+        UPDATE inspection_body_keys SET expires_at = @until WHERE key_id = @keyId AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @until)
+        """;
+    private const string RevokeSql =
+        """
+        UPDATE integration_keys SET revoked_at = @now WHERE key_id = @keyId AND revoked_at IS NULL;
+        UPDATE inspection_body_keys SET revoked_at = @now WHERE key_id = @keyId AND revoked_at IS NULL
+        """;
+    private const string UsedSql =
+        """
+        UPDATE integration_keys SET last_used_at = @now WHERE key_id = @keyId;
+        UPDATE inspection_body_keys SET last_used_at = @now WHERE key_id = @keyId
+        """;
     private const string ListSql =
         """
-        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt
-        FROM integration_keys ORDER BY enterprise_id, created_at
+        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt
+        FROM integration_keys
+        UNION ALL
+        SELECT key_id, NULL, inspection_body_id, created_at, expires_at, revoked_at, last_used_at FROM inspection_body_keys
         """;
 
-    private sealed record ListRow(string KeyId, int EnterpriseId, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt);
+    // Properties, not a positional record: the UNION's column types may differ between MariaDB and MySQL (Dapper converts properties).
+    private sealed class ListRow
+    {
+        public string KeyId { get; init; } = "";
+        public int? EnterpriseId { get; init; }
+        public int? InspectionBodyId { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? ExpiresAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+        public DateTime? LastUsedAt { get; init; }
+    }
 
     private sealed class Row
     {
         public string KeyId { get; init; } = "";
-        public int EnterpriseId { get; init; }
+        public int? EnterpriseId { get; init; }
+        public int? InspectionBodyId { get; init; }
         public byte[] SecretEnc { get; init; } = [];
         public DateTime? ExpiresAt { get; init; }
         public DateTime? RevokedAt { get; init; }
@@ -70,7 +109,8 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         });
         var now = clock.GetUtcNow().UtcDateTime;
         if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now) return null;
-        return row.Key ??= personal.Decrypt(row.SecretEnc) is { } secret ? new IntegrationKey(row.KeyId, row.EnterpriseId, Convert.FromBase64String(secret)) : null;
+        return row.Key ??= personal.Decrypt(row.SecretEnc) is { } secret
+            ? new IntegrationKey(row.KeyId, row.EnterpriseId ?? 0, Convert.FromBase64String(secret), row.InspectionBodyId) : null;
     }
 
     public async Task TouchAsync(string keyId, CancellationToken ct)
@@ -94,15 +134,25 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         var enterpriseId = await directory.IdByLicenceAsync(licence, ct);
         if (enterpriseId is null) return null;
         await using var conn = await db.OpenAsync(ct);
-        return await InsertAsync(conn, enterpriseId.Value, ct);
+        return await InsertAsync(conn, enterpriseId.Value, null, ct);
     }
 
-    private async Task<(string KeyId, string Secret)> InsertAsync(MySqlConnector.MySqlConnection conn, int enterpriseId, CancellationToken ct)
+    /// <summary>A new key for the inspection body with this approval number: (key id, secret in base64) or null when there is no such body.</summary>
+    public async Task<(string KeyId, string Secret)?> CreateForInspectionBodyAsync(string approvalNumber, CancellationToken ct)
     {
-        var keyId = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var body = await bodies.FindAsync(approvalNumber, ct);
+        if (body is null) return null;
+        await using var conn = await db.OpenAsync(ct);
+        return await InsertAsync(conn, 0, body.Id, ct);
+    }
+
+    private async Task<(string KeyId, string Secret)> InsertAsync(MySqlConnector.MySqlConnection conn, int enterpriseId, int? bodyId, CancellationToken ct)
+    {
+        // The prefix tells an administrator reading a key id whose it is: ck_ an enterprise's, ib_ an inspection body's.
+        var keyId = (bodyId is null ? "ck_" : "ib_") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        await conn.ExecuteAsync(new CommandDefinition(InsertSql,
-            new { keyId, enterpriseId, secret = personal.Encrypt(secret), now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(bodyId is null ? InsertSql : InsertBodyKeySql,
+            new { keyId, enterpriseId, bodyId, secret = personal.Encrypt(secret), now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         return (keyId, secret);
     }
 
@@ -112,7 +162,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         var old = await FindUsableAsync(keyId, ct);
         if (old is null) return null;
         await using var conn = await db.OpenAsync(ct);
-        var created = await InsertAsync(conn, old.EnterpriseId, ct);
+        var created = await InsertAsync(conn, old.EnterpriseId, old.InspectionBodyId, ct);
         var until = clock.GetUtcNow().UtcDateTime.AddDays(options.Value.RotationGraceDays);
         await conn.ExecuteAsync(new CommandDefinition(ExpireSql, new { keyId, until }, cancellationToken: ct));
         memory.Remove("ik:" + keyId);
@@ -122,7 +172,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
     public async Task<bool> RevokeAsync(string keyId, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var done = await conn.ExecuteAsync(new CommandDefinition(RevokeSql, new { keyId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) == 1;
+        var done = await conn.ExecuteAsync(new CommandDefinition(RevokeSql, new { keyId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)) >= 1;
         memory.Remove("ik:" + keyId);
         _lastKnown.TryRemove(keyId, out _);
         return done;
@@ -135,9 +185,15 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         var keys = new List<IntegrationKeyInfo>(rows.Count);
         foreach (var r in rows)
         {
-            var e = await directory.GetEnterpriseAsync(r.EnterpriseId, ct);
-            keys.Add(new IntegrationKeyInfo(r.KeyId, r.EnterpriseId, e?.Name ?? "", e?.LicenceNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt));
+            if (r.InspectionBodyId is int bodyId)
+            {
+                var b = await bodies.GetAsync(bodyId, ct);
+                keys.Add(new IntegrationKeyInfo(r.KeyId, 0, b?.Name ?? "", b?.ApprovalNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt, bodyId));
+                continue;
+            }
+            var e = await directory.GetEnterpriseAsync(r.EnterpriseId ?? 0, ct);
+            keys.Add(new IntegrationKeyInfo(r.KeyId, r.EnterpriseId ?? 0, e?.Name ?? "", e?.LicenceNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt));
         }
-        return keys.OrderBy(k => k.Licence, StringComparer.Ordinal).ThenBy(k => k.CreatedAt).ToList();
+        return keys.OrderBy(k => k.InspectionBodyId is null ? 0 : 1).ThenBy(k => k.Licence, StringComparer.Ordinal).ThenBy(k => k.CreatedAt).ToList();
     }
 }

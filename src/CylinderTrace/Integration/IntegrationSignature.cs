@@ -8,8 +8,16 @@ using StackExchange.Redis;
 
 namespace CylinderTrace.Integration;
 
-/// <summary>The enterprise behind a verified request, and the body it signed.</summary>
-public sealed record IntegrationCaller(string KeyId, int EnterpriseId, ReadOnlyMemory<byte> Body);
+/// <summary>
+/// Who is behind a verified request, and the body it signed: an enterprise (EnterpriseId), or an
+/// inspection body (InspectionBodyId set, EnterpriseId 0), which reaches only endpoints marked
+/// IntegrationSignature.InspectionBodyCall.
+/// </summary>
+public sealed record IntegrationCaller(string KeyId, int EnterpriseId, ReadOnlyMemory<byte> Body, int? InspectionBodyId = null)
+{
+    /// <summary>Whose event ids a batch's are (ingested_events.enterprise_id): the enterprise's, or the inspection body's (under their own kind).</summary>
+    public int EventIdOwner => InspectionBodyId ?? EnterpriseId;
+}
 
 /// <summary>
 /// Request signing of the integration API (docs/INTEGRATION.md). Headers X-CT-Key-Id, X-CT-Timestamp
@@ -29,6 +37,8 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
     private const string ItemKey = "integration.caller";
     /// <summary>Endpoint metadata: a read-only call that changes nothing, so a replay is harmless and needs no nonce memory.</summary>
     public sealed class ReadOnlyCall;
+    /// <summary>Endpoint metadata: inspection bodies' keys may call it (they may call nothing else).</summary>
+    public sealed class InspectionBodyCall;
 
     public static IntegrationCaller Caller(HttpContext context) =>
         context.Items[ItemKey] as IntegrationCaller ?? throw new InvalidOperationException("No verified integration caller on this request.");
@@ -89,12 +99,17 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
         var canonical = Canonical(request.Method, request.Path + request.QueryString, timestamp, nonce, body.Sha256Hex);
         var expected = HMACSHA256.HashData(key.Secret, Encoding.UTF8.GetBytes(canonical));
         if (!CryptographicOperations.FixedTimeEquals(expected, given)) return BadSignature();
+        // An inspection body reports inspections of any owner's cylinders and nothing else: every other
+        // route is refused here, so no enterprise endpoint ever sees a caller that is not an enterprise.
+        if (key.InspectionBodyId is not null && context.GetEndpoint()?.Metadata.GetMetadata<InspectionBodyCall>() is null)
+            return Problem.Of(403, "integration-inspection-body-only", "Inspection bodies report inspections only",
+                "检验机构的密钥只能上报检验记录（POST /api/integration/v1/inspections）；其他接口须使用气瓶充装或供应企业的密钥。");
 
         // Read-only calls (the fill check) change nothing, so a replay can do no harm; they skip the nonce
         // memory (a Redis round trip) to keep the filling line fast. The timestamp window still applies.
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyCall>() is not null)
         {
-            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content);
+            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId);
             await keys.TouchAsync(key.KeyId, context.RequestAborted);
             return null;
         }
@@ -110,7 +125,7 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
             // by their ids, so a replayed batch stores nothing twice.
             logger.LogWarning("Integration nonce of key {KeyId} not recorded: Redis unavailable ({Error})", keyId, ex.Message);
         }
-        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content);
+        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId);
         await keys.TouchAsync(key.KeyId, context.RequestAborted);
         return null;
     }

@@ -83,6 +83,36 @@ public sealed class CylinderStatusRulesTests
     public void Beyond_design_life_from_the_eighth_anniversary(int offset, bool expected) =>
         Assert.Equal(expected, Rules.BeyondDesignLife(Dates(), Made.AddYears(8).AddDays(offset)));
 
+    [Theory]
+    [InlineData("YSP35.5", 4)]
+    [InlineData("ysp-35.5", 4)]
+    [InlineData("YSP12", 4)]
+    [InlineData("YSP4.7", 4)]
+    [InlineData("YSP26.2", 4)]
+    [InlineData("YSP118", 3)]
+    [InlineData("YSP-118-Ⅱ", 3)]
+    [InlineData("YSP 118II", 3)]
+    [InlineData("YSP-15", 4)]
+    [InlineData(null, 4)]
+    public void The_inspection_period_is_the_specs(string? spec, int years)
+    {
+        Assert.Equal(years, Rules.InspectionPeriodYears(spec));
+        Assert.Equal(Made.AddYears(years), Rules.NextInspectionDate(new CylinderDates(Made, null, null, null, false, false, spec)));
+    }
+
+    [Fact]
+    public void A_specs_period_and_the_period_of_other_specs_are_configured_apart()
+    {
+        var options = new CylinderRulesOptions { InspectionIntervalYears = 5 };
+        options.InspectionPeriods["YSP-12"] = 2;
+        var rules = new CylinderStatusRules(Options.Create(options));
+        Assert.Equal(2, rules.InspectionPeriodYears("YSP12"));
+        Assert.Equal(3, rules.InspectionPeriodYears("YSP118"));
+        Assert.Equal(5, rules.InspectionPeriodYears("YSP-50"));
+        options.InspectionPeriods["YSP35.5"] = 0;
+        Assert.Contains(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)), r => r.ErrorMessage!.Contains("InspectionPeriods:YSP35.5"));
+    }
+
     [Fact]
     public void Periods_come_from_configuration()
     {

@@ -18,6 +18,15 @@ public sealed class IntegrationClient(HttpClient http, string keyId, byte[] secr
         return new IntegrationClient(host.CreateClient(), created.KeyId, Convert.FromBase64String(created.Secret));
     }
 
+    /// <summary>A key for an inspection body (registered now, with a fresh approval number), made as `integration-key create --inspection-body` makes it.</summary>
+    public static async Task<(IntegrationClient Client, InspectionBody Body)> ForInspectionBodyAsync(CylinderTraceHost host, string name = "福州市特种设备检验研究院")
+    {
+        var body = await host.Services.GetRequiredService<InspectionBodies>().RegisterAsync("TS" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999), name, "350102", CancellationToken.None);
+        var created = await host.Services.GetRequiredService<IntegrationKeys>().CreateForInspectionBodyAsync(body.ApprovalNumber, CancellationToken.None)
+            ?? throw new InvalidOperationException("no inspection body " + body.ApprovalNumber);
+        return (new IntegrationClient(host.CreateClient(), created.KeyId, Convert.FromBase64String(created.Secret)), body);
+    }
+
     public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
     /// <summary>A signed request; the optional hooks let a test tamper with what is sent after signing.</summary>
@@ -37,6 +46,9 @@ public sealed class IntegrationClient(HttpClient http, string keyId, byte[] secr
     }
 
     private readonly byte[] secret = secret;
+
+    /// <summary>The same key, calling another instance.</summary>
+    public IntegrationClient On(CylinderTraceHost host) => new(host.CreateClient(), KeyId, secret);
 
     public static byte[] Records(params object[] records) => JsonSerializer.SerializeToUtf8Bytes(new { records }, JsonSerializerOptions.Web);
 

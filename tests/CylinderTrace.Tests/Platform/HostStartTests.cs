@@ -88,6 +88,7 @@ public sealed class The_host_refuses_to_start_with_bad_settings
     [InlineData("DataProtection:PreviousKeyEncryptionKeys:0", "AAAAAAAAAAAAAAAAAAAAAA==")]
     [InlineData("Redis:KeyPrefix", "Bad Prefix")]
     [InlineData("CylinderRules:InspectionIntervalYears", "0")]
+    [InlineData("CylinderRules:InspectionPeriods:YSP118", "0")]
     [InlineData("CylinderRules:DesignLifeYears", "20")]
     [InlineData("OfficialAccount:EncodingAesKey", "short")]
     [InlineData("MiniProgram:AppId", "")]
