@@ -27,7 +27,7 @@ public static class CylinderEvents
 {
     private const string LookupSql =
         """
-        SELECT id, code, owner_id AS OwnerId, manufacture_date AS ManufactureDate, last_inspection_date AS LastInspectionDate,
+        SELECT id, code, owner_id AS OwnerId, spec, manufacture_date AS ManufactureDate, last_inspection_date AS LastInspectionDate,
                next_inspection_date AS NextInspectionDate, scrap_date AS ScrapDate, status, detained
         FROM cylinders WHERE code IN @@keys
         """;
@@ -99,6 +99,7 @@ public static class CylinderEvents
         public long Id { get; init; }
         public string Code { get; init; } = "";
         public int OwnerId { get; init; }
+        public string Spec { get; init; } = "";
         public DateTime ManufactureDate { get; init; }
         public DateTime? LastInspectionDate { get; init; }
         public DateTime? NextInspectionDate { get; init; }
@@ -107,7 +108,7 @@ public static class CylinderEvents
         public bool Detained { get; init; }
 
         public CylinderRef ToRef() => new(Id, Code, OwnerId, new CylinderDates(DateOnly.FromDateTime(ManufactureDate), Date(LastInspectionDate), Date(NextInspectionDate),
-            Date(ScrapDate), Status == "scrapped", Detained));
+            Date(ScrapDate), Status == "scrapped", Detained, Spec));
 
         private static DateOnly? Date(DateTime? d) => d is { } v ? DateOnly.FromDateTime(v) : null;
     }
