@@ -134,7 +134,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     public async Task<HandlingOutcome> TransferAsync(long id, Handler h, string? agencyCode, string? reason, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > 500) errors["reason"] = ["请填写转办理由（不超过500字）。"];
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > 500 || RejectionText.Compose(reason, null).Length == 0) errors["reason"] = ["请填写转办理由（不超过500字）。"];
         int? to = null;
         if (!string.IsNullOrWhiteSpace(agencyCode))
         {
@@ -197,10 +197,10 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     public Task<HandlingOutcome> RejectAsync(long id, Handler h, string? reason, string? suggestion, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > 500) errors["reason"] = ["请填写不属于本单位职责的理由（不超过500字）。"];
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > 500 || RejectionText.Compose(reason, null).Length == 0) errors["reason"] = ["请填写不属于本单位职责的理由（不超过500字）。"];
         if (suggestion?.Trim().Length > 200) errors["suggestion"] = ["建议受理单位不超过200字。"];
         if (errors.Count > 0) return Task.FromResult<HandlingOutcome>(new HandlingOutcome.Invalid(errors));
-        var text = reason!.Trim() + (string.IsNullOrWhiteSpace(suggestion) ? "" : $"。建议向{suggestion.Trim()}反映。");
+        var text = RejectionText.Compose(reason!, suggestion);
         return ActAsync(id, h, requireOpen: true, requireClaimable: true, async s =>
         {
             await s.ExecAsync(RejectSql, new { id, reply = text, now = s.Now });
