@@ -14,35 +14,82 @@ namespace CylinderTrace.Supervision;
 public sealed record DigestFigures(
     int New, int Open, int Overdue, int Closed, double? AverageHandlingHours, double? MedianHandlingHours,
     IReadOnlyList<(string Category, int New, int Closed)> ByCategory,
-    IReadOnlyList<(string District, int New)> ByDistrict,
+    IReadOnlyList<DistrictCases> ByDistrict,
     IReadOnlyList<RateRow> LowestScanRates,
     IReadOnlyList<EnterpriseScore> LowestScores,
     IReadOnlyList<(string Enterprise, string? From, string? To, DateTimeOffset At)> GradeChanges,
     IReadOnlyList<DetentionOrder> OpenDetentions,
     int OverdueDetentions);
 
+/// <summary>One district's cases of one kind (<see cref="DigestCaseKind.Code"/>): new and closed in the period, open and overdue now.</summary>
+public sealed record DistrictCases(string Kind, string District, int New, int Closed, int Open, int Overdue);
+
+/// <summary>
+/// A kind of case the digest breaks down by district (complaints; fill violations are meant to join them). Each is one
+/// grouped constant query, <see cref="ByDistrictSql"/>, over the agencies the digest covers, with the parameters
+/// @agencies (the agency and its district agencies), @from and @to (the period, UTC), @now, and the columns District
+/// (the code, '' for none), NewCount, ClosedCount, OpenCount and OverdueCount (BIGINT).
+/// </summary>
+public sealed record DigestCaseKind(string Code, string Label, string ByDistrictSql);
+
 /// <summary>
 /// Gathers and renders a digest (DESIGN.md §6): for one agency and one period [first, last] (Asia/Shanghai
 /// days): its complaints — new in the period, open and overdue now, closed in the period with handling
-/// times, new and closed by category, new by district; the lowest restaurant scan rates of the period in
+/// times, new and closed by category, and every <see cref="CaseKinds"/> by district (new, closed, open,
+/// overdue). "Its" is the agency's own and, for a city-level agency, those of its district agencies (agencies
+/// whose parent it is), so the city's digest sums up its districts rather than only what was routed to itself; the lowest restaurant scan rates of the period in
 /// its jurisdiction; the lowest enterprise scores and the grade changes of the period; its open and
 /// overdue detention orders. Rendered as an HTML page (<see cref="Pages.DigestDocument"/>: tables and the
 /// console's SVG bar chart drawn on the server, styles in one &lt;style&gt; block) and as CSV (Platform/Csv).
 /// </summary>
 public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, TimeProvider clock)
 {
-    private const string NewSql = "SELECT category, district_code FROM complaints WHERE agency_id = @agencyId AND created_at >= @from AND created_at < @to";
-    private const string OpenSql = "SELECT COUNT(*) FROM complaints WHERE agency_id = @agencyId AND status IN @open";
+    /// <summary>The agency and the agencies under it (a city-level agency's district agencies of its kind).</summary>
+    private const string CoveredAgenciesSql = "SELECT id FROM agencies WHERE id = @agencyId OR parent_id = @agencyId";
+    private const string NewSql = "SELECT category FROM complaints WHERE agency_id IN @agencies AND created_at >= @from AND created_at < @to";
+    private const string OpenSql = "SELECT COUNT(*) FROM complaints WHERE agency_id IN @agencies AND status IN @open";
     private const string OverdueSql =
         """
         SELECT COUNT(*) FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id
-        WHERE c.agency_id = @agencyId AND c.status IN @open AND r.due_at < @now
+        WHERE c.agency_id IN @agencies AND c.status IN @open AND r.due_at < @now
         """;
     private const string ClosedSql =
         """
         SELECT c.category, c.created_at, h.closed_at FROM complaints c JOIN complaint_handling h ON h.complaint_id = c.id
-        WHERE c.agency_id = @agencyId AND h.closed_at >= @from AND h.closed_at < @to
+        WHERE c.agency_id IN @agencies AND h.closed_at >= @from AND h.closed_at < @to
         """;
+    /// <summary>Complaints by their district (the router writes the district it derived onto the complaint).</summary>
+    private const string ComplaintsByDistrictSql =
+        """
+        SELECT COALESCE(c.district_code, '') AS District,
+               CAST(SUM(CASE WHEN c.created_at >= @from AND c.created_at < @to THEN 1 ELSE 0 END) AS SIGNED) AS NewCount,
+               CAST(SUM(CASE WHEN h.closed_at >= @from AND h.closed_at < @to THEN 1 ELSE 0 END) AS SIGNED) AS ClosedCount,
+               CAST(SUM(CASE WHEN c.status IN ('routed', 'in_progress', 'waiting_info') THEN 1 ELSE 0 END) AS SIGNED) AS OpenCount,
+               CAST(SUM(CASE WHEN c.status IN ('routed', 'in_progress', 'waiting_info') AND r.due_at < @now THEN 1 ELSE 0 END) AS SIGNED) AS OverdueCount
+        FROM complaints c
+        LEFT JOIN complaint_routing r ON r.complaint_id = c.id
+        LEFT JOIN complaint_handling h ON h.complaint_id = c.id
+        WHERE c.agency_id IN @agencies
+        GROUP BY COALESCE(c.district_code, '')
+        """;
+
+    /// <summary>
+    /// What the by-district table counts, in its column order. Fill violations (issue 17, item 1) join as one more entry
+    /// with their own constant query over fill_violations (agency_id, district_code, created_at, status, …).
+    /// </summary>
+    public static readonly IReadOnlyList<DigestCaseKind> CaseKinds =
+    [
+        new("complaints", "投诉", ComplaintsByDistrictSql),
+    ];
+
+    private sealed class DistrictCountRow
+    {
+        public string District { get; init; } = "";
+        public long NewCount { get; init; }
+        public long ClosedCount { get; init; }
+        public long OpenCount { get; init; }
+        public long OverdueCount { get; init; }
+    }
     private const string GradeChangesSql =
         """
         SELECT e.name, g.from_grade, g.to_grade, g.at FROM enterprise_grade_changes g JOIN enterprises e ON e.id = g.enterprise_id
@@ -63,8 +110,9 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         var now = clock.GetUtcNow().UtcDateTime;
         var districts = agencyDistrict == Districts.City ? null : (IReadOnlyCollection<string>)[agencyDistrict];
         await using var conn = await db.OpenAsync(ct);
-        var args = new { agencyId, from, to, now, open = OpenStates };
-        var newRows = (await conn.QueryAsync<(string Category, string? District)>(new CommandDefinition(
+        var agencies = (await conn.QueryAsync<int>(new CommandDefinition(CoveredAgenciesSql, new { agencyId }, cancellationToken: ct))).ToList();
+        var args = new { agencies, from, to, now, open = OpenStates };
+        var newRows = (await conn.QueryAsync<string>(new CommandDefinition(
             NewSql, args, cancellationToken: ct))).ToList();
         var open = await conn.ExecuteScalarAsync<int>(new CommandDefinition(
             OpenSql, args, cancellationToken: ct));
@@ -74,9 +122,15 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
             ClosedSql, args, cancellationToken: ct))).ToList();
         var hours = closed.Select(c => (c.Closed - c.Created).TotalHours).Order().ToList();
         double? median = hours.Count == 0 ? null : hours.Count % 2 == 1 ? hours[hours.Count / 2] : (hours[hours.Count / 2 - 1] + hours[hours.Count / 2]) / 2;
-        var categories = newRows.Select(r => r.Category).Concat(closed.Select(c => c.Category)).Distinct().Order(StringComparer.Ordinal)
-            .Select(c => (c, newRows.Count(r => r.Category == c), closed.Count(x => x.Category == c))).ToList();
-        var byDistrict = newRows.GroupBy(r => r.District ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count())).ToList();
+        var categories = newRows.Concat(closed.Select(c => c.Category)).Distinct().Order(StringComparer.Ordinal)
+            .Select(c => (c, newRows.Count(r => r == c), closed.Count(x => x.Category == c))).ToList();
+        var byDistrict = new List<DistrictCases>();
+        foreach (var caseKind in CaseKinds)
+            foreach (var r in await conn.QueryAsync<DistrictCountRow>(new CommandDefinition(caseKind.ByDistrictSql, new { agencies, from, to, now }, cancellationToken: ct)))
+                if (r.NewCount + r.ClosedCount + r.OpenCount > 0)
+                    byDistrict.Add(new DistrictCases(caseKind.Code, r.District, (int)r.NewCount, (int)r.ClosedCount, (int)r.OpenCount, (int)r.OverdueCount));
+        // Districts in code order, cases no district was derived for last; within a district, the kinds in CaseKinds' order.
+        byDistrict = [.. byDistrict.OrderBy(d => d.District.Length == 0).ThenBy(d => d.District, StringComparer.Ordinal)];
 
         var ratePeriod = kind == DigestKinds.Weekly ? RatePeriods.Week : RatePeriods.Day;
         var lowestRates = (await rollups.ListAsync(ratePeriod, first, RateDimensions.Customer, districts, 1, 10, ct)).ToList();
@@ -101,22 +155,28 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
             [nameof(Pages.DigestDocument.ConsoleUrl)] = consoleUrl,
         });
 
-    /// <summary>The digest as CSV (Platform/Csv: for a spreadsheet, formula-looking text defused), one row per figure: part, item, up to three values.</summary>
+    /// <summary>The digest as CSV (Platform/Csv: for a spreadsheet, formula-looking text defused), one row per figure: part, item, up to four values.</summary>
     public static string Csv(string title, DigestFigures f) => CsvWriter.Document(csv =>
     {
-        csv.WriteRow("部分", "项目", "值1", "值2", "值3");
-        csv.WriteRow("摘要", title, "", "", "");
-        csv.WriteRow("投诉", "新投诉", f.New, "", "");
-        csv.WriteRow("投诉", "未办结", f.Open, "", "");
-        csv.WriteRow("投诉", "超期", f.Overdue, "", "");
-        csv.WriteRow("投诉", "办结", f.Closed, f.AverageHandlingHours, f.MedianHandlingHours);
-        foreach (var (c, n, x) in f.ByCategory) csv.WriteRow("按类别", CategoryLabel(c), n, x, "");
-        foreach (var (d, n) in f.ByDistrict) csv.WriteRow("按区县", Districts.Name(d), n, "", "");
-        foreach (var r in f.LowestScanRates) csv.WriteRow("扫码率最低", r.Name, r.Deliveries, r.Scanned, r.Rate);
-        foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "");
-        foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
-        foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "");
+        csv.WriteRow("部分", "项目", "值1", "值2", "值3", "值4");
+        csv.WriteRow("摘要", title, "", "", "", "");
+        csv.WriteRow("投诉", "新投诉", f.New, "", "", "");
+        csv.WriteRow("投诉", "未办结", f.Open, "", "", "");
+        csv.WriteRow("投诉", "超期", f.Overdue, "", "", "");
+        csv.WriteRow("投诉", "办结", f.Closed, f.AverageHandlingHours, f.MedianHandlingHours, "");
+        foreach (var (c, n, x) in f.ByCategory) csv.WriteRow("按类别", CategoryLabel(c), n, x, "", "");
+        // Per district and kind: new, closed, open, overdue (the page's columns).
+        foreach (var d in f.ByDistrict) csv.WriteRow("按区县：" + CaseKindLabel(d.Kind), DistrictLabel(d.District), d.New, d.Closed, d.Open, d.Overdue);
+        foreach (var r in f.LowestScanRates) csv.WriteRow("扫码率最低", r.Name, r.Deliveries, r.Scanned, r.Rate, "");
+        foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "", "");
+        foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), "");
+        foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "", "");
     });
+
+    public static string CaseKindLabel(string code) => CaseKinds.FirstOrDefault(k => k.Code == code)?.Label ?? code;
+
+    /// <summary>A district's name; "未定区县" for cases no district could be derived for (routed to the triage queue).</summary>
+    public static string DistrictLabel(string code) => code.Length == 0 ? "未定区县" : Districts.Name(code);
 }
 
 public static class DigestKinds

@@ -82,6 +82,32 @@ public sealed class A_complaint_is_routed(WorkerHostFixture fx)
     }
 
     [Fact]
+    public async Task and_the_district_it_derived_is_kept_on_the_complaint_for_the_complainant_and_the_queue()
+    {
+        // Issue 17, item 5: the district from the cylinder's station (or the location) stayed on the routing row only.
+        var owner = await fx.Data.EnterpriseAsync("filling", district: "350124");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner, district: "350124");
+        var cylinder = await fx.Data.CylinderAsync(ownerId: owner, stationId: station);
+        var user = await M.SignInAsync(fx.Host, fx.WeChat);
+        var byStation = (await user.FileOkAsync(new { category = "short_weight", description = "这瓶气明显分量不足", cylinderCode = cylinder.Code })).GetProperty("number").GetString()!;
+        var byLocation = (await user.FileOkAsync(new { category = "short_weight", description = "送来的气分量不足", cylinderCode = cylinder.Code, latitude = 26.0790, longitude = 119.3290 }))
+            .GetProperty("number").GetString()!;
+        Assert.Equal("market-350124", (await WaitRoutedAsync(byStation)).AgencyCode);
+        Assert.Equal("market-350111", (await WaitRoutedAsync(byLocation)).AgencyCode);
+
+        var detail = JsonDocument.Parse(await user.Http.GetStringAsync($"/api/mp/complaints/{byStation}")).RootElement;
+        Assert.Equal("350124", detail.GetProperty("districtCode").GetString());
+        detail = JsonDocument.Parse(await user.Http.GetStringAsync($"/api/mp/complaints/{byLocation}")).RootElement;
+        Assert.Equal("350111", detail.GetProperty("districtCode").GetString());
+
+        var handler = await new ConsoleScenario(fx).MemberAsync("market-350124");
+        var queue = await handler.GetJsonAsync("/api/console/complaints?district=350124");
+        var item = queue.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("number").GetString() == byStation);
+        Assert.Equal("350124", item.GetProperty("districtCode").GetString());
+        Assert.Equal("闽清县", item.GetProperty("districtName").GetString());
+    }
+
+    [Fact]
     public async Task to_the_triage_queue_when_no_rule_can_apply()
     {
         var number = await FileAsync(new { category = "service", description = "打电话订气一直没人接" });

@@ -29,7 +29,8 @@ public sealed class A_digest_rendered
     {
         var html = await Html();
         foreach (var figure in new[] { "id=\"new\">12<", "id=\"open\">7<", "id=\"overdue\">2<", "id=\"closed\">9<", "id=\"detentions\">2<", "（逾期 1）",
-                     "平均办理 30.5 小时，中位 18 小时", "<td>鼓楼区</td><td>6</td>", "<td>晋安区</td><td>4</td>", "<td>黑气：无证经营</td><td>5</td><td>3</td>",
+                     "平均办理 30.5 小时，中位 18 小时", "<td>鼓楼区</td><td>6</td><td>5</td><td>3</td><td class=\"bad\">1</td>",
+                     "<td>晋安区</td><td>4</td><td>3</td><td>2</td><td>0</td>", "<td>未定区县</td><td>2</td>", "<td>黑气：无证经营</td><td>5</td><td>3</td>",
                      "<td>30.0%</td>", "<td>83.3%</td>", "<td>58.3</td>", "B → C", "2026-11-27 09:30", "2026-11-26 03:30" })
             Assert.Contains(figure, html);
         Assert.DoesNotMatch("&#x[2-9A-F][0-9A-F]{3,4};", html); // CJK and punctuation are not turned into entities
@@ -68,20 +69,21 @@ public sealed class A_digest_rendered
     public void as_CSV_defuses_formula_looking_names_including_a_leading_tab_and_keeps_numbers()
     {
         var csv = DigestContent.Csv(SampleDigest.Title, SampleDigest.Figures());
-        Assert.StartsWith("\uFEFF\"部分\",\"项目\",\"值1\",\"值2\",\"值3\"\r\n", csv);
+        Assert.StartsWith("\uFEFF\"部分\",\"项目\",\"值1\",\"值2\",\"值3\",\"值4\"\r\n", csv);
         using var reader = CsvReader.Of(new StringReader(csv));
         var rows = new List<string[]>();
         while (reader.Read()) rows.Add(reader.Fields);
-        Assert.Contains(rows, r => r is ["投诉", "办结", "9", "30.5", "18"]);
-        Assert.Contains(rows, r => r is ["按区县", "鼓楼区", "6", "", ""]);
-        Assert.Contains(rows, r => r is ["扫码率最低", SampleDigest.MarkupName, "10", "3", "0.3"]);
-        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.FormulaName, "8", "4", "0.5"]);
+        Assert.Contains(rows, r => r is ["投诉", "办结", "9", "30.5", "18", ""]);
+        Assert.Contains(rows, r => r is ["按区县：投诉", "鼓楼区", "6", "5", "3", "1"]);
+        Assert.Contains(rows, r => r is ["按区县：投诉", "未定区县", "2", "1", "2", "1"]);
+        Assert.Contains(rows, r => r is ["扫码率最低", SampleDigest.MarkupName, "10", "3", "0.3", ""]);
+        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.FormulaName, "8", "4", "0.5", ""]);
         // Found by an outside review: a leading TAB (and CR) was not defused in the digest.
-        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.TabName, "6", "5", _]);
+        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.TabName, "6", "5", _, ""]);
         // A name that looks like a negative number is text, and defused; the score beside it is a number.
-        Assert.Contains(rows, r => r is ["企业评分", "'-3.5 气站", "B", "71", ""]);
-        Assert.Contains(rows, r => r is ["企业评分", "福州<燃气>有限公司", "C", "58.25", ""]);
-        Assert.Contains(rows, r => r is ["扣瓶令", "KP20261127001", "FZ0000000042", "已下达", "逾期"]);
+        Assert.Contains(rows, r => r is ["企业评分", "'-3.5 气站", "B", "71", "", ""]);
+        Assert.Contains(rows, r => r is ["企业评分", "福州<燃气>有限公司", "C", "58.25", "", ""]);
+        Assert.Contains(rows, r => r is ["扣瓶令", "KP20261127001", "FZ0000000042", "已下达", "逾期", ""]);
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;

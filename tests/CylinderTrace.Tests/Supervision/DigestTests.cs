@@ -92,8 +92,8 @@ public sealed class Digest_reports(WorkerHostFixture fx)
         Assert.Contains($"<a href=\"https://gas.example.gov.cn/console/digests/{id}\">", archived.Html);
         Assert.StartsWith("\uFEFF", archived.Csv);
         var csv = archived.Csv.Split("\r\n");
-        Assert.Contains("\"按类别\",\"黑气：无证经营\",\"2\",\"1\",\"\"", csv);
-        Assert.Contains("\"投诉\",\"办结\",\"3\",\"66\",\"24\"", csv);
+        Assert.Contains("\"按类别\",\"黑气：无证经营\",\"2\",\"1\",\"\",\"\"", csv);
+        Assert.Contains("\"投诉\",\"办结\",\"3\",\"66\",\"24\",\"\"", csv);
 
         // Mailed once to both recipients of a real SMTP server, with the page and the CSV (sent before GenerateAsync returned:
         // the server writes each message before it answers 250).
@@ -133,5 +133,52 @@ public sealed class Digest_reports(WorkerHostFixture fx)
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, (await download.Content.ReadAsByteArrayAsync())[..3]);
         var stranger = await scenario.MemberAsync((await fx.Data.AgencyAsync()).Code);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.Http.GetAsync($"/console/digests/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_city_level_agencys_digest_adds_up_its_district_agencies_with_a_row_per_district()
+    {
+        // Issue 17, item 5: a city agency and two district agencies under it (parent_id), and one agency outside.
+        var scenario = new ConsoleScenario(fx);
+        var city = await fx.Data.AgencyAsync("market_supervision", "350100");
+        var minqing = await fx.Data.AgencyAsync("market_supervision", "350124");
+        var yongtai = await fx.Data.AgencyAsync("market_supervision", "350125");
+        var outside = await fx.Data.AgencyAsync("market_supervision", "350124");
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync("UPDATE agencies SET parent_id = @city WHERE id IN @children", new { city = city.Id, children = new[] { minqing.Id, yongtai.Id } });
+
+        // Placed by its cylinder's station only: the router's district is what the digest counts it under.
+        var owner = await fx.Data.EnterpriseAsync("filling", district: "350124");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner, district: "350124");
+        var cylinder = await fx.Data.CylinderAsync(ownerId: owner, stationId: station);
+        await scenario.RoutedComplaintAsync(minqing.Id, M.Complaint("short_weight", "这瓶气明显分量不足，用了三天就空了", cylinder.Code, districtCode: null));
+        var resolvedInYongtai = await scenario.RoutedComplaintAsync(yongtai.Id, M.Complaint("gas_quality", "火焰发红，有刺鼻气味", districtCode: "350125"));
+        await scenario.RoutedComplaintAsync(yongtai.Id, M.Complaint("gas_quality", "这瓶气有一股怪味", districtCode: "350125"));
+        await scenario.RoutedComplaintAsync(city.Id, M.Complaint("gas_quality", "全市多处反映气质问题", districtCode: "350100"));
+        await scenario.RoutedComplaintAsync(outside.Id, M.Complaint("gas_quality", "不属于这个市局的投诉", districtCode: "350124"));
+        var handler = await scenario.MemberAsync(yongtai.Code);
+        await handler.PostOkAsync($"/api/console/complaints/{resolvedInYongtai.Number}/resolve", new { outcome = "substantiated", reply = "已抽检该批次液化气，责令企业整改。" });
+
+        var digests = fx.Host.Services.GetRequiredService<Digests>();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var cityDigest = await digests.GenerateAsync(city.Id, DigestKinds.Daily, today, CancellationToken.None);
+        var districtDigest = await digests.GenerateAsync(minqing.Id, DigestKinds.Daily, today, CancellationToken.None);
+
+        var member = await scenario.MemberAsync(city.Code, "supervisor");
+        var html = await member.Http.GetStringAsync($"/console/digests/{cityDigest}");
+        Assert.Contains("id=\"new\">4<", html);
+        Assert.Contains("id=\"closed\">1<", html);
+        Assert.Contains("id=\"open\">3<", html);
+        // District, then new, closed, open, overdue; the city's own complaint under the city.
+        Assert.Contains("<td>闽清县</td><td>1</td><td>0</td><td>1</td><td>0</td>", html);
+        Assert.Contains("<td>永泰县</td><td>2</td><td>1</td><td>1</td><td>0</td>", html);
+        Assert.Contains("<td>福州市</td><td>1</td><td>0</td><td>1</td><td>0</td>", html);
+        var csv = await member.Http.GetStringAsync($"/console/digests/{cityDigest}.csv");
+        Assert.Contains("\"按区县：投诉\",\"永泰县\",\"2\",\"1\",\"1\",\"0\"", csv);
+
+        // A district agency's digest is its own only (not its sibling's, not the agency outside).
+        var own = await (await scenario.MemberAsync(minqing.Code, "supervisor")).Http.GetStringAsync($"/console/digests/{districtDigest}");
+        Assert.Contains("id=\"new\">1<", own);
+        Assert.DoesNotContain("永泰县", own);
     }
 }

@@ -17,7 +17,7 @@ public static class SampleDigest
         var at = new DateTimeOffset(2026, 11, 27, 9, 30, 0, TimeSpan.FromHours(8));
         return new DigestFigures(12, 7, 2, 9, 30.5, 18,
             [("black_gas", 5, 3), ("service", 4, 4), ("restaurant_hazard", 3, 2)],
-            [("350102", 6), ("350111", 4), ("", 2)],
+            [new("complaints", "350102", 6, 5, 3, 1), new("complaints", "350111", 4, 3, 2, 0), new("complaints", "", 2, 1, 2, 1)],
             [
                 new RateRow("c", 11, MarkupName, "350102", "鼓楼区", 10, 3, 0.3),
                 new RateRow("c", 12, FormulaName, "350103", "台江区", 8, 4, 0.5),

@@ -66,8 +66,13 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
         """;
     private const string InformsSql = "SELECT agency_id FROM routing_rule_informs WHERE rule_id = @ruleId";
     private const string TriageSql = "SELECT id FROM agencies WHERE code = @code";
+    // The derived district is kept on the complaint (not only on its routing row), so queues and digests show and count it
+    // where the complainant gave none (or only the city).
     private const string AssignSql =
-        "UPDATE complaints SET status = 'routed', agency_id = @agencyId, updated_at = @now WHERE id = @id AND status = 'submitted'";
+        """
+        UPDATE complaints SET status = 'routed', agency_id = @agencyId, district_code = COALESCE(@district, district_code), updated_at = @now
+        WHERE id = @id AND status = 'submitted'
+        """;
     private const string DoneSql =
         """
         UPDATE complaint_routing SET status = 'done', attempts = attempts + 1, rule_id = @ruleId, district_code = @district,
@@ -129,7 +134,7 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
         var dueAt = now.AddHours(hours);
 
         long? notification = null;
-        if (await conn.ExecuteAsync(new CommandDefinition(AssignSql, new { id = complaintId, agencyId, now }, tx, cancellationToken: ct)) == 1)
+        if (await conn.ExecuteAsync(new CommandDefinition(AssignSql, new { id = complaintId, agencyId, district, now }, tx, cancellationToken: ct)) == 1)
         {
             var deadline = ShanghaiTime.FromUtc(dueAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "routed", "system", true,
