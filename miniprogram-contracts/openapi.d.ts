@@ -374,6 +374,7 @@ export interface components {
             photoIds: string[];
             agency: null | string;
             publicReply: null | string;
+            mergedInto: null | components["schemas"]["MergedComplaint"];
             /** Format: int32 */
             rating: null | number | string;
             ratingComment: null | string;
@@ -437,6 +438,13 @@ export interface components {
             /** Format: date-time */
             joinedAt: string;
         };
+        MergedComplaint: {
+            number: string;
+            status: string;
+            statusLabel: string;
+            agency: null | string;
+            publicReply: null | string;
+        };
         NewComplaint: {
             category: null | string;
             description: null | string;
@@ -486,6 +494,7 @@ export interface components {
             label: string;
             text: null | string;
             agency: null | string;
+            mergedInto?: null | string;
         };
     };
     responses: never;

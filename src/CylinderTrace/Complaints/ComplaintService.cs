@@ -90,14 +90,32 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         if (found is null) return null;
         var (r, events, photos) = found.Value;
         var category = ComplaintCategories.Find(r.Category);
+        var timeline = events.Select(e => new TimelineEntry(ShanghaiTime.FromUtc(e.At), e.Kind, EventLabel(e.Kind, e.Agency), e.Text, e.Agency)).ToList();
+        MergedComplaint? merged = null;
+        var canRate = ComplaintStatus.CanRate(r.Status);
+        // A duplicate's complainant follows the complaint it was merged into: its state, its outcome on this timeline, and
+        // the rating of its handling (see RateAsync).
+        if (r.Status == ComplaintStatus.Duplicate && await store.SurvivorAsync(r.Id, ct) is var (s, outcome))
+        {
+            merged = new MergedComplaint(s.Number, s.Status, ComplaintStatus.Label(s.Status), s.Agency, s.PublicReply);
+            timeline.AddRange(outcome.Select(e => new TimelineEntry(ShanghaiTime.FromUtc(e.At), e.Kind, MergedLabel(e.Kind), e.Text, e.Agency, s.Number)));
+            timeline.Sort((a, b) => a.At.CompareTo(b.At));
+            canRate = ComplaintStatus.CanRate(s.Status);
+        }
         return new ComplaintDetail(
             r.Number, r.Category, category?.Label ?? r.Category, r.Status, ComplaintStatus.Label(r.Status), ComplaintStatus.Open311(r.Status),
             r.Description, r.CylinderCode, r.CardSnapshot is null ? null : JsonDocument.Parse(r.CardSnapshot).RootElement.Clone(),
-            (double?)r.Latitude, (double?)r.Longitude, r.DistrictCode, r.Address, r.ContactPhoneMasked, photos, r.Agency, r.PublicReply,
-            r.Rating, r.RatingComment, ComplaintStatus.CanWithdraw(r.Status), ComplaintStatus.CanRate(r.Status) && r.Rating is null,
-            ShanghaiTime.FromUtc(r.CreatedAt),
-            events.Select(e => new TimelineEntry(ShanghaiTime.FromUtc(e.At), e.Kind, EventLabel(e.Kind, e.Agency), e.Text, e.Agency)).ToList());
+            (double?)r.Latitude, (double?)r.Longitude, r.DistrictCode, r.Address, r.ContactPhoneMasked, photos, r.Agency, r.PublicReply ?? merged?.PublicReply,
+            merged, r.Rating, r.RatingComment, ComplaintStatus.CanWithdraw(r.Status), canRate && r.Rating is null,
+            ShanghaiTime.FromUtc(r.CreatedAt), timeline);
     }
+
+    private static string MergedLabel(string kind) => kind switch
+    {
+        "resolved" => "合并办理的投诉已办结",
+        "rejected" => "合并办理的投诉不属于受理范围",
+        _ => "合并办理的投诉已关闭",
+    };
 
     public async Task<ComplaintPage> PageAsync(long userId, int page, int pageSize, CancellationToken ct)
     {
@@ -114,11 +132,21 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         return await store.WithdrawAsync(userId, found.Value.Row.Id, clock.GetUtcNow().UtcDateTime, ct);
     }
 
+    /// <summary>
+    /// Rates the handling. A complaint merged into another is rated once that one is resolved or closed: the rating is this
+    /// complainant's, kept on this complaint like any other, and judges the surviving complaint's handling (its history
+    /// records it for its handlers). Null: no such complaint of this user; false: nothing to rate yet, or rated already.
+    /// </summary>
     public async Task<bool?> RateAsync(long userId, string number, int score, string? comment, CancellationToken ct)
     {
         var found = await store.FindOwnAsync(userId, number, ct);
         if (found is null) return null;
-        return await store.RateAsync(userId, found.Value.Row.Id, score, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), clock.GetUtcNow().UtcDateTime, ct);
+        var row = found.Value.Row;
+        var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (row.Status == ComplaintStatus.Duplicate)
+            return await store.SurvivorAsync(row.Id, ct) is var (s, _) && await store.RateMergedAsync(userId, row.Id, s.Id, row.Number, score, text, now, ct);
+        return await store.RateAsync(userId, row.Id, score, text, now, ct);
     }
 
     /// <summary>Answers a handler's request for information. Null: no such complaint of this user; otherwise the outcome.</summary>

@@ -52,6 +52,21 @@ public sealed class ComplaintStore(Db db)
         WHERE e.complaint_id = @id AND e.is_public = 1 ORDER BY e.at, e.id
         """;
 
+    /// <summary>The complaint a duplicate was merged into, as its complainant may see it.</summary>
+    private const string SurvivorSql =
+        """
+        SELECT s.id, s.number, s.status, s.public_reply AS PublicReply, a.name AS Agency
+        FROM complaint_handling h JOIN complaints s ON s.id = h.duplicate_of LEFT JOIN agencies a ON a.id = s.agency_id
+        WHERE h.complaint_id = @id
+        """;
+
+    /// <summary>Only the surviving complaint's outcome reaches the merged one's timeline: its other steps are another person's.</summary>
+    private const string SurvivorOutcomeSql =
+        """
+        SELECT e.at, e.kind, e.text, a.name AS Agency FROM complaint_events e LEFT JOIN agencies a ON a.id = e.agency_id
+        WHERE e.complaint_id = @id AND e.is_public = 1 AND e.kind IN ('resolved', 'rejected', 'closed') ORDER BY e.at, e.id
+        """;
+
     private const string PhotosOfSql = "SELECT sha256 FROM complaint_photos WHERE complaint_id = @id ORDER BY position";
 
     private const string PageSql =
@@ -69,6 +84,14 @@ public sealed class ComplaintStore(Db db)
         """
         UPDATE complaints SET rating = @score, rating_comment = @comment, rated_at = @now, updated_at = @now
         WHERE id = @id AND user_id = @userId AND status IN ('resolved', 'closed') AND rating IS NULL
+        """;
+
+    /// <summary>A merged complaint is rated once the complaint it was merged into is resolved or closed (a multi-table UPDATE: MySQL and MariaDB alike).</summary>
+    private const string RateMergedSql =
+        """
+        UPDATE complaints c JOIN complaint_handling h ON h.complaint_id = c.id JOIN complaints s ON s.id = h.duplicate_of
+        SET c.rating = @score, c.rating_comment = @comment, c.rated_at = @now, c.updated_at = @now
+        WHERE c.id = @id AND c.user_id = @userId AND c.status = 'duplicate' AND s.status IN ('resolved', 'closed') AND c.rating IS NULL
         """;
 
     public sealed record NewRow(string Number, long UserId, string IdempotencyKey, string RequestHash, string Category, string Description,
@@ -140,6 +163,25 @@ public sealed class ComplaintStore(Db db)
         public string? Agency { get; init; }
     }
 
+    public sealed class SurvivorRow
+    {
+        public long Id { get; init; }
+        public string Number { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string? PublicReply { get; init; }
+        public string? Agency { get; init; }
+    }
+
+    /// <summary>A merged complaint's survivor and that one's outcome steps; null when the complaint is not merged.</summary>
+    public async Task<(SurvivorRow Row, IReadOnlyList<EventRow> Outcome)?> SurvivorAsync(long id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<SurvivorRow>(new CommandDefinition(SurvivorSql, new { id }, cancellationToken: ct));
+        if (row is null) return null;
+        var events = (await conn.QueryAsync<EventRow>(new CommandDefinition(SurvivorOutcomeSql, new { id = row.Id }, cancellationToken: ct))).ToList();
+        return (row, events);
+    }
+
     public sealed class SummaryRow
     {
         public string Number { get; init; } = "";
@@ -202,7 +244,25 @@ public sealed class ComplaintStore(Db db)
         TransitionAsync(WithdrawSql, new { id, userId, now }, id, "withdrawn", null, now, ct);
 
     public Task<bool> RateAsync(long userId, long id, int score, string? comment, DateTime now, CancellationToken ct) =>
-        TransitionAsync(RateSql, new { id, userId, score, comment, now }, id, "rated", $"{score}星" + (string.IsNullOrWhiteSpace(comment) ? "" : "：" + comment), now, ct);
+        TransitionAsync(RateSql, new { id, userId, score, comment, now }, id, "rated", RatingText(score, comment), now, ct);
+
+    private static string RatingText(int score, string? comment) => $"{score}星" + (string.IsNullOrWhiteSpace(comment) ? "" : "：" + comment);
+
+    /// <summary>
+    /// Rates a merged complaint: the rating is this complainant's and stays on this complaint, and it judges the handling
+    /// of the complaint it was merged into, so that one's history gets an internal step naming it (its handlers see it).
+    /// </summary>
+    public async Task<bool> RateMergedAsync(long userId, long id, long survivorId, string number, int score, string? comment, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(RateMergedSql, new { id, userId, score, comment, now }, tx, cancellationToken: ct)) != 1) return false;
+        var text = RatingText(score, comment);
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, now, "rated", "complainant", true, text), ct);
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(survivorId, now, "merged_rated", "complainant", false, $"合并办理的投诉 {number} 的投诉人评价：{text}"), ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
 
     public static bool IsDuplicateKey(Exception ex) => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
 

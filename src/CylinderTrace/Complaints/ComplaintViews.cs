@@ -24,8 +24,11 @@ public sealed record ComplaintSummary(
     DateTimeOffset CreatedAt,
     string? CylinderCode);
 
-/// <summary>One public step of a complaint.</summary>
-public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Label, string? Text, string? Agency);
+/// <summary>One public step of a complaint. MergedInto: the number of the complaint it was merged into, when the step is that one's outcome.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Label, string? Text, string? Agency, string? MergedInto = null);
+
+/// <summary>The complaint a duplicate was merged into, as the duplicate's complainant sees it: its state and, once decided, its reply.</summary>
+public sealed record MergedComplaint(string Number, string Status, string StatusLabel, string? Agency, string? PublicReply);
 
 /// <summary>A complaint as its complainant sees it.</summary>
 public sealed record ComplaintDetail(
@@ -46,6 +49,7 @@ public sealed record ComplaintDetail(
     IReadOnlyList<string> PhotoIds,
     string? Agency,
     string? PublicReply,
+    MergedComplaint? MergedInto,
     int? Rating,
     string? RatingComment,
     bool CanWithdraw,

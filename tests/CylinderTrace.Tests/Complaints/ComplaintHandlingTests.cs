@@ -33,6 +33,15 @@ public sealed class A_handler_works_a_complaint(WorkerHostFixture fx)
         return JsonNode.Parse(hit!.RequestMessage.Body!)!;
     }
 
+    /// <summary>The subscribe message to this complainant about this complaint whose template and status phrase are these (waits for it).</summary>
+    private async Task<JsonNode> WaitForMessageAsync(ConsoleScenario.Complaint c, string template, string status) =>
+        (await Eventually.ReturnsAsync(() => Task.FromResult(fx.WeChat.LogEntries
+                .Where(e => e.RequestMessage.Path == "/cgi-bin/message/subscribe/send" && e.RequestMessage.Body?.Contains(c.Number) == true)
+                .Select(e => JsonNode.Parse(e.RequestMessage.Body!)!)
+                .FirstOrDefault(m => m["touser"]!.ToString() == c.Complainant.OpenId && m["template_id"]!.ToString() == template
+                    && m["data"]!["phrase3"]!["value"]!.ToString() == status)),
+            m => m is not null, $"a {template} message about {c.Number} saying {status}"))!;
+
     [Fact]
     public async Task claim_note_resolve_and_the_complainant_sees_the_public_part()
     {
@@ -149,6 +158,10 @@ public sealed class A_handler_works_a_complaint(WorkerHostFixture fx)
         Assert.Equal("属于计量问题，由市场监管办理", step.GetProperty("text").GetString());
         var timeline = await TimelineAsync(c);
         Assert.Contains("transferred", TimelineKinds(timeline));
+
+        // Issue 17, item 6: the complainant hears of the transfer (the progress template), naming the new agency.
+        var message = await WaitForMessageAsync(c, "tpl-routed", "已转办");
+        Assert.StartsWith("已转至测试单位", message["data"]!["thing5"]!["value"]!.ToString());
     }
 
     [Fact]
@@ -175,6 +188,75 @@ public sealed class A_handler_works_a_complaint(WorkerHostFixture fx)
         Assert.Equal("closed", timeline.GetProperty("open311Status").GetString());
         var text = timeline.GetProperty("timeline").EnumerateArray().Single(t => t.GetProperty("kind").GetString() == "rejected").GetProperty("text").GetString();
         Assert.Equal("所反映的是管道燃气问题。建议向福州华润燃气客服热线反映。", text);
+
+        // Issue 17, item 6: a reason ending in 。 and a suggestion written as a sentence read as two sentences, not 「职责。。建议向请在收气时…反映」.
+        var fourth = await scenario.RoutedComplaintAsync(agency.Id);
+        await handler.PostOkAsync($"/api/console/complaints/{fourth.Number}/reject",
+            new { reason = "该送气服务不属于本单位职责。", suggestion = "请在收气时核对送气人员信息，如有问题向供气企业反映" });
+        var reply = (await TimelineAsync(fourth)).GetProperty("publicReply").GetString();
+        Assert.Equal("该送气服务不属于本单位职责。请在收气时核对送气人员信息，如有问题向供气企业反映。", reply);
+        Assert.Equal(HttpStatusCode.BadRequest, (await handler.PostAsync($"/api/console/complaints/{(await scenario.RoutedComplaintAsync(agency.Id)).Number}/reject",
+            new { reason = "。。", suggestion = "物业" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_merged_complaints_complainant_hears_of_the_merge_and_the_outcome_sees_it_and_rates_it()
+    {
+        var agency = await scenario.AgencyAsync();
+        var survivor = await scenario.RoutedComplaintAsync(agency.Id);
+        var merged = await scenario.RoutedComplaintAsync(agency.Id);
+        var mergedIntoMerged = await scenario.RoutedComplaintAsync(agency.Id);
+        var late = await scenario.RoutedComplaintAsync(agency.Id);
+        var handler = await scenario.MemberAsync(agency.Code);
+
+        // A complaint merged into another that is then merged itself follows it to the survivor.
+        await handler.PostOkAsync($"/api/console/complaints/{mergedIntoMerged.Number}/duplicate", new { of = merged.Number });
+        await handler.PostOkAsync($"/api/console/complaints/{merged.Number}/duplicate", new { of = survivor.Number });
+        Assert.Equal(HttpStatusCode.BadRequest, (await handler.PostAsync($"/api/console/complaints/{late.Number}/duplicate", new { of = merged.Number })).StatusCode);
+        foreach (var c in new[] { merged, mergedIntoMerged })
+        {
+            var told = await WaitForMessageAsync(c, "tpl-routed", "合并办理");
+            Assert.Equal("与同一问题的投诉合并办理，结果将告知您", told["data"]!["thing5"]!["value"]!.ToString());
+        }
+        var before = await TimelineAsync(merged);
+        Assert.Equal(survivor.Number, before.GetProperty("mergedInto").GetProperty("number").GetString());
+        Assert.Equal("routed", before.GetProperty("mergedInto").GetProperty("status").GetString());
+        Assert.False(before.GetProperty("canRate").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, (await merged.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{merged.Number}/rating", new { score = 5 })).StatusCode);
+
+        const string reply = "经查，该送气站已停业整顿，退还多收费用。";
+        await handler.PostOkAsync($"/api/console/complaints/{survivor.Number}/resolve", new { outcome = "substantiated", reply });
+        // Both merged complainants hear the survivor's outcome (the resolved template, its reply); so does one merged afterwards, at once.
+        foreach (var c in new[] { merged, mergedIntoMerged })
+            Assert.Equal(reply[..20], (await WaitForMessageAsync(c, "tpl-resolved", "已办结"))["data"]!["thing5"]!["value"]!.ToString());
+        await handler.PostOkAsync($"/api/console/complaints/{late.Number}/duplicate", new { of = survivor.Number });
+        await WaitForMessageAsync(late, "tpl-resolved", "已办结");
+
+        var after = await TimelineAsync(merged);
+        Assert.Equal("duplicate", after.GetProperty("status").GetString());
+        Assert.Equal("resolved", after.GetProperty("mergedInto").GetProperty("status").GetString());
+        Assert.Equal(reply, after.GetProperty("publicReply").GetString());
+        var outcome = after.GetProperty("timeline").EnumerateArray().Last();
+        Assert.Equal("resolved", outcome.GetProperty("kind").GetString());
+        Assert.Equal("合并办理的投诉已办结", outcome.GetProperty("label").GetString());
+        Assert.Equal(reply, outcome.GetProperty("text").GetString());
+        Assert.Equal(survivor.Number, outcome.GetProperty("mergedInto").GetString());
+        // Only the survivor's outcome, none of its other steps (another person's complaint).
+        Assert.DoesNotContain(after.GetProperty("timeline").EnumerateArray(), t => t.GetProperty("mergedInto").GetString() is not null && t.GetProperty("kind").GetString() != "resolved");
+        Assert.True(after.GetProperty("canRate").GetBoolean());
+
+        var rated = await merged.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{merged.Number}/rating", new { score = 4, comment = "处理得还算及时" });
+        Assert.Equal(HttpStatusCode.OK, rated.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await merged.Complainant.Http.PostAsJsonAsync($"/api/mp/complaints/{merged.Number}/rating", new { score = 1 })).StatusCode);
+        var rating = (await TimelineAsync(merged));
+        Assert.Equal(4, rating.GetProperty("rating").GetInt32());
+        Assert.False(rating.GetProperty("canRate").GetBoolean());
+        // The rating judges the survivor's handling: its handlers see it in its history (internal).
+        var history = (await handler.GetJsonAsync($"/api/console/complaints/{survivor.Number}")).GetProperty("complaint").GetProperty("history").EnumerateArray()
+            .Single(h => h.GetProperty("kind").GetString() == "merged_rated");
+        Assert.False(history.GetProperty("public").GetBoolean());
+        Assert.Equal($"合并办理的投诉 {merged.Number} 的投诉人评价：4星：处理得还算及时", history.GetProperty("text").GetString());
+        Assert.DoesNotContain("merged_rated", TimelineKinds(await TimelineAsync(survivor)));
     }
 
     [Fact]

@@ -31,10 +31,20 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     private const string ClearMarksSql = "DELETE FROM complaint_deadline_marks WHERE complaint_id = @id";
     private const string DuplicateTargetSql =
         """
-        SELECT c.id FROM complaints c WHERE c.number = @number AND (c.agency_id = @agencyId
+        SELECT c.id, c.status FROM complaints c WHERE c.number = @number AND (c.agency_id = @agencyId
             OR EXISTS (SELECT 1 FROM complaint_informed_agencies i WHERE i.agency_id = @agencyId AND i.complaint_id = c.id))
         """;
     private const string DuplicateSql = "UPDATE complaint_handling SET duplicate_of = @target, closed_by = @staffId, closed_at = @now WHERE complaint_id = @id";
+    /// <summary>Complaints merged into one that is now merged itself follow it to the surviving one (duplicate_of always names a survivor).</summary>
+    private const string RepointDuplicatesSql = "UPDATE complaint_handling SET duplicate_of = @target WHERE duplicate_of = @id";
+    /// <summary>
+    /// Locks the target after the merged complaint (a resolve locks only its own), so an outcome committed meanwhile is seen
+    /// here, and one committed later sees this merge.
+    /// </summary>
+    private const string TargetStatusSql = "SELECT status FROM complaints WHERE id = @target FOR UPDATE";
+    /// <summary>The complaints merged into this one, whose complainants hear its outcome.</summary>
+    private const string MergedIntoSql =
+        "SELECT h.complaint_id FROM complaint_handling h JOIN complaints c ON c.id = h.complaint_id WHERE h.duplicate_of = @id AND c.status = 'duplicate'";
     private const string ResolveSql = "UPDATE complaints SET status = 'resolved', public_reply = @reply, updated_at = @now WHERE id = @id";
     private const string CloseSql = "UPDATE complaint_handling SET outcome = @outcome, closed_by = @staffId, closed_at = @now WHERE complaint_id = @id";
     private const string RejectSql = "UPDATE complaints SET status = 'rejected', public_reply = @reply, updated_at = @now WHERE id = @id";
@@ -61,7 +71,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
 
     /// <summary>Locks the complaint, checks it is the handler's agency's, runs the action, commits if it is done, then queues its notification.</summary>
     private async Task<HandlingOutcome> ActAsync(long id, Handler handler, bool requireOpen, bool requireClaimable,
-        Func<Step, Task<(HandlingOutcome Outcome, long? Notification)>> action, CancellationToken ct)
+        Func<Step, Task<(HandlingOutcome Outcome, IReadOnlyList<long>? Notifications)>> action, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
@@ -72,10 +82,10 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
             return new HandlingOutcome.Conflict($"投诉当前状态为“{ComplaintStatus.Label(state.Status)}”，不能再办理。");
         if (requireClaimable && state.ClaimedBy is int other && other != handler.StaffId && !handler.Supervisor)
             return new HandlingOutcome.Conflict("这件投诉已由其他人员认领；请先联系认领人或科室负责人。");
-        var (outcome, notification) = await action(new Step(conn, tx, state, clock.GetUtcNow().UtcDateTime, ct));
+        var (outcome, queued) = await action(new Step(conn, tx, state, clock.GetUtcNow().UtcDateTime, ct));
         if (outcome is not HandlingOutcome.Done) return outcome;
         await tx.CommitAsync(ct);
-        if (notification is long n) notifications.Enqueue(n);
+        foreach (var n in queued ?? []) notifications.Enqueue(n);
         return outcome;
     }
 
@@ -124,9 +134,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         {
             await s.ExecAsync(StatusSql, new { id, status = ComplaintStatus.WaitingInfo, now = s.Now });
             var eventId = await EventAsync(s, id, "waiting_info", h, true, question!.Trim(), h.AgencyId);
-            var n = await s.ScalarAsync<long>(ComplaintNotifications.InsertSql,
-                new { ComplaintId = id, Kind = ComplaintNotifications.InfoRequestedPrefix + eventId, Now = s.Now });
-            return (Done, n);
+            return (Done, [await NotifyAsync(s, id, ComplaintNotifications.InfoRequestedPrefix + eventId)]);
         }, ct);
     }
 
@@ -151,29 +159,52 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
             await s.ExecAsync(ReleaseSql, new { id });
             await s.ExecAsync(TransferDueSql, new { id, dueAt = s.Now + length, now = s.Now });
             await s.ExecAsync(ClearMarksSql, new { id });
-            await EventAsync(s, id, "transferred", h, true, reason!.Trim(), to);
-            return (Done, null);
+            var eventId = await EventAsync(s, id, "transferred", h, true, reason!.Trim(), to);
+            return (Done, [await NotifyAsync(s, id, ComplaintNotifications.TransferredPrefix + eventId)]);
         }, ct);
     }
 
-    /// <summary>Closes the complaint as a duplicate of another this agency handles or is informed of.</summary>
+    /// <summary>
+    /// Closes the complaint as a duplicate of another this agency handles or is informed of (not of one that is merged
+    /// itself: the complainant hears the survivor's outcome). Complaints merged into this one follow it to the target. The
+    /// complainant is told of the merge, or, if the target has its outcome already, of that outcome.
+    /// </summary>
     public async Task<HandlingOutcome> MarkDuplicateAsync(long id, Handler h, string? ofNumber, CancellationToken ct)
     {
-        long? target = null;
+        (long Id, string Status)? found = null;
         if (!string.IsNullOrWhiteSpace(ofNumber))
         {
             await using var conn = await db.OpenAsync(ct);
-            target = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(DuplicateTargetSql, new { number = ofNumber.Trim(), agencyId = h.AgencyId }, cancellationToken: ct));
+            found = await conn.QuerySingleOrDefaultAsync<(long, string)?>(new CommandDefinition(DuplicateTargetSql, new { number = ofNumber.Trim(), agencyId = h.AgencyId }, cancellationToken: ct));
         }
-        if (target is null) return Invalid("duplicateOf", $"找不到本单位的投诉“{ofNumber}”；请填写本单位办理或知悉的投诉编号。");
-        if (target == id) return Invalid("duplicateOf", "不能标记为与自身重复。");
+        if (found is not { } target) return Invalid("duplicateOf", $"找不到本单位的投诉“{ofNumber}”；请填写本单位办理或知悉的投诉编号。");
+        if (target.Id == id) return Invalid("duplicateOf", "不能标记为与自身重复。");
+        if (target.Status == ComplaintStatus.Duplicate) return Invalid("duplicateOf", $"投诉“{ofNumber!.Trim()}”本身已合并到另一件投诉；请填写那件投诉的编号。");
+        if (target.Status == ComplaintStatus.Withdrawn) return Invalid("duplicateOf", $"投诉“{ofNumber!.Trim()}”已由投诉人撤回，不能作为合并办理的投诉。");
         return await ActAsync(id, h, requireOpen: true, requireClaimable: true, async s =>
         {
+            var targetStatus = await s.ScalarAsync<string>(TargetStatusSql, new { target = target.Id });
+            if (targetStatus is ComplaintStatus.Duplicate or ComplaintStatus.Withdrawn)
+                return (new HandlingOutcome.Conflict($"投诉“{ofNumber!.Trim()}”刚刚已合并或撤回；请重新选择要合并到的投诉。"), null);
             await s.ExecAsync(StatusSql, new { id, status = ComplaintStatus.Duplicate, now = s.Now });
-            await s.ExecAsync(DuplicateSql, new { id, target, staffId = h.StaffId, now = s.Now });
+            await s.ExecAsync(DuplicateSql, new { id, target = target.Id, staffId = h.StaffId, now = s.Now });
+            await s.ExecAsync(RepointDuplicatesSql, new { id, target = target.Id });
             await EventAsync(s, id, "duplicate", h, true, $"与投诉 {ofNumber!.Trim()} 反映的是同一问题，合并办理。", h.AgencyId);
-            return (Done, null);
+            var decided = targetStatus is ComplaintStatus.Resolved or ComplaintStatus.Rejected or ComplaintStatus.Closed;
+            return (Done, [await NotifyAsync(s, id, decided ? ComplaintNotifications.Resolved : ComplaintNotifications.Merged)]);
         }, ct);
+    }
+
+    private static async Task<long> NotifyAsync(Step s, long id, string kind) =>
+        await s.ScalarAsync<long>(ComplaintNotifications.InsertSql, new { ComplaintId = id, Kind = kind, Now = s.Now });
+
+    /// <summary>The outcome's notification to this complaint's complainant and to those of the complaints merged into it.</summary>
+    private static async Task<IReadOnlyList<long>> NotifyOutcomeAsync(Step s, long id)
+    {
+        var queued = new List<long> { await NotifyAsync(s, id, ComplaintNotifications.Resolved) };
+        foreach (var merged in await s.Conn.QueryAsync<long>(new CommandDefinition(MergedIntoSql, new { id }, s.Tx, cancellationToken: s.Ct)))
+            queued.Add(await NotifyAsync(s, merged, ComplaintNotifications.Resolved));
+        return queued;
     }
 
     /// <summary>Resolves with an outcome (internal) and a public reply (the complainant's timeline and a subscribe message).</summary>
@@ -188,8 +219,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
             await s.ExecAsync(ResolveSql, new { id, reply = reply!.Trim(), now = s.Now });
             await s.ExecAsync(CloseSql, new { id, outcome, staffId = h.StaffId, now = s.Now });
             await EventAsync(s, id, "resolved", h, true, reply.Trim(), h.AgencyId);
-            var n = await s.ScalarAsync<long>(ComplaintNotifications.InsertSql, new { ComplaintId = id, Kind = ComplaintNotifications.Resolved, Now = s.Now });
-            return (Done, n);
+            return (Done, await NotifyOutcomeAsync(s, id));
         }, ct);
     }
 
@@ -206,8 +236,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
             await s.ExecAsync(RejectSql, new { id, reply = text, now = s.Now });
             await s.ExecAsync(CloseSql, new { id, outcome = "not_responsible", staffId = h.StaffId, now = s.Now });
             await EventAsync(s, id, "rejected", h, true, text, h.AgencyId);
-            var n = await s.ScalarAsync<long>(ComplaintNotifications.InsertSql, new { ComplaintId = id, Kind = ComplaintNotifications.Resolved, Now = s.Now });
-            return (Done, n);
+            return (Done, await NotifyOutcomeAsync(s, id));
         }, ct);
     }
 

@@ -287,6 +287,7 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         "escalated" => "超期升级督办",
         "withdrawn" => "投诉人撤回",
         "rated" => "投诉人评价",
+        "merged_rated" => "合并投诉的投诉人评价",
         "closed" => "关闭",
         "scan_matched" => "配送记录补报，进货扫码已核对",
         _ => kind,

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Complaints.Notifications;
 
 /// <summary>
-/// Subscribe messages to complainants (accepted, routed, resolved). A notification row is written in
+/// Subscribe messages to complainants: accepted, routed, each transfer and each request for information, a merge as a
+/// duplicate, and the outcome (resolved or rejected; a complaint merged into another hears the outcome of that one, when
+/// it comes or at once if it came already). Transfers and merges use the routed (progress) template, outcomes the resolved
+/// one. A notification row is written in
 /// the transaction of the change it announces (<see cref="InsertSql"/>); <see cref="SendAsync"/> is the
 /// Hangfire job that sends it, once per row whatever the number of runs; <see cref="ReconcileAsync"/>
 /// is the recurring job that finds rows whose job was lost. Every attempt is recorded; a user who
@@ -25,6 +28,10 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
     public const string Resolved = "resolved";
     /// <summary>Kind of a request for information: this prefix and the id of its history entry (a complaint may be asked more than once).</summary>
     public const string InfoRequestedPrefix = "info:";
+    /// <summary>Kind of a transfer: this prefix and the id of its history entry (a complaint may be transferred more than once).</summary>
+    public const string TransferredPrefix = "transferred:";
+    /// <summary>Kind of a merge as a duplicate (once: a merged complaint is closed).</summary>
+    public const string Merged = "merged";
     public const string RecurringJobId = "complaint-notifications-reconcile";
 
     /// <summary>Run inside the caller's transaction; returns the row's id (the existing one if this complaint already has this kind).</summary>
@@ -40,10 +47,13 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
     private const string AttemptSql = "INSERT INTO complaint_notification_attempts (notification_id, at, outcome, errcode, detail) VALUES (@id, @now, @outcome, @errcode, @detail)";
     private const string LoadSql =
         """
-        SELECT n.kind, n.attempts, c.number, c.category, c.status, c.created_at AS CreatedAt, c.public_reply AS PublicReply, c.user_id AS UserId, a.name AS Agency
+        SELECT n.kind, n.attempts, c.number, c.category, c.status, c.created_at AS CreatedAt, c.public_reply AS PublicReply, c.user_id AS UserId, a.name AS Agency,
+               s.status AS SurvivorStatus, s.public_reply AS SurvivorReply
         FROM complaint_notifications n
         JOIN complaints c ON c.id = n.complaint_id
         LEFT JOIN agencies a ON a.id = c.agency_id
+        LEFT JOIN complaint_handling h ON h.complaint_id = c.id AND c.status = 'duplicate'
+        LEFT JOIN complaints s ON s.id = h.duplicate_of
         WHERE n.id = @id
         """;
     private const string QuestionSql = "SELECT text FROM complaint_events WHERE id = @id";
@@ -66,6 +76,9 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
         public string? PublicReply { get; init; }
         public long UserId { get; init; }
         public string? Agency { get; init; }
+        /// <summary>The complaint this one was merged into: its state and reply are the outcome this complainant hears.</summary>
+        public string? SurvivorStatus { get; init; }
+        public string? SurvivorReply { get; init; }
     }
 
     /// <summary>Queues the job for a row just committed. If Redis is away, the reconciler sends it later.</summary>
@@ -84,8 +97,12 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
         var row = await conn.QuerySingleAsync<Row>(new CommandDefinition(LoadSql, new { id = notificationId }, cancellationToken: ct));
         var o = options.Value;
         var isQuestion = row.Kind.StartsWith(InfoRequestedPrefix, StringComparison.Ordinal);
+        var isTransfer = row.Kind.StartsWith(TransferredPrefix, StringComparison.Ordinal);
         var template = isQuestion ? o.InfoRequestedTemplateId
-            : row.Kind switch { Accepted => o.AcceptedTemplateId, Routed => o.RoutedTemplateId, _ => o.ResolvedTemplateId };
+            : isTransfer ? o.RoutedTemplateId
+            : row.Kind switch { Accepted => o.AcceptedTemplateId, Routed or Merged => o.RoutedTemplateId, _ => o.ResolvedTemplateId };
+        // The outcome a merged complaint's complainant hears is the surviving complaint's.
+        var (status, reply) = row.Kind == Resolved && row.SurvivorStatus is { } survivor ? (survivor, row.SurvivorReply) : (row.Status, row.PublicReply);
         var question = isQuestion && long.TryParse(row.Kind.AsSpan(InfoRequestedPrefix.Length), out var eventId)
             ? await conn.ExecuteScalarAsync<string?>(new CommandDefinition(QuestionSql, new { id = eventId }, cancellationToken: ct))
             : null;
@@ -104,14 +121,17 @@ public sealed class ComplaintNotifications(Db db, [FromKeyedServices(WeChatApps.
         {
             [o.NumberKey] = Cut(row.Number, 32),
             [o.CategoryKey] = Cut(ComplaintCategories.Find(row.Category)?.Label ?? row.Category, 20),
-            [o.StatusKey] = Cut(ComplaintStatus.Label(row.Status), 5),
+            [o.StatusKey] = Cut(isTransfer ? "已转办" : row.Kind == Merged ? "合并办理" : ComplaintStatus.Label(status), 5),
             [o.TimeKey] = ShanghaiTime.FromUtc(row.CreatedAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-            [o.RemarkKey] = Cut(isQuestion ? "请补充：" + (question ?? "详见投诉详情") : row.Kind switch
-            {
-                Accepted => "投诉已受理，我们会尽快分派办理",
-                Routed => row.Agency is null ? "已分派办理" : "已分派至" + row.Agency,
-                _ => row.PublicReply ?? "已办结，请查看答复并评价",
-            }, 20),
+            [o.RemarkKey] = Cut(isQuestion ? "请补充：" + (question ?? "详见投诉详情")
+                : isTransfer ? (row.Agency is null ? "已转交其他单位办理" : "已转至" + row.Agency)
+                : row.Kind switch
+                {
+                    Accepted => "投诉已受理，我们会尽快分派办理",
+                    Routed => row.Agency is null ? "已分派办理" : "已分派至" + row.Agency,
+                    Merged => "与同一问题的投诉合并办理，结果将告知您",
+                    _ => reply ?? "已办结，请查看答复并评价",
+                }, 20),
         }, o.MiniProgramState);
         try
         {
