@@ -228,7 +228,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length > 500 || RejectionText.Compose(reason, null).Length == 0) errors["reason"] = ["请填写不属于本单位职责的理由（不超过500字）。"];
-        if (suggestion?.Trim().Length > 200) errors["suggestion"] = ["建议受理单位不超过200字。"];
+        if (suggestion?.Trim().Length > 200) errors["suggestion"] = ["建议（受理单位或给投诉人的建议）不超过200字。"];
         if (errors.Count > 0) return Task.FromResult<HandlingOutcome>(new HandlingOutcome.Invalid(errors));
         var text = RejectionText.Compose(reason!, suggestion);
         return ActAsync(id, h, requireOpen: true, requireClaimable: true, async s =>
