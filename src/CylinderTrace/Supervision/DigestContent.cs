@@ -19,7 +19,8 @@ public sealed record DigestFigures(
     IReadOnlyList<EnterpriseScore> LowestScores,
     IReadOnlyList<(string Enterprise, string? From, string? To, DateTimeOffset At)> GradeChanges,
     IReadOnlyList<DetentionOrder> OpenDetentions,
-    int OverdueDetentions);
+    int OverdueDetentions,
+    IReadOnlyList<Enterprises.LicenceListing>? ExpiringLicences = null);
 
 /// <summary>One district's cases of one kind (<see cref="DigestCaseKind.Code"/>): new and closed in the period, open and overdue now.</summary>
 public sealed record DistrictCases(string Kind, string District, int New, int Closed, int Open, int Overdue);
@@ -42,7 +43,8 @@ public sealed record DigestCaseKind(string Code, string Label, string ByDistrict
 /// overdue detention orders. Rendered as an HTML page (<see cref="Pages.DigestDocument"/>: tables and the
 /// console's SVG bar chart drawn on the server, styles in one &lt;style&gt; block) and as CSV (Platform/Csv).
 /// </summary>
-public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, TimeProvider clock)
+public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, Enterprises.EnterpriseLicences licences,
+    TimeProvider clock)
 {
     /// <summary>The agency and the agencies under it (a city-level agency's district agencies of its kind).</summary>
     private const string CoveredAgenciesSql = "SELECT id FROM agencies WHERE id = @agencyId OR parent_id = @agencyId";
@@ -80,7 +82,26 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
     public static readonly IReadOnlyList<DigestCaseKind> CaseKinds =
     [
         new("complaints", "投诉", ComplaintsByDistrictSql),
+        new("violations", "违规充装", ViolationsByDistrictSql),
     ];
+
+    /// <summary>Days within which a fill violation is expected to be decided (立案 or not: 市场监督管理行政处罚程序规定 gives fifteen working days from discovery); open longer, it counts as overdue.</summary>
+    public const int ViolationDecisionDays = 21;
+
+    // Fill violations (Supervision's own cases) of the covered bureaus, by the filling station's district; overdue: open past ViolationDecisionDays (21).
+    private const string ViolationsByDistrictSql =
+        """
+        SELECT district_code AS District,
+               CAST(SUM(CASE WHEN created_at >= @from AND created_at < @to THEN 1 ELSE 0 END) AS SIGNED) AS NewCount,
+               CAST(SUM(CASE WHEN resolved_at >= @from AND resolved_at < @to THEN 1 ELSE 0 END) AS SIGNED) AS ClosedCount,
+               CAST(SUM(CASE WHEN status <> 'resolved' THEN 1 ELSE 0 END) AS SIGNED) AS OpenCount,
+               CAST(SUM(CASE WHEN status <> 'resolved' AND created_at < @now - INTERVAL 21 DAY THEN 1 ELSE 0 END) AS SIGNED) AS OverdueCount
+        FROM fill_violations
+        WHERE agency_id IN @agencies
+        GROUP BY district_code
+        """;
+
+    private const string AgencyKindSql = "SELECT kind FROM agencies WHERE id = @agencyId";
 
     private sealed class DistrictCountRow
     {
@@ -139,8 +160,13 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
             districts is null ? GradeChangesSql : GradeChangesInDistrictsSql, new { from, to, districts }, cancellationToken: ct)))
             .Select(g => (g.Name, g.From, g.To, ShanghaiTime.FromUtc(g.At))).ToList();
         var orders = await detentions.ListAsync(agencyId, null, openOnly: true, ct);
+        // The licences this kind of agency issues that end within 90 days, in its jurisdiction.
+        var agencyKind = await conn.ExecuteScalarAsync<string>(new CommandDefinition(AgencyKindSql, new { agencyId }, cancellationToken: ct));
+        var today = ShanghaiTime.Today(clock);
+        var expiring = (await licences.ExpiringAsync(today, today.AddDays(90), districts, ct))
+            .Where(l => Enterprises.LicenceKinds.IssuingAgencyKind(l.Kind) == agencyKind).ToList();
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
-            median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue));
+            median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring);
     }
 
     public static string CategoryLabel(string code) => ComplaintCategories.Find(code)?.Label ?? code;
@@ -171,6 +197,8 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "", "");
         foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), "");
         foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "", "");
+        foreach (var l in f.ExpiringLicences ?? []) csv.WriteRow("许可证到期", l.EnterpriseName, Enterprises.LicenceKinds.Label(l.Kind), l.LicenceNumber,
+            l.ValidUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "");
     });
 
     public static string CaseKindLabel(string code) => CaseKinds.FirstOrDefault(k => k.Code == code)?.Label ?? code;

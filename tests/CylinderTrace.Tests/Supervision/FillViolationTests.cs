@@ -241,4 +241,32 @@ public sealed class Fill_violations(WebHostFixture fx)
         Assert.Equal(("open", 0), (await conn.ExecuteScalarAsync<string>("SELECT status FROM fill_violations WHERE number = @number", new { number }),
             await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM fill_violation_events e JOIN fill_violations v ON v.id = e.violation_id WHERE v.number = @number", new { number })));
     }
+
+    [Fact]
+    public async Task the_city_bureaus_digest_counts_its_districts_violations_and_the_filling_licences_about_to_end()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling", district: "350104");
+        await fx.Data.FillingLicenceAsync(owner, new DateOnly(2022, 1, 1), Today.AddDays(30));
+        var client = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner));
+        var cylinder = await fx.Data.CylinderAsync(ownerId: owner, nextInspection: Today.AddYears(1));
+        await client.PostOkAsync("fills", new { eventId = "G1-" + cylinder.Code, cylinderCode = cylinder.Code, filledAt = DateTimeOffset.UtcNow });
+        await using var conn = await fx.Database.OpenAsync();
+        var (city, district, gas) = (await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies WHERE code = 'market-350100'"),
+            await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies WHERE code = 'market-350104'"), await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies WHERE code = 'gas-350100'"));
+        var content = fx.Host.Services.GetRequiredService<CylinderTrace.Supervision.DigestContent>();
+        var today = Today;
+        var cityDigest = await content.GatherAsync(city, "350100", "daily", today, today, CancellationToken.None);
+        var row = Assert.Single(cityDigest.ByDistrict, d => d.Kind == "violations" && d.District == "350104");
+        Assert.True(row.New >= 1 && row.Open >= 1, row.ToString());
+        Assert.Contains(cityDigest.ExpiringLicences!, l => l.EnterpriseId == owner && l.Kind == "cylinder_filling");
+        var districtDigest = await content.GatherAsync(district, "350104", "daily", today, today, CancellationToken.None);
+        Assert.Contains(districtDigest.ByDistrict, d => d.Kind == "violations" && d.District == "350104");
+        // The gas authority issues no filling licences, and handles no fill violations.
+        var gasDigest = await content.GatherAsync(gas, "350100", "daily", today, today, CancellationToken.None);
+        Assert.DoesNotContain(gasDigest.ExpiringLicences!, l => l.Kind == "cylinder_filling");
+        Assert.DoesNotContain(gasDigest.ByDistrict, d => d.Kind == "violations");
+        var csv = CylinderTrace.Supervision.DigestContent.Csv("测试", cityDigest);
+        Assert.Contains(csv.Split('\n'), line => line.Contains("按区县：违规充装") && line.Contains("仓山区"));
+        Assert.Contains("许可证到期", csv);
+    }
 }
