@@ -338,6 +338,8 @@ export interface components {
             severity: string;
             warning: string;
             action: string;
+            suggestedComplaintCategory: null | string;
+            gasLeakAdvice: string;
         };
         CardWorker: {
             maskedName: string;
@@ -353,6 +355,8 @@ export interface components {
             requiresCylinder: boolean;
             requiresLocation: boolean;
             suggestsPhotos: boolean;
+            urgent: boolean;
+            safetyAdvice: null | string;
         };
         ComplaintDetail: {
             number: string;

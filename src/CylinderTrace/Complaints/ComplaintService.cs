@@ -47,7 +47,7 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
             var card = await cards.GetCardAsync(cylinderCode, ct);
             var a = CylinderStatusRules.Unregistered;
             snapshot = card is null
-                ? JsonSerializer.Serialize(new { code = cylinderCode, status = new CardStatus(a.Code, a.Label, a.SafeToUse, a.Severity, a.Warning, a.Action) }, JsonSerializerOptions.Web)
+                ? JsonSerializer.Serialize(new { code = cylinderCode, status = CardStatus.From(a) }, JsonSerializerOptions.Web)
                 : JsonSerializer.Serialize(card, JsonSerializerOptions.Web);
         }
 

@@ -11,7 +11,16 @@ public sealed record CylinderCard(
     CardDelivery? LastDelivery,
     DateOnly AsOfDate);
 
-public sealed record CardStatus(string Code, string Label, bool SafeToUse, string Severity, string Warning, string Action);
+/// <summary>
+/// The state in words. SuggestedComplaintCategory (a complaint category code) is set when the advice is to
+/// complain, for the Mini Program to prefill; GasLeakAdvice is the same line on every card.
+/// </summary>
+public sealed record CardStatus(string Code, string Label, bool SafeToUse, string Severity, string Warning, string Action,
+    string? SuggestedComplaintCategory, string GasLeakAdvice)
+{
+    public static CardStatus From(CylinderAssessment a) =>
+        new(a.Code, a.Label, a.SafeToUse, a.Severity, a.Warning, a.Action, a.SuggestedComplaintCategory, Cylinders.GasLeakAdvice.Line);
+}
 
 public sealed record CardCylinder(
     string Serial,

@@ -89,7 +89,7 @@ public sealed class CylinderCards
         if (f.LastFillAtUtc is { } filledAt)
         {
             var fillStation = f.LastFillStationId is int fid ? await _directory.GetEnterpriseAsync(fid, ct) : null;
-            fill = new CardFill(ShanghaiTime.FromUtc(filledAt), Public(fillStation), f.LastFillStationId is null || f.LastFillStationId == f.OwnerId);
+            fill = new CardFill(ShanghaiTime.FromUtc(filledAt), Public(fillStation), f.LastFillByOwner);
         }
 
         CardDelivery? delivery = null;
@@ -104,7 +104,7 @@ public sealed class CylinderCards
 
         return new CylinderCard(
             f.Code,
-            new CardStatus(a.Code, a.Label, a.SafeToUse, a.Severity, a.Warning, a.Action),
+            CardStatus.From(a),
             new CardCylinder(f.Serial, f.Spec, f.Manufacturer, f.ManufactureDate, f.LastInspectionDate,
                 _rules.NextInspectionDate(dates), _rules.ScrapDate(dates), _rules.BeyondDesignLife(dates, today)),
             Public(owner) ?? new CardEnterprise("（产权单位信息缺失）", ""),

@@ -26,7 +26,15 @@ public sealed record CylinderFacts(
     int? LastDeliveryStationId,
     int? LastDeliveryWorkerId)
 {
-    public CylinderDates Dates => new(ManufactureDate, LastInspectionDate, NextInspectionDate, ScrapDate, Scrapped, Detained, Spec);
+    public CylinderDates Dates => new(ManufactureDate, LastInspectionDate, NextInspectionDate, ScrapDate, Scrapped, Detained, Spec,
+        LastFillAtUtc is { } filledAt ? DateOnly.FromDateTime(Platform.Time.ShanghaiTime.FromUtc(filledAt).DateTime) : null, LastFillByOwner);
+
+    /// <summary>
+    /// False when the newest fill was by another enterprise. A filling station is the filling enterprise itself
+    /// (enterprises of kind 'filling' own cylinders and fill them; supply stations do not fill), so the fill's
+    /// station must be the owner.
+    /// </summary>
+    public bool LastFillByOwner => LastFillStationId is null || LastFillStationId == OwnerId;
 }
 
 /// <summary>Reads and writes the cylinders table (and, later, its trace events).</summary>

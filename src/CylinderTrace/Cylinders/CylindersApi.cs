@@ -46,7 +46,7 @@ public static class CylindersApi
             new Dictionary<string, object?>
             {
                 ["cylinderCode"] = code,
-                ["cylinderStatus"] = new CardStatus(a.Code, a.Label, a.SafeToUse, a.Severity, a.Warning, a.Action),
+                ["cylinderStatus"] = CardStatus.From(a),
             });
     }
 }

@@ -17,7 +17,8 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
     internal const string Help = "点击菜单“扫码查瓶”扫描气瓶上的追溯二维码，或直接发送二维码下方的气瓶编号（如 FZ0000123456），即可查看气瓶的产权单位、供气站、送气人员和检验状态。发现问题可以在“福州气瓶安全”小程序中投诉。";
     internal const string Welcome = "欢迎关注福州瓶装液化气安全追溯。";
     internal const string HowToCheck =
-        "收气时请这样查验：\n1. 扫瓶身二维码，状态应为“正常在用”或“即将到检”；\n2. 核对送气人员的姓名、工号、上岗证号与查询结果一致；\n3. 检查瓶阀、胶管完好，无异味；\n4. 出现“未登记”“超期未检”“超过报废年限”“已报废”“已扣押召回”时不要使用，并在小程序中投诉。";
+        "收气时请这样查验：\n1. 扫瓶身二维码，状态应为“正常在用”或“即将到检”；\n2. 核对送气人员的姓名、工号、上岗证号与查询结果一致；\n3. 检查瓶阀、胶管完好，无异味；\n4. 出现“未登记”“超期未检”“超过报废年限”“已报废”“已扣押召回”“非产权单位充装”时不要接收，并在小程序中投诉。\n" +
+        GasLeakAdvice.Line;
 
     /// <summary>What to say, independent of how it is delivered (passive reply or customer-service message).</summary>
     public async Task<Answer?> AnswerAsync(InboundMessage message, CancellationToken ct) => message switch
@@ -98,14 +99,14 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
         if (card is null)
         {
             var u = CylinderStatusRules.Unregistered;
-            return Text($"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}");
+            return Text($"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}\n{GasLeakAdvice.Line}");
         }
         var text = CardText(card, greeting);
         var link = options.Value.CardPageUrl;
         if (link.Length == 0) return Text(text);
         return new Answer(text, new NewsArticle(
             $"【{card.Status.Label}】气瓶 {card.Code}",
-            Reply.Truncate($"{card.Status.Warning}{card.Status.Action}\n产权单位：{card.Owner.Name}", 500),
+            Reply.Truncate($"{card.Status.Warning}{card.Status.Action}\n{card.Status.GasLeakAdvice}\n产权单位：{card.Owner.Name}", 500),
             link.Replace("{code}", Uri.EscapeDataString(card.Code), StringComparison.Ordinal)));
     }
 
@@ -134,6 +135,7 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
         }
         sb.Append("下次检验：").Append(card.Cylinder.NextInspectionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
           .Append("；报废日期：").Append(card.Cylinder.ScrapDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        sb.Append('\n').Append(card.Status.GasLeakAdvice);
         return sb.ToString();
     }
 

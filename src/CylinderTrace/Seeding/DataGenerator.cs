@@ -239,7 +239,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         Showcase();
     }
 
-    /// <summary>FZ0000000001-7: in service, due soon, overdue, past scrap date, scrapped, detained, filled by another enterprise.</summary>
+    /// <summary>FZ0000000001-7: in service, due soon, overdue, past scrap date, scrapped, detained, filled by another enterprise (体外循环).</summary>
     private void Showcase()
     {
         if (p.Cylinders < 7) return;

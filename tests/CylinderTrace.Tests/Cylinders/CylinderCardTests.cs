@@ -52,10 +52,71 @@ public sealed class A_resident_scans_a_cylinder(WebHostFixture fx)
         var card = await JsonAsync(await fx.Host.CreateClient().GetAsync($"/api/cylinders/{cylinder.Code}/card"));
         Assert.False(card.GetProperty("lastFill").GetProperty("filledByOwner").GetBoolean());
         Assert.Equal(await fx.Data.LicenceOfAsync(other), card.GetProperty("lastFill").GetProperty("station").GetProperty("licenceNumber").GetString());
+        var status = card.GetProperty("status");
+        Assert.Equal("foreign_filled", status.GetProperty("code").GetString());
+        Assert.Equal("非产权单位充装（体外循环）", status.GetProperty("label").GetString());
+        Assert.False(status.GetProperty("safeToUse").GetBoolean());
+        Assert.Equal("foreign_filled", status.GetProperty("suggestedComplaintCategory").GetString());
+    }
+
+    [Fact]
+    public async Task refilled_by_its_owner_after_a_foreign_fill_and_it_is_in_service_again()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var other = await fx.Data.EnterpriseAsync("filling");
+        await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddDays(-20), stationId: other);
+        await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddHours(-2));
+        var status = (await JsonAsync(await fx.Host.CreateClient().GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status");
+        Assert.Equal("in_service", status.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("suggestedComplaintCategory").ValueKind);
     }
 
     [Theory]
-    [InlineData("overdue", "inspection_overdue", false)]
+    [InlineData(-3, "inspection_overdue_filled_in_time", true, null)]
+    [InlineData(0, "inspection_overdue_filled_in_time", true, null)]
+    [InlineData(2, "inspection_overdue", false, "cylinder_overdue")]
+    public async Task overdue_and_is_told_whether_its_gas_was_filled_before_the_due_date(int filledDaysAfterDue, string expected, bool safe, string? suggested)
+    {
+        var due = Today.AddDays(-5);
+        var cylinder = await fx.Data.CylinderAsync(nextInspection: due);
+        // Noon in Shanghai on the fill day: the day compared with the due date is Shanghai's, not UTC's.
+        var fillDay = due.AddDays(filledDaysAfterDue);
+        await fx.Data.FillAsync(cylinder, fillDay.ToDateTime(new TimeOnly(4, 0), DateTimeKind.Utc));
+        var status = (await JsonAsync(await fx.Host.CreateClient().GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status");
+        Assert.Equal(expected, status.GetProperty("code").GetString());
+        Assert.Equal(safe, status.GetProperty("safeToUse").GetBoolean());
+        Assert.Equal(suggested, status.GetProperty("suggestedComplaintCategory").GetString());
+        Assert.Contains(fillDay.ToString("yyyy年M月d日"), status.GetProperty("warning").GetString());
+    }
+
+    [Fact]
+    public async Task filled_just_after_midnight_in_Shanghai_on_the_day_after_its_due_date_which_is_still_the_due_date_in_UTC()
+    {
+        var due = Today.AddDays(-5);
+        var cylinder = await fx.Data.CylinderAsync(nextInspection: due);
+        // 00:30 in Shanghai the day after the due date is 16:30 UTC on the due date itself.
+        await fx.Data.FillAsync(cylinder, due.ToDateTime(new TimeOnly(16, 30), DateTimeKind.Utc));
+        var status = (await JsonAsync(await fx.Host.CreateClient().GetAsync($"/api/cylinders/{cylinder.Code}/card"))).GetProperty("status");
+        Assert.Equal("inspection_overdue", status.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task and_every_card_says_what_to_do_on_smelling_gas()
+    {
+        var client = fx.Host.CreateClient();
+        var inService = await JsonAsync(await client.GetAsync($"/api/cylinders/{(await fx.Data.CylinderAsync()).Code}/card"));
+        var scrapped = await JsonAsync(await client.GetAsync($"/api/cylinders/{(await fx.Data.CylinderAsync(status: "scrapped")).Code}/card"));
+        var unregistered = await JsonAsync(await client.GetAsync("/api/cylinders/ZZ9999999998/card"));
+        foreach (var status in new[] { inService.GetProperty("status"), scrapped.GetProperty("status"), unregistered.GetProperty("cylinderStatus") })
+        {
+            Assert.Equal(CylinderTrace.Cylinders.GasLeakAdvice.Line, status.GetProperty("gasLeakAdvice").GetString());
+            foreach (var step in new[] { "关闭瓶阀", "打开门窗通风", "严禁开关电器和使用明火", "到室外", "119" })
+                Assert.Contains(step, status.GetProperty("gasLeakAdvice").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("overdue", "inspection_overdue", false)] // no fill on record: no legal fill can be shown
     [InlineData("due_soon", "inspection_due_soon", true)]
     [InlineData("past_scrap", "past_scrap_date", false)]
     [InlineData("scrapped", "scrapped", false)]

@@ -64,8 +64,37 @@ public sealed class A_resident_uses_the_Mini_Program(WebHostFixture fx)
         Assert.Equal(cylinder.Code, (await Json(await client.GetAsync($"/api/mp/cylinders/card?scene={Uri.EscapeDataString("c%3D" + cylinder.Code)}"))).GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/mp/cylinders/card?qr=nonsense!")).StatusCode);
         var categories = await Json(await client.GetAsync("/api/mp/complaint-categories"));
-        Assert.Equal(12, categories.GetArrayLength());
+        Assert.Equal(13, categories.GetArrayLength());
         Assert.Contains(categories.EnumerateArray(), c => c.GetProperty("code").GetString() == "black_gas" && c.GetProperty("requiresLocation").GetBoolean());
+    }
+
+    [Fact]
+    public async Task sees_the_leak_safety_advice_before_the_leak_complaint_form_and_the_card_suggests_what_to_complain_about()
+    {
+        var client = fx.Host.CreateClient();
+        var categories = (await Json(await client.GetAsync("/api/mp/complaint-categories"))).EnumerateArray().ToList();
+        var leak = categories.Single(c => c.GetProperty("code").GetString() == "valve_leak");
+        Assert.Equal("瓶阀、胶管漏气", leak.GetProperty("label").GetString());
+        Assert.True(leak.GetProperty("urgent").GetBoolean());
+        var advice = leak.GetProperty("safetyAdvice").GetString()!;
+        Assert.Equal(CylinderTrace.Cylinders.GasLeakAdvice.Urgent, advice);
+        foreach (var step in new[] { "关闭气瓶瓶阀", "打开门窗通风", "严禁开关电灯", "严禁使用明火", "到室外安全处拨打119" })
+            Assert.Contains(step, advice);
+        // Only a leak is urgent; the others carry no advice to show first.
+        Assert.All(categories.Where(c => c.GetProperty("code").GetString() != "valve_leak"), c =>
+        {
+            Assert.False(c.GetProperty("urgent").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, c.GetProperty("safetyAdvice").ValueKind);
+        });
+
+        // The card's suggestion is one of these categories, ready to prefill the form.
+        var cylinder = await fx.Data.CylinderAsync();
+        await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddHours(-1), stationId: await fx.Data.EnterpriseAsync("filling"));
+        var card = await Json(await client.GetAsync($"/api/mp/cylinders/card?code={cylinder.Code}"));
+        var suggested = card.GetProperty("status").GetProperty("suggestedComplaintCategory").GetString();
+        Assert.Equal("foreign_filled", suggested);
+        Assert.Contains(categories, c => c.GetProperty("code").GetString() == suggested);
+        Assert.Equal(CylinderTrace.Cylinders.GasLeakAdvice.Line, card.GetProperty("status").GetProperty("gasLeakAdvice").GetString());
     }
 
     [Fact]

@@ -66,6 +66,53 @@ public sealed class A_resident_uses_the_Official_Account(WorkerHostFixture fx, F
     }
 
     [Fact]
+    public async Task scans_a_cylinder_filled_by_another_enterprise_and_reads_the_words_of_its_card()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var other = await fx.Data.EnterpriseAsync("filling");
+        await fx.Data.FillAsync(cylinder, DateTime.UtcNow.AddHours(-3), stationId: other);
+
+        var reply = (await Pusher().PushAndOpenAsync(P.Scan(User(), cylinder.Code)))["Content"]!;
+        var status = System.Text.Json.JsonDocument.Parse(await fx.Host.CreateClient().GetStringAsync($"/api/cylinders/{cylinder.Code}/card"))
+            .RootElement.GetProperty("status");
+
+        Assert.Contains("【非产权单位充装（体外循环）】", reply);
+        // One source of words: the reply says what the card JSON says, and how to complain.
+        Assert.Contains(status.GetProperty("warning").GetString()!, reply);
+        Assert.Contains(status.GetProperty("action").GetString()!, reply);
+        Assert.Contains("“非产权单位充装”投诉", reply);
+        Assert.EndsWith(CylinderTrace.Cylinders.GasLeakAdvice.Line, reply);
+    }
+
+    [Fact]
+    public async Task scans_an_overdue_cylinder_filled_before_its_due_date_and_may_use_it_up_without_complaining()
+    {
+        var due = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(-10);
+        var inTime = await fx.Data.CylinderAsync(nextInspection: due);
+        await fx.Data.FillAsync(inTime, due.AddDays(-2).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc));
+        var late = await fx.Data.CylinderAsync(nextInspection: due);
+        await fx.Data.FillAsync(late, due.AddDays(3).ToDateTime(new TimeOnly(3, 0), DateTimeKind.Utc));
+
+        var useUp = (await Pusher().PushAndOpenAsync(P.Scan(User(), inTime.Code)))["Content"]!;
+        Assert.Contains("【超期未检（到期前充装）】", useUp);
+        Assert.Contains("可以继续用完，无需投诉", useUp);
+
+        var illegal = (await Pusher().PushAndOpenAsync(P.Scan(User(), late.Code)))["Content"]!;
+        Assert.Contains("【超期未检】", illegal);
+        Assert.Contains("违法充装", illegal);
+        Assert.Contains("请停止使用", illegal);
+        Assert.Contains("“气瓶超期未检或超过报废年限”投诉", illegal);
+    }
+
+    [Fact]
+    public async Task every_answer_about_a_cylinder_says_what_to_do_on_smelling_gas()
+    {
+        Assert.Contains(CylinderTrace.Cylinders.GasLeakAdvice.Line, (await Pusher().PushAndOpenAsync(P.Scan(User(), (await fx.Data.CylinderAsync()).Code)))["Content"]);
+        Assert.Contains(CylinderTrace.Cylinders.GasLeakAdvice.Line, (await Pusher().PushAndOpenAsync(P.Scan(User(), "FZ9999999991")))["Content"]);
+        Assert.Contains(CylinderTrace.Cylinders.GasLeakAdvice.Line, (await Pusher().PushAndOpenAsync(P.Event(User(), "CLICK", "HOW_TO_CHECK")))["Content"]);
+    }
+
+    [Fact]
     public async Task scans_something_that_is_not_a_cylinder_code() =>
         Assert.Contains("没有识别出气瓶码", (await Pusher().PushAndOpenAsync(P.Scan(User(), "EAN_13,6901234567892")))["Content"]);
 
@@ -180,5 +227,7 @@ public sealed class A_resident_uses_the_Official_Account(WorkerHostFixture fx, F
         var item = xml.Element("Articles")!.Element("item")!;
         Assert.Equal($"https://ct.example.gov.cn/cylinders/{cylinder.Code}", item.Element("Url")!.Value);
         Assert.Contains("正常在用", item.Element("Title")!.Value);
+        // The article is all the resident sees: it carries the leak advice too.
+        Assert.Contains(CylinderTrace.Cylinders.GasLeakAdvice.Line, item.Element("Description")!.Value);
     }
 }

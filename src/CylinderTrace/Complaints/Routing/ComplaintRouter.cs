@@ -27,6 +27,13 @@ public sealed class RoutingOptions
     [Range(1, 24 * 30, ErrorMessage = "Routing:{0} must be between {1} and {2}.")]
     public int TriageDeadlineHours { get; set; } = 24;
 
+    /// <summary>
+    /// Longest deadline of an urgent category (a gas leak), in hours: applied over its rule's deadline and the
+    /// triage deadline, and the most a routing rule of such a category may be given.
+    /// </summary>
+    [Range(1, 24, ErrorMessage = "Routing:{0} must be between {1} and {2}.")]
+    public int UrgentDeadlineHours { get; set; } = 2;
+
     /// <summary>The reconciler re-queues a complaint whose routing has been pending this long (its job was lost).</summary>
     [Range(1, 3600, ErrorMessage = "Routing:{0} must be between {1} and {2}.")]
     public int ReconcileAfterSeconds { get; set; } = 60;
@@ -65,6 +72,12 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
         ORDER BY CASE WHEN r.district_code = @district THEN 0 ELSE 1 END LIMIT 1
         """;
     private const string InformsSql = "SELECT agency_id FROM routing_rule_informs WHERE rule_id = @ruleId";
+    // The fire brigade of the complaint's district, else the city's (detachments are per district, migration 0002).
+    private const string FireAgencySql =
+        """
+        SELECT id FROM agencies WHERE kind = 'fire' AND district_code IN (@district, '350100')
+        ORDER BY CASE WHEN district_code = @district THEN 0 ELSE 1 END LIMIT 1
+        """;
     private const string TriageSql = "SELECT id FROM agencies WHERE code = @code";
     // The derived district is kept on the complaint (not only on its routing row), so queues and digests show and count it
     // where the complainant gave none (or only the city).
@@ -131,6 +144,8 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
                 ?? throw new InvalidOperationException($"Routing:TriageAgencyCode '{options.Value.TriageAgencyCode}' is no agency; complaint {complaintId} stays pending.");
             hours = options.Value.TriageDeadlineHours;
         }
+        var urgent = ComplaintCategories.Find(c.Category)?.Urgent == true;
+        if (urgent) hours = Math.Min(hours, options.Value.UrgentDeadlineHours);
         var dueAt = now.AddHours(hours);
 
         long? notification = null;
@@ -138,13 +153,17 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
         {
             var deadline = ShanghaiTime.FromUtc(dueAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "routed", "system", true,
-                rule is null ? $"未匹配到分派规则，进入分拣队列；办理时限 {deadline}" : $"办理时限 {deadline}", agencyId), ct);
-            if (rule is not null)
-                foreach (var informed in await conn.QueryAsync<int>(new CommandDefinition(InformsSql, new { ruleId = rule.Id }, tx, cancellationToken: ct)))
-                {
-                    await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "informed", "system", false, "抄送知悉", informed), ct);
-                    await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = informed, id = complaintId, reason = "informed", now }, tx, cancellationToken: ct));
-                }
+                (urgent ? "紧急投诉；" : "") + (rule is null ? $"未匹配到分派规则，进入分拣队列；办理时限 {deadline}" : $"办理时限 {deadline}"), agencyId), ct);
+            List<int> informs = rule is null ? [] : (await conn.QueryAsync<int>(new CommandDefinition(InformsSql, new { ruleId = rule.Id }, tx, cancellationToken: ct))).ToList();
+            // A leak may turn into a fire within minutes: the fire brigade hears of it whatever the rule says.
+            if (urgent && await conn.ExecuteScalarAsync<int?>(new CommandDefinition(FireAgencySql, new { district = district ?? CityDistrict }, tx, cancellationToken: ct)) is int fire
+                && fire != agencyId && !informs.Contains(fire))
+                informs.Add(fire);
+            foreach (var informed in informs)
+            {
+                await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "informed", "system", false, urgent ? "紧急投诉（漏气），抄送知悉" : "抄送知悉", informed), ct);
+                await conn.ExecuteAsync(new CommandDefinition(ComplaintStore.InformAgencySql, new { agencyId = informed, id = complaintId, reason = "informed", now }, tx, cancellationToken: ct));
+            }
             notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(ComplaintNotifications.InsertSql,
                 new { ComplaintId = complaintId, Kind = ComplaintNotifications.Routed, Now = now }, tx, cancellationToken: ct));
         }

@@ -16,9 +16,10 @@ public sealed record RoutingRuleInput(string? Category, string? District, string
 /// Administration of routing rules (DESIGN.md §4): one rule per (category, district), the district's
 /// rule before the city-wide one (the router's own order). Validation answers every problem at once;
 /// no rule can point at a missing agency; the city-wide default of a category can be changed but not
-/// deleted, so no category is left without a rule. Every change is kept in routing_rule_changes.
+/// deleted, so no category is left without a rule; an urgent category's deadline is at most
+/// Routing:UrgentDeadlineHours. Every change is kept in routing_rule_changes.
 /// </summary>
-public sealed class RoutingRules(Db db, TimeProvider clock)
+public sealed class RoutingRules(Db db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<RoutingOptions> options)
 {
     public const int MaxDeadlineHours = 24 * 30;
     public const int MaxInforms = 5;
@@ -94,6 +95,8 @@ public sealed class RoutingRules(Db db, TimeProvider clock)
         var district = input.District?.Trim();
         if (ComplaintCategories.Find(category) is null) errors["category"] = ["投诉类别不存在（见 GET /api/mp/complaint-categories）。"];
         if (input.DeadlineHours is not (>= 1 and <= MaxDeadlineHours)) errors["deadlineHours"] = [$"办理时限应为1到{MaxDeadlineHours}小时。"];
+        else if (ComplaintCategories.Find(category) is { Urgent: true } urgent && input.DeadlineHours > options.Value.UrgentDeadlineHours)
+            errors["deadlineHours"] = [$"“{urgent.Label}”是紧急投诉，办理时限不能超过{options.Value.UrgentDeadlineHours}小时。"];
         var informCodes = (input.Informs ?? []).Select(c => c?.Trim() ?? "").Where(c => c.Length > 0).Distinct().ToList();
         if (informCodes.Count > MaxInforms) errors["informs"] = [$"抄送单位最多{MaxInforms}个。"];
         var agencyCode = input.Agency?.Trim() ?? "";
