@@ -35,6 +35,13 @@ public sealed class A_leak_complaint_is_urgent(WorkerHostFixture fx)
         await using var conn = await fx.Database.OpenAsync();
         var note = await conn.ExecuteScalarAsync<string>("SELECT text FROM complaint_events WHERE complaint_id = @Id AND kind = 'routed'", new { routed.Id });
         Assert.StartsWith("紧急投诉；办理时限", note);
+
+        // The fire brigade finds it among the complaints it is informed of, marked urgent.
+        var number = await conn.ExecuteScalarAsync<string>("SELECT number FROM complaints WHERE id = @Id", new { routed.Id });
+        var page = await (await scenario.MemberAsync("fire-350104")).Http.GetStringAsync("/console?scope=informed");
+        var row = System.Text.RegularExpressions.Regex.Match(page, $"<tr[^>]*data-number=\"{number}\".*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(row.Success, $"{number} in the fire brigade's informed queue");
+        Assert.Contains("紧急", row.Value);
     }
 
     [Fact]
