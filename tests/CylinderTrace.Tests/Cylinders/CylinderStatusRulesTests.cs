@@ -11,7 +11,7 @@ public sealed class CylinderStatusRulesTests
 
     private static CylinderDates Dates(DateOnly? last = null, DateOnly? next = null, DateOnly? scrap = null, bool scrapped = false, bool detained = false,
         DateOnly? filled = null, bool byOwner = true) =>
-        new(Made, last, next, scrap, scrapped, detained, filled, byOwner);
+        new(Made, last, next, scrap, scrapped, detained, LastFillDate: filled, LastFillByOwner: byOwner);
 
     [Fact]
     public void Next_inspection_is_four_years_after_the_last_or_after_manufacture()
