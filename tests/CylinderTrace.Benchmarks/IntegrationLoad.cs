@@ -13,7 +13,10 @@ namespace CylinderTrace.Benchmarks;
 /// Load for the enterprise integration API, signed as docs/INTEGRATION.md says (an independent
 /// implementation of the client side: the host's own code is not used).
 ///   ingest      a day of Fuzhou's fills and deliveries (or more), from every filling enterprise's key,
-///               in batches, several at once; reports events/s into MariaDB
+///               in batches, several at once; reports events/s into MariaDB. Every fill is judged by the filling
+///               interlock: with --checks yes (default) each fill carries the check id its line got from a real fill
+///               check just before (not timed), as an interlocked line sends them, so only fills the rules forbid are
+///               violations; --checks no sends none, the worst case (every fill a violation: no_check)
 ///   fill-check  signed fill checks for random cylinders, closed loop or paced; reports req/s and latency
 /// Keys: a TSV "licence, key id, secret" (integration-key create --licence … --tsv).
 /// </summary>
@@ -37,6 +40,7 @@ public static class IntegrationLoad
         var batchSize = int.Parse(Arg(args, "batch", "5000"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg(args, "concurrency", "4"), CultureInfo.InvariantCulture);
         var connection = Arg(args, "db", Environment.GetEnvironmentVariable("Database__ConnectionString") ?? "");
+        var withChecks = Arg(args, "checks", "yes") != "no";
         var run = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
         // What each enterprise may send about: its cylinders, its stations' customers and workers.
@@ -64,13 +68,40 @@ public static class IntegrationLoad
         var batches = new List<(IntegrationKey Key, string Path, byte[] Body, int Count)>();
         var rng = new Random(20261129);
         var now = DateTimeOffset.UtcNow;
-        foreach (var f in families)
+        var planned = families.Select(f => (Family: f, Share: (int)Math.Round(events / 2.0 * f.Cylinders.Count / fleet))).ToList();
+        var fillCodes = planned.ToDictionary(p => p.Family.OwnerId, p => Enumerable.Range(0, p.Share).Select(_ => p.Family.Cylinders[rng.Next(p.Family.Cylinders.Count)]).ToArray());
+        // The check id each fill's line got (not timed): genuine, for this cylinder and station, minutes before the fill.
+        var checkIds = new Dictionary<int, string?[]>();
+        if (withChecks)
         {
-            var share = (int)Math.Round(events / 2.0 * f.Cylinders.Count / fleet);
+            using var checker = Client(32);
+            var setup = Stopwatch.StartNew();
+            foreach (var (f, share) in planned)
+            {
+                var ids = new string?[share];
+                var next = -1;
+                await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
+                {
+                    for (var i = Interlocked.Increment(ref next); i < share; i = Interlocked.Increment(ref next))
+                    {
+                        using var response = await checker.SendAsync(Signed(f.Key, url, "/api/integration/v1/fill-checks",
+                            Encoding.UTF8.GetBytes($"{{\"cylinderCode\":\"{fillCodes[f.OwnerId][i]}\"}}")));
+                        if (response.IsSuccessStatusCode) ids[i] = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checkId").GetString();
+                    }
+                })));
+                checkIds[f.OwnerId] = ids;
+            }
+            Console.Error.WriteLine($"fill checks for {planned.Sum(p => p.Share)} fills in {setup.Elapsed.TotalSeconds:F1} s (setup, not timed)");
+            now = DateTimeOffset.UtcNow;
+        }
+        foreach (var (f, share) in planned)
+        {
             var fills = Enumerable.Range(0, share).Select(i => (object)new
             {
-                eventId = $"bf-{run}-{f.OwnerId}-{i}", cylinderCode = f.Cylinders[rng.Next(f.Cylinders.Count)], filledAt = now.AddSeconds(-rng.Next(1, 86_000)),
-                netWeightKg = 14.5,
+                eventId = $"bf-{run}-{f.OwnerId}-{i}", cylinderCode = fillCodes[f.OwnerId][i],
+                // With checks, filled in the minute after them; without, any time in the last day.
+                filledAt = withChecks ? now.AddSeconds(rng.Next(0, 60)) : now.AddSeconds(-rng.Next(1, 86_000)),
+                netWeightKg = 14.5, checkId = withChecks ? checkIds[f.OwnerId][i] : null,
             }).ToList();
             var deliveries = Enumerable.Range(0, share).Select(i =>
             {
@@ -90,7 +121,7 @@ public static class IntegrationLoad
         batches = batches.OrderBy(_ => rng.Next()).ToList();
 
         using var http = Client(concurrency);
-        long stored = 0, rejected = 0, failed = 0;
+        long stored = 0, rejected = 0, failed = 0, violations = 0;
         var queue = new System.Collections.Concurrent.ConcurrentQueue<(IntegrationKey, string, byte[], int)>(batches);
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -103,12 +134,13 @@ public static class IntegrationLoad
                 var result = JsonDocument.Parse(text).RootElement;
                 Interlocked.Add(ref stored, result.GetProperty("stored").GetInt32());
                 Interlocked.Add(ref rejected, result.GetProperty("rejected").GetArrayLength());
+                if (result.TryGetProperty("violations", out var v)) Interlocked.Add(ref violations, v.GetArrayLength());
             }
         })));
         var seconds = watch.Elapsed.TotalSeconds;
         var sent = batches.Sum(b => b.Count);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"enterprises={families.Count} batches={batches.Count} events={sent} stored={stored} rejected={rejected} failed_batches={failed} seconds={seconds:F2} events_per_s={sent / seconds:F0}"));
+            $"enterprises={families.Count} batches={batches.Count} events={sent} stored={stored} rejected={rejected} violations={violations} checks={(withChecks ? "yes" : "no")} failed_batches={failed} seconds={seconds:F2} events_per_s={sent / seconds:F0}"));
         return failed == 0 && stored == sent ? 0 : 1;
     }
 

@@ -95,16 +95,24 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         "SELECT enterprise_id AS Enterprise, COUNT(*) AS N FROM fill_violations WHERE filled_at >= @from AND filled_at < @to AND (outcome IS NULL OR outcome <> 'not_substantiated') GROUP BY enterprise_id";
     private const string EnterprisesSql = "SELECT id, kind, parent_id AS ParentId FROM enterprises";
 
+    private const string UpsertDeductionSql =
+        """
+        INSERT INTO enterprise_score_deductions (enterprise_id, period, period_start, kind, records, points) VALUES (@Id, @period, @start, @kind, @records, @points)
+        ON DUPLICATE KEY UPDATE records = VALUES(records), points = VALUES(points)
+        """;
+    private const string DeleteDeductionSql =
+        "DELETE FROM enterprise_score_deductions WHERE enterprise_id = @Id AND period = @period AND period_start = @start AND kind = @kind";
+
     private const string UpsertSql =
         """
         INSERT INTO enterprise_scores (enterprise_id, period, period_start, period_end, computed_at, deliveries, real_name_deliveries, permitted_deliveries, fills,
-            traced_fills, restaurant_deliveries, scanned_deliveries, escalated_orders, fill_violations, real_name_rate, traceability_rate, delivery_rate, scan_rate, composite, grade)
-        VALUES (@Id, @period, @start, @end, @now, @Deliveries, @RealName, @Permitted, @Fills, @Traced, @Restaurant, @Scanned, @Escalated, @Violations,
+            traced_fills, restaurant_deliveries, scanned_deliveries, escalated_orders, real_name_rate, traceability_rate, delivery_rate, scan_rate, composite, grade)
+        VALUES (@Id, @period, @start, @end, @now, @Deliveries, @RealName, @Permitted, @Fills, @Traced, @Restaurant, @Scanned, @Escalated,
             @RealNameRate, @TraceRate, @DeliveryRate, @ScanRate, @Composite, @Grade)
         ON DUPLICATE KEY UPDATE period_end = VALUES(period_end), computed_at = VALUES(computed_at), deliveries = VALUES(deliveries),
             real_name_deliveries = VALUES(real_name_deliveries), permitted_deliveries = VALUES(permitted_deliveries), fills = VALUES(fills),
             traced_fills = VALUES(traced_fills), restaurant_deliveries = VALUES(restaurant_deliveries), scanned_deliveries = VALUES(scanned_deliveries),
-            escalated_orders = VALUES(escalated_orders), fill_violations = VALUES(fill_violations), real_name_rate = VALUES(real_name_rate), traceability_rate = VALUES(traceability_rate),
+            escalated_orders = VALUES(escalated_orders), real_name_rate = VALUES(real_name_rate), traceability_rate = VALUES(traceability_rate),
             delivery_rate = VALUES(delivery_rate), scan_rate = VALUES(scan_rate), composite = VALUES(composite), grade = VALUES(grade)
         """;
 
@@ -205,7 +213,12 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             await conn.ExecuteAsync(new CommandDefinition(UpsertSql, new
             {
                 Id = id, period, start, end = last.ToDateTime(TimeOnly.MinValue), now, c.Deliveries, c.RealName, c.Permitted, c.Fills, c.Traced, c.Restaurant, c.Scanned,
-                c.Escalated, c.Violations, RealNameRate = realName, TraceRate = trace, DeliveryRate = delivery, ScanRate = scan, Composite = composite, Grade = grade,
+                c.Escalated, RealNameRate = realName, TraceRate = trace, DeliveryRate = delivery, ScanRate = scan, Composite = composite, Grade = grade,
+            }, cancellationToken: ct));
+            // The fill violations' deduction, as a row of its own (none when there were none).
+            await conn.ExecuteAsync(new CommandDefinition(c.Violations > 0 ? UpsertDeductionSql : DeleteDeductionSql, new
+            {
+                Id = id, period, start, kind = "fill_violation", records = c.Violations, points = Math.Min(o.FillViolationPenaltyCap, c.Violations * o.FillViolationPenalty),
             }, cancellationToken: ct));
             scored++;
         }
@@ -218,9 +231,10 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
         SELECT s.enterprise_id AS EnterpriseId, e.name AS Enterprise, e.kind AS Kind, e.district_code AS DistrictCode, s.period, s.period_start AS PeriodStart,
                s.period_end AS PeriodEnd, s.computed_at AS ComputedAt, s.deliveries, s.real_name_deliveries AS RealNameDeliveries, s.permitted_deliveries AS PermittedDeliveries,
                s.fills, s.traced_fills AS TracedFills, s.restaurant_deliveries AS RestaurantDeliveries, s.scanned_deliveries AS ScannedDeliveries,
-               s.escalated_orders AS EscalatedOrders, s.fill_violations AS FillViolations, s.real_name_rate AS RealNameRate, s.traceability_rate AS TraceabilityRate, s.delivery_rate AS DeliveryRate,
+               s.escalated_orders AS EscalatedOrders, COALESCE(v.records, 0) AS FillViolations, s.real_name_rate AS RealNameRate, s.traceability_rate AS TraceabilityRate, s.delivery_rate AS DeliveryRate,
                s.scan_rate AS ScanRate, s.composite, s.grade
         FROM enterprise_scores s JOIN enterprises e ON e.id = s.enterprise_id
+          LEFT JOIN enterprise_score_deductions v ON v.enterprise_id = s.enterprise_id AND v.period = s.period AND v.period_start = s.period_start AND v.kind = 'fill_violation'
         """;
 
     private sealed class ScoreRow

@@ -85,6 +85,15 @@ CREATE TABLE IF NOT EXISTS violation_numbers (
   counter INT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Scores count the violations in each period (Supervision's EnterpriseScores: points off per violation not
--- found unsubstantiated). Last in this script: an ADD COLUMN cannot be repeated on MySQL 8.
-ALTER TABLE enterprise_scores ADD COLUMN fill_violations INT NOT NULL DEFAULT 0;
+-- What took points off a score, by kind (fill_violation now; more kinds join as rows, not columns): how many
+-- records and how many points, per score row. Owned by Supervision (EnterpriseScores).
+CREATE TABLE IF NOT EXISTS enterprise_score_deductions (
+  enterprise_id INT NOT NULL,
+  period VARCHAR(10) NOT NULL,
+  period_start DATE NOT NULL,
+  kind VARCHAR(24) NOT NULL,
+  records INT NOT NULL,
+  points DECIMAL(6,2) NOT NULL,
+  PRIMARY KEY (enterprise_id, period, period_start, kind),
+  CONSTRAINT fk_enterprise_score_deductions_enterprise FOREIGN KEY (enterprise_id) REFERENCES enterprises (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
