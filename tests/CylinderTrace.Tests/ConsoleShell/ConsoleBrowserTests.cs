@@ -125,6 +125,65 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
             Assert.True(new FileInfo(Path.Combine(shots, shot)).Length > 10_000, shot);
     }
 
+    [Fact]
+    public async Task a_market_bureau_handler_works_a_fill_violation_from_the_menu_on_a_laptop_and_a_phone()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var other = await fx.Data.EnterpriseAsync("filling");
+        var client = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner));
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var foreign = await fx.Data.CylinderAsync(ownerId: other, stationId: other, nextInspection: today.AddYears(1));
+        var batch = await client.PostOkAsync("fills", new { eventId = "B1-" + foreign.Code, cylinderCode = foreign.Code, filledAt = DateTimeOffset.UtcNow });
+        Assert.Single(batch.GetProperty("violations").EnumerateArray());
+        var (_, username) = await fx.Data.StaffAsync("market-350102", "handler", name: "林监管");
+
+        await using var host = fx.AnotherInstance();
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Browser(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, Locale = "zh-CN" });
+        var page = await context.NewPageAsync();
+        var shots = ScreenshotFolder();
+        await page.GotoAsync($"{address}/console/login");
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", TestData.StaffPassword);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page).ToHaveURLAsync($"{address}/console");
+
+        // The queue from the menu, filtered to this enterprise's cases (the reference bureau holds other tests' too).
+        await page.ClickAsync("#nav-violations");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("违规充装");
+        await page.GotoAsync($"{address}/console/violations?enterprise={owner}");
+        var row = page.Locator("#violations tbody tr").First;
+        await Assertions.Expect(row).ToContainTextAsync("产权属于其他企业（体外循环）");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-violations.png"), FullPage = true });
+        await row.Locator("a").ClickAsync();
+        await page.ClickAsync("#claim-submit");
+        await Assertions.Expect(page.Locator("#violation-status")).ToHaveTextAsync("处理中");
+        await page.SelectOptionAsync("#resolve-form select[name=outcome]", "warned");
+        await page.FillAsync("#resolve-form textarea[name=note]", "已约谈企业负责人，责令立即停止为非产权气瓶充装。");
+        await page.ClickAsync("#resolve-submit");
+        await Assertions.Expect(page.Locator("#violation-status")).ToHaveTextAsync("已办结");
+        await Assertions.Expect(page.Locator("#violation-outcome")).ToContainTextAsync("责令改正并警告");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-violation.png"), FullPage = true });
+
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync($"{address}/console/violations?enterprise={owner}&status=resolved");
+        await Assertions.Expect(page.Locator("#violations tbody tr").First).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-violations-phone.png"), FullPage = true });
+        await page.GotoAsync($"{address}/console/licences");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-licences-phone.png"), FullPage = true });
+        foreach (var shot in new[] { "console-violations.png", "console-violation.png", "console-violations-phone.png" })
+            Assert.True(new FileInfo(Path.Combine(shots, shot)).Length > 10_000, shot);
+    }
+
     private static async Task<JsonElement> TimelineAsync(ConsoleScenario.Complaint c) =>
         JsonDocument.Parse(await (await c.Complainant.Http.GetAsync($"/api/mp/complaints/{c.Number}")).Content.ReadAsStringAsync()).RootElement;
 

@@ -95,6 +95,7 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
                 ["ComplaintNotifications:InfoRequestedTemplateId"] = "tpl-info",
                 ["StaffNotifications:AssignedTemplateId"] = "tpl-assigned",
                 ["StaffNotifications:DetentionTemplateId"] = "tpl-detention",
+                ["StaffNotifications:ViolationTemplateId"] = "tpl-violation",
                 ["StaffNotifications:ConsoleBaseUrl"] = "https://console.test",
                 // The enterprise webhook receivers of the tests listen on plain http on loopback.
                 ["Integration:AllowInsecureWebhooks"] = "true",

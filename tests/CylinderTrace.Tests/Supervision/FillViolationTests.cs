@@ -269,4 +269,34 @@ public sealed class Fill_violations(WebHostFixture fx)
         Assert.Contains(csv.Split('\n'), line => line.Contains("按区县：违规充装") && line.Contains("仓山区"));
         Assert.Contains("许可证到期", csv);
     }
+
+    [Fact]
+    public async Task a_bureaus_supervisor_records_a_filling_licence_on_the_page_and_a_typo_keeps_what_was_typed()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling", fillingLicence: false);
+        var holder = await fx.Data.LicenceOfAsync(owner);
+        var supervisor = await StaffAsync("market-350102", "supervisor");
+        var page = await (await supervisor.GetAsync("/console/licences")).Content.ReadAsStringAsync();
+        Assert.Contains("登记气瓶充装许可证", page);
+        var token = await supervisor.FormTokenAsync("/console/licences");
+        var fields = new Dictionary<string, string>
+        {
+            ["kind"] = "cylinder_filling", ["enterprise"] = holder, ["licenceNumber"] = "TS4235099-2030", ["issuer"] = "福建省市场监督管理局",
+            ["validFrom"] = "2026-01-01", ["validUntil"] = "2026-13-01", ["status"] = "valid",
+        };
+        var typo = await supervisor.PostFormAsync("/console/licences", token, fields);
+        Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+        var again = await typo.Content.ReadAsStringAsync();
+        Assert.Contains("有效期截止日期", again);
+        Assert.Contains("TS4235099-2030", again);
+        fields["validUntil"] = "2030-01-01";
+        var done = await supervisor.PostFormAsync("/console/licences", token, fields);
+        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal("TS4235099-2030", await conn.ExecuteScalarAsync<string>(
+            "SELECT licence_number FROM enterprise_licences WHERE enterprise_id = @owner AND kind = 'cylinder_filling'", new { owner }));
+        // A handler sees the list but no form; a gas authority's supervisor records 燃气经营许可证, not this.
+        Assert.DoesNotContain("licence-form", await (await (await StaffAsync("market-350102", "handler")).GetAsync("/console/licences")).Content.ReadAsStringAsync());
+        Assert.Contains("登记燃气经营许可证", await (await (await StaffAsync("gas-350102", "supervisor")).GetAsync("/console/licences")).Content.ReadAsStringAsync());
+    }
 }
