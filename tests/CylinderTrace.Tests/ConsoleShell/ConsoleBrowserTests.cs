@@ -22,6 +22,18 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
         ?? throw new InvalidOperationException("Chromium is not installed: run ops/browser-up.sh (ops/test.sh does) or set CT_CHROMIUM.");
 
+    /// <summary>Debian's Chromium, headless, without anything that reaches out of the machine.</summary>
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = Browser(),
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+
+    /// <summary>The loopback address a started instance listens on.</summary>
+    private static string Address(CylinderTraceHost host) =>
+        host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+
     private static string ScreenshotFolder()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -45,15 +57,10 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
         await using var host = fx.AnotherInstance();
         host.UseKestrel(0);
         host.StartServer();
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+        var address = Address(host);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Browser(),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, Locale = "zh-CN" });
         var page = await context.NewPageAsync();
         var shots = ScreenshotFolder();
@@ -140,14 +147,9 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
         await using var host = fx.AnotherInstance();
         host.UseKestrel(0);
         host.StartServer();
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+        var address = Address(host);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Browser(),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 }, Locale = "zh-CN" });
         var page = await context.NewPageAsync();
         var shots = ScreenshotFolder();
