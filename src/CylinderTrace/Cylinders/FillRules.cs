@@ -48,7 +48,7 @@ public sealed class FillRules(CylinderStatusRules rules)
 }
 
 /// <summary>A fill as it was stored and judged: the rules it broke (none: a lawful fill). CylinderId null: an unregistered code (kept in orphan_fills).</summary>
-public sealed record JudgedFill(int Index, int EnterpriseId, int StationId, string EventId, long? CylinderId, string CylinderCode, int? OwnerId, DateTime FilledAtUtc,
+public sealed record JudgedFill(int Index, int EnterpriseId, int StationId, string StationDistrict, string EventId, long? CylinderId, string CylinderCode, int? OwnerId, DateTime FilledAtUtc,
     IReadOnlyList<FillRule> Broken);
 
 /// <summary>

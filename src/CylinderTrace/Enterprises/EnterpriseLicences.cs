@@ -54,15 +54,15 @@ public sealed class EnterpriseLicences(Db db, TimeProvider clock)
         FROM enterprise_licences WHERE enterprise_id IN @ids
         """;
 
-    private const string ListingSql =
+    private const string ListingColumns =
         """
         SELECT e.id AS EnterpriseId, e.name AS EnterpriseName, e.licence_number AS EnterpriseLicence, e.district_code AS DistrictCode, l.kind,
                l.licence_number AS LicenceNumber, l.issuer, l.valid_from AS ValidFrom, l.valid_until AS ValidUntil, l.status
         FROM enterprise_licences l JOIN enterprises e ON e.id = l.enterprise_id
         WHERE l.valid_until BETWEEN @from AND @until AND l.status = 'valid'
-        ORDER BY l.valid_until, e.id, l.kind
-        LIMIT 1000
         """;
+    private const string ListingSql = ListingColumns + " ORDER BY l.valid_until, e.id, l.kind LIMIT 1000";
+    private const string ListingInDistrictsSql = ListingColumns + " AND e.district_code IN @districts ORDER BY l.valid_until, e.id, l.kind LIMIT 1000";
 
     private const string UpsertSql =
         """
@@ -81,13 +81,13 @@ public sealed class EnterpriseLicences(Db db, TimeProvider clock)
             .ToList();
     }
 
-    /// <summary>Valid licences whose validity ends between the two days (inclusive), soonest first; districts null: all.</summary>
+    /// <summary>Valid licences whose validity ends (or ended) between the two days (inclusive), soonest first; districts null: all.</summary>
     public async Task<IReadOnlyList<LicenceListing>> ExpiringAsync(DateOnly from, DateOnly until, IReadOnlyCollection<string>? districts, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        var rows = await conn.QueryAsync<ListingRow>(new CommandDefinition(ListingSql,
-            new { from = from.ToDateTime(TimeOnly.MinValue), until = until.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));
-        return rows.Where(r => districts is null || districts.Contains(r.DistrictCode))
+        var rows = await conn.QueryAsync<ListingRow>(new CommandDefinition(districts is null ? ListingSql : ListingInDistrictsSql,
+            new { from = from.ToDateTime(TimeOnly.MinValue), until = until.ToDateTime(TimeOnly.MinValue), districts }, cancellationToken: ct));
+        return rows
             .Select(r => new LicenceListing(r.EnterpriseId, r.EnterpriseName, r.EnterpriseLicence, r.DistrictCode, r.Kind, r.LicenceNumber, r.Issuer,
                 DateOnly.FromDateTime(r.ValidFrom), DateOnly.FromDateTime(r.ValidUntil), r.Status)).ToList();
     }

@@ -26,6 +26,7 @@ public sealed record FillCheckResult(string CheckId, bool Allowed, IReadOnlyList
 /// instance. The check id is a signed token (no write on the hot path): code, station, time, verdict.
 /// </summary>
 public sealed class FillChecks(CylinderCards cards, FillRules rules, IntegrationScope scopes, PersonalData personal, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<IntegrationOptions> options,
     ILogger<FillChecks> logger)
 {
     public static readonly FillCheckReason Unregistered = Reason(FillRules.Unregistered);
@@ -72,7 +73,7 @@ public sealed class FillChecks(CylinderCards cards, FillRules rules, Integration
             var broken = new List<FillRule>();
             if (facts is null) broken.Add(FillRules.Unregistered);
             else rules.Judge(facts.Dates, facts.OwnerId, tenant.RootId, today, broken);
-            if (!station.LicensedToFill(today)) broken.Add(FillRules.UnlicensedFiller);
+            if (!station.LicensedToFill(today, options.Value.MissingFillingLicenceAllowedUntil)) broken.Add(FillRules.UnlicensedFiller);
             reasons.AddRange(broken.Select(Reason));
         }
         var allowed = reasons.Count == 0;

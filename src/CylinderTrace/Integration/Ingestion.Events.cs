@@ -34,7 +34,8 @@ public sealed partial class Ingestion
             if (r.NetWeightKg is < 0 or > 1000) { problems.Add(new(i, "netWeightKg", "净重应在0到1000千克之间。")); continue; }
             var filledAt = r.FilledAt!.Value;
             var broken = new List<FillRule>(2);
-            if (!station.LicensedToFill(DateOnly.FromDateTime(ShanghaiTime.ToLocal(filledAt).DateTime))) broken.Add(FillRules.UnlicensedFiller);
+            if (!station.LicensedToFill(DateOnly.FromDateTime(ShanghaiTime.ToLocal(filledAt).DateTime), options.Value.MissingFillingLicenceAllowedUntil))
+                broken.Add(FillRules.UnlicensedFiller);
             if (r.CheckId is not { Length: > 0 } checkId) broken.Add(FillRules.NoCheck);
             else
             {
@@ -56,6 +57,7 @@ public sealed partial class Ingestion
                 // Every attempt starts afresh: a retried one may find some of these stored by another call meanwhile.
                 judged = [];
                 orphans = [];
+                Array.Clear(heard);
                 return Task.FromResult(located);
             },
             async (conn, tx, ready) =>
@@ -69,10 +71,11 @@ public sealed partial class Ingestion
                     var rules = new List<FillRule>();
                     fillRules.Judge(cylinder.Dates, cylinder.OwnerId, tenant.RootId, DateOnly.FromDateTime(ShanghaiTime.FromUtc(c.At).DateTime), rules);
                     rules.AddRange(c.Extra.Broken);
-                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.EventId, cylinder.Id, cylinder.Code, cylinder.OwnerId, c.At, Ordered(rules)));
+                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.Extra.Station.DistrictCode, c.EventId, cylinder.Id, cylinder.Code, cylinder.OwnerId, c.At, Ordered(rules)));
                 }
                 foreach (var c in orphans)
-                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.EventId, null, c.Code, null, c.At, Ordered([FillRules.Unregistered, .. c.Extra.Broken])));
+                    judged.Add(new(c.Index, caller.EnterpriseId, c.Extra.Station.Id, c.Extra.Station.DistrictCode, c.EventId, null, c.Code, null, c.At,
+                        Ordered([FillRules.Unregistered, .. c.Extra.Broken])));
                 for (var i = 0; i < listeners.Count; i++) heard[i] = await listeners[i].OnStoredAsync(conn, tx, judged, ct);
             }, ct,
             async (conn, tx, unregistered) =>

@@ -29,4 +29,12 @@ public sealed class IntegrationOptions
 
     /// <summary>Allow http:// webhook addresses and turn off the public-address checks (WebhookAddresses): for development and tests only; production webhooks must be https to public addresses.</summary>
     public bool AllowInsecureWebhooks { get; set; }
+
+    /// <summary>
+    /// For the rollout of the licence rule on a running city: until this day (Asia/Shanghai, inclusive) a filling station
+    /// with no 气瓶充装许可证 recorded at all is not refused for that (expired, suspended and revoked licences always are),
+    /// so the lines keep filling while the bureaus enter their fillers' licences. Empty (the default): a missing licence is
+    /// refused, as TSG 23-2021 requires. See docs/OPERATIONS.md.
+    /// </summary>
+    public DateOnly? MissingFillingLicenceAllowedUntil { get; set; }
 }

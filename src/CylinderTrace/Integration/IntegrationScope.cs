@@ -5,8 +5,9 @@ namespace CylinderTrace.Integration;
 /// <summary>One enterprise the caller may act for, with its 气瓶充装许可证 (null: none recorded) and district.</summary>
 public sealed record ScopedEnterprise(int Id, string Kind, string Licence, int? ParentId, string DistrictCode = "", Enterprises.EnterpriseLicence? FillingLicence = null)
 {
-    /// <summary>May this station fill on that day (its filling licence is in force)?</summary>
-    public bool LicensedToFill(DateOnly day) => FillingLicence?.InForce(day) == true;
+    /// <summary>May this station fill on that day: its filling licence is in force, or none is recorded yet and the rollout's grace (Integration:MissingFillingLicenceAllowedUntil) covers the day.</summary>
+    public bool LicensedToFill(DateOnly day, DateOnly? missingAllowedUntil) =>
+        FillingLicence is { } licence ? licence.InForce(day) : missingAllowedUntil is { } until && day <= until;
 }
 
 /// <summary>

@@ -163,7 +163,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         // The licences this kind of agency issues that end within 90 days, in its jurisdiction.
         var agencyKind = await conn.ExecuteScalarAsync<string>(new CommandDefinition(AgencyKindSql, new { agencyId }, cancellationToken: ct));
         var today = ShanghaiTime.Today(clock);
-        var expiring = (await licences.ExpiringAsync(today, today.AddDays(90), districts, ct))
+        var expiring = (await licences.ExpiringAsync(today.AddDays(-90), today.AddDays(90), districts, ct))
             .Where(l => Enterprises.LicenceKinds.IssuingAgencyKind(l.Kind) == agencyKind).ToList();
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
             median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using CylinderTrace.Cylinders;
-using CylinderTrace.Enterprises;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
@@ -53,7 +52,7 @@ public sealed record ViolationQueue(IReadOnlyList<FillViolation> Items, int Tota
 /// The bureau's handlers claim it, add notes and resolve it with an outcome; the city's bureau reads its districts' cases.
 /// Violations count in enterprise scores and digests.
 /// </summary>
-public sealed class FillViolations(Db db, Agencies agencies, EnterpriseDirectory directory, IMemoryCache memory, TimeProvider clock, IServiceProvider services)
+public sealed class FillViolations(Db db, Agencies agencies, IMemoryCache memory, TimeProvider clock, IServiceProvider services)
     : IFillListener
 {
     public const string NotificationKind = "fill_violations";
@@ -141,7 +140,7 @@ public sealed class FillViolations(Db db, Agencies agencies, EnterpriseDirectory
         for (var i = 0; i < broken.Count; i++)
         {
             var f = broken[i];
-            var district = (await directory.GetEnterpriseAsync(f.StationId, ct))?.DistrictCode ?? Districts.City;
+            var district = f.StationDistrict.Length > 0 ? f.StationDistrict : Districts.City;
             var agency = await AgencyForAsync(district, ct);
             var kinds = string.Join(",", f.Broken.Select(b => b.Code));
             rows.Add([numbers[i], f.EnterpriseId, f.StationId, f.EventId, f.CylinderId, f.CylinderCode, f.OwnerId, f.FilledAtUtc, kinds, district, agency.Id, "open", now, now]);

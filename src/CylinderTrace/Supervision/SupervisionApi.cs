@@ -182,8 +182,11 @@ public static class SupervisionApi
             if (status is not (null or "" or "open" or "in_progress" or "resolved"))
                 return Problem.Of(400, "invalid-violation-query", "Unknown filter value", "status 应为 open（待处理）、in_progress（处理中）或 resolved（已办结）。");
             if (page is < 1 or > 10000) return Problem.Of(400, "invalid-violation-query", "Unknown page", "page 应为1到10000之间的页码。");
-            var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
-            return TypedResults.Ok(await violations.OfEnterpriseAsync(tenant.RootId, string.IsNullOrEmpty(status) ? null : status, page ?? 1, ViolationsConsole.PageSize, ct));
+            // Violations are the filling enterprise's (only fillers fill); a supply station's key sees none of its parent's.
+            var caller = IntegrationSignature.Caller(c);
+            var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
+            if (tenant.Caller.Kind != "filling") return TypedResults.Ok(new ViolationQueue([], 0, page ?? 1, ViolationsConsole.PageSize));
+            return TypedResults.Ok(await violations.OfEnterpriseAsync(caller.EnterpriseId, string.IsNullOrEmpty(status) ? null : status, page ?? 1, ViolationsConsole.PageSize, ct));
         }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
         api.MapGet("/licences", async (HttpContext c, IntegrationScope scopes, Enterprises.EnterpriseLicences licences, CancellationToken ct) =>
         {

@@ -39,7 +39,7 @@ public sealed class ViolationNotices(FillViolations violations, EnterpriseContac
                 [o.NumberKey] = first.Number,
                 [o.CategoryKey] = what.Length <= 20 ? what : what[..19] + "…",
                 [o.DeadlineKey] = first.FilledAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                [o.NoteKey] = "违反充装联锁，已移送" + (first.Agency.Length <= 12 ? first.Agency : "辖区市场监管局"),
+                [o.NoteKey] = "违反充装联锁，已移送" + (first.Agency.Length <= 10 ? first.Agency : "辖区市场监管局"),
             }, Url: null, ClientMsgId: $"ct-violation-{first.Number}-{numbers.Length}"), logger, $"Violation notice {first.Number}", ct);
         if (failed) throw new InvalidOperationException($"Some violation notices of {first.Number} failed; retrying (client_msg_id keeps sent ones from repeating).");
     }

@@ -101,7 +101,7 @@ public static class ViolationsConsole
         return ConsolePage.Of<ViolationPage>(new()
         {
             ["Me"] = me, ["Violation"] = v, ["MayAct"] = access == ComplaintAccess.Act, ["Notice"] = notice, ["Error"] = error,
-            ["TypedNote"] = form?["note"].ToString() ?? form?["text"].ToString(), ["TypedOutcome"] = form?["outcome"].ToString(),
+            ["TypedNote"] = form?["note"].ToString(), ["TypedText"] = form?["text"].ToString(), ["TypedOutcome"] = form?["outcome"].ToString(),
         }, status);
     }
 
@@ -124,7 +124,7 @@ public static class ViolationsConsole
         if (days is < 0 or > 3660) return Problem.Of(400, "invalid-licence-query", "Unknown range", "days 应为0到3660之间的天数。");
         var today = ShanghaiTime.Today(clock);
         var districts = ConsoleAccess.RateDistricts(await agencies.DistrictAsync(me.AgencyId, ct));
-        return TypedResults.Ok(await licences.ExpiringAsync(today, today.AddDays(days ?? 90), districts, ct));
+        return TypedResults.Ok(await licences.ExpiringAsync(today.AddDays(-90), today.AddDays(days ?? 90), districts, ct));
     }
 
     /// <summary>What recording a licence came to: the licence, or the status, code and message of the refusal (with field errors).</summary>
@@ -206,7 +206,7 @@ public static class ViolationsConsole
         var records = (me.IsSupervisor || me.IsAdministrator) ? LicenceKinds.All.FirstOrDefault(k => LicenceKinds.IssuingAgencyKind(k) == mine?.Kind) : null;
         return ConsolePage.Of<LicencesPage>(new()
         {
-            ["Me"] = me, ["Licences"] = await licences.ExpiringAsync(today, today.AddDays(days ?? 90), districts, ct), ["Days"] = days ?? 90, ["Today"] = today,
+            ["Me"] = me, ["Licences"] = await licences.ExpiringAsync(today.AddDays(-90), today.AddDays(days ?? 90), districts, ct), ["Days"] = days ?? 90, ["Today"] = today,
             ["RecordsKind"] = records, ["Notice"] = done is null ? null : "许可证已登记；充装检查在一分钟内按新的许可证判断。", ["Error"] = error, ["Form"] = form,
         }, status);
     }

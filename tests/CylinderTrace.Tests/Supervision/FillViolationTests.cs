@@ -180,6 +180,14 @@ public sealed class Fill_violations(WebHostFixture fx)
         // The internal note is not sent to the enterprise.
         Assert.DoesNotContain("榕市监罚", outcome.GetProperty("payload").ToString());
 
+        // The filler reads its own cases; its supply station's key sees none of them.
+        var own = await client.Http.SendAsync(client.Signed(HttpMethod.Get, "/api/integration/v1/violations", null));
+        Assert.Equal(1, JsonDocument.Parse(await own.Content.ReadAsStringAsync()).RootElement.GetProperty("total").GetInt32());
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
+        var stationClient = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(station));
+        var theirs = await stationClient.Http.SendAsync(stationClient.Signed(HttpMethod.Get, "/api/integration/v1/violations", null));
+        Assert.Equal(0, JsonDocument.Parse(await theirs.Content.ReadAsStringAsync()).RootElement.GetProperty("total").GetInt32());
+
         // Unknown filter values are a visible error, not ignored.
         foreach (var query in new[] { "status=closed", "kind=speeding", "district=999999", "page=0" })
             Assert.Equal(HttpStatusCode.BadRequest, (await handler.GetAsync("/api/console/violations?" + query)).StatusCode);
@@ -298,5 +306,25 @@ public sealed class Fill_violations(WebHostFixture fx)
         // A handler sees the list but no form; a gas authority's supervisor records 燃气经营许可证, not this.
         Assert.DoesNotContain("licence-form", await (await (await StaffAsync("market-350102", "handler")).GetAsync("/console/licences")).Content.ReadAsStringAsync());
         Assert.Contains("登记燃气经营许可证", await (await (await StaffAsync("gas-350102", "supervisor")).GetAsync("/console/licences")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task during_the_rollouts_grace_a_filler_with_no_licence_recorded_may_fill_but_an_expired_licence_never()
+    {
+        var unrecorded = await fx.Data.EnterpriseAsync("filling", fillingLicence: false);
+        var expired = await fx.Data.EnterpriseAsync("filling", fillingLicence: false);
+        await fx.Data.FillingLicenceAsync(expired, new DateOnly(2020, 1, 1), Today.AddDays(-1));
+        await using var host = fx.AnotherInstance(new Dictionary<string, string?> { ["Integration:MissingFillingLicenceAllowedUntil"] = Today.ToString("yyyy-MM-dd") });
+        foreach (var (enterprise, allowed) in new[] { (unrecorded, true), (expired, false) })
+        {
+            var client = await IntegrationClient.ForAsync(host, await fx.Data.LicenceOfAsync(enterprise));
+            var cylinder = await fx.Data.CylinderAsync(ownerId: enterprise, nextInspection: Today.AddYears(1));
+            var check = await CheckAsync(client, cylinder.Code);
+            Assert.Equal(allowed, check.GetProperty("allowed").GetBoolean());
+            Assert.Equal(allowed ? [] : ["unlicensed_filler"], Reasons(check));
+        }
+        // Without the setting (this collection's host), the same unrecorded filler is refused.
+        var strict = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(unrecorded));
+        Assert.Equal(["unlicensed_filler"], Reasons(await CheckAsync(strict, (await fx.Data.CylinderAsync(ownerId: unrecorded, nextInspection: Today.AddYears(1))).Code)));
     }
 }
