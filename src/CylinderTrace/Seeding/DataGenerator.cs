@@ -66,7 +66,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         foreach (var table in new[]
                  {
                      "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
-                     "fill_violation_events", "fill_violations", "violation_numbers", "orphan_fills", "enterprise_licences",
+                     "fill_violation_events", "fill_violations", "orphan_fills", "enterprise_licences",
                      "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises",
                  })
             await conn.ExecuteAsync(new CommandDefinition($"TRUNCATE TABLE {table}", cancellationToken: ct));
@@ -458,7 +458,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
 
     /// <summary>
     /// The month's violations as the market supervision bureaus would hold them: numbered by the day they were recorded
-    /// (the fill's day), routed to the bureau of the filling station's district; those older than ten days mostly
+    /// (the fill's day) and their id, routed to the bureau of the filling station's district; those older than ten days mostly
     /// resolved (warned, fined, a few licence actions, some not substantiated), the rest open.
     /// </summary>
     private async Task<long> ViolationsAsync(CancellationToken ct)
@@ -469,7 +469,6 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             bureaus = (await conn.QueryAsync<(int Id, string District)>(new CommandDefinition(
                 "SELECT id, district_code FROM agencies WHERE kind = 'market_supervision'", cancellationToken: ct))).ToDictionary(a => a.District, a => a.Id);
         var rng = new Random(seed + 4);
-        var perDay = new Dictionary<string, int>();
         using var progress = new Progress("fill_violations", _violations.Count);
         await using (var table = new BulkTable(db, "fill_violations",
             ["id", "number", "enterprise_id", "station_id", "external_event_id", "cylinder_id", "cylinder_code", "owner_id", "filled_at", "kinds", "district_code",
@@ -480,23 +479,17 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             {
                 id++;
                 var day = DateOnly.FromDateTime(at.AddHours(8)).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-                var n = perDay[day] = perDay.GetValueOrDefault(day) + 1;
                 var district = _enterpriseDistrict[station];
                 var agency = bureaus.TryGetValue(district, out var a) ? a : bureaus["350100"];
                 var recorded = at.AddMinutes(rng.Next(1, 20));
                 var resolved = recorded < _nowUtc.AddDays(-10) && rng.NextDouble() < 0.7;
                 var outcome = !resolved ? null : rng.NextDouble() switch { < 0.6 => "warned", < 0.85 => "fined", < 0.88 => "licence_action", _ => "not_substantiated" };
                 var resolvedAt = resolved ? recorded.AddDays(rng.Next(2, 9)) : (DateTime?)null;
-                table.Row(Num(id), $"WG{day}{n:D5}", Num(station), Num(station), $"F{fillId:D10}", Num(i + 1), Code(i + 1), Num(_owner[i]), Time(at), kinds, district,
+                table.Row(Num(id), $"WG{day}{id:D8}", Num(station), Num(station), $"F{fillId:D10}", Num(i + 1), Code(i + 1), Num(_owner[i]), Time(at), kinds, district,
                     Num(agency), resolved ? "resolved" : "open", outcome ?? @"\N", Time(recorded), Time(resolvedAt ?? recorded), Time(resolvedAt));
                 await table.EndRowAsync();
             }
         }
-        await using (var conn = await db.OpenAsync(ct))
-            foreach (var (day, counter) in perDay)
-                await conn.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO violation_numbers (day, counter) VALUES (@day, @counter) ON DUPLICATE KEY UPDATE counter = GREATEST(counter, @counter)",
-                    new { day, counter }, cancellationToken: ct));
         return _violations.Count;
     }
 

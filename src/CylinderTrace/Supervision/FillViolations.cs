@@ -46,7 +46,7 @@ public sealed record ViolationQueue(IReadOnlyList<FillViolation> Items, int Tota
 
 /// <summary>
 /// Violations of the filling interlock (issue 17): every stored fill that broke a rule (FillRules) becomes a case,
-/// numbered WG…, routed to the market supervision bureau of the filling station's district (it licenses fillers under
+/// numbered WG + day + row id, routed to the market supervision bureau of the filling station's district (it licenses fillers under
 /// TSG 23-2021; the city's bureau when the district has none), in the transaction that stores the fill. The filling
 /// enterprise hears of it through its notification channel (webhook/pull) and its bound staff on the Official Account.
 /// The bureau's handlers claim it, add notes and resolve it with an outcome; the city's bureau reads its districts' cases.
@@ -77,15 +77,17 @@ public sealed class FillViolations(Db db, Agencies agencies, IMemoryCache memory
         _ => status,
     };
 
-    private const string ReserveNumbersSql =
+    // A case's number: WG, the day it was recorded (Asia/Shanghai) and its row id (at least 8 digits; ids are unique, so
+    // numbers are, with no counter for concurrent batches to wait on, and on Galera too, where ids interleave).
+    private const string NumberSql =
         """
-        INSERT INTO violation_numbers (day, counter) VALUES (@day, LAST_INSERT_ID(@n))
-        ON DUPLICATE KEY UPDATE counter = LAST_INSERT_ID(counter + @n);
-        SELECT LAST_INSERT_ID();
+        UPDATE fill_violations SET number = CONCAT(@prefix, IF(id < 100000000, LPAD(id, 8, '0'), id))
+        WHERE enterprise_id = @enterpriseId AND external_event_id IN @events AND number IS NULL
         """;
+    private const string NumbersSql = "SELECT external_event_id AS EventId, number FROM fill_violations WHERE enterprise_id = @enterpriseId AND external_event_id IN @events";
 
     private const string InsertHead =
-        "INSERT INTO fill_violations (number, enterprise_id, station_id, external_event_id, cylinder_id, cylinder_code, owner_id, filled_at, kinds, district_code, agency_id, status, created_at, updated_at) VALUES ";
+        "INSERT INTO fill_violations (enterprise_id, station_id, external_event_id, cylinder_id, cylinder_code, owner_id, filled_at, kinds, district_code, agency_id, status, created_at, updated_at) VALUES ";
 
     private const string SelectColumns =
         """
@@ -134,24 +136,30 @@ public sealed class FillViolations(Db db, Agencies agencies, IMemoryCache memory
         var broken = fills.Where(f => f.Broken.Count > 0).ToList();
         if (broken.Count == 0) return null;
         var now = clock.GetUtcNow().UtcDateTime;
-        var numbers = await ReserveNumbersAsync(broken.Count, ct);
         var rows = new List<object?[]>(broken.Count);
-        var payload = new List<object>(broken.Count);
-        for (var i = 0; i < broken.Count; i++)
+        var agencies = new List<AgencyView>(broken.Count);
+        foreach (var f in broken)
         {
-            var f = broken[i];
             var district = f.StationDistrict.Length > 0 ? f.StationDistrict : Districts.City;
             var agency = await AgencyForAsync(district, ct);
-            var kinds = string.Join(",", f.Broken.Select(b => b.Code));
-            rows.Add([numbers[i], f.EnterpriseId, f.StationId, f.EventId, f.CylinderId, f.CylinderCode, f.OwnerId, f.FilledAtUtc, kinds, district, agency.Id, "open", now, now]);
-            payload.Add(new
-            {
-                number = numbers[i], eventId = f.EventId, cylinderCode = f.CylinderCode, filledAt = ShanghaiTime.FromUtc(f.FilledAtUtc),
-                kinds = f.Broken.Select(b => new { code = b.Code, label = b.Label }), agency = agency.Name,
-            });
+            agencies.Add(agency);
+            rows.Add([f.EnterpriseId, f.StationId, f.EventId, f.CylinderId, f.CylinderCode, f.OwnerId, f.FilledAtUtc, string.Join(",", f.Broken.Select(b => b.Code)),
+                district, agency.Id, "open", now, now]);
         }
-        await MultiRow.ExecuteAsync(conn, tx, InsertHead, "", 14, rows, r => r, ct);
+        await MultiRow.ExecuteAsync(conn, tx, InsertHead, "", 13, rows, r => r, ct);
+        // Every fill of one batch is the caller's; its event ids are unique for it, so they name this batch's rows.
         var enterpriseId = broken[0].EnterpriseId;
+        var events = broken.Select(f => f.EventId).ToList();
+        var prefix = "WG" + ShanghaiTime.Today(clock).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        await conn.ExecuteAsync(new CommandDefinition(NumberSql, new { prefix, enterpriseId, events }, tx, cancellationToken: ct));
+        var byEvent = (await conn.QueryAsync<(string EventId, string Number)>(new CommandDefinition(NumbersSql, new { enterpriseId, events }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.EventId, r => r.Number, StringComparer.Ordinal);
+        var numbers = broken.Select(f => byEvent[f.EventId]).ToList();
+        var payload = broken.Select((f, i) => (object)new
+        {
+            number = numbers[i], eventId = f.EventId, cylinderCode = f.CylinderCode, filledAt = ShanghaiTime.FromUtc(f.FilledAtUtc),
+            kinds = f.Broken.Select(b => new { code = b.Code, label = b.Label }), agency = agencies[i].Name,
+        }).ToList();
         var notification = await EnterpriseNotifications.InsertAsync(conn, tx, enterpriseId, NotificationKind, new
         {
             count = broken.Count,
@@ -167,19 +175,6 @@ public sealed class FillViolations(Db db, Agencies agencies, IMemoryCache memory
         services.GetRequiredService<EnterpriseNotifications>().Enqueue(r.NotificationId);
         services.GetRequiredService<ViolationNotices>().Enqueue(r.EnterpriseId, r.Numbers);
         return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Numbers for n new violations: WG, the recording day (Asia/Shanghai) and that day's counter. Reserved on a
-    /// connection of their own, outside the storing transaction, so concurrent batches never wait on the counter's row
-    /// lock until each other's commit; a batch that rolls back leaves a gap in the day's numbers.
-    /// </summary>
-    private async Task<List<string>> ReserveNumbersAsync(int n, CancellationToken ct)
-    {
-        var day = ShanghaiTime.Today(clock).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        await using var conn = await db.OpenAsync(ct);
-        var last = await conn.ExecuteScalarAsync<long>(new CommandDefinition(ReserveNumbersSql, new { day, n }, cancellationToken: ct));
-        return Enumerable.Range(0, n).Select(i => $"WG{day}{last - n + 1 + i:D5}").ToList();
     }
 
     /// <summary>The market supervision bureau of a district, or the city's when the district has none.</summary>

@@ -53,7 +53,7 @@ public sealed partial class Feature_rules
         ["detention_orders"] = "Supervision", ["detention_events"] = "Supervision", ["detention_photos"] = "Supervision",
         ["detention_photo_uploads"] = "Supervision", ["enterprise_scores"] = "Supervision", ["enterprise_grade_changes"] = "Supervision",
         ["digest_settings"] = "Supervision", ["digests"] = "Supervision",
-        ["fill_violations"] = "Supervision", ["fill_violation_events"] = "Supervision", ["violation_numbers"] = "Supervision", ["enterprise_score_deductions"] = "Supervision",
+        ["fill_violations"] = "Supervision", ["fill_violation_events"] = "Supervision", ["enterprise_score_deductions"] = "Supervision",
     };
 
     /// <summary>Reads of another feature's tables that are meant (read-only, each with its reason, as docs/ARCHITECTURE.md lists them).</summary>

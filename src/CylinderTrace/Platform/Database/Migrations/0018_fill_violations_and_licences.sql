@@ -36,13 +36,12 @@ CREATE TABLE IF NOT EXISTS orphan_fills (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- A fill that broke the interlock: one row per fill, with every rule it broke (kinds, comma-separated
--- codes), routed to the market supervision bureau of the filling station's district (which licenses
--- fillers) and handled there as a case. Numbers are WG + the day it was recorded + a counter of that day
--- (violation_numbers, reserved outside the storing transaction, so a rolled-back batch leaves a gap).
--- Owned by Supervision.
+-- codes), routed to the market supervision bureau of the filling station's district (which licenses fillers)
+-- and handled there as a case. Its number is WG + the day it was recorded + its id (8 digits or more), set in the
+-- storing transaction right after the insert (NULL only within it). Owned by Supervision.
 CREATE TABLE IF NOT EXISTS fill_violations (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  number VARCHAR(24) NOT NULL,
+  number VARCHAR(32) NULL,
   enterprise_id INT NOT NULL,
   station_id INT NOT NULL,
   external_event_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
@@ -80,10 +79,6 @@ CREATE TABLE IF NOT EXISTS fill_violation_events (
   CONSTRAINT fk_fill_violation_events_violation FOREIGN KEY (violation_id) REFERENCES fill_violations (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE IF NOT EXISTS violation_numbers (
-  day CHAR(8) NOT NULL PRIMARY KEY,
-  counter INT NOT NULL
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- What took points off a score, by kind (fill_violation now; more kinds join as rows, not columns): how many
 -- records and how many points, per score row. Owned by Supervision (EnterpriseScores).
