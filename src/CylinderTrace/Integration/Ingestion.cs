@@ -132,7 +132,9 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
                 {
                     if (cylinders.TryGetValue(c.Code, out var cylinder)) located.Add((c, cylinder));
                     else if (keepUnregistered is not null) unregistered.Add(c);
-                    else attemptProblems.Add(new(c.Index, "cylinderCode", $"气瓶码 {c.Code} 未登记：请先登记气瓶（/api/integration/v1/cylinders），再上报它的{KindLabel(kind)}记录。"));
+                    else attemptProblems.Add(new(c.Index, "cylinderCode", caller.InspectionBodyId is null
+                        ? $"气瓶码 {c.Code} 未登记：请先登记气瓶（/api/integration/v1/cylinders），再上报它的{KindLabel(kind)}记录。"
+                        : $"气瓶码 {c.Code} 未登记：请气瓶的产权单位先登记气瓶，再上报检验记录；如气瓶无产权单位，请报告市场监督管理部门。"));
                 }
                 var ready = await resolve(conn, tx, located, attemptProblems);
                 var now = clock.GetUtcNow().UtcDateTime;

@@ -135,6 +135,9 @@ public sealed class Inspection_records(WebHostFixture fx)
         var sameIds = await a.Client.PostOkAsync("inspections", Inspection("X1", ofA, "2026-11-21"));
         Assert.Equal(1, sameIds.GetProperty("stored").GetInt32());
         Assert.Equal(1, (await inspector.PostOkAsync("inspections", Inspection("X1", ofA, "2026-11-20"))).GetProperty("duplicates").GetInt32());
+        // A code nobody registered: the body is told to have the owner register it (it cannot register cylinders itself).
+        var unknown = await inspector.PostOkAsync("inspections", Inspection("X9", "FZ9999999991", "2026-11-20"));
+        Assert.Contains("请气瓶的产权单位先登记", unknown.GetProperty("rejected")[0].GetProperty("reason").GetString());
 
         // Every other route of the integration API refuses it, before the endpoint runs.
         var routes = fx.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
