@@ -31,7 +31,11 @@ public static class CsvImport
         if (kind is not ("cylinders" or "customers" or "workers" or "fills" or "deliveries" or "returns" or "inspections") || file is null || licence is null || !File.Exists(file))
         {
             System.Console.Error.WriteLine("Usage: import --kind cylinders|customers|workers|fills|deliveries|returns|inspections --file FILE.csv --as LICENCE [--batch 5000] [--restart]");
-            if (file is not null && !File.Exists(file)) System.Console.Error.WriteLine($"No such file: {file}");
+            if (kind is not ("cylinders" or "customers" or "workers" or "fills" or "deliveries" or "returns" or "inspections"))
+                System.Console.Error.WriteLine(kind is null ? "Missing --kind." : $"Unknown --kind '{kind}'.");
+            if (file is null) System.Console.Error.WriteLine("Missing --file.");
+            else if (!File.Exists(file)) System.Console.Error.WriteLine($"No such file: {file}");
+            if (licence is null) System.Console.Error.WriteLine("Missing --as (the enterprise's licence number).");
             return 2;
         }
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;

@@ -55,6 +55,7 @@ public static class SupervisionApi
         app.MapSupervisionConsoleApi();
         app.MapSupervisionPages();
         app.MapViolationsConsole();
+        app.MapLicencesConsole();
         app.MapSupervisionIntegrationApi();
         return app;
     }

@@ -125,6 +125,16 @@ public sealed class Fill_violations(WebHostFixture fx)
         var unlicensed = await client.PostOkAsync("fills", new { eventId = "E2-" + cylinder.Code, cylinderCode = cylinder.Code, filledAt = DateTimeOffset.UtcNow });
         Assert.Equal(["unlicensed_filler", "no_check"], Violations(unlicensed)[0]);
 
+        // Another district's bureau neither records this enterprise's licence nor lists it; the city's lists it.
+        await fx.Data.FillingLicenceAsync(owner, new DateOnly(2020, 1, 1), Today.AddDays(20));
+        var elsewhere = await StaffAsync("market-350103", "supervisor");
+        var foreignDistrict = await elsewhere.Http.PutAsJsonAsync($"/api/console/enterprises/{owner}/licences/cylinder_filling",
+            new { licenceNumber = "X", issuer = "Y", validFrom = "2025-01-01", validUntil = "2029-01-01" });
+        Assert.Equal(HttpStatusCode.NotFound, foreignDistrict.StatusCode);
+        Assert.DoesNotContain((await elsewhere.GetJsonAsync("/api/console/licences")).EnumerateArray(), l => l.GetProperty("enterpriseId").GetInt32() == owner);
+        var city = await StaffAsync("market-350100", "handler");
+        Assert.Contains((await city.GetJsonAsync("/api/console/licences")).EnumerateArray(), l => l.GetProperty("enterpriseId").GetInt32() == owner);
+
         // Only the issuing kind of agency records a licence, and only for a filler.
         var gas = await StaffAsync("gas-350102", "supervisor");
         var wrongAgency = await gas.Http.PutAsJsonAsync($"/api/console/enterprises/{owner}/licences/cylinder_filling",
