@@ -8,10 +8,11 @@ namespace CylinderTrace.Complaints;
 /// <summary>The complaint tables: complaints, complaint_events, complaint_photos, complaint_numbers.</summary>
 public sealed class ComplaintStore(Db db)
 {
+    // `last_value` is a reserved word in MySQL 8 (a window function): always quoted (docs/ARCHITECTURE.md, "MySQL 8 words").
     private const string NextNumberSql =
         """
-        INSERT INTO complaint_numbers (day, last_value) VALUES (@day, LAST_INSERT_ID(1))
-        ON DUPLICATE KEY UPDATE last_value = LAST_INSERT_ID(last_value + 1);
+        INSERT INTO complaint_numbers (day, `last_value`) VALUES (@day, LAST_INSERT_ID(1))
+        ON DUPLICATE KEY UPDATE `last_value` = LAST_INSERT_ID(`last_value` + 1);
         SELECT LAST_INSERT_ID();
         """;
 

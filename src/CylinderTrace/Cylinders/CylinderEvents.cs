@@ -74,6 +74,30 @@ public static class CylinderEvents
         UPDATE cylinders c JOIN JSON_TABLE(@rows, '$[*]' COLUMNS (id BIGINT PATH '$[0]')) v ON v.id = c.id
         SET c.status = 'scrapped', c.updated_at = NOW(3) WHERE c.status <> 'scrapped'
         """;
+    // The same four statements without JSON_TABLE (TiDB and MySQL before 8.0.4 lack it; MultiRow.UsesJsonTable decides):
+    // a derived table of UNION ALL selects of the rows, columns a0, a1, … in the order of the JSON ones above.
+    private const string SummaryHead = "UPDATE cylinders c JOIN (";
+    private const string FillSummaryTail =
+        """
+        ) v ON v.a0 = c.id
+        SET c.last_fill_at = v.a1, c.last_fill_station_id = v.a2, c.updated_at = NOW(3)
+        WHERE c.last_fill_at IS NULL OR c.last_fill_at < v.a1
+        """;
+    private const string DeliverySummaryTail =
+        """
+        ) v ON v.a0 = c.id
+        SET c.last_delivery_at = v.a1, c.last_delivery_station_id = v.a2, c.last_delivery_worker_id = v.a3, c.last_delivery_customer_id = v.a4,
+            c.supply_station_id = v.a2, c.updated_at = NOW(3)
+        WHERE c.last_delivery_at IS NULL OR c.last_delivery_at < v.a1
+        """;
+    private const string InspectionSummaryTail =
+        """
+        ) v ON v.a0 = c.id
+        SET c.last_inspection_date = v.a1, c.next_inspection_date = COALESCE(v.a2, c.next_inspection_date), c.updated_at = NOW(3)
+        WHERE c.last_inspection_date IS NULL OR c.last_inspection_date <= v.a1
+        """;
+    private const string ScrapTail = ") v ON v.a0 = c.id SET c.status = 'scrapped', c.updated_at = NOW(3) WHERE c.status <> 'scrapped'";
+
     private const string SpecsSql = "SELECT id AS Id, spec AS Spec FROM cylinders WHERE id IN @@keys";
 
     private const string CylinderUpsertHead =
@@ -130,26 +154,33 @@ public static class CylinderEvents
     {
         await MultiRow.ExecuteAsync(conn, tx, FillsHead, "", 6, fills, f => [f.At, f.CylinderId, f.StationId, f.OwnerId, f.NetWeightKg, f.EventId], ct);
         var newest = fills.GroupBy(f => f.CylinderId).Select(g => g.MaxBy(f => f.At)!).ToList();
-        await MultiRow.ExecuteJsonAsync(conn, tx, FillSummarySql, newest, static (j, f) =>
-        {
-            j.WriteNumberValue(f.CylinderId);
-            MultiRow.WriteDateTime(j, f.At);
-            j.WriteNumberValue(f.StationId);
-        }, ct);
+        if (MultiRow.UsesJsonTable(conn))
+            await MultiRow.ExecuteJsonAsync(conn, tx, FillSummarySql, newest, static (j, f) =>
+            {
+                j.WriteNumberValue(f.CylinderId);
+                MultiRow.WriteDateTime(j, f.At);
+                j.WriteNumberValue(f.StationId);
+            }, ct);
+        else
+            await MultiRow.ExecuteDerivedAsync(conn, tx, SummaryHead, FillSummaryTail, 3, newest, f => [f.CylinderId, f.At, f.StationId], ct);
     }
 
     public static async Task InsertDeliveriesAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewDelivery> deliveries, CancellationToken ct)
     {
         await MultiRow.ExecuteAsync(conn, tx, DeliveriesHead, "", 6, deliveries, d => [d.At, d.CylinderId, d.StationId, d.WorkerId, d.CustomerId, d.EventId], ct);
         var newest = deliveries.GroupBy(d => d.CylinderId).Select(g => g.MaxBy(d => d.At)!).ToList();
-        await MultiRow.ExecuteJsonAsync(conn, tx, DeliverySummarySql, newest, static (j, d) =>
-        {
-            j.WriteNumberValue(d.CylinderId);
-            MultiRow.WriteDateTime(j, d.At);
-            j.WriteNumberValue(d.StationId);
-            if (d.WorkerId is int w) j.WriteNumberValue(w); else j.WriteNullValue();
-            j.WriteNumberValue(d.CustomerId);
-        }, ct);
+        if (MultiRow.UsesJsonTable(conn))
+            await MultiRow.ExecuteJsonAsync(conn, tx, DeliverySummarySql, newest, static (j, d) =>
+            {
+                j.WriteNumberValue(d.CylinderId);
+                MultiRow.WriteDateTime(j, d.At);
+                j.WriteNumberValue(d.StationId);
+                if (d.WorkerId is int w) j.WriteNumberValue(w); else j.WriteNullValue();
+                j.WriteNumberValue(d.CustomerId);
+            }, ct);
+        else
+            await MultiRow.ExecuteDerivedAsync(conn, tx, SummaryHead, DeliverySummaryTail, 5, newest,
+                d => [d.CylinderId, d.At, d.StationId, d.WorkerId, d.CustomerId], ct);
     }
 
     public static Task InsertReturnsAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<NewReturn> returns, CancellationToken ct) =>
@@ -174,14 +205,21 @@ public static class CylinderEvents
             : (await MultiRow.QueryInAsync<(long Id, string Spec), long>(conn, tx, SpecsSql, "@@keys", toRenew, null, ct)).ToDictionary(r => r.Id, r => r.Spec);
         var summaries = newest.Select(i => i.Result == "pass" && i.Next is null && specs.TryGetValue(i.CylinderId, out var spec)
             ? i with { Next = i.On.AddYears(periodYears(spec)) } : i).ToList();
-        await MultiRow.ExecuteJsonAsync(conn, tx, InspectionSummarySql, summaries, static (j, i) =>
-        {
-            j.WriteNumberValue(i.CylinderId);
-            j.WriteStringValue(i.On.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-            if (i.Next is { } next) j.WriteStringValue(next.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); else j.WriteNullValue();
-        }, ct);
+        var json = MultiRow.UsesJsonTable(conn);
+        if (json)
+            await MultiRow.ExecuteJsonAsync(conn, tx, InspectionSummarySql, summaries, static (j, i) =>
+            {
+                j.WriteNumberValue(i.CylinderId);
+                j.WriteStringValue(i.On.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                if (i.Next is { } next) j.WriteStringValue(next.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); else j.WriteNullValue();
+            }, ct);
+        else
+            await MultiRow.ExecuteDerivedAsync(conn, tx, SummaryHead, InspectionSummaryTail, 3, summaries,
+                i => [i.CylinderId, i.On.ToDateTime(TimeOnly.MinValue), i.Next?.ToDateTime(TimeOnly.MinValue)], ct);
         var failed = inspections.Where(i => i.Result == "fail").Select(i => i.CylinderId).Distinct().ToList();
-        if (failed.Count > 0) await MultiRow.ExecuteJsonAsync(conn, tx, ScrapSql, failed, static (j, id) => j.WriteNumberValue(id), ct);
+        if (failed.Count == 0) return;
+        if (json) await MultiRow.ExecuteJsonAsync(conn, tx, ScrapSql, failed, static (j, id) => j.WriteNumberValue(id), ct);
+        else await MultiRow.ExecuteDerivedAsync(conn, tx, SummaryHead, ScrapTail, 1, failed, id => [id], ct);
     }
 
     public static Task UpsertCylindersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CylinderUpsert> rows, CancellationToken ct) =>

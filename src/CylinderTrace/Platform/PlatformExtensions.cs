@@ -36,7 +36,9 @@ public static class PlatformExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {
-            var cs = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var cs = options.ConnectionString;
+            MultiRow.JsonTable = options.JsonTable;
             try { return new MySqlDataSource(cs); }
             catch (ArgumentException ex) { throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"Database:ConnectionString is malformed: {ex.Message}"]); }
         });

@@ -17,6 +17,12 @@ public sealed class DatabaseOptions
     /// <summary>Seconds an instance waits for another instance's migration lock before giving up.</summary>
     [Range(1, 3600, ErrorMessage = "Database:{0} must be between {1} and {2}.")]
     public int MigrationLockSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Batch joins through JSON_TABLE (Auto: when the server has it, MariaDB 10.6+ and MySQL 8.0.4+, never TiDB), or
+    /// Never: a derived table of UNION ALL selects, for servers without it; Always skips the check.
+    /// </summary>
+    public Database.JsonTableUse JsonTable { get; set; } = Database.JsonTableUse.Auto;
 }
 
 /// <summary>Redis: caches, invalidation messages, later sessions, rate limits and Hangfire.</summary>

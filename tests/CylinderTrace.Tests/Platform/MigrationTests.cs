@@ -61,6 +61,20 @@ public sealed class Migrations_are_applied_once_and_never_edited : IAsyncLifetim
     }
 
     [Fact]
+    public async Task but_0003_and_0005_applied_before_their_MySQL_8_correction_are_accepted()
+    {
+        await Runner().MigrateAsync(30);
+        await using (var conn = await _db.OpenAsync())
+            await conn.ExecuteAsync("UPDATE schema_migrations SET checksum = CASE version WHEN 3 THEN @three ELSE @five END WHERE version IN (3, 5)",
+                new { three = MigrationRunner.CorrectedFrom[3], five = MigrationRunner.CorrectedFrom[5] });
+        Assert.Empty(await Runner().MigrateAsync(30));
+        await using (var conn = await _db.OpenAsync())
+            await conn.ExecuteAsync("UPDATE schema_migrations SET checksum = REPEAT('1', 64) WHERE version = 3");
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Runner().MigrateAsync(30));
+        Assert.Contains("0003_mini_program_and_complaints", ex.Message);
+    }
+
+    [Fact]
     public async Task and_event_tables_are_partitioned_by_time()
     {
         await Runner().MigrateAsync(30);

@@ -81,6 +81,39 @@ public static class MultiRow
         return results;
     }
 
+    /// <summary>
+    /// Whether batch joins use JSON_TABLE (<see cref="ExecuteJsonAsync{T}"/>) or a derived table of UNION ALL selects
+    /// (<see cref="ExecuteDerivedAsync{T}"/>): set once at start from Database:JsonTable (auto: by the server's version).
+    /// </summary>
+    public static JsonTableUse JsonTable { get; set; } = JsonTableUse.Auto;
+
+    /// <summary>JSON_TABLE for this connection's server: MariaDB 10.6+, MySQL 8.0.4+; never TiDB (it has none).</summary>
+    public static bool UsesJsonTable(MySqlConnection conn) => JsonTable switch
+    {
+        JsonTableUse.Always => true,
+        JsonTableUse.Never => false,
+        _ => ServerHasJsonTable(conn.ServerVersion),
+    };
+
+    /// <summary>Reads a server version string as MySqlConnector reports it ("10.11.19-MariaDB-0+deb12u1", "8.0.36", "8.0.11-TiDB-v7.5.0").</summary>
+    public static bool ServerHasJsonTable(string serverVersion)
+    {
+        if (serverVersion.Contains("TiDB", StringComparison.OrdinalIgnoreCase)) return false;
+        var numbers = System.Text.RegularExpressions.Regex.Match(serverVersion, @"^(\d+)\.(\d+)\.(\d+)");
+        if (!numbers.Success) return false;
+        var version = new Version(int.Parse(numbers.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(numbers.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(numbers.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return serverVersion.Contains("MariaDB", StringComparison.OrdinalIgnoreCase) ? version >= new Version(10, 6, 0) : version >= new Version(8, 0, 4);
+    }
+
+    /// <summary>
+    /// The JSON_TABLE-free form of a batch join: <paramref name="head"/>, a derived table of UNION ALL selects of the
+    /// rows (columns a0, a1, …; fixed chunk sizes as <see cref="ExecuteAsync{T}"/>), then <paramref name="tail"/>.
+    /// </summary>
+    public static Task<int> ExecuteDerivedAsync<T>(MySqlConnection conn, IDbTransaction? tx, string head, string tail, int columns,
+        IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken ct) =>
+        ExecuteAsync(conn, tx, head, tail, columns, rows, values, ct, separator: " UNION ALL ", group: "SELECT {0}", aliased: true);
+
     /// <summary>Rows per statement of <see cref="ExecuteJsonAsync{T}"/> (about 50-100 bytes of JSON each: far below max_allowed_packet).</summary>
     private const int JsonChunk = 5000;
 
@@ -131,3 +164,6 @@ public static class MultiRow
             string.Format(System.Globalization.CultureInfo.InvariantCulture, group,
                 string.Join(", ", Enumerable.Range(0, columns).Select(c => aliased ? $"@c{c}_{i} AS a{c}" : $"@c{c}_{i}"))))) + tail;
 }
+
+/// <summary>Database:JsonTable: auto (by the server's version), always, never.</summary>
+public enum JsonTableUse { Auto, Always, Never }

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS mp_users (
 -- Public complaint numbers TS<yyyyMMdd>-<NNNNNN>: one counter row per Asia/Shanghai day.
 CREATE TABLE IF NOT EXISTS complaint_numbers (
   day DATE NOT NULL PRIMARY KEY,
-  last_value INT NOT NULL
+  `last_value` INT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- A complaint. status: submitted, routed, in_progress, waiting_info, resolved, rejected, duplicate,

@@ -45,32 +45,32 @@ CREATE TABLE IF NOT EXISTS complaint_routing (
 INSERT IGNORE INTO routing_rules (category, district_code, agency_id, deadline_hours)
 SELECT r.category, d.code, a.id, r.hours
 FROM (
-  SELECT 'seller_mismatch' AS category, 'gas' AS lead, 72 AS hours
+  SELECT 'seller_mismatch' AS category, 'gas' AS `lead`, 72 AS hours
   UNION ALL
-  SELECT 'worker_mismatch' AS category, 'gas' AS lead, 72 AS hours
+  SELECT 'worker_mismatch' AS category, 'gas' AS `lead`, 72 AS hours
   UNION ALL
-  SELECT 'cylinder_overdue' AS category, 'market' AS lead, 24 AS hours
+  SELECT 'cylinder_overdue' AS category, 'market' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'foreign_filled' AS category, 'market' AS lead, 72 AS hours
+  SELECT 'foreign_filled' AS category, 'market' AS `lead`, 72 AS hours
   UNION ALL
-  SELECT 'black_gas' AS category, 'gas' AS lead, 24 AS hours
+  SELECT 'black_gas' AS category, 'gas' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'illegal_storage' AS category, 'police' AS lead, 24 AS hours
+  SELECT 'illegal_storage' AS category, 'police' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'short_weight' AS category, 'market' AS lead, 120 AS hours
+  SELECT 'short_weight' AS category, 'market' AS `lead`, 120 AS hours
   UNION ALL
-  SELECT 'gas_quality' AS category, 'market' AS lead, 24 AS hours
+  SELECT 'gas_quality' AS category, 'market' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'damaged_cylinder' AS category, 'market' AS lead, 24 AS hours
+  SELECT 'damaged_cylinder' AS category, 'market' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'restaurant_hazard' AS category, 'gas' AS lead, 24 AS hours
+  SELECT 'restaurant_hazard' AS category, 'gas' AS `lead`, 24 AS hours
   UNION ALL
-  SELECT 'unsafe_transport' AS category, 'transport' AS lead, 48 AS hours
+  SELECT 'unsafe_transport' AS category, 'transport' AS `lead`, 48 AS hours
   UNION ALL
-  SELECT 'service' AS category, 'gas' AS lead, 120 AS hours
+  SELECT 'service' AS category, 'gas' AS `lead`, 120 AS hours
 ) r
 CROSS JOIN districts d
-JOIN agencies a ON a.code = CONCAT(r.lead, '-', d.code);
+JOIN agencies a ON a.code = CONCAT(r.`lead`, '-', d.code);
 
 INSERT IGNORE INTO routing_rule_informs (rule_id, agency_id)
 SELECT rr.id, a.id
