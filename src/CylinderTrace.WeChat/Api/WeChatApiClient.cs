@@ -104,6 +104,57 @@ public sealed class WeChatApiClient(HttpClient http, AccessTokenProvider tokens)
         }, "getwxacodeunlimit", ct) ?? throw new WeChatApiException(WeChatApiException.TransportErrCode, "no image in the answer", "getwxacodeunlimit");
     }
 
+    /// <summary>
+    /// A URL Link (https://wxaurl.cn/…) that opens a Mini Program page from a web page, inside WeChat or in another browser:
+    /// POST wxa/generate_urllink. Since 2022-04-11 every link expires within 30 days (expire_type 1, expire_interval 1-30);
+    /// since 2023-12-19 one link may be opened by any number of users (WeChat's announcements), so a link can be shared and cached.
+    /// <paramref name="query"/> (at most 1024 characters of digits, letters and !#$&amp;'()*+,/:;=?@-._~%) reaches the page as its options.
+    /// </summary>
+    public async Task<string> GenerateUrlLinkAsync(string path, string query, int expireDays, string envVersion = "release", CancellationToken ct = default)
+    {
+        CheckLinkArguments(path, query, expireDays);
+        var json = await PostAsync("wxa/generate_urllink", new JsonObject
+        {
+            ["path"] = path,
+            ["query"] = query,
+            ["env_version"] = envVersion,
+            ["expire_type"] = 1,
+            ["expire_interval"] = expireDays,
+        }, "generate_urllink", ct);
+        var link = json?["url_link"]?.ToString();
+        return string.IsNullOrEmpty(link)
+            ? throw new WeChatApiException(WeChatApiException.TransportErrCode, "no url_link in the answer", "generate_urllink")
+            : link;
+    }
+
+    /// <summary>
+    /// A URL Scheme (weixin://dl/business/?t=…) for the same purpose, opened only from outside WeChat (another browser, SMS):
+    /// POST wxa/generatescheme with jump_wxa {path, query, env_version}, expiring after 1-30 days (expire_type 1).
+    /// </summary>
+    public async Task<string> GenerateSchemeAsync(string path, string query, int expireDays, string envVersion = "release", CancellationToken ct = default)
+    {
+        CheckLinkArguments(path, query, expireDays);
+        var json = await PostAsync("wxa/generatescheme", new JsonObject
+        {
+            ["jump_wxa"] = new JsonObject { ["path"] = path, ["query"] = query, ["env_version"] = envVersion },
+            ["is_expire"] = true,
+            ["expire_type"] = 1,
+            ["expire_interval"] = expireDays,
+        }, "generatescheme", ct);
+        var scheme = json?["openlink"]?.ToString();
+        return string.IsNullOrEmpty(scheme)
+            ? throw new WeChatApiException(WeChatApiException.TransportErrCode, "no openlink in the answer", "generatescheme")
+            : scheme;
+    }
+
+    private static void CheckLinkArguments(string path, string query, int expireDays)
+    {
+        if (path.Contains('?')) throw new ArgumentException("path may not carry a query; pass it as query", nameof(path));
+        if (query.Length > 1024 || query.Any(c => !(char.IsAsciiLetterOrDigit(c) || "!#$&'()*+,/:;=?@-._~%".Contains(c))))
+            throw new ArgumentException("query must be at most 1024 characters of digits, letters and !#$&'()*+,/:;=?@-._~%", nameof(query));
+        if (expireDays is < 1 or > 30) throw new ArgumentOutOfRangeException(nameof(expireDays), "links expire within 1-30 days");
+    }
+
     public async Task<ContentCheck> CheckTextAsync(string openId, string content, int scene = 2, CancellationToken ct = default)
     {
         var json = await PostAsync("wxa/msg_sec_check", new JsonObject

@@ -206,6 +206,42 @@ public sealed class WeChatApiClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_url_link_is_asked_for_a_page_and_query_expiring_within_thirty_days()
+    {
+        TokenAnswers("T1");
+        _wechat.Given(Request.Create().WithPath("/wxa/generate_urllink").WithParam("access_token", "T1").UsingPost()
+                .WithBody(new JsonPartialMatcher("{\"path\":\"pages/complaint/new\",\"query\":\"code=FZ0000000001\",\"expire_type\":1,\"expire_interval\":30,\"env_version\":\"release\"}")))
+            .RespondWith(Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok", url_link = "https://wxaurl.cn/AbCdEf" }));
+        var (client, _) = NewClient();
+        Assert.Equal("https://wxaurl.cn/AbCdEf", await client.GenerateUrlLinkAsync("pages/complaint/new", "code=FZ0000000001", 30));
+        Assert.Equal(1, Calls("/wxa/generate_urllink"));
+    }
+
+    [Fact]
+    public async Task A_url_link_refusal_is_a_typed_error_and_bad_arguments_never_reach_wechat()
+    {
+        TokenAnswers("T1");
+        Answers("/wxa/generate_urllink", new { errcode = 85400, errmsg = "long-term link exceed limit" });
+        var (client, _) = NewClient();
+        Assert.Equal(85400, (await Assert.ThrowsAsync<WeChatApiException>(() => client.GenerateUrlLinkAsync("pages/complaint/new", "code=X1", 30))).ErrCode);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.GenerateUrlLinkAsync("pages/complaint/new", "code=X1", 31));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GenerateUrlLinkAsync("pages/complaint/new?code=X1", "", 30));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GenerateUrlLinkAsync("pages/complaint/new", "code=<X1>", 30));
+        Assert.Equal(1, Calls("/wxa/generate_urllink"));
+    }
+
+    [Fact]
+    public async Task A_url_scheme_is_asked_with_jump_wxa_and_comes_back_as_the_openlink()
+    {
+        TokenAnswers("T1");
+        _wechat.Given(Request.Create().WithPath("/wxa/generatescheme").UsingPost()
+                .WithBody(new JsonPartialMatcher("{\"jump_wxa\":{\"path\":\"pages/complaint/new\",\"query\":\"code=FZ0000000001\"},\"expire_type\":1,\"expire_interval\":7}")))
+            .RespondWith(Response.Create().WithBodyAsJson(new { errcode = 0, errmsg = "ok", openlink = "weixin://dl/business/?t=XTSkBZlzqmn" }));
+        var (client, _) = NewClient();
+        Assert.Equal("weixin://dl/business/?t=XTSkBZlzqmn", await client.GenerateSchemeAsync("pages/complaint/new", "code=FZ0000000001", 7));
+    }
+
+    [Fact]
     public async Task Content_screening_returns_the_verdict()
     {
         TokenAnswers("T1");
