@@ -369,9 +369,9 @@ export interface components {
             cylinderCode: null | string;
             cardSnapshot: null | components["schemas"]["JsonElement"];
             /** Format: double */
-            latitude: null | number | string;
+            latitude: null | number;
             /** Format: double */
-            longitude: null | number | string;
+            longitude: null | number;
             districtCode: null | string;
             address: null | string;
             contactPhoneMasked: null | string;
@@ -380,7 +380,7 @@ export interface components {
             publicReply: null | string;
             mergedInto: null | components["schemas"]["MergedComplaint"];
             /** Format: int32 */
-            rating: null | number | string;
+            rating: null | number;
             ratingComment: null | string;
             canWithdraw: boolean;
             canRate: boolean;
@@ -391,16 +391,16 @@ export interface components {
         ComplaintPage: {
             items: components["schemas"]["ComplaintSummary"][];
             /** Format: int32 */
-            page: number | string;
+            page: number;
             /** Format: int32 */
-            pageSize: number | string;
+            pageSize: number;
             /** Format: int64 */
-            total: number | string;
+            total: number;
         };
         ComplaintRating: {
             /** Format: int32 */
-            score: null | number | string;
-            comment: null | string;
+            score: null | number;
+            comment?: null | string;
         };
         ComplaintSummary: {
             number: string;
@@ -423,6 +423,11 @@ export interface components {
             /** Format: date */
             asOfDate: string;
         };
+        /** @description 404 cylinder-not-registered: show cylinderStatus as a danger card and offer to complain (black_gas). */
+        CylinderNotRegistered: components["schemas"]["ProblemDetails"] & {
+            cylinderCode: string;
+            cylinderStatus: components["schemas"]["CardStatus"];
+        };
         /** Format: binary */
         IFormFile: string;
         JsonElement: unknown;
@@ -434,9 +439,17 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        Member: {
+            /** Format: int64 */
+            userId: number;
+            role: string;
+            /** Format: date-time */
+            joinedAt: string;
+            you: boolean;
+        };
         Membership: {
             /** Format: int64 */
-            customerId: number | string;
+            customerId: number;
             businessName: string;
             role: string;
             /** Format: date-time */
@@ -452,44 +465,100 @@ export interface components {
         NewComplaint: {
             category: null | string;
             description: null | string;
-            cylinderCode: null | string;
+            cylinderCode?: null | string;
             /** Format: double */
-            latitude: null | number | string;
+            latitude?: null | number;
             /** Format: double */
-            longitude: null | number | string;
-            districtCode: null | string;
-            address: null | string;
-            contactPhone: null | string;
-            photoIds: null | string[];
+            longitude?: null | number;
+            districtCode?: null | string;
+            address?: null | string;
+            contactPhone?: null | string;
+            photoIds?: null | string[];
         };
         PhotoUploaded: {
             photoId: string;
             contentType: string;
             /** Format: int32 */
-            bytes: number | string;
+            bytes: number;
         };
+        /** @description RFC 9457 problem details. Show `detail` (Chinese, written for the person using the app); branch on `code`. */
         ProblemDetails: {
-            type?: null | string;
-            title?: null | string;
+            /** @description urn:cylindertrace:problem:<code> */
+            type: string;
+            /** @description Short English title, for logs. */
+            title: string;
             /** Format: int32 */
-            status?: null | number | string;
-            detail?: null | string;
-            instance?: null | string;
+            status: number;
+            /** @description 中文说明：告诉用户该怎么做。 */
+            detail?: string;
+            instance?: string;
+            /** @description Stable problem code (docs/PROBLEMS.md). */
+            code: string;
+            /** @description Field errors: field name → Chinese messages (validation problems). */
+            errors?: {
+                [key: string]: string[];
+            };
+            /**
+             * Format: int32
+             * @description On 429: seconds to wait (also the Retry-After header).
+             */
+            retryAfterSeconds?: number;
+            /** @description The one field at fault, where a problem names one. */
+            field?: string;
+            traceId?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        RestaurantRate: {
+            today: components["schemas"]["ScanRate"];
+            week: components["schemas"]["ScanRate"];
+            month: components["schemas"]["ScanRate"];
+            unscanned: components["schemas"]["UnscannedDelivery"][];
+        };
+        ScanAnswer: {
+            results: components["schemas"]["ScanOutcome"][];
+            invalidCodes: string[];
+        };
+        ScanDelivery: {
+            /** Format: date-time */
+            at: string;
+            station: null | string;
+            worker: null | string;
+        };
+        ScanOutcome: {
+            cylinderCode: string;
+            outcome: string;
+            label: string;
+            warning: null | string;
+            statusCode: string;
+            statusLabel: string;
+            delivery: null | components["schemas"]["ScanDelivery"];
+            /** Format: int64 */
+            scanId: null | number;
+            repeated: boolean;
+        };
+        ScanRate: {
+            /** Format: int32 */
+            deliveries: number;
+            /** Format: int32 */
+            scanned: number;
+            /** Format: double */
+            rate: null | number;
         };
         ScanRequest: {
             /** Format: int64 */
-            customerId: null | number | string;
+            customerId: null | number;
             codes: null | string[];
             /** Format: date-time */
-            scannedAt: null | string;
+            scannedAt?: null | string;
             /** Format: double */
-            latitude: null | number | string;
+            latitude?: null | number;
             /** Format: double */
-            longitude: null | number | string;
+            longitude?: null | number;
         };
         SuppliedInformation: {
-            text: null | string;
-            photoIds: null | string[];
+            text?: null | string;
+            photoIds?: null | string[];
         };
         TimelineEntry: {
             /** Format: date-time */
@@ -499,6 +568,13 @@ export interface components {
             text: null | string;
             agency: null | string;
             mergedInto?: null | string;
+        };
+        UnscannedDelivery: {
+            /** Format: date-time */
+            deliveredAt: string;
+            cylinderCode: string;
+            station: null | string;
+            worker: null | string;
         };
     };
     responses: never;
@@ -531,6 +607,42 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            /** @description Problem (RFC 9457); `code` is one of: login-code-required, login-code-invalid (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: login-refused (docs/PROBLEMS.md). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: login-rate-limited, rate-limited (docs/PROBLEMS.md). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: wechat-unavailable (docs/PROBLEMS.md). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     MpCylinderCard: {
@@ -553,6 +665,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CylinderCard"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: invalid-cylinder-code (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: cylinder-not-registered (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CylinderNotRegistered"];
                 };
             };
         };
@@ -593,7 +723,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -607,8 +737,8 @@ export interface operations {
     MpMyComplaints: {
         parameters: {
             query?: {
-                page?: number | string;
-                pageSize?: number | string;
+                page?: number;
+                pageSize?: number;
             };
             header?: never;
             path?: never;
@@ -625,7 +755,16 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintPage"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: invalid-page (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -660,7 +799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintDetail"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Problem (RFC 9457); `code` is one of: idempotency-key-required, invalid-complaint (docs/PROBLEMS.md). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -669,7 +808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -678,7 +817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Problem (RFC 9457); `code` is one of: idempotency-key-reused, content-risky (docs/PROBLEMS.md). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -687,7 +826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Problem (RFC 9457); `code` is one of: rate-limited (docs/PROBLEMS.md). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -718,8 +857,17 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintDetail"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-found (docs/PROBLEMS.md). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -749,8 +897,26 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintDetail"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-found (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-withdrawable (docs/PROBLEMS.md). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -784,8 +950,35 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintDetail"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: invalid-rating (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-found (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-ratable (docs/PROBLEMS.md). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -819,8 +1012,35 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintDetail"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: invalid-information (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-found (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: complaint-not-waiting-info (docs/PROBLEMS.md). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -852,7 +1072,7 @@ export interface operations {
                     "application/json": components["schemas"]["PhotoUploaded"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Problem (RFC 9457); `code` is one of: invalid-multipart, photo-required (docs/PROBLEMS.md). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -861,7 +1081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -870,7 +1090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Payload Too Large */
+            /** @description Problem (RFC 9457); `code` is one of: photo-too-large (docs/PROBLEMS.md). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -879,7 +1099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Problem (RFC 9457); `code` is one of: photo-type-unsupported (docs/PROBLEMS.md). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -888,7 +1108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Problem (RFC 9457); `code` is one of: photo-too-many-pixels, photo-unreadable (docs/PROBLEMS.md). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -897,7 +1117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Problem (RFC 9457); `code` is one of: rate-limited (docs/PROBLEMS.md). */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -926,7 +1146,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -935,7 +1155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not Found */
+            /** @description Problem (RFC 9457); `code` is one of: photo-not-found (docs/PROBLEMS.md). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -959,7 +1179,25 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Unauthorized */
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: invite-invalid (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -988,7 +1226,7 @@ export interface operations {
                     "application/json": components["schemas"]["Membership"][];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1010,8 +1248,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unauthorized */
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestaurantRate"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found (docs/PROBLEMS.md). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1032,8 +1288,35 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unauthorized */
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"][];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-owner-only (docs/PROBLEMS.md). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found (docs/PROBLEMS.md). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1055,8 +1338,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unauthorized */
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-owner-only (docs/PROBLEMS.md). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found, commercial-member-not-found (docs/PROBLEMS.md). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1079,8 +1387,35 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Unauthorized */
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanAnswer"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: invalid-scan (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found (docs/PROBLEMS.md). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,6 +17,8 @@ CT_SMTP_PYTHON="$(bash "$CT_ROOT/ops/smtp-up.sh")"
 export CT_SMTP_PYTHON
 export_settings
 cd "$CT_ROOT"
+# The contract checks' npm tools (Redocly CLI, TypeScript, openapi-typescript), exactly as package-lock.json pins them.
+(cd miniprogram-contracts && npm ci --no-audit --no-fund --loglevel=error)
 stages="${CT_TEST_STAGES:-main stress}"
 
 # Databases left behind by an interrupted run.

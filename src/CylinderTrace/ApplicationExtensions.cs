@@ -49,7 +49,9 @@ public static class ApplicationExtensions
         services.AddCommercial();
         services.AddSupervision();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
-        services.AddOpenApi("mp", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/mp", StringComparison.Ordinal) == true);
+        services.AddMiniProgramContract();
+        // The integration API's published contract (docs/integration-openapi.json is checked against it).
+        services.AddIntegrationContract();
         return builder;
     }
 

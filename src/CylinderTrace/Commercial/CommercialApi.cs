@@ -1,12 +1,17 @@
 using System.Security.Claims;
 using CylinderTrace.Cylinders;
 using CylinderTrace.MiniProgram;
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Commercial;
 
-public sealed record BindRequest(string? Code);
+[ContractRequest]
+public sealed record BindRequest([property: ContractRequired] string? Code);
+
+/// <summary>A receiving scan's answer: an outcome per recognised code, and the codes that are not cylinder codes.</summary>
+public sealed record ScanAnswer(IReadOnlyList<ScanOutcome> Results, IReadOnlyList<string> InvalidCodes);
 
 /// <summary>The restaurant side of the Mini Program (/api/mp/commercial): bind with an invite, see memberships, scan received cylinders.</summary>
 public static class CommercialApi
@@ -14,20 +19,23 @@ public static class CommercialApi
     public static IEndpointRouteBuilder MapCommercialApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/mp/commercial").RequireAuthorization(MiniProgramAuthentication.Policy).WithTags("commercial")
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Problems(StatusCodes.Status401Unauthorized, "session-required");
         api.MapPost("/bind", BindAsync).WithName("MpCommercialBind")
-            .WithSummary("Bind this user to a commercial customer (restaurant) with the invite code its supply station gave.");
+            .WithSummary("Bind this user to a commercial customer (restaurant) with the invite code its supply station gave.")
+            .Produces<Membership>().Problems(400, "invite-invalid");
         api.MapGet("/memberships", async (ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) => TypedResults.Ok(await members.MembershipsAsync(p.Id(), ct)))
             .WithName("MpCommercialMemberships").WithSummary("The restaurants this user scans for.");
         api.MapGet("/{customerId:long}/rate", RateAsync).WithName("MpCommercialRate")
-            .WithSummary("The restaurant's scan rate (today, last 7 and 30 days) and its unscanned deliveries of the last 7 days.");
+            .WithSummary("The restaurant's scan rate (today, last 7 and 30 days) and its unscanned deliveries of the last 7 days.")
+            .Produces<RestaurantRate>().Problems(404, "commercial-customer-not-found");
         api.MapGet("/{customerId:long}/members", async (long customerId, ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) =>
             await members.RoleAsync(p.Id(), customerId, ct) switch
             {
                 "owner" => (IResult)TypedResults.Ok(await members.MembersAsync(p.Id(), customerId, ct)),
                 null => NotYours(),
                 _ => Problem.Of(403, "commercial-owner-only", "Owners only", "只有商户负责人可以查看和管理扫码人员。"),
-            }).WithName("MpCommercialMembers").WithSummary("The restaurant's people (owner only).");
+            }).WithName("MpCommercialMembers").WithSummary("The restaurant's people (owner only).")
+            .Produces<IReadOnlyList<CommercialMembers.Member>>().Problems(403, "commercial-owner-only").Problems(404, "commercial-customer-not-found");
         api.MapDelete("/{customerId:long}/members/{memberId:long}", async (long customerId, long memberId, ClaimsPrincipal p, CommercialMembers members, CancellationToken ct) =>
             await members.RoleAsync(p.Id(), customerId, ct) switch
             {
@@ -36,9 +44,11 @@ public static class CommercialApi
                     : Problem.Of(404, "commercial-member-not-found", "No such staff member", "没有这名扫码人员（负责人本人不能在这里移除）。"),
                 null => NotYours(),
                 _ => Problem.Of(403, "commercial-owner-only", "Owners only", "只有商户负责人可以查看和管理扫码人员。"),
-            }).WithName("MpCommercialRemoveMember").WithSummary("The owner removes a staff member from the restaurant.");
+            }).WithName("MpCommercialRemoveMember").WithSummary("The owner removes a staff member from the restaurant.")
+            .Produces(StatusCodes.Status204NoContent).Problems(403, "commercial-owner-only").Problems(404, "commercial-customer-not-found", "commercial-member-not-found");
         api.MapPost("/scans", ScanAsync).WithName("MpCommercialScan")
-            .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.");
+            .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.")
+            .Produces<ScanAnswer>().Problems(400, "invalid-scan").Problems(404, "commercial-customer-not-found");
         return app;
     }
 
@@ -82,6 +92,6 @@ public static class CommercialApi
             if (!CylinderCode.TryNormalise(raw, out var code)) { invalid.Add(raw); continue; }
             results.Add(await scans.ScanAsync(principal.Id(), customerId, restaurant, code, scannedAt, body.Latitude, body.Longitude, ct));
         }
-        return TypedResults.Ok(new { results, invalidCodes = invalid });
+        return TypedResults.Ok(new ScanAnswer(results, invalid));
     }
 }

@@ -1,4 +1,5 @@
 using CylinderTrace.Integration;
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 
 namespace CylinderTrace.Commercial;
@@ -9,11 +10,22 @@ namespace CylinderTrace.Commercial;
 /// </summary>
 public static class CommercialIntegrationApi
 {
+    [ContractRequest]
+    public sealed record InviteRequest([property: ContractRequired] string? CustomerId, string? Role, string? Station);
+    public sealed record CommercialInvite(string Code, DateTimeOffset ExpiresAt, string Role);
+    public sealed record StationScanRate(string Licence, int Deliveries, int Scanned, double? Rate);
+    public sealed record TodaysScanRates(DateOnly Day, ScanRate? Enterprise, IReadOnlyList<StationScanRate> Stations);
+
     public static IEndpointRouteBuilder MapCommercialIntegrationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapIntegrationGroup();
-        api.MapPost("/commercial-invites", InviteAsync);
-        api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        api.MapPost("/commercial-invites", InviteAsync)
+            .WithSummary("An invite code for a commercial customer's owner or staff to bind in the Mini Program (receiving scans).")
+            .Accepts<InviteRequest>("application/json").Produces<CommercialInvite>()
+            .Problems(400, "invalid-invite").Problems(403, "integration-not-yours").Problems(404, "customer-not-found");
+        api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall())
+            .WithSummary("Today's live receiving-scan rates of the caller's stations (and of the filling enterprise as a whole).")
+            .Produces<TodaysScanRates>();
         return app;
     }
 
@@ -31,7 +43,7 @@ public static class CommercialIntegrationApi
         if (station is null) return Problem.Of(403, "integration-not-yours", "Another enterprise's station", $"供应站“{Text("station")}”不是本企业的。");
         return await members.InviteAsync(station.Id, customerId.Trim(), role, "integration:" + caller.KeyId, ct) switch
         {
-            CommercialMembers.Invited i => TypedResults.Ok(new { code = i.Code, expiresAt = i.ExpiresAt, role }),
+            CommercialMembers.Invited i => TypedResults.Ok(new CommercialInvite(i.Code, i.ExpiresAt, role)),
             CommercialMembers.NotCommercial => Problem.Of(400, "invalid-invite", "Not a commercial customer", "只有商业用户（餐饮等）需要进货扫码绑定。"),
             _ => Problem.Of(404, "customer-not-found", "No such customer", $"本站没有编号为 {customerId} 的客户；请先上报客户。"),
         };
@@ -45,11 +57,7 @@ public static class CommercialIntegrationApi
         var subjects = stations.Select(s => new RateSubject(RateDimensions.Station, s.Id)).ToList();
         if (tenant.Caller.Kind == "filling") subjects.Add(new(RateDimensions.Enterprise, tenant.Caller.Id));
         var rates = await live.ReadAsync(subjects, ct);
-        return TypedResults.Ok(new
-        {
-            day = live.Today,
-            enterprise = tenant.Caller.Kind == "filling" ? rates[^1] : null,
-            stations = stations.Select((s, i) => new { licence = s.Licence, rates[i].Deliveries, rates[i].Scanned, rates[i].Rate }),
-        });
+        return TypedResults.Ok(new TodaysScanRates(live.Today, tenant.Caller.Kind == "filling" ? rates[^1] : null,
+            stations.Select((s, i) => new StationScanRate(s.Licence, rates[i].Deliveries, rates[i].Scanned, rates[i].Rate)).ToList()));
     }
 }

@@ -10,7 +10,8 @@ using MySqlConnector;
 
 namespace CylinderTrace.Commercial;
 
-public sealed record ScanRequest(long? CustomerId, IReadOnlyList<string>? Codes, DateTimeOffset? ScannedAt, double? Latitude, double? Longitude);
+[Platform.OpenApi.ContractRequest]
+public sealed record ScanRequest([property: Platform.OpenApi.ContractRequired] long? CustomerId, [property: Platform.OpenApi.ContractRequired] IReadOnlyList<string>? Codes, DateTimeOffset? ScannedAt, double? Latitude, double? Longitude);
 
 public sealed record ScanDelivery(DateTimeOffset At, string? Station, string? Worker);
 

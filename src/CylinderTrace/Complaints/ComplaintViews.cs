@@ -3,9 +3,10 @@ using System.Text.Json;
 namespace CylinderTrace.Complaints;
 
 /// <summary>What a resident submits (photos are ids from the photo upload).</summary>
+[Platform.OpenApi.ContractRequest]
 public sealed record NewComplaint(
-    string? Category,
-    string? Description,
+    [property: Platform.OpenApi.ContractRequired] string? Category,
+    [property: Platform.OpenApi.ContractRequired] string? Description,
     string? CylinderCode,
     double? Latitude,
     double? Longitude,
@@ -60,7 +61,9 @@ public sealed record ComplaintDetail(
 /// <summary>A page of the resident's complaints, newest first.</summary>
 public sealed record ComplaintPage(IReadOnlyList<ComplaintSummary> Items, int Page, int PageSize, long Total);
 
-public sealed record ComplaintRating(int? Score, string? Comment);
+[Platform.OpenApi.ContractRequest]
+public sealed record ComplaintRating([property: Platform.OpenApi.ContractRequired] int? Score, string? Comment);
 
 /// <summary>What the complainant adds when a handler asks for more: text, photos (ids from the photo upload), or both.</summary>
+[Platform.OpenApi.ContractRequest]
 public sealed record SuppliedInformation(string? Text, IReadOnlyList<string>? PhotoIds);

@@ -6,7 +6,8 @@ using CylinderTrace.Platform.Time;
 
 namespace CylinderTrace.Integration;
 
-public sealed record FillCheckRequest(string? CylinderCode, string? Station);
+[Platform.OpenApi.ContractRequest]
+public sealed record FillCheckRequest([property: Platform.OpenApi.ContractRequired] string? CylinderCode, string? Station);
 
 public sealed record FillCheckReason(string Code, string Label);
 

@@ -84,7 +84,9 @@ public sealed partial class Ingestion
                 await CylinderEvents.InsertOrphanFillsAsync(conn, tx, unregistered.Select(u =>
                     new NewOrphanFill(u.At, caller.EnterpriseId, u.Extra.Station.Id, u.Code, u.Extra.NetWeightKg, u.EventId)).ToList(), clock.GetUtcNow().UtcDateTime, ct);
             });
-        for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
+        // A sandbox batch was rolled back: nothing happened that a listener could act on.
+        if (!caller.Sandbox)
+            for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
         return result with
         {
             Violations = judged.Where(j => j.Broken.Count > 0).OrderBy(j => j.Index)
@@ -155,7 +157,9 @@ public sealed partial class Ingestion
                 var stored = rows.Select((d, i) => new StoredDelivery(d, resolved[ready[i].C.Index].RestaurantDistrict)).ToList();
                 for (var i = 0; i < listeners.Count; i++) heard[i] = await listeners[i].OnStoredAsync(conn, tx, stored, ct);
             }, ct);
-        for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
+        // A sandbox batch was rolled back: nothing happened that a listener could act on.
+        if (!caller.Sandbox)
+            for (var i = 0; i < listeners.Count; i++) await listeners[i].AfterCommitAsync(heard[i], ct);
         return result;
     }
 

@@ -43,8 +43,7 @@ public sealed partial class Ingestion
             .Select(u => new RecordProblem(u.Index, "code", $"气瓶 {u.Row.Code} 已登记在其他企业名下：产权变更须经主管部门办理。")).ToList();
         if (foreign.Count > 0) throw new NotYoursException(foreign);
         await CylinderEvents.UpsertCylindersAsync(conn, tx, unique.Select(u => u.Row).ToList(), ct);
-        await tx.CommitAsync(ct);
-        await InvalidateAsync(unique.Select(u => u.Row.Code));
+        if (await FinishAsync(caller, tx, ct)) await InvalidateAsync(unique.Select(u => u.Row.Code));
         return new BatchResult(received, unique.Count, rows.Count - unique.Count, problems.OrderBy(p => p.Index).ToList());
     }
 
@@ -76,7 +75,7 @@ public sealed partial class Ingestion
             await EnterpriseRegistry.UpsertWorkersAsync(conn, tx, unique, ct);
             foreach (var group in unique.GroupBy(u => u.StationId))
                 ids.AddRange((await EnterpriseRegistry.WorkerIdsAsync(conn, tx, group.Key, group.Select(g => g.EmployeeNumber).ToList(), ct)).Values);
-            await tx.CommitAsync(ct);
+            if (!await FinishAsync(caller, tx, ct)) ids.Clear();
         }
         // Cards show the last delivery's worker: drop the cached workers.
         await invalidation.RemoveManyAsync(ids.Select(EnterpriseDirectory.WorkerKey).ToList());
@@ -109,7 +108,7 @@ public sealed partial class Ingestion
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         await EnterpriseRegistry.UpsertCustomersAsync(conn, tx, unique, ct);
-        await tx.CommitAsync(ct);
+        await FinishAsync(caller, tx, ct);
         return new BatchResult(received, unique.Count, rows.Count - unique.Count, problems.OrderBy(p => p.Index).ToList());
     }
 }

@@ -147,8 +147,7 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
                     if (unregistered.Count > 0) await keepUnregistered!(conn, tx, unregistered);
                     await insert(conn, tx, ready);
                 }
-                await tx.CommitAsync(ct);
-                await InvalidateAsync(ready.Select(r => r.Cylinder.Code).Distinct());
+                if (await FinishAsync(caller, tx, ct)) await InvalidateAsync(ready.Select(r => r.Cylinder.Code).Distinct());
                 problems.AddRange(attemptProblems);
                 return new BatchResult(received, ready.Count + unregistered.Count, inBatchDuplicates + known.Count, problems.OrderBy(p => p.Index).ToList());
             }
@@ -158,6 +157,18 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
                 logger.LogInformation("Batch of {Kind} from enterprise {Enterprise} retried: {Error}", kind, caller.EnterpriseId, ex.Message);
             }
         }
+    }
+
+    /// <summary>Commits the batch; a sandbox key's batch is rolled back instead (checked and answered, never stored). True when committed.</summary>
+    private static async Task<bool> FinishAsync(IntegrationCaller caller, MySqlTransaction tx, CancellationToken ct)
+    {
+        if (caller.Sandbox)
+        {
+            await tx.RollbackAsync(ct);
+            return false;
+        }
+        await tx.CommitAsync(ct);
+        return true;
     }
 
     private Task InvalidateAsync(IEnumerable<string> codes) => invalidation.RemoveManyAsync(codes.Select(CylinderCards.CacheKey).ToList());

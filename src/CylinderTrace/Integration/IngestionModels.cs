@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CylinderTrace.Platform.OpenApi;
 
 namespace CylinderTrace.Integration;
 
@@ -11,6 +12,10 @@ public sealed record RecordProblem(int Index, string Field, string Reason);
 /// <summary>What a batch came to. Stored records are durable in MariaDB when this is sent. Violations: fills only (every stored fill that broke the interlock).</summary>
 public sealed record BatchResult(int Received, int Stored, int Duplicates, IReadOnlyList<RecordProblem> Rejected)
 {
+    /// <summary>True when a sandbox key sent the batch: it was checked and counted like a real one, then rolled back (nothing stored).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Sandbox { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<FillViolationNotice>? Violations { get; init; }
 }
@@ -18,15 +23,22 @@ public sealed record BatchResult(int Received, int Stored, int Duplicates, IRead
 /// <summary>A stored fill that broke the interlock: its place in the batch, its event id and code, and the rules it broke (codes of FillRules).</summary>
 public sealed record FillViolationNotice(int Index, string EventId, string CylinderCode, IReadOnlyList<string> Kinds);
 
-public sealed record FillRecord(string? EventId, string? CylinderCode, DateTimeOffset? FilledAt, string? Station, decimal? NetWeightKg, string? CheckId);
-public sealed record DeliveryRecord(string? EventId, string? CylinderCode, DateTimeOffset? DeliveredAt, string? Station, string? WorkerEmployeeNumber, string? CustomerId);
-public sealed record ReturnRecord(string? EventId, string? CylinderCode, DateTimeOffset? ReturnedAt, string? Station, string? CustomerId);
-public sealed record InspectionRecord(string? EventId, string? CylinderCode, DateOnly? InspectedOn, string? InspectionBody, string? Result,
+[ContractRequest]
+public sealed record FillRecord([property: ContractRequired] string? EventId, [property: ContractRequired] string? CylinderCode, [property: ContractRequired] DateTimeOffset? FilledAt, string? Station, decimal? NetWeightKg, string? CheckId);
+[ContractRequest]
+public sealed record DeliveryRecord([property: ContractRequired] string? EventId, [property: ContractRequired] string? CylinderCode, [property: ContractRequired] DateTimeOffset? DeliveredAt, string? Station, string? WorkerEmployeeNumber, [property: ContractRequired] string? CustomerId);
+[ContractRequest]
+public sealed record ReturnRecord([property: ContractRequired] string? EventId, [property: ContractRequired] string? CylinderCode, [property: ContractRequired] DateTimeOffset? ReturnedAt, string? Station, string? CustomerId);
+[ContractRequest]
+public sealed record InspectionRecord([property: ContractRequired] string? EventId, [property: ContractRequired] string? CylinderCode, [property: ContractRequired] DateOnly? InspectedOn, [property: ContractRequired] string? InspectionBody, [property: ContractRequired] string? Result,
     DateOnly? NextInspectionDate, string? ReportNumber);
-public sealed record CylinderRecord(string? Code, string? Serial, string? Spec, string? Manufacturer, DateOnly? ManufactureDate, DateOnly? LastInspectionDate,
+[ContractRequest]
+public sealed record CylinderRecord([property: ContractRequired] string? Code, [property: ContractRequired] string? Serial, [property: ContractRequired] string? Spec, string? Manufacturer, [property: ContractRequired] DateOnly? ManufactureDate, DateOnly? LastInspectionDate,
     DateOnly? NextInspectionDate, DateOnly? ScrapDate, string? Status, string? SupplyStation);
-public sealed record WorkerRecord(string? EmployeeNumber, string? Name, string? PermitNumber, DateOnly? PermitValidUntil, string? Phone, string? Status, string? Station);
-public sealed record CustomerRecord(string? CustomerId, string? Kind, string? DistrictCode, string? BusinessName, string? BusinessAddress, string? Name,
+[ContractRequest]
+public sealed record WorkerRecord([property: ContractRequired] string? EmployeeNumber, [property: ContractRequired] string? Name, string? PermitNumber, DateOnly? PermitValidUntil, string? Phone, string? Status, string? Station);
+[ContractRequest]
+public sealed record CustomerRecord([property: ContractRequired] string? CustomerId, [property: ContractRequired] string? Kind, [property: ContractRequired] string? DistrictCode, string? BusinessName, string? BusinessAddress, string? Name,
     string? Phone, string? IdNumber, string? Address, string? Station);
 
 /// <summary>The batch touched records of another enterprise: nothing was stored.</summary>

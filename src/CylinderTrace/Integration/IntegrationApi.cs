@@ -1,3 +1,4 @@
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 
 namespace CylinderTrace.Integration;
@@ -12,35 +13,45 @@ public static class IntegrationApi
     public const string Prefix = "/api/integration";
 
     /// <summary>The signed API's group (the signature middleware covers every route under the prefix); features map their enterprise routes onto it.</summary>
-    public static RouteGroupBuilder MapIntegrationGroup(this IEndpointRouteBuilder app) => app.MapGroup(Prefix + "/v1").ExcludeFromDescription();
+    /// Every route is in the published contract (/openapi/integration.json), with the problems the signature check answers with.
+    public static RouteGroupBuilder MapIntegrationGroup(this IEndpointRouteBuilder app) => app.MapGroup(Prefix + "/v1").WithTags("integration")
+        .Problems(401, "integration-signature-invalid").Problems(413, "integration-body-too-large")
+        .Problems(403, "integration-inspection-body-only", "integration-sandbox");
 
     public static IEndpointRouteBuilder MapIntegrationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapIntegrationGroup();
-        api.MapGet("/me", MeAsync);
-        api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        api.MapGet("/me", MeAsync).WithSummary("Who this key is: its enterprise, the stations it acts for, and whether it is a sandbox key.")
+            .Produces<IntegrationIdentity>();
+        api.MapPost("/fill-checks", FillCheckAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall())
+            .WithSummary("The filling interlock: may this cylinder be filled at this station now? Name the answer's checkId on the fill.")
+            .Accepts<FillCheckRequest>("application/json").Produces<FillCheckResult>()
+            .Problems(400, "invalid-fill-check").Problems(403, "integration-not-yours");
         api.MapPost("/wechat-binding-codes", async (HttpContext c, EnterpriseContacts contacts) =>
-            TypedResults.Ok(new
-            {
-                code = await contacts.NewCodeAsync(IntegrationSignature.Caller(c).EnterpriseId),
-                validMinutes = (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
-                instruction = "请本企业员工关注公众号，在30分钟内发送“企业绑定 ”加上这串数字，即可收到扣瓶令等监管通知。",
-            }));
+            TypedResults.Ok(new WeChatBindingCode(
+                await contacts.NewCodeAsync(IntegrationSignature.Caller(c).EnterpriseId),
+                (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
+                "请本企业员工关注公众号，在30分钟内发送“企业绑定 ”加上这串数字，即可收到扣瓶令等监管通知。")))
+            .WithSummary("A code an employee sends to the Official Account to receive detention orders and other notices in WeChat.");
         api.MapGet("/wechat-contacts", async (HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
-            TypedResults.Ok((await contacts.ListAsync(IntegrationSignature.Caller(c).EnterpriseId, ct)).Select(x => new { openId = x.OpenId, boundAt = x.BoundAt })))
-            .WithMetadata(new IntegrationSignature.ReadOnlyCall());
+            TypedResults.Ok((await contacts.ListAsync(IntegrationSignature.Caller(c).EnterpriseId, ct)).Select(x => new WeChatContact(x.OpenId, x.BoundAt)).ToList()))
+            .WithMetadata(new IntegrationSignature.ReadOnlyCall()).WithSummary("The WeChat users bound to this enterprise.");
         api.MapDelete("/wechat-contacts/{openId}", async (string openId, HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
             await contacts.RemoveAsync(IntegrationSignature.Caller(c).EnterpriseId, openId, ct)
                 ? (IResult)TypedResults.NoContent()
-                : Problem.Of(404, "contact-not-found", "No such contact", "本企业没有绑定这个微信。"));
+                : Problem.Of(404, "contact-not-found", "No such contact", "本企业没有绑定这个微信。"))
+            .WithSummary("Unbind a WeChat user from this enterprise.").Produces(StatusCodes.Status204NoContent).Problems(404, "contact-not-found");
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
-            TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)));
+            TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)))
+            .Produces<IReadOnlyList<EnterpriseNotification>>()
+            .WithSummary("Notifications (detention orders, violations, …) after an id, oldest first; the same ones the webhook pushes.");
         api.MapPost("/notifications/ack", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
         {
             var upTo = LongProperty(IntegrationSignature.Caller(c).Body, "upTo");
             if (upTo is null) return (IResult)Problem.Of(400, "invalid-ack", "upTo required", "请求体须为 {\"upTo\": 已收到的最大通知编号}。");
-            return TypedResults.Ok(new { acknowledged = await n.AcknowledgeAsync(IntegrationSignature.Caller(c).EnterpriseId, upTo.Value, ct) });
-        });
+            return TypedResults.Ok(new NotificationsAcknowledged(await n.AcknowledgeAsync(IntegrationSignature.Caller(c).EnterpriseId, upTo.Value, ct)));
+        }).WithSummary("Acknowledge notifications up to an id (they are then not pushed again).")
+            .Accepts<NotificationAck>("application/json").Produces<NotificationsAcknowledged>().Problems(400, "invalid-ack");
         api.MapPut("/webhook", async (HttpContext c, EnterpriseNotifications n, Microsoft.Extensions.Options.IOptions<IntegrationOptions> o, CancellationToken ct) =>
         {
             var url = TextProperty(IntegrationSignature.Caller(c).Body, "url");
@@ -50,34 +61,43 @@ public static class IntegrationApi
                     new Dictionary<string, object?> { ["field"] = "url" });
             if (!o.Value.AllowInsecureWebhooks && WebhookAddresses.NotPublicReason(uri) is { } refusal)
                 return Problem.Of(400, "webhook-address-not-public", "Webhook address not public", refusal, new Dictionary<string, object?> { ["field"] = "url" });
-            return TypedResults.Ok(new { url, secret = await n.SetWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, url, ct) });
-        });
+            return TypedResults.Ok(new WebhookSet(url, await n.SetWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, url, ct)));
+        }).WithSummary("Set the webhook address; the answer's secret signs every push (shown once).")
+            .Accepts<WebhookRequest>("application/json").Produces<WebhookSet>().Problems(400, "invalid-webhook", "webhook-address-not-public");
         api.MapDelete("/webhook", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
         {
             await n.RemoveWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
             return TypedResults.NoContent();
-        });
-        api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync));
-        api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync));
-        api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync));
-        api.MapPost("/fills", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.FillsAsync));
-        api.MapPost("/deliveries", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.DeliveriesAsync));
-        api.MapPost("/returns", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.ReturnsAsync));
-        api.MapPost("/inspections", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.InspectionsAsync))
+        }).WithSummary("Stop pushing notifications (pull them instead).");
+        Batch<CylinderBatch>(api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync)),
+            "Register or update cylinders (the registry; the same code again updates it).");
+        Batch<WorkerBatch>(api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync)),
+            "Register or update delivery workers of a supply station.");
+        Batch<CustomerBatch>(api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync)),
+            "Register or update customers of a supply station (personal data is stored encrypted).");
+        Batch<FillBatch>(api.MapPost("/fills", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.FillsAsync)),
+            "Report fills; each stored fill that broke the interlock is listed in violations.");
+        Batch<DeliveryBatch>(api.MapPost("/deliveries", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.DeliveriesAsync)),
+            "Report deliveries to customers.");
+        Batch<ReturnBatch>(api.MapPost("/returns", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.ReturnsAsync)),
+            "Report empty cylinders taken back from customers.");
+        Batch<InspectionBatch>(api.MapPost("/inspections", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.InspectionsAsync)),
+            "Report periodic inspections (enterprises and inspection bodies).")
             .WithMetadata(new IntegrationSignature.InspectionBodyCall());
         return app;
     }
+
+    /// <summary>A batch endpoint's contract: its records, its answer and its problems; a sandbox key's batch is rehearsed, not stored.</summary>
+    private static RouteHandlerBuilder Batch<TBatch>(RouteHandlerBuilder route, string summary) where TBatch : notnull =>
+        route.WithSummary(summary).Accepts<TBatch>("application/json").Produces<BatchResult>()
+            .Problems(400, "invalid-batch").Problems(403, "integration-not-yours").WithMetadata(new IntegrationSandbox.Rehearsed());
 
     private static async Task<IResult> MeAsync(HttpContext context, IntegrationScope scopes, CancellationToken ct)
     {
         var caller = IntegrationSignature.Caller(context);
         var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-        return TypedResults.Ok(new
-        {
-            keyId = caller.KeyId,
-            enterprise = new { licence = tenant.Caller.Licence, kind = tenant.Caller.Kind },
-            actsFor = tenant.Members.Values.Select(m => new { licence = m.Licence, kind = m.Kind }).OrderBy(m => m.licence),
-        });
+        return TypedResults.Ok(new IntegrationIdentity(caller.KeyId, caller.Sandbox, new(tenant.Caller.Licence, tenant.Caller.Kind),
+            tenant.Members.Values.Select(m => new IntegrationEnterprise(m.Licence, m.Kind)).OrderBy(m => m.Licence, StringComparer.Ordinal).ToList()));
     }
 
     /// <summary>A top-level string or integer property of a JSON object body; null when the body is not such an object or the property is absent or of another type.</summary>
@@ -114,7 +134,8 @@ public static class IntegrationApi
     {
         try
         {
-            return TypedResults.Ok(await ingest(IntegrationSignature.Caller(context), ct));
+            var caller = IntegrationSignature.Caller(context);
+            return TypedResults.Ok(await ingest(caller, ct) with { Sandbox = caller.Sandbox });
         }
         catch (Ingestion.BadBatchException ex)
         {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Integration;
 
 /// <summary>
-/// `integration-key create --licence L[,L…] [--tsv] | create --inspection-body APPROVAL [--name N --district D] | rotate --key K | revoke --key K | list`:
+/// `integration-key create --licence L[,L…] [--tsv] [--sandbox] | create --inspection-body APPROVAL [--name N --district D] | rotate --key K | revoke --key K | list`:
 /// enterprises' and inspection bodies' API keys, for administrators.
 /// </summary>
 public static class IntegrationCommand
@@ -23,15 +23,17 @@ public static class IntegrationCommand
             case "create" when CommandLine.Option(args, "licence") is { } licences:
                 // Several licences (comma-separated) for onboarding many enterprises; --tsv prints "licence<TAB>key id<TAB>secret" lines.
                 var tsv = CommandLine.Flag(args, "tsv");
+                // A sandbox key rehearses batches against production without storing them (IntegrationSandbox).
+                var sandbox = CommandLine.Flag(args, "sandbox");
                 foreach (var licence in licences.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    if (await keys.CreateAsync(licence, ct) is not { } created)
+                    if (await keys.CreateAsync(licence, ct, sandbox) is not { } created)
                     {
                         System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'.");
                         return 1;
                     }
                     System.Console.WriteLine(tsv ? $"{licence}\t{created.KeyId}\t{created.Secret}"
-                        : $"licence: {licence}\nkey id: {created.KeyId}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
+                        : $"licence: {licence}\nkey id: {created.KeyId}{(sandbox ? " (sandbox: batches are checked and answered, never stored)" : "")}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
                 }
                 return 0;
             case "rotate" when CommandLine.Option(args, "key") is { } key:
@@ -48,12 +50,12 @@ public static class IntegrationCommand
                 return revoked ? 0 : 1;
             case "list":
                 foreach (var k in await keys.ListAsync(ct))
-                    System.Console.WriteLine($"{k.KeyId}  {(k.InspectionBodyId is null ? "" : "inspection body ")}{k.Licence}  {k.Enterprise}  created {k.CreatedAt:yyyy-MM-dd}" +
+                    System.Console.WriteLine($"{k.KeyId}  {(k.InspectionBodyId is null ? "" : "inspection body ")}{(k.Sandbox ? "sandbox " : "")}{k.Licence}  {k.Enterprise}  created {k.CreatedAt:yyyy-MM-dd}" +
                         (k.RevokedAt is { } r ? $"  revoked {r:yyyy-MM-dd}" : k.ExpiresAt is { } e ? $"  expires {e:yyyy-MM-dd HH:mm}" : "  active") +
                         (k.LastUsedAt is { } u ? $"  last used {u:yyyy-MM-dd HH:mm}" : ""));
                 return 0;
             default:
-                System.Console.Error.WriteLine("Usage: integration-key create --licence LICENCE[,LICENCE…] [--tsv] | create --inspection-body APPROVAL_NUMBER [--name NAME --district CODE]"
+                System.Console.Error.WriteLine("Usage: integration-key create --licence LICENCE[,LICENCE…] [--tsv] [--sandbox] | create --inspection-body APPROVAL_NUMBER [--name NAME --district CODE]"
                     + " | rotate --key KEY_ID | revoke --key KEY_ID | list");
                 return 2;
         }

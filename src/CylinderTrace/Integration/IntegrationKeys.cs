@@ -12,11 +12,12 @@ namespace CylinderTrace.Integration;
 /// body's key has InspectionBodyId and EnterpriseId 0 (it reaches only endpoints marked
 /// IntegrationSignature.InspectionBodyCall, which read InspectionBodyId).
 /// </summary>
-public sealed record IntegrationKey(string KeyId, int EnterpriseId, byte[] Secret, int? InspectionBodyId = null);
+/// Sandbox: an enterprise key whose batches are checked and answered but rolled back (IntegrationSandbox).
+public sealed record IntegrationKey(string KeyId, int EnterpriseId, byte[] Secret, int? InspectionBodyId = null, bool Sandbox = false);
 
 /// <summary>A key as administrators list it (never the secret): Licence is an enterprise's licence or an inspection body's approval number.</summary>
 public sealed record IntegrationKeyInfo(string KeyId, int EnterpriseId, string Enterprise, string Licence, DateTime CreatedAt, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt,
-    int? InspectionBodyId = null);
+    int? InspectionBodyId = null, bool Sandbox = false);
 
 /// <summary>
 /// Enterprises' API keys (integration_keys) and inspection bodies' (inspection_body_keys, issue 17). A secret is 32 random bytes, shown once when the key is
@@ -30,12 +31,18 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
     // A key id is in one of the two tables (ids are random); the statements that change a key run on both.
     private const string FindSql =
         """
-        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, secret_enc AS SecretEnc, expires_at AS ExpiresAt, revoked_at AS RevokedAt
+        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, secret_enc AS SecretEnc, expires_at AS ExpiresAt, revoked_at AS RevokedAt,
+               EXISTS (SELECT 1 FROM integration_sandbox_keys s WHERE s.key_id = integration_keys.key_id) AS Sandbox
         FROM integration_keys WHERE key_id = @keyId
         UNION ALL
-        SELECT key_id, NULL, inspection_body_id, secret_enc, expires_at, revoked_at FROM inspection_body_keys WHERE key_id = @keyId
+        SELECT key_id, NULL, inspection_body_id, secret_enc, expires_at, revoked_at, 0 FROM inspection_body_keys WHERE key_id = @keyId
         """;
     private const string InsertSql = "INSERT INTO integration_keys (key_id, enterprise_id, secret_enc, created_at) VALUES (@keyId, @enterpriseId, @secret, @now)";
+    private const string InsertSandboxSql =
+        """
+        INSERT INTO integration_keys (key_id, enterprise_id, secret_enc, created_at) VALUES (@keyId, @enterpriseId, @secret, @now);
+        INSERT INTO integration_sandbox_keys (key_id) VALUES (@keyId)
+        """;
     private const string InsertBodyKeySql = "INSERT INTO inspection_body_keys (key_id, inspection_body_id, secret_enc, created_at) VALUES (@keyId, @bodyId, @secret, @now)";
     private const string ExpireSql =
         """
@@ -54,10 +61,11 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         """;
     private const string ListSql =
         """
-        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt
+        SELECT key_id AS KeyId, enterprise_id AS EnterpriseId, NULL AS InspectionBodyId, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt,
+               EXISTS (SELECT 1 FROM integration_sandbox_keys s WHERE s.key_id = integration_keys.key_id) AS Sandbox
         FROM integration_keys
         UNION ALL
-        SELECT key_id, NULL, inspection_body_id, created_at, expires_at, revoked_at, last_used_at FROM inspection_body_keys
+        SELECT key_id, NULL, inspection_body_id, created_at, expires_at, revoked_at, last_used_at, 0 FROM inspection_body_keys
         """;
 
     // Properties, not a positional record: the UNION's column types may differ between MariaDB and MySQL (Dapper converts properties).
@@ -70,6 +78,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         public DateTime? ExpiresAt { get; init; }
         public DateTime? RevokedAt { get; init; }
         public DateTime? LastUsedAt { get; init; }
+        public bool Sandbox { get; init; }
     }
 
     private sealed class Row
@@ -80,6 +89,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         public byte[] SecretEnc { get; init; } = [];
         public DateTime? ExpiresAt { get; init; }
         public DateTime? RevokedAt { get; init; }
+        public bool Sandbox { get; init; }
         /// <summary>The decrypted key, made once per cached row.</summary>
         public IntegrationKey? Key { get; set; }
     }
@@ -110,7 +120,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         var now = clock.GetUtcNow().UtcDateTime;
         if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now) return null;
         return row.Key ??= personal.Decrypt(row.SecretEnc) is { } secret
-            ? new IntegrationKey(row.KeyId, row.EnterpriseId ?? 0, Convert.FromBase64String(secret), row.InspectionBodyId) : null;
+            ? new IntegrationKey(row.KeyId, row.EnterpriseId ?? 0, Convert.FromBase64String(secret), row.InspectionBodyId, row.Sandbox) : null;
     }
 
     public async Task TouchAsync(string keyId, CancellationToken ct)
@@ -128,13 +138,16 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         }
     }
 
-    /// <summary>A new key for the enterprise with this licence number: (key id, secret in base64) or null when there is no such enterprise.</summary>
-    public async Task<(string KeyId, string Secret)?> CreateAsync(string licence, CancellationToken ct)
+    /// <summary>
+    /// A new key for the enterprise with this licence number: (key id, secret in base64) or null when there is no such enterprise.
+    /// A sandbox key's batches are checked and answered like production but never stored, for an enterprise testing its integration.
+    /// </summary>
+    public async Task<(string KeyId, string Secret)?> CreateAsync(string licence, CancellationToken ct, bool sandbox = false)
     {
         var enterpriseId = await directory.IdByLicenceAsync(licence, ct);
         if (enterpriseId is null) return null;
         await using var conn = await db.OpenAsync(ct);
-        return await InsertAsync(conn, enterpriseId.Value, null, ct);
+        return await InsertAsync(conn, enterpriseId.Value, null, ct, sandbox);
     }
 
     /// <summary>A new key for the inspection body with this approval number: (key id, secret in base64) or null when there is no such body.</summary>
@@ -146,13 +159,16 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         return await InsertAsync(conn, 0, body.Id, ct);
     }
 
-    private async Task<(string KeyId, string Secret)> InsertAsync(MySqlConnector.MySqlConnection conn, int enterpriseId, int? bodyId, CancellationToken ct)
+    private async Task<(string KeyId, string Secret)> InsertAsync(MySqlConnector.MySqlConnection conn, int enterpriseId, int? bodyId, CancellationToken ct, bool sandbox = false)
     {
-        // The prefix tells an administrator reading a key id whose it is: ck_ an enterprise's, ib_ an inspection body's.
-        var keyId = (bodyId is null ? "ck_" : "ib_") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        // The prefix tells an administrator reading a key id whose it is: ck_ an enterprise's, cs_ an enterprise's sandbox key, ib_ an inspection body's.
+        var keyId = (bodyId is not null ? "ib_" : sandbox ? "cs_" : "ck_") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        await conn.ExecuteAsync(new CommandDefinition(bodyId is null ? InsertSql : InsertBodyKeySql,
-            new { keyId, enterpriseId, bodyId, secret = personal.Encrypt(secret), now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+        // Both rows of a sandbox key in one transaction: a key must never exist without its sandbox mark.
+        await using var tx = sandbox ? await conn.BeginTransactionAsync(ct) : null;
+        await conn.ExecuteAsync(new CommandDefinition(bodyId is not null ? InsertBodyKeySql : sandbox ? InsertSandboxSql : InsertSql,
+            new { keyId, enterpriseId, bodyId, secret = personal.Encrypt(secret), now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct));
+        if (tx is not null) await tx.CommitAsync(ct);
         return (keyId, secret);
     }
 
@@ -162,7 +178,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
         var old = await FindUsableAsync(keyId, ct);
         if (old is null) return null;
         await using var conn = await db.OpenAsync(ct);
-        var created = await InsertAsync(conn, old.EnterpriseId, old.InspectionBodyId, ct);
+        var created = await InsertAsync(conn, old.EnterpriseId, old.InspectionBodyId, ct, old.Sandbox);
         var until = clock.GetUtcNow().UtcDateTime.AddDays(options.Value.RotationGraceDays);
         await conn.ExecuteAsync(new CommandDefinition(ExpireSql, new { keyId, until }, cancellationToken: ct));
         memory.Remove("ik:" + keyId);
@@ -192,7 +208,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
                 continue;
             }
             var e = await directory.GetEnterpriseAsync(r.EnterpriseId ?? 0, ct);
-            keys.Add(new IntegrationKeyInfo(r.KeyId, r.EnterpriseId ?? 0, e?.Name ?? "", e?.LicenceNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt));
+            keys.Add(new IntegrationKeyInfo(r.KeyId, r.EnterpriseId ?? 0, e?.Name ?? "", e?.LicenceNumber ?? "", r.CreatedAt, r.ExpiresAt, r.RevokedAt, r.LastUsedAt, Sandbox: r.Sandbox));
         }
         return keys.OrderBy(k => k.InspectionBodyId is null ? 0 : 1).ThenBy(k => k.Licence, StringComparer.Ordinal).ThenBy(k => k.CreatedAt).ToList();
     }

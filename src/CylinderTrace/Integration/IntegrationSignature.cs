@@ -13,7 +13,7 @@ namespace CylinderTrace.Integration;
 /// inspection body (InspectionBodyId set, EnterpriseId 0), which reaches only endpoints marked
 /// IntegrationSignature.InspectionBodyCall.
 /// </summary>
-public sealed record IntegrationCaller(string KeyId, int EnterpriseId, ReadOnlyMemory<byte> Body, int? InspectionBodyId = null)
+public sealed record IntegrationCaller(string KeyId, int EnterpriseId, ReadOnlyMemory<byte> Body, int? InspectionBodyId = null, bool Sandbox = false)
 {
     /// <summary>Whose event ids a batch's are (ingested_events.enterprise_id): the enterprise's, or the inspection body's (under their own kind).</summary>
     public int EventIdOwner => InspectionBodyId ?? EnterpriseId;
@@ -105,11 +105,18 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
             return Problem.Of(403, "integration-inspection-body-only", "Inspection bodies report inspections only",
                 "检验机构的密钥只能上报检验记录（POST /api/integration/v1/inspections）；其他接口须使用气瓶充装或供应企业的密钥。");
 
+        if (key.Sandbox)
+        {
+            // Every answer to a sandbox key says so, and a write it cannot rehearse is refused rather than done for real.
+            context.Response.Headers[IntegrationSandbox.Header] = "true";
+            if (IntegrationSandbox.Refuses(context)) return IntegrationSandbox.Refusal();
+        }
+
         // Read-only calls (the fill check) change nothing, so a replay can do no harm; they skip the nonce
         // memory (a Redis round trip) to keep the filling line fast. The timestamp window still applies.
         if (context.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyCall>() is not null)
         {
-            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId);
+            context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId, key.Sandbox);
             await keys.TouchAsync(key.KeyId, context.RequestAborted);
             return null;
         }
@@ -125,7 +132,7 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
             // by their ids, so a replayed batch stores nothing twice.
             logger.LogWarning("Integration nonce of key {KeyId} not recorded: Redis unavailable ({Error})", keyId, ex.Message);
         }
-        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId);
+        context.Items[ItemKey] = new IntegrationCaller(key.KeyId, key.EnterpriseId, body.Content, key.InspectionBodyId, key.Sandbox);
         await keys.TouchAsync(key.KeyId, context.RequestAborted);
         return null;
     }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CylinderTrace.Complaints;
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.RateLimiting;
 using CylinderTrace.WeChat.Api;
@@ -11,7 +12,8 @@ using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.MiniProgram;
 
-public sealed record LoginRequest(string? Code);
+[ContractRequest]
+public sealed record LoginRequest([property: ContractRequired] string? Code);
 public sealed record LoginResponse(string Token, DateTimeOffset ExpiresAt);
 public sealed record PhotoUploaded(string PhotoId, string ContentType, int Bytes);
 
@@ -24,39 +26,48 @@ public static class MiniProgramApi
     {
         var mp = app.MapGroup("/api/mp").WithTags("MiniProgram");
         mp.MapPost("/login", LoginAsync).WithName("MpLogin")
-            .WithSummary("Exchange a wx.login code for a session token (send it as Authorization: Bearer <token>).");
+            .WithSummary("Exchange a wx.login code for a session token (send it as Authorization: Bearer <token>).")
+            .Problems(400, "login-code-required", "login-code-invalid").Problems(403, "login-refused")
+            .Problems(429, "login-rate-limited", "rate-limited").Problems(503, "wechat-unavailable");
         mp.MapGet("/cylinders/card", CardAsync).WithName("MpCylinderCard")
-            .WithSummary("A cylinder's card by ?code=, ?qr= (what wx.scanCode returned) or ?scene= (a Mini Program code's scene).");
+            .WithSummary("A cylinder's card by ?code=, ?qr= (what wx.scanCode returned) or ?scene= (a Mini Program code's scene).")
+            .Problems(400, "invalid-cylinder-code").Problems(404, "cylinder-not-registered");
         mp.MapGet("/complaint-categories", () => TypedResults.Ok(ComplaintCategories.All)).WithName("MpComplaintCategories")
             .WithSummary("Complaint categories with their Chinese labels and what each requires.");
 
         const string SignedIn = " Requires Authorization: Bearer <token> from /api/mp/login.";
         var user = mp.MapGroup("").RequireAuthorization(MiniProgramAuthentication.Policy)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Problems(StatusCodes.Status401Unauthorized, "session-required");
         user.MapDelete("/session", LogoutAsync).WithName("MpLogout").WithSummary("Log out: revokes this session token." + SignedIn);
         user.MapPost("/complaints", FileComplaintAsync).WithName("MpFileComplaint")
             .WithSummary("File a complaint. Retry with the same Idempotency-Key to get the same complaint." + SignedIn)
             .Produces<ComplaintDetail>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        user.MapGet("/complaints", MyComplaintsAsync).WithName("MpMyComplaints").WithSummary("My complaints, newest first, paged." + SignedIn);
-        user.MapGet("/complaints/{number}", ComplaintAsync).WithName("MpComplaint").WithSummary("One of my complaints with its public timeline." + SignedIn);
+            .Problems(400, "idempotency-key-required", "invalid-complaint").Problems(422, "idempotency-key-reused", "content-risky")
+            .Problems(429, "rate-limited");
+        user.MapGet("/complaints", MyComplaintsAsync).WithName("MpMyComplaints").WithSummary("My complaints, newest first, paged." + SignedIn)
+            .Problems(400, "invalid-page");
+        user.MapGet("/complaints/{number}", ComplaintAsync).WithName("MpComplaint").WithSummary("One of my complaints with its public timeline." + SignedIn)
+            .Problems(404, "complaint-not-found");
         user.MapPost("/complaints/{number}/withdraw", WithdrawAsync).WithName("MpWithdrawComplaint")
-            .WithSummary("Withdraw a complaint that is not yet being worked on." + SignedIn);
+            .WithSummary("Withdraw a complaint that is not yet being worked on." + SignedIn)
+            .Problems(404, "complaint-not-found").Problems(409, "complaint-not-withdrawable");
         user.MapPost("/complaints/{number}/rating", RateAsync).WithName("MpRateComplaint")
-            .WithSummary("Rate the outcome (1-5 and a comment) once resolved; once." + SignedIn);
+            .WithSummary("Rate the outcome (1-5 and a comment) once resolved; once." + SignedIn)
+            .Problems(400, "invalid-rating").Problems(404, "complaint-not-found").Problems(409, "complaint-not-ratable");
         user.MapPost("/complaints/{number}/information", SupplyInformationAsync).WithName("MpSupplyInformation")
-            .WithSummary("Answer a handler's request for more information (text and/or photo ids) while the complaint is waiting_info." + SignedIn);
+            .WithSummary("Answer a handler's request for more information (text and/or photo ids) while the complaint is waiting_info." + SignedIn)
+            .Problems(400, "invalid-information").Problems(404, "complaint-not-found").Problems(409, "complaint-not-waiting-info");
         user.MapPost("/photos", UploadPhotoAsync).WithName("MpUploadPhoto").DisableAntiforgery()
             .WithSummary("Upload a photo (wx.uploadFile, multipart field 'file'): JPEG, PNG or WebP, at most MiniProgram:MaxPhotoPixels pixels; " +
                          "stored re-encoded as JPEG (PNG and lossless WebP as PNG), upright, without any metadata (no location)." + SignedIn)
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<PhotoUploaded>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Problems(400, "invalid-multipart", "photo-required").Problems(413, "photo-too-large")
+            .Problems(415, "photo-type-unsupported").Problems(422, "photo-too-many-pixels", "photo-unreadable")
+            .Problems(429, "rate-limited");
         user.MapGet("/photos/{id}", PhotoAsync).WithName("MpPhoto").WithSummary("A photo I uploaded." + SignedIn)
-            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .Problems(404, "photo-not-found");
         return app;
     }
 

@@ -2,6 +2,7 @@ using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.Jobs;
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
@@ -151,6 +152,13 @@ public static class SupervisionApi
             ? Result(await orders.DisposeAsync(me.Id, me.AgencyId, order, body.Disposal, body.Note, ct))
             : ConsoleProblems.Forbidden("只有执法检查人员可以确认处置。");
 
+    /// <summary>An enterprise's (or station's) score as its own key reads it.</summary>
+    public sealed record EnterpriseScoreSummary(string Licence, EnterpriseScore? Rolling30, EnterpriseScore? Month, IReadOnlyList<GradeChange> GradeChanges);
+
+    /// <summary>Where a recalled cylinder is kept (optional).</summary>
+    [ContractRequest]
+    public sealed record DetentionRecalledReport(string? Place);
+
     /// <summary>Supervision's routes in the enterprise integration API (/api/integration/v1, signed): its score and its detention orders.</summary>
     public static IEndpointRouteBuilder MapSupervisionIntegrationApi(this IEndpointRouteBuilder app)
     {
@@ -159,24 +167,23 @@ public static class SupervisionApi
         api.MapGet("/score", async (HttpContext c, IntegrationScope scopes, EnterpriseScores scores, CancellationToken ct) =>
         {
             var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
-            var result = new List<object>();
+            var result = new List<EnterpriseScoreSummary>();
             foreach (var id in tenant.Members.Keys.Order())
             {
                 var rolling = await scores.HistoryAsync(id, EnterpriseScores.Rolling, 1, ct);
                 var month = await scores.HistoryAsync(id, EnterpriseScores.Month, 1, ct);
-                result.Add(new
-                {
-                    licence = tenant.Members[id].Licence, rolling30 = rolling.FirstOrDefault(), month = month.FirstOrDefault(),
-                    gradeChanges = (await scores.GradeChangesAsync(id, ct)).Take(10)
-                });
+                result.Add(new EnterpriseScoreSummary(tenant.Members[id].Licence, rolling.FirstOrDefault(), month.FirstOrDefault(),
+                    (await scores.GradeChangesAsync(id, ct)).Take(10).ToList()));
             }
             return TypedResults.Ok(result);
-        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall()).Produces<IReadOnlyList<EnterpriseScoreSummary>>()
+            .WithSummary("The enterprise's own score (rolling 30 days and this month) and grade changes, for itself and its stations.");
         api.MapGet("/detention-orders", async (HttpContext c, IntegrationScope scopes, DetentionOrders orders, bool? open, CancellationToken ct) =>
         {
             var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
             return TypedResults.Ok(await orders.ListAsync(null, tenant.Members.Keys.ToList(), open ?? true, ct));
-        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall()).Produces<IReadOnlyList<DetentionOrder>>()
+            .WithSummary("Detention orders (扣瓶令) against the enterprise's cylinders; open ones unless open=false.");
         // The enterprise's own fill violations (and their outcomes), newest first; and the licences recorded for it and its stations.
         api.MapGet("/violations", async Task<IResult> (HttpContext c, IntegrationScope scopes, FillViolations violations, string? status, int? page, CancellationToken ct) =>
         {
@@ -188,18 +195,21 @@ public static class SupervisionApi
             var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
             if (tenant.Caller.Kind != "filling") return TypedResults.Ok(new ViolationQueue([], 0, page ?? 1, ViolationsConsole.PageSize));
             return TypedResults.Ok(await violations.OfEnterpriseAsync(caller.EnterpriseId, string.IsNullOrEmpty(status) ? null : status, page ?? 1, ViolationsConsole.PageSize, ct));
-        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall()).Produces<ViolationQueue>().Problems(400, "invalid-violation-query")
+            .WithSummary("The filling enterprise's own fill violations and their outcomes, newest first.");
         api.MapGet("/licences", async (HttpContext c, IntegrationScope scopes, Enterprises.EnterpriseLicences licences, CancellationToken ct) =>
         {
             var tenant = await scopes.ForAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
             return TypedResults.Ok(await licences.OfAsync(tenant.Members.Keys.ToList(), ct));
-        }).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        }).WithMetadata(new IntegrationSignature.ReadOnlyCall()).Produces<IReadOnlyList<Enterprises.EnterpriseLicence>>()
+            .WithSummary("The licences recorded for the enterprise and its stations, with their validity.");
         api.MapPost("/detention-orders/{order}/acknowledge", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
         {
             var caller = IntegrationSignature.Caller(c);
             var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
             return Result(await orders.AcknowledgeAsync(tenant.MayActFor, "key:" + caller.KeyId, order, ct));
-        });
+        }).Produces<DetentionOrder>().Problems(404, "detention-not-found").Problems(409, "detention-conflict")
+            .WithSummary("Acknowledge a detention order (the enterprise has received it and will recall the cylinder).");
         api.MapPost("/detention-orders/{order}/recalled", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
         {
             var caller = IntegrationSignature.Caller(c);
@@ -208,7 +218,9 @@ public static class SupervisionApi
             try { place = System.Text.Json.JsonDocument.Parse(caller.Body).RootElement.TryGetProperty("place", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null; }
             catch (System.Text.Json.JsonException) { }
             return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct));
-        });
+        }).Accepts<DetentionRecalledReport>("application/json").Produces<DetentionOrder>()
+            .Problems(400, "invalid-detention").Problems(404, "detention-not-found").Problems(409, "detention-conflict")
+            .WithSummary("Report the detained cylinder recalled, and where it is kept.");
         return app;
     }
 

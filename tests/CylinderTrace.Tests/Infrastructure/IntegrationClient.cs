@@ -11,9 +11,9 @@ public sealed class IntegrationClient(HttpClient http, string keyId, byte[] secr
     public HttpClient Http { get; } = http;
 
     /// <summary>A key for the enterprise with this licence, made through the same service the integration-key command uses.</summary>
-    public static async Task<IntegrationClient> ForAsync(CylinderTraceHost host, string licence)
+    public static async Task<IntegrationClient> ForAsync(CylinderTraceHost host, string licence, bool sandbox = false)
     {
-        var created = await host.Services.GetRequiredService<IntegrationKeys>().CreateAsync(licence, CancellationToken.None)
+        var created = await host.Services.GetRequiredService<IntegrationKeys>().CreateAsync(licence, CancellationToken.None, sandbox)
             ?? throw new InvalidOperationException("no enterprise " + licence);
         return new IntegrationClient(host.CreateClient(), created.KeyId, Convert.FromBase64String(created.Secret));
     }
@@ -46,6 +46,9 @@ public sealed class IntegrationClient(HttpClient http, string keyId, byte[] secr
     }
 
     private readonly byte[] secret = secret;
+
+    /// <summary>The secret in base64, as `integration-key create` prints it (for the sample clients).</summary>
+    public string SecretBase64 => Convert.ToBase64String(secret);
 
     /// <summary>The same key, calling another instance.</summary>
     public IntegrationClient On(CylinderTraceHost host) => new(host.CreateClient(), KeyId, secret);

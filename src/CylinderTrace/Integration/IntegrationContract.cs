@@ -1,0 +1,102 @@
+using CylinderTrace.Platform.OpenApi;
+using Microsoft.OpenApi;
+
+namespace CylinderTrace.Integration;
+
+// The request bodies as the contract shows them. The endpoints read the signed bytes themselves
+// (IntegrationSignature hashes exactly what was sent), so these records describe, they do not bind.
+/// <summary>A batch of cylinders to register or update (at most Integration:MaxBatchRecords).</summary>
+public sealed record CylinderBatch(IReadOnlyList<CylinderRecord> Records);
+public sealed record WorkerBatch(IReadOnlyList<WorkerRecord> Records);
+public sealed record CustomerBatch(IReadOnlyList<CustomerRecord> Records);
+public sealed record FillBatch(IReadOnlyList<FillRecord> Records);
+public sealed record DeliveryBatch(IReadOnlyList<DeliveryRecord> Records);
+public sealed record ReturnBatch(IReadOnlyList<ReturnRecord> Records);
+public sealed record InspectionBatch(IReadOnlyList<InspectionRecord> Records);
+[ContractRequest]
+public sealed record NotificationAck([property: ContractRequired] long? UpTo);
+[ContractRequest]
+public sealed record WebhookRequest([property: ContractRequired] string? Url);
+
+/// <summary>Who a key is: the key, whether it is a sandbox key, the enterprise and those it may act for (its stations).</summary>
+public sealed record IntegrationIdentity(string KeyId, bool Sandbox, IntegrationEnterprise Enterprise, IReadOnlyList<IntegrationEnterprise> ActsFor);
+public sealed record IntegrationEnterprise(string Licence, string Kind);
+public sealed record WeChatBindingCode(string Code, int ValidMinutes, string Instruction);
+public sealed record WeChatContact(string OpenId, DateTime BoundAt);
+public sealed record NotificationsAcknowledged(int Acknowledged);
+public sealed record WebhookSet(string Url, string Secret);
+
+/// <summary>
+/// The integration API's published contract, /openapi/integration.json (docs/integration-openapi.json is
+/// checked against it): every route mapped on the integration group, the four signature headers as one
+/// security requirement, and the problem codes each route answers with.
+/// </summary>
+public static class IntegrationContract
+{
+    public const string DocumentName = "integration";
+    private static readonly string[] SignatureHeaders =
+        [IntegrationSignature.KeyIdHeader, IntegrationSignature.TimestampHeader, IntegrationSignature.NonceHeader, IntegrationSignature.SignatureHeader];
+
+    private const string Description =
+        """
+        燃气企业（充装单位、供应站）和检验机构的系统对接接口。每个请求都须签名：
+        X-CT-Signature = Base64(HMAC-SHA256(secret, METHOD + "\n" + PATH?QUERY + "\n" + X-CT-Timestamp + "\n" + X-CT-Nonce + "\n" + hex(SHA-256(body))))，
+        时间戳为 Unix 秒（与服务器相差不超过 300 秒），nonce 每个请求不同（16-64 位字母、数字、-、_）。
+        批量接口（cylinders、workers、customers、fills、deliveries、returns、inspections）每批最多 1000 条，逐条校验：
+        不合格的记录在 rejected 中列出（序号、字段、原因），其余入库；事件按本企业的 eventId 去重，重发安全。
+        涉及其他企业数据的批次整批拒绝（403 integration-not-yours）。
+        沙箱密钥（integration-key create --sandbox）：批量上报的校验和应答与正式环境完全相同，但不入库，应答带 "sandbox": true 和响应头 X-CT-Sandbox: true；
+        其他写操作对沙箱密钥返回 403 integration-sandbox。
+        Webhook：通知以 POST 推送到登记的 https 地址，带 X-CT-Webhook-Signature（见 docs/INTEGRATION.md）；也可轮询 GET /notifications。
+        示例客户端：samples/IntegrationClient（C#）和 samples/python/integration_client.py。问题类型见 docs/PROBLEMS.md。
+        """;
+
+    private static string OperationId(string method, string path)
+    {
+        var words = path[(IntegrationApi.Prefix.Length + "/v1/".Length - 1)..].Split('/', '-', '{', '}').Where(w => w.Length > 0);
+        return method.ToLowerInvariant() + string.Concat(words.Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+    }
+
+    public static IServiceCollection AddIntegrationContract(this IServiceCollection services) =>
+        services.AddOpenApi(DocumentName, o =>
+        {
+            o.ShouldInclude = d => d.RelativePath?.StartsWith(IntegrationApi.Prefix[1..] + "/", StringComparison.Ordinal) == true;
+            o.AddContractConventions("CylinderTrace Integration API", Description, "本市部署的 HTTPS 域名（由主管部门或运维提供）");
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                var requirement = new OpenApiSecurityRequirement();
+                foreach (var header in SignatureHeaders) requirement[new OpenApiSecuritySchemeReference(header, context.Document)] = [];
+                operation.Security = [requirement];
+                // A stable name for generated clients: the method and the path's words, e.g. postFillChecks, postDetentionOrdersOrderAcknowledge.
+                operation.OperationId ??= OperationId(context.Description.HttpMethod ?? "", context.Description.RelativePath ?? "");
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var notes = new List<string>();
+                if (metadata.OfType<IntegrationSignature.ReadOnlyCall>().Any()) notes.Add("只读：重放无害，不检查 nonce 是否用过（时间戳窗口仍然有效）。");
+                if (metadata.OfType<IntegrationSignature.InspectionBodyCall>().Any()) notes.Add("检验机构的密钥也可调用（它们只能调用这一个接口）。");
+                if (metadata.OfType<IntegrationSandbox.Rehearsed>().Any()) notes.Add("沙箱密钥：照常校验和应答，但不入库（sandbox: true）。");
+                if (notes.Count > 0) operation.Description = string.Join(" ", notes);
+                return Task.CompletedTask;
+            });
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Components!.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                foreach (var header in SignatureHeaders)
+                    document.Components.SecuritySchemes[header] = new OpenApiSecurityScheme
+                    {
+                        Type = SecuritySchemeType.ApiKey,
+                        In = ParameterLocation.Header,
+                        Name = header,
+                        Description = header switch
+                        {
+                            IntegrationSignature.KeyIdHeader => "密钥编号（integration-key create 发放）。",
+                            IntegrationSignature.TimestampHeader => "当前 Unix 秒。",
+                            IntegrationSignature.NonceHeader => "每个请求不同的随机串（16-64 位字母、数字、-、_）。",
+                            _ => "Base64(HMAC-SHA256(secret, 签名串))，签名串见文档说明。",
+                        },
+                    };
+                foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+                    tag.Description = "企业系统对接（签名请求）。";
+                return Task.CompletedTask;
+            });
+        });
+}
