@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CylinderTrace.CardPages;
 using CylinderTrace.Commercial;
 using CylinderTrace.Complaints;
 using CylinderTrace.ConsoleShell;
@@ -48,6 +49,7 @@ public static class ApplicationExtensions
         services.AddIntegration();
         services.AddCommercial();
         services.AddSupervision();
+        services.AddCardPages();
         // The Mini Program's published contract (miniprogram-contracts/openapi.json is checked against it).
         services.AddMiniProgramContract();
         // The integration API's published contract (docs/integration-openapi.json is checked against it).
@@ -67,6 +69,7 @@ public static class ApplicationExtensions
         CommandLine.Register("import", CsvImport.RunAsync);
         CommandLine.Register("scan-rates", Commercial.ScanRatesCommand.RunAsync);
         CommandLine.Register("scores", Supervision.ScoresCommand.RunAsync);
+        CommandLine.Register("labels", LabelsCommand.RunAsync);
     }
 
     public static WebApplication UseApplication(this WebApplication app)
@@ -102,9 +105,10 @@ public static class ApplicationExtensions
         app.MapIntegrationApi();
         app.MapCommercial();
         app.MapSupervision();
+        app.MapCardPageFeature();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /c/{code} (the card page a cylinder's QR opens; /qr/{code} too)\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json, requests.json, requests/{id}.json\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

@@ -62,6 +62,35 @@ public sealed class CylinderStore(Db db)
             Utc(r.LastFillAt), r.LastFillStationId, Utc(r.LastDeliveryAt), r.LastDeliveryStationId, r.LastDeliveryWorkerId);
     }
 
+    /// <summary>A registered cylinder as a label names it: its code, owner and supply station.</summary>
+    public sealed record LabelCylinder(string Code, int OwnerId, int? SupplyStationId);
+
+    private const string LabelsByCodeSql =
+        "SELECT code AS Code, owner_id AS OwnerId, supply_station_id AS SupplyStationId FROM cylinders WHERE code IN @codes";
+
+    // Codes of one length compare as their characters do, so a range of codes of one pattern is a range of the unique key.
+    private const string LabelsInRangeSql =
+        """
+        SELECT code AS Code, owner_id AS OwnerId, supply_station_id AS SupplyStationId FROM cylinders
+        WHERE code BETWEEN @from AND @to AND CHAR_LENGTH(code) = @length
+        ORDER BY code LIMIT @limit
+        """;
+
+    /// <summary>The registered cylinders among these codes (unregistered ones are simply absent).</summary>
+    public async Task<IReadOnlyList<LabelCylinder>> LabelCylindersAsync(IReadOnlyCollection<string> codes, CancellationToken ct = default)
+    {
+        if (codes.Count == 0) return [];
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<LabelCylinder>(new CommandDefinition(LabelsByCodeSql, new { codes }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Registered cylinders whose codes lie between two codes of the same length, in code order, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<LabelCylinder>> LabelCylindersInRangeAsync(string from, string to, int limit, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<LabelCylinder>(new CommandDefinition(LabelsInRangeSql, new { from, to, length = from.Length, limit }, cancellationToken: ct))).AsList();
+    }
+
     private static DateOnly? ToDate(DateTime? d) => d is { } v ? DateOnly.FromDateTime(v) : null;
     private static DateTime? Utc(DateTime? d) => d is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;
 

@@ -25,7 +25,7 @@ public sealed class OfficialAccountOptions : IValidatableObject
     /// <summary>Plaintext, Compatible or Safe, as the console's message encryption is set.</summary>
     public PushMode Mode { get; set; } = PushMode.Safe;
 
-    /// <summary>Link of a card page ({code} is replaced); empty = answer with text instead of a news article.</summary>
+    /// <summary>Link of a card page ({code} is replaced); empty = the public card page (CardPage:PublicBaseUrl), or text when that is unset too.</summary>
     public string CardPageUrl { get; set; } = "";
 
     /// <summary>Milliseconds a reply may take; past it we answer "success" and send the card as a customer-service message. 0 = always so.</summary>

@@ -8,7 +8,7 @@ namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
 public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
-    IOptions<OfficialAccountOptions> options, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter)
+    IOptions<OfficialAccountOptions> options, IOptions<CardPages.CardPageOptions> cardPage, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter)
 {
     public const string ScanKey = "SCAN_CYLINDER";
     public const string MyComplaintsKey = "MY_COMPLAINTS";
@@ -96,18 +96,31 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
     {
         if (!CylinderCode.TryNormalise(raw, out var code)) return null;
         var card = await cards.GetCardAsync(code, ct);
+        var link = CardPageLink(code);
         if (card is null)
         {
             var u = CylinderStatusRules.Unregistered;
-            return Text($"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}\n{GasLeakAdvice.Line}");
+            var unregistered = $"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}\n{GasLeakAdvice.Line}";
+            return link is null ? Text(unregistered)
+                : new Answer(unregistered, new NewsArticle($"【{u.Label}】{code}", Reply.Truncate($"{u.Warning}{u.Action}\n{GasLeakAdvice.Line}", 500), link));
         }
         var text = CardText(card, greeting);
-        var link = options.Value.CardPageUrl;
-        if (link.Length == 0) return Text(text);
+        if (link is null) return Text(text);
         return new Answer(text, new NewsArticle(
             $"【{card.Status.Label}】气瓶 {card.Code}",
             Reply.Truncate($"{card.Status.Warning}{card.Status.Action}\n{card.Status.GasLeakAdvice}\n产权单位：{card.Owner.Name}", 500),
-            link.Replace("{code}", Uri.EscapeDataString(card.Code), StringComparison.Ordinal)));
+            link));
+    }
+
+    /// <summary>
+    /// The card page the news reply opens: OfficialAccount:CardPageUrl when set, else the public card page that the cylinder's QR
+    /// opens (CardPage:PublicBaseUrl + PathPrefix), so every channel leads to the same page; null (a text reply) when neither is set.
+    /// </summary>
+    internal string? CardPageLink(string code)
+    {
+        var configured = options.Value.CardPageUrl;
+        if (configured.Length > 0) return configured.Replace("{code}", Uri.EscapeDataString(code), StringComparison.Ordinal);
+        return cardPage.Value.PublicBaseUrl.Length > 0 ? cardPage.Value.PageUrl(code) : null;
     }
 
     internal static string CardText(CylinderCard card, string? greeting = null)

@@ -73,6 +73,9 @@ public static class ConsoleAccess
     /// <summary>Administrators issue invites for restaurants (in their agency's jurisdiction, <see cref="RateDistricts"/>), as supply stations do through the integration API.</summary>
     public static bool MayInviteRestaurants(StaffMember s) => s.IsAdministrator;
 
+    /// <summary>Cylinder QR labels: an agency's administrators print them, for owners in the agency's jurisdiction (RateDistricts).</summary>
+    public static bool MayPrintLabels(StaffMember s) => s.IsAdministrator;
+
     /// <summary>
     /// Scan rates: every member (any role) reads the rates of its agency's jurisdiction. An agency of
     /// the city sees every district (null); a district's agency sees the subjects of its own district.

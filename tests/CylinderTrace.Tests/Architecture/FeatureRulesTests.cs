@@ -24,11 +24,12 @@ public sealed partial class Feature_rules
         ["Staff"] = ["Platform"],
         ["ConsoleShell"] = ["Staff", "Platform"],
         ["Integration"] = ["Cylinders", "Enterprises", "Platform"],
-        ["OfficialAccount"] = ["Cylinders", "Integration", "Staff", "Platform"],
+        ["OfficialAccount"] = ["CardPages", "Cylinders", "Integration", "Staff", "Platform"],
         ["Complaints"] = ["Cylinders", "Enterprises", "Staff", "ConsoleShell", "Platform"],
         ["MiniProgram"] = ["Complaints", "Cylinders", "Platform"],
         ["Commercial"] = ["Complaints", "Cylinders", "Enterprises", "Integration", "MiniProgram", "Staff", "ConsoleShell", "Platform"],
         ["Supervision"] = ["Commercial", "Complaints", "Cylinders", "Enterprises", "Integration", "Staff", "ConsoleShell", "Platform"],
+        ["CardPages"] = ["Cylinders", "Enterprises", "Integration", "Staff", "ConsoleShell", "Platform"],
         ["Seeding"] = ["Commercial", "Complaints", "ConsoleShell", "Cylinders", "Enterprises", "Integration", "MiniProgram", "OfficialAccount", "Platform", "Staff", "Supervision"],
     };
 

@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text;
+using CylinderTrace.Cylinders;
+using CylinderTrace.Platform.Time;
+using Microsoft.Extensions.Options;
+
+namespace CylinderTrace.CardPages;
+
+/// <summary>
+/// What a phone camera or any QR scanner opens: GET {PathPrefix}/{code} (and /qr/{code}, the older labels' form) answers the
+/// cylinder's card as an HTML page; GET {PathPrefix}?code= is the "check another cylinder" form; GET {PathPrefix}/{code}/complain
+/// opens the Mini Program's complaint page (ComplaintLinks) or says where else to complain.
+/// </summary>
+public static class CardPageEndpoints
+{
+    /// <summary>
+    /// Revalidated on every view (no-cache with an ETag): a delivery, a detention order or midnight changes the state, and a
+    /// resident who scans again must see it at once; a repeat view of an unchanged page costs a 304 of a few bytes. Public:
+    /// the page holds nothing but the public card. Pages that are not a card (invalid input, complaint redirects) are not stored.
+    /// </summary>
+    public const string CardCacheControl = "public, no-cache";
+    public const string NoStore = "no-store";
+
+    /// <summary>Nothing but the page's own inline styles; no script, no frames, forms only to this host.</summary>
+    private const string Csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+    public static IEndpointRouteBuilder MapCardPages(this IEndpointRouteBuilder app)
+    {
+        var prefix = app.ServiceProvider.GetRequiredService<IOptions<CardPageOptions>>().Value.PathPrefix;
+        app.MapGet(prefix + "/{code}", PageAsync).ExcludeFromDescription();
+        app.MapGet("/qr/{code}", PageAsync).ExcludeFromDescription();
+        app.MapGet(prefix, CheckAnother).ExcludeFromDescription();
+        app.MapGet(prefix + "/{code}/complain", ComplainAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>The card page of a scanned or typed code.</summary>
+    public static async Task PageAsync(string code, HttpContext context, CylinderCards cards, CardPageHtml html, TimeProvider clock,
+        IOptions<CardPageOptions> options, ILogger<CardPageHtml> logger, CancellationToken ct)
+    {
+        var now = ShanghaiTime.ToLocal(clock.GetUtcNow());
+        if (!CylinderCode.TryNormalise(code, out var normalised))
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, html.Invalid(code, now), NoStore);
+            return;
+        }
+        var complain = options.Value.PathPrefix + "/" + Uri.EscapeDataString(normalised) + "/complain";
+        var card = await cards.GetCardAsync(normalised, ct);
+        if (card is null)
+        {
+            await RecordUnregisteredScanAsync(normalised, context, logger, ct);
+            await WriteAsync(context, StatusCodes.Status404NotFound, html.Unregistered(normalised, now, complain), CardCacheControl);
+            return;
+        }
+        await WriteAsync(context, StatusCodes.Status200OK, html.Card(card, now, complain), CardCacheControl);
+    }
+
+    /// <summary>
+    /// Where a scan of an unregistered code becomes evidence of black gas (channel: web page). The record of unregistered scans
+    /// is being built beside this page (issue 18); until it lands on main, the scan is logged with its code and channel.
+    /// </summary>
+    internal static Task RecordUnregisteredScanAsync(string code, HttpContext context, ILogger logger, CancellationToken ct)
+    {
+        logger.LogInformation("Unregistered cylinder code {Code} scanned (channel {Channel})", code, "web_page");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The "check another cylinder" form: a code (or a pasted QR text) goes to its page; anything else gets the form again.</summary>
+    public static async Task CheckAnother(HttpContext context, string? code, CardPageHtml html, TimeProvider clock, IOptions<CardPageOptions> options)
+    {
+        if (CylinderCode.TryNormalise(code, out var normalised))
+        {
+            context.Response.Headers.CacheControl = NoStore;
+            context.Response.Redirect(options.Value.PathPrefix + "/" + Uri.EscapeDataString(normalised));
+            return;
+        }
+        await WriteAsync(context, StatusCodes.Status400BadRequest, html.Invalid(code, ShanghaiTime.ToLocal(clock.GetUtcNow())), NoStore);
+    }
+
+    /// <summary>The complain button: to the Mini Program's complaint page for this cylinder, or the Official Account and hotline.</summary>
+    public static async Task ComplainAsync(string code, HttpContext context, ComplaintLinks links, CardPageHtml html, TimeProvider clock, CancellationToken ct)
+    {
+        var now = ShanghaiTime.ToLocal(clock.GetUtcNow());
+        if (!CylinderCode.TryNormalise(code, out var normalised))
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, html.Invalid(code, now), NoStore);
+            return;
+        }
+        var outcome = await links.ForAsync(normalised, context.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct);
+        if (outcome.Link is { } link)
+        {
+            context.Response.Headers.CacheControl = NoStore;
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            context.Response.Redirect(link);
+            return;
+        }
+        await WriteAsync(context, outcome.RateLimited ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK, html.ComplainElsewhere(normalised, now), NoStore);
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string page, string cacheControl)
+    {
+        var bytes = Encoding.UTF8.GetBytes(page);
+        var headers = context.Response.Headers;
+        headers.CacheControl = cacheControl;
+        headers.ContentSecurityPolicy = Csp;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (status == StatusCodes.Status200OK && cacheControl == CardCacheControl)
+        {
+            var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 12)) + "\"";
+            headers.ETag = etag;
+            if (context.Request.Headers.IfNoneMatch.Contains(etag))
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+}
