@@ -12,6 +12,8 @@ bash "$CT_ROOT/ops/services-up.sh"
 # Debian's Chromium for the console's browser test (Playwright drives it; nothing is downloaded).
 CT_CHROMIUM="$(bash "$CT_ROOT/ops/browser-up.sh")"
 export CT_CHROMIUM
+# zbarimg reads the printed labels' QR codes back (Debian's zbar-tools).
+bash "$CT_ROOT/ops/zbar-up.sh" >/dev/null
 # A real local SMTP server for the digest tests (Debian's aiosmtpd).
 CT_SMTP_PYTHON="$(bash "$CT_ROOT/ops/smtp-up.sh")"
 export CT_SMTP_PYTHON

@@ -1,4 +1,4 @@
--- wrk script: GET /api/cylinders/{code}/card over the codes in $CODES.
+-- wrk script: GET /api/cylinders/{code}/card over the codes in $CODES ($PATH_TEMPLATE, e.g. "/c/%s", asks another path).
 -- $MODE=random picks codes at random (warm cache); $MODE=sequential gives each thread its own slice
 -- and never repeats a code (every request a cache miss); $DELAY_MS adds a pause per connection
 -- between requests (used to hold a fixed rate below the peak).
@@ -8,6 +8,7 @@ for line in io.lines(os.getenv("CODES")) do
 end
 local mode = os.getenv("MODE") or "random"
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+local template = os.getenv("PATH_TEMPLATE") or "/api/cylinders/%s/card"
 local threads = 0
 
 function setup(thread)
@@ -32,7 +33,7 @@ function request()
   else
     code = codes[math.random(#codes)]
   end
-  return wrk.format("GET", "/api/cylinders/" .. code .. "/card")
+  return wrk.format("GET", string.format(template, code))
 end
 
 if delay_ms > 0 then

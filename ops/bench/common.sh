@@ -66,10 +66,10 @@ bench_start_host() {
   log "the host did not become ready; see $out/host.log"; exit 1
 }
 
-# bench_start_bare CARD_JSON [OA_REPLY]
+# bench_start_bare CARD_JSON [OA_REPLY]; CT_BENCH_BARE_PAGE=FILE also serves that HTML at /c/{code}
 bench_start_bare() {
   bench_port_free "$bare_port"
-  dotnet "$bench_dll" bare --port "$bare_port" --body "$1" ${2:+--oa-reply "$2"} >"$out/bare.log" 2>&1 &
+  dotnet "$bench_dll" bare --port "$bare_port" --body "$1" ${2:+--oa-reply "$2"} ${CT_BENCH_BARE_PAGE:+--page "$CT_BENCH_BARE_PAGE"} >"$out/bare.log" 2>&1 &
   bench_pids+=($!)
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$bare_port/api/cylinders/X/card" >/dev/null && return 0; sleep 0.5; done
   log "the bare endpoint did not start; see $out/bare.log"; exit 1

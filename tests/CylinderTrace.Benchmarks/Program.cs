@@ -1,7 +1,7 @@
 // The baseline of the card benchmark: a bare Kestrel endpoint that answers every GET with the same
 // JSON bytes (a real card, captured from the host), so the ratio our-endpoint / bare-endpoint shows
 // what routing, caching, status derivation and serialisation cost on top of the web server itself.
-//   CylinderTrace.Benchmarks bare --port 5091 --body card.json
+//   CylinderTrace.Benchmarks bare --port 5091 --body card.json [--page card.html]
 //   CylinderTrace.Benchmarks oa-load --url URL [--seconds N] [--concurrency N] [--rate R] [--codes FILE] [--save-one-reply FILE]
 if (args.Length > 0 && args[0] == "ingest")
     return await CylinderTrace.Benchmarks.IntegrationLoad.IngestAsync(args);
@@ -43,6 +43,9 @@ builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 app.MapGet("/api/cylinders/{code}/card", (string code) => Results.Bytes(body, "application/json; charset=utf-8"));
+// The card page's baseline: a fixed HTML page of the real page's size (--page FILE), at the page's path.
+var cardPage = Arg("--page") is { } pageFile ? await File.ReadAllBytesAsync(pageFile) : body;
+app.MapGet("/c/{code}", (string code) => Results.Bytes(cardPage, "text/html; charset=utf-8"));
 // The fill-check baseline: reads the signed request's body and answers a fixed check result of the real size.
 var fillCheck = Arg("--fill-check") is { } fc ? await File.ReadAllBytesAsync(fc) : body;
 app.MapPost("/api/integration/v1/fill-checks", async (HttpRequest request) =>

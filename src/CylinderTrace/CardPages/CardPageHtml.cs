@@ -157,7 +157,7 @@ public sealed class CardPageHtml(CardPageOptions options)
     {
         var css = severity is "ok" or "warning" or "danger" ? severity : "danger";
         sb.Append("<section class=\"state ").Append(css).Append("\" aria-labelledby=\"state\"><p class=\"verdict\">")
-            .Append(safe ? (severity == "ok" ? "✓ 可以使用" : "! 可以使用，请注意") : "✕ 不要使用")
+            .Append(safe ? (severity == "ok" ? "<span aria-hidden=\"true\">✓ </span>可以使用" : "<span aria-hidden=\"true\">! </span>可以使用，请注意") : "<span aria-hidden=\"true\">✕ </span>不要使用")
             .Append("</p><h1 id=\"state\">").Append(Encode(label)).Append("</h1><p class=\"code\">气瓶编号 ").Append(Encode(code)).Append("</p>")
             .Append("<p class=\"warn\">").Append(Encode(warning)).Append("</p><p class=\"act\">").Append(Encode(action)).Append("</p></section>");
     }
