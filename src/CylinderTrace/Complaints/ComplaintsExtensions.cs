@@ -21,6 +21,7 @@ public static class ComplaintsExtensions
         services.AddSingleton<PhotoStore>();
         services.AddSingleton<ComplaintStore>();
         services.AddSingleton<ComplaintService>();
+        services.AddSingleton<CylinderComplaintList>();
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ComplaintNotifications>();
         services.AddOptions<StaffNotificationOptions>().BindConfiguration(StaffNotificationOptions.Section);

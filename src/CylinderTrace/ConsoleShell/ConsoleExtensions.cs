@@ -20,6 +20,7 @@ public static class ConsoleExtensions
         });
         JobsDashboard.AddPolicy(services.AddAuthorizationBuilder());
         services.AddRazorComponents();
+        services.AddHttpContextAccessor(); // the layout shows the notice a redirect left (ConsoleFlash)
         services.AddConsoleMenuItem(new(900, "nav-staff", "/console/staff", "人员账号", s => s.IsAdministrator));
         services.AddConsoleMenuItem(new(920, "nav-jobs", JobsDashboard.Path, "后台任务", ConsoleAccess.MayViewJobs));
         return services;

@@ -34,9 +34,11 @@ public static class ConsolePages
             ConsolePage.Of<AccountPage>(new() { ["Me"] = me, ["Notice"] = done == "unbound" ? "已解除微信绑定。" : null }));
         pages.MapPost("/account/wechat-code", NewBindCodeAsync);
         pages.MapPost("/account/wechat-unbind", UnbindAsync);
-        pages.MapGet("/staff", (StaffMember me, Agencies agencies, StaffAccounts accounts, TimeProvider clock, CancellationToken ct) =>
-            StaffPageAsync(me, agencies, accounts, clock, null, null, 200, ct));
+        pages.MapGet("/staff", (StaffMember me, Agencies agencies, StaffAccounts accounts, TimeProvider clock, string? q, string? agency, int? page,
+            CancellationToken ct) => StaffPageAsync(me, agencies, accounts, clock, q, agency, page, null, 200, ct));
         pages.MapPost("/staff", CreateStaffAsync);
+        pages.MapGet("/staff/{id:int}", StaffEditPageAsync);
+        pages.MapPost("/staff/{id:int}", UpdateStaffAsync);
         pages.MapPost("/staff/{id:int}/reset", ResetPasswordAsync);
         pages.MapPost("/staff/{id:int}/{state:regex(^(enable|disable)$)}", SetEnabledAsync);
         return app;
@@ -112,53 +114,111 @@ public static class ConsolePages
         return TypedResults.Redirect("/console/account?done=unbound");
     }
 
-    public static async Task<RazorComponentResult> CreateStaffAsync(StaffMember me, IFormCollection form, StaffAccounts accounts, Agencies agencies,
+    /// <summary>Staff listed per page: an agency has dozens, the city a few hundred.</summary>
+    public const int StaffPageSize = 50;
+
+    public static async Task<IResult> CreateStaffAsync(StaffMember me, HttpContext context, IFormCollection form, StaffAccounts accounts, Agencies agencies,
         TimeProvider clock, CancellationToken ct)
     {
         if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
         var result = await accounts.CreateAsync(scope, form["username"], form["displayName"], form["role"], form["agency"], null, ct);
         return result is StaffAccounts.Created created
-            ? await StaffPageAsync(me, agencies, accounts, clock, $"已创建账号 {form["username"]}，初始密码：{created.InitialPassword}（只显示这一次，请当面或电话告知本人；首次登录须修改）。", null, 200, ct)
-            : await StaffPageAsync(me, agencies, accounts, clock, null, string.Join(" ", ((StaffAccounts.CreateRefused)result).Errors.Values.SelectMany(v => v)), 400, ct);
+            ? ConsoleFlash.Redirect(context, "/console/staff",
+                $"已创建账号 {form["username"].ToString().Trim()}，初始密码：{created.InitialPassword}（只显示这一次，请当面或电话告知本人；首次登录须修改）。")
+            : await StaffPageAsync(me, agencies, accounts, clock, null, null, null, Errors(((StaffAccounts.CreateRefused)result).Errors), 400, ct, Typed(form));
     }
 
-    public static async Task<RazorComponentResult> ResetPasswordAsync(int id, StaffMember me, StaffAccounts accounts, Agencies agencies, TimeProvider clock,
-        CancellationToken ct)
+    public static async Task<IResult> StaffEditPageAsync(int id, StaffMember me, StaffAccounts accounts, Agencies agencies, TimeProvider clock, CancellationToken ct)
     {
         if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
-        var password = await accounts.ResetPasswordAsync(scope, id, ct);
-        return password is null
-            ? await StaffPageAsync(me, agencies, accounts, clock, null, "本单位没有这个账号。", 404, ct)
-            : await StaffPageAsync(me, agencies, accounts, clock, $"密码已重置，新的初始密码：{password}（只显示这一次）。", null, 200, ct);
+        return await accounts.FindAsync(scope, id, ct) is { } a
+            ? await StaffEditAsync(me, scope, a, agencies, clock, null, null, 200, ct)
+            : NoSuchAccount(me);
     }
 
-    public static async Task<RazorComponentResult> SetEnabledAsync(int id, string state, StaffMember me, StaffAccounts accounts, Agencies agencies,
+    public static async Task<IResult> UpdateStaffAsync(int id, StaffMember me, HttpContext context, IFormCollection form, StaffAccounts accounts, Agencies agencies,
         TimeProvider clock, CancellationToken ct)
     {
         if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
-        var a = await accounts.FindAsync(scope, id, ct);
-        if (a is null) return await StaffPageAsync(me, agencies, accounts, clock, null, "本单位没有这个账号。", 404, ct);
-        return await accounts.UpdateAsync(me, scope, id, a.DisplayName, a.Role, a.AgencyCode, state == "disable", ct) switch
+        if (await accounts.FindAsync(scope, id, ct) is not { } a) return NoSuchAccount(me);
+        return await accounts.UpdateAsync(me, scope, id, form["displayName"], form["role"], form["agency"], a.Disabled, ct) switch
         {
-            StaffAccounts.Updated => await StaffPageAsync(me, agencies, accounts, clock, state == "disable" ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。", null, 200, ct),
-            StaffAccounts.SelfChangeRefused self => await StaffPageAsync(me, agencies, accounts, clock, null, self.Message, 409, ct),
-            StaffAccounts.UpdateRefused e => await StaffPageAsync(me, agencies, accounts, clock, null, string.Join(" ", e.Errors.Values.SelectMany(v => v)), 400, ct),
-            _ => await StaffPageAsync(me, agencies, accounts, clock, null, "本单位没有这个账号。", 404, ct),
+            StaffAccounts.Updated => ConsoleFlash.Redirect(context, "/console/staff", $"已保存 {a.Username} 的账号信息。"),
+            StaffAccounts.SelfChangeRefused self => await StaffEditAsync(me, scope, a, agencies, clock, self.Message, Typed(form), 409, ct),
+            StaffAccounts.UpdateRefused e => await StaffEditAsync(me, scope, a, agencies, clock, Errors(e.Errors), Typed(form), 400, ct),
+            _ => NoSuchAccount(me),
         };
     }
 
-    private static async Task<RazorComponentResult> StaffPageAsync(StaffMember me, Agencies agencies, StaffAccounts accounts, TimeProvider clock, string? notice,
-        string? error, int status, CancellationToken ct)
+    public static async Task<IResult> ResetPasswordAsync(int id, StaffMember me, HttpContext context, IFormCollection form, StaffAccounts accounts,
+        CancellationToken ct)
+    {
+        if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
+        if (await accounts.FindAsync(scope, id, ct) is not { } a) return NoSuchAccount(me);
+        if (!ConsoleConfirmation.Confirmed(form))
+            return ConsoleConfirmation.Ask(me, form, $"重置 {a.DisplayName}（{a.Username}）的密码？",
+                "重置后原密码立即失效，该账号已登录的会话全部退出；系统生成一个新的初始密码，只显示一次，本人首次登录须修改。",
+                $"/console/staff/{id}/reset", "确认重置密码", "/console/staff");
+        var password = await accounts.ResetPasswordAsync(scope, id, ct);
+        return password is null
+            ? NoSuchAccount(me)
+            : ConsoleFlash.Redirect(context, "/console/staff", $"{a.Username} 的密码已重置，新的初始密码：{password}（只显示这一次，请当面或电话告知本人）。");
+    }
+
+    public static async Task<IResult> SetEnabledAsync(int id, string state, StaffMember me, HttpContext context, IFormCollection form, StaffAccounts accounts,
+        Agencies agencies, TimeProvider clock, CancellationToken ct)
+    {
+        if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
+        var a = await accounts.FindAsync(scope, id, ct);
+        if (a is null) return NoSuchAccount(me);
+        var disable = state == "disable";
+        if (disable && a.Id != me.Id && !ConsoleConfirmation.Confirmed(form))
+            return ConsoleConfirmation.Ask(me, form, $"停用 {a.DisplayName}（{a.Username}）的账号？",
+                "停用后该账号立即退出登录、不能再登录，也不再收到微信提醒；已认领的投诉请先由科室负责人改派。需要时可以重新启用。",
+                $"/console/staff/{id}/disable", "确认停用", "/console/staff");
+        return await accounts.UpdateAsync(me, scope, id, a.DisplayName, a.Role, a.AgencyCode, disable, ct) switch
+        {
+            StaffAccounts.Updated => ConsoleFlash.Redirect(context, "/console/staff", disable ? $"已停用 {a.Username}。" : $"已启用 {a.Username}。"),
+            StaffAccounts.SelfChangeRefused self => await StaffPageAsync(me, agencies, accounts, clock, null, null, null, self.Message, 409, ct),
+            StaffAccounts.UpdateRefused e => await StaffPageAsync(me, agencies, accounts, clock, null, null, null, Errors(e.Errors), 400, ct),
+            _ => NoSuchAccount(me),
+        };
+    }
+
+    private static RazorComponentResult NoSuchAccount(StaffMember me) => ConsolePage.Message(me, 404, "没有这个账号", "本单位没有这个人员账号。");
+
+    internal static string Errors(IDictionary<string, string[]> errors) => string.Join(" ", errors.Values.SelectMany(v => v));
+
+    /// <summary>What was typed into a form, to show it again after a refusal (never a password or the form token).</summary>
+    internal static Dictionary<string, string> Typed(IFormCollection form) =>
+        form.Where(f => f.Key is not ("__RequestVerificationToken" or "password" or "current" or "next"))
+            .ToDictionary(f => f.Key, f => string.Join(",", f.Value.Where(v => v is not null)));
+
+    public static async Task<RazorComponentResult> StaffPageAsync(StaffMember me, Agencies agencies, StaffAccounts accounts, TimeProvider clock, string? q,
+        string? agency, int? page, string? error, int status, CancellationToken ct, IReadOnlyDictionary<string, string>? typed = null)
     {
         if (ConsoleAccess.StaffAdministration(me) is not { } scope) return ConsolePage.Forbidden(me, ConsoleApi.StaffOnly);
         var now = clock.GetUtcNow().UtcDateTime;
+        var all = (await accounts.ListAsync(scope, ct))
+            .Where(a => string.IsNullOrWhiteSpace(q) || a.Username.Contains(q.Trim(), StringComparison.OrdinalIgnoreCase) || a.DisplayName.Contains(q.Trim()))
+            .Where(a => string.IsNullOrEmpty(agency) || a.AgencyCode == agency)
+            .Select(a => ConsoleApi.StaffView(a, now)).ToList();
+        var (number, pages, rows) = Ui.Paged(all, page, StaffPageSize);
         return ConsolePage.Of<StaffPage>(new()
         {
-            ["Me"] = me, ["Staff"] = (await accounts.ListAsync(scope, ct)).Select(a => ConsoleApi.StaffView(a, now)).ToList(),
+            ["Me"] = me, ["Staff"] = rows, ["Total"] = all.Count, ["PageNumber"] = number, ["Pages"] = pages, ["Query"] = q, ["AgencyFilter"] = agency,
             ["Agencies"] = (await agencies.ListAsync(ct)).Where(a => scope.Covers(a.Id)).ToList(), ["CityWide"] = scope.AgencyId is null,
-            ["Notice"] = notice, ["Error"] = error,
+            ["Error"] = error, ["Form"] = typed,
         }, status);
     }
+
+    private static async Task<RazorComponentResult> StaffEditAsync(StaffMember me, StaffScope scope, StaffAccount a, Agencies agencies, TimeProvider clock,
+        string? error, IReadOnlyDictionary<string, string>? typed, int status, CancellationToken ct) =>
+        ConsolePage.Of<StaffEditPage>(new()
+        {
+            ["Me"] = me, ["Account"] = ConsoleApi.StaffView(a, clock.GetUtcNow().UtcDateTime),
+            ["Agencies"] = (await agencies.ListAsync(ct)).Where(x => scope.Covers(x.Id)).ToList(), ["Error"] = error, ["Form"] = typed,
+        }, status);
 
     private static byte[] ReadStylesheet()
     {

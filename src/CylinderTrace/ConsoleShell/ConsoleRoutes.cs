@@ -70,6 +70,7 @@ internal sealed class PageHeaders : IEndpointFilter
         headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
         headers["Referrer-Policy"] = "no-referrer";
         headers.XContentTypeOptions = "nosniff";
+        if (HttpMethods.IsGet(context.HttpContext.Request.Method)) ConsoleFlash.Take(context.HttpContext);
         return next(context);
     }
 }
@@ -132,4 +133,19 @@ public sealed class InitialPasswordGate : IEndpointFilter
             return Problem.Of(403, "console-password-change-required", "Change your password first", "首次登录（或密码被重置后）请先修改密码：POST /api/console/me/password。");
         return TypedResults.Redirect("/console/password");
     }
+}
+
+/// <summary>Destructive console actions ask first: a post without confirm=yes shows <see cref="Pages.ConfirmPage"/> and changes nothing.</summary>
+public static class ConsoleConfirmation
+{
+    public static bool Confirmed(IFormCollection form) => form["confirm"] == "yes";
+
+    /// <summary>The question page; <paramref name="form"/>'s fields (but the form token and confirm) are posted again.</summary>
+    public static RazorComponentResult Ask(StaffMember me, IFormCollection? form, string title, string text, string action, string button, string cancel) =>
+        ConsolePage.Of<ConfirmPage>(new()
+        {
+            ["Me"] = me, ["Title"] = title, ["Text"] = text, ["Action"] = action, ["Button"] = button, ["Cancel"] = cancel,
+            ["Fields"] = form is null ? new List<KeyValuePair<string, string>>()
+                : form.Where(f => f.Key is not ("confirm" or "__RequestVerificationToken")).SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))).ToList(),
+        });
 }

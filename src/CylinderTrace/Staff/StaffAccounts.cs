@@ -171,7 +171,7 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         if (!UsernameRegex().IsMatch(username)) errors["username"] = ["用户名为3-64位字母、数字、点、横线或下划线。"];
         displayName = displayName?.Trim() ?? "";
         if (displayName.Length is < 1 or > 50) errors["displayName"] = ["请填写姓名（不超过50字）。"];
-        if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为 {string.Join("、", StaffRoles.All)} 之一。"];
+        if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为{string.Join("、", StaffRoles.All.Select(StaffRoles.Label))}之一。"];
         var agencyId = string.IsNullOrWhiteSpace(agencyCode) ? scope.AgencyId : await store.AgencyIdAsync(agencyCode.Trim(), ct);
         if (agencyId is null) errors["agency"] = [$"单位代码“{agencyCode}”不存在（如 gas-350102）。"];
         else if (!scope.Covers(agencyId.Value)) errors["agency"] = ["只能为本单位开设账号；其他单位的账号由其本单位或市级系统管理员开设。"];
@@ -231,13 +231,15 @@ public sealed partial class StaffAccounts(StaffStore store, IOptions<ConsoleOpti
         var errors = new Dictionary<string, string[]>();
         displayName = displayName?.Trim() ?? "";
         if (displayName.Length is < 1 or > 50) errors["displayName"] = ["请填写姓名（不超过50字）。"];
-        if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为 {string.Join("、", StaffRoles.All)} 之一。"];
+        if (!StaffRoles.IsKnown(role)) errors["role"] = [$"角色应为{string.Join("、", StaffRoles.All.Select(StaffRoles.Label))}之一。"];
         var agencyId = string.IsNullOrWhiteSpace(agencyCode) ? a.AgencyId : await store.AgencyIdAsync(agencyCode.Trim(), ct);
         if (agencyId is null) errors["agency"] = [$"单位代码“{agencyCode}”不存在。"];
         else if (!scope.Covers(agencyId.Value)) errors["agency"] = ["只能在本单位内调整人员；调往其他单位请联系市级系统管理员。"];
         if (errors.Count > 0) return new UpdateRefused(errors);
         if (ConsoleAccess.SelfChangeRefusal(by, id, role, agencyId, disabled) is { } refusal) return new SelfChangeRefused(refusal);
-        await store.UpdateAsync(id, displayName, role!, agencyId!.Value, disabled, NewStamp(), clock.GetUtcNow().UtcDateTime, ct);
+        // A new stamp ends the account's sessions: needed when what it may do changes, not for a corrected name.
+        var sameRights = role == a.Role && agencyId == a.AgencyId && disabled == a.Disabled;
+        await store.UpdateAsync(id, displayName, role!, agencyId!.Value, disabled, sameRights ? a.SecurityStamp : NewStamp(), clock.GetUtcNow().UtcDateTime, ct);
         return new Updated();
     }
 

@@ -193,7 +193,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         foreach (var (c, n, x) in f.ByCategory) csv.WriteRow("按类别", CategoryLabel(c), n, x, "", "");
         // Per district and kind: new, closed, open, overdue (the page's columns).
         foreach (var d in f.ByDistrict) csv.WriteRow("按区县：" + CaseKindLabel(d.Kind), DistrictLabel(d.District), d.New, d.Closed, d.Open, d.Overdue);
-        foreach (var r in f.LowestScanRates) csv.WriteRow("扫码率最低", r.Name, r.Deliveries, r.Scanned, r.Rate, "");
+        foreach (var r in f.LowestScanRates) csv.WriteRow("扫码率最低", r.Name, r.Deliveries, r.Scanned, ConsoleShell.Pages.Ui.Percent(r.Rate), "");
         foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "", "");
         foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), "");
         foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "", "");

@@ -233,6 +233,25 @@ public sealed class FillViolations(Db db, Agencies agencies, IMemoryCache memory
         return row.ToView(events);
     }
 
+    private const string OfCylinderSql = SelectColumns + " WHERE v.cylinder_code = @code ORDER BY v.filled_at DESC, v.id DESC LIMIT 100";
+
+    /// <summary>
+    /// The cases about one cylinder (newest fill first), for its file: each with whether the member may open it. The file
+    /// shows every fill of the cylinder to every member already; the case's handling stays behind its own access check.
+    /// </summary>
+    public async Task<IReadOnlyList<(FillViolation Violation, bool MayOpen)>> OfCylinderAsync(Staff.StaffMember me, string code, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(OfCylinderSql, new { code }, cancellationToken: ct))).ToList();
+        var list = new List<(FillViolation, bool)>();
+        foreach (var r in rows)
+        {
+            var v = r.ToView([]);
+            list.Add((v, await AccessAsync(me, v, ct) != Staff.ComplaintAccess.None));
+        }
+        return list;
+    }
+
     /// <summary>Whether a member's agency sees the case: its own agency, or the city-level agency of the same kind.</summary>
     public async Task<Staff.ComplaintAccess> AccessAsync(Staff.StaffMember me, FillViolation v, CancellationToken ct)
     {

@@ -46,6 +46,7 @@ public static class SupervisionApi
         services.AddConsoleMenuItem(new(250, "nav-violations", "/console/violations", "违规充装", _ => true));
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
+        services.AddConsoleMenuItem(new(150, "nav-cylinders", "/console/cylinders", "气瓶档案", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
         services.AddConsoleMenuItem(new(550, "nav-licences", "/console/licences", "许可证", _ => true));
         return services;

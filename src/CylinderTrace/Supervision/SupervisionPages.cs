@@ -1,3 +1,4 @@
+using CylinderTrace.Complaints;
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Cylinders;
@@ -11,7 +12,10 @@ using Microsoft.Extensions.Options;
 namespace CylinderTrace.Supervision;
 
 /// <summary>A cylinder's file for an inspector: its card (null: not registered) and its trace.</summary>
-public sealed record CylinderFile(string Code, CylinderCard? Card, IReadOnlyList<TraceEvent> Trace);
+/// <param name="Complaints">Complaints naming the cylinder that the member may open, and how many others there are.</param>
+/// <param name="Violations">Fill violations about the cylinder, each with whether the member may open the case.</param>
+public sealed record CylinderFile(string Code, CylinderCard? Card, IReadOnlyList<TraceEvent> Trace, CylinderComplaints Complaints,
+    IReadOnlyList<(FillViolation Violation, bool MayOpen)> Violations);
 
 /// <summary>
 /// Supervision's console pages: an inspector's cylinder file with the detention form, detention orders, enterprise
@@ -28,13 +32,16 @@ public static class SupervisionPages
         pages.MapGet("/cylinders", FindCylinder);
         pages.MapGet("/cylinders/{code}", (string code, StaffMember me, CylinderFiles files, DetentionOrders orders, IOptions<SupervisionOptions> o, CancellationToken ct) =>
             CylinderFilePageAsync(me, files, orders, o.Value, code, null, 200, ct));
+        pages.MapGet("/cylinders/scan.js", CylinderScan.Script);
+        pages.MapGet("/cylinders/" + CylinderScan.DecoderFile, CylinderScan.Decoder);
         pages.MapPost("/cylinders/{code}/detentions", IssueAsync);
         pages.MapGet("/detentions", DetentionsPageAsync);
         pages.MapGet("/detentions/{order}", (string order, StaffMember me, DetentionOrders orders, string? done, CancellationToken ct) =>
-            DetentionPageAsync(me, orders, order, done switch { "issued" => "扣瓶令已下达，气瓶已标记为扣押，责任企业已收到通知。", "closed" => "已确认处置并结案。", _ => null }, null, 200, ct));
+            DetentionPageAsync(me, orders, order, done switch { "issued" => "扣瓶令已下达，气瓶已标记为扣押。系统正在通知责任企业；企业确认后，“经过”中会出现“企业确认收到”。", "closed" => "已确认处置并结案。", _ => null }, null, 200, ct));
         pages.MapPost("/detentions/{order}/dispose", DisposeAsync);
         pages.MapGet("/detentions/{order}/photos/{sha}", DetentionPhotoAsync);
         pages.MapGet("/digests", DigestsPageAsync);
+        pages.MapPost("/digest-settings", SaveDigestSettingsAsync);
         pages.MapGet("/digests/{id:long}", DigestAsync);
         pages.MapGet("/digests/{id:long}.csv", DigestCsvAsync);
         pages.MapGet("/scores", ScoresPageAsync);
@@ -42,19 +49,21 @@ public static class SupervisionPages
         return app;
     }
 
-    public static IResult FindCylinder(StaffMember me, string? code)
+    public static IResult FindCylinder(StaffMember me, HttpContext c, string? code)
     {
+        CylinderScan.AllowScript(c);
         if (string.IsNullOrWhiteSpace(code)) return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me });
         return CylinderCode.TryNormalise(code, out var normal) && normal is not null
             ? TypedResults.Redirect("/console/cylinders/" + normal)
-            : ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
+            : ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule, ["Typed"] = code }, 400);
     }
 
     public static async Task<IResult> IssueAsync(string code, StaffMember me, IFormCollection form, CylinderFiles files, DetentionOrders orders,
         IOptions<SupervisionOptions> o, CancellationToken ct)
     {
         if (!ConsoleAccess.MayDetain(me)) return ConsolePage.Forbidden(me, "只有执法检查人员可以下达扣瓶令。");
-        Task<RazorComponentResult> Again(string error, int status) => CylinderFilePageAsync(me, files, orders, o.Value, code, error, status, ct);
+        var typed = ConsolePages.Typed(form);
+        Task<RazorComponentResult> Again(string error, int status) => CylinderFilePageAsync(me, files, orders, o.Value, code, error, status, ct, typed);
         if (form.Files.Count > DetentionOrders.MaxPhotos) return await Again($"最多上传{DetentionOrders.MaxPhotos}张照片。", 400);
         var ids = new List<string>();
         foreach (var file in form.Files)
@@ -83,11 +92,20 @@ public static class SupervisionPages
     public static async Task<IResult> DisposeAsync(string order, StaffMember me, IFormCollection form, DetentionOrders orders, CancellationToken ct)
     {
         if (!ConsoleAccess.MayDetain(me)) return ConsolePage.Forbidden(me, "只有执法检查人员可以确认处置。");
+        var typed = ConsolePages.Typed(form);
+        if (form["disposal"] == "scrapped" && !ConsoleConfirmation.Confirmed(form))
+        {
+            var o = await orders.GetAsync(order, ct);
+            if (o is null || !ConsoleAccess.MaySeeDetention(me, o.AgencyId)) return ConsolePage.Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。");
+            return ConsoleConfirmation.Ask(me, form, $"确认将气瓶 {o.CylinderCode} 报废？",
+                "报废不可撤销：气瓶将永久标记为报废，不能再充装、配送或使用，公众扫码会看到“已报废”。请确认已核实现场情况。",
+                $"/console/detentions/{o.Number}/dispose", "确认报废并结案", $"/console/detentions/{o.Number}");
+        }
         return await orders.DisposeAsync(me.Id, me.AgencyId, order, form["disposal"], form["note"], ct) switch
         {
             DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=closed"),
-            DetentionResult.Invalid i => await DetentionPageAsync(me, orders, order, null, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct),
-            DetentionResult.Conflict x => await DetentionPageAsync(me, orders, order, null, x.Message, 409, ct),
+            DetentionResult.Invalid i => await DetentionPageAsync(me, orders, order, null, string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400, ct, typed),
+            DetentionResult.Conflict x => await DetentionPageAsync(me, orders, order, null, x.Message, 409, ct, typed),
             _ => ConsolePage.Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。"),
         };
     }
@@ -102,15 +120,40 @@ public static class SupervisionPages
         return file is null ? ConsolePage.Message(me, 404, "没有这张照片", "照片文件不存在。") : PhotoStore.Serve(c, file.Value);
     }
 
-    public static async Task<RazorComponentResult> DigestsPageAsync(StaffMember me, Digests digests, CancellationToken ct) =>
-        ConsolePage.Of<DigestsPage>(new() { ["Me"] = me, ["Digests"] = await digests.ListAsync(me.AgencyId, ct), ["Settings"] = await digests.SettingsAsync(me.AgencyId, ct) });
+    public static Task<RazorComponentResult> DigestsPageAsync(StaffMember me, Digests digests, CancellationToken ct) => RenderDigestsPageAsync(me, digests, null, null, 200, ct);
+
+    private static async Task<RazorComponentResult> RenderDigestsPageAsync(StaffMember me, Digests digests, string? error, IReadOnlyDictionary<string, string>? typed,
+        int status, CancellationToken ct) =>
+        ConsolePage.Of<DigestsPage>(new()
+        {
+            ["Me"] = me, ["Digests"] = await digests.ListAsync(me.AgencyId, ct), ["Settings"] = await digests.SettingsAsync(me.AgencyId, ct),
+            ["MayEdit"] = ConsoleAccess.MayAdministerDigests(me), ["Error"] = error, ["Form"] = typed,
+        }, status);
+
+    /// <summary>The agency's digest schedule and recipients from the page (the same rules as PUT /api/console/digest-settings).</summary>
+    public static async Task<IResult> SaveDigestSettingsAsync(StaffMember me, HttpContext context, IFormCollection form, Digests digests, CancellationToken ct)
+    {
+        if (!ConsoleAccess.MayAdministerDigests(me)) return ConsolePage.Forbidden(me, "只有系统管理员和科室负责人可以设置本单位的摘要报告。");
+        var typed = ConsolePages.Typed(form);
+        var hour = int.TryParse(form["sendHour"], out var h) ? h : -1;
+        var day = int.TryParse(form["weeklyDay"], out var d) ? d : 0;
+        var emails = form["emailTo"].ToString().Split(['\n', '\r', ',', '，', ';', '；', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var errors = await digests.SaveSettingsAsync(me.AgencyId, new DigestSettings(form["daily"] == "true", form["weekly"] == "true", hour, day, emails), ct);
+        return errors.Count > 0
+            ? await RenderDigestsPageAsync(me, digests, ConsolePages.Errors(errors), typed, 400, ct)
+            : ConsoleFlash.Redirect(context, "/console/digests", "摘要报告设置已保存：" + DigestsPage.Schedule(await digests.SettingsAsync(me.AgencyId, ct)));
+    }
 
     public static async Task<IResult> DigestAsync(long id, StaffMember me, HttpContext c, Digests digests, CancellationToken ct)
     {
         if (await digests.GetAsync(me.AgencyId, id, ct) is not { } d) return ConsolePage.Message(me, 404, "没有这份报告", "本单位没有这份摘要报告。");
         // The archived page carries its own <style> block (it is also the e-mail's body); still no scripts.
         c.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-        return TypedResults.Content(d.Html, "text/html; charset=utf-8");
+        // The archive is also the e-mail; in the console it gets a way back at the top.
+        var body = d.Html.IndexOf("<body>", StringComparison.Ordinal);
+        var html = body < 0 ? d.Html
+            : d.Html.Insert(body + "<body>".Length, "<p class=\"back\" id=\"back-to-console\"><a href=\"/console/digests\">← 返回摘要报告列表</a></p>");
+        return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
     public static async Task<IResult> DigestCsvAsync(long id, StaffMember me, Digests digests, CancellationToken ct)
@@ -148,38 +191,44 @@ public static class SupervisionPages
     }
 
     private static async Task<RazorComponentResult> CylinderFilePageAsync(StaffMember me, CylinderFiles files, DetentionOrders orders, SupervisionOptions options,
-        string code, string? error, int status, CancellationToken ct)
+        string code, string? error, int status, CancellationToken ct, IReadOnlyDictionary<string, string>? typed = null)
     {
+        CylinderScan.AllowScript(files.Http);
         if (!CylinderCode.TryNormalise(code, out var normal) || normal is null)
-            return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule }, 400);
-        var (cylinder, id) = await files.FileAsync(normal, TraceLimit, ct);
+            return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule, ["Typed"] = code }, 400);
+        var (cylinder, id) = await files.FileAsync(me, normal, TraceLimit, ct);
         return ConsolePage.Of<CylinderFilePage>(new()
         {
             ["Me"] = me, ["Cylinder"] = cylinder, ["Orders"] = id is long cid ? await orders.ForCylinderAsync(cid, ct) : [],
-            ["MayDetain"] = ConsoleAccess.MayDetain(me), ["DefaultHours"] = options.DetentionDeadlineHours, ["Error"] = error,
+            ["MayDetain"] = ConsoleAccess.MayDetain(me), ["DefaultHours"] = options.DetentionDeadlineHours, ["Error"] = error, ["Form"] = typed,
         }, status);
     }
 
     private static async Task<RazorComponentResult> DetentionPageAsync(StaffMember me, DetentionOrders orders, string number, string? notice, string? error,
-        int status, CancellationToken ct)
+        int status, CancellationToken ct, IReadOnlyDictionary<string, string>? typed = null)
     {
         var order = await orders.GetAsync(number, ct);
         if (order is null || !ConsoleAccess.MaySeeDetention(me, order.AgencyId))
             return ConsolePage.Message(me, 404, "没有这个扣瓶令", "本单位没有这个扣瓶令。");
         return ConsolePage.Of<DetentionPage>(new()
         {
-            ["Me"] = me, ["Order"] = order, ["MayDispose"] = ConsoleAccess.MayDetain(me), ["Notice"] = notice, ["Error"] = error,
+            ["Me"] = me, ["Order"] = order, ["MayDispose"] = ConsoleAccess.MayDetain(me), ["Notice"] = notice, ["Error"] = error, ["Form"] = typed,
         }, status);
     }
 }
 
 /// <summary>A cylinder's file for an inspector: its card, its id and its trace (through Cylinders' public services).</summary>
-public sealed class CylinderFiles(CylinderCards cards, CylinderStore cylinders, CylinderHistory history)
+public sealed class CylinderFiles(CylinderCards cards, CylinderStore cylinders, CylinderHistory history, CylinderComplaintList complaints,
+    FillViolations violations, IHttpContextAccessor http)
 {
-    public async Task<(CylinderFile File, long? Id)> FileAsync(string code, int traceLimit, CancellationToken ct)
+    internal HttpContext? Http => http.HttpContext;
+
+    public async Task<(CylinderFile File, long? Id)> FileAsync(StaffMember me, string code, int traceLimit, CancellationToken ct)
     {
         var card = await cards.GetCardAsync(code, ct);
         var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);
-        return (new CylinderFile(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, traceLimit, ct)), facts?.Id);
+        // Complaints and violations are listed for unregistered codes too: a black-gas cylinder is complained about by its code.
+        return (new CylinderFile(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, traceLimit, ct),
+            await complaints.OfCylinderAsync(me, code, ct), await violations.OfCylinderAsync(me, code, ct)), facts?.Id);
     }
 }

@@ -33,7 +33,7 @@ public static class ViolationsConsole
         var pages = app.MapConsolePageGroup();
         pages.MapGet("/violations", ViolationsPageAsync);
         pages.MapGet("/violations/{violation}", (string violation, StaffMember me, FillViolations v, string? done, CancellationToken ct) =>
-            ViolationPageAsync(me, v, violation, done switch { "claimed" => "已认领。", "noted" => "备注已保存。", "resolved" => "已办结，企业已收到处理结果。", _ => null }, null, null, 200, ct));
+            ViolationPageAsync(me, v, violation, done switch { "claimed" => "已认领。", "noted" => "备注已保存。", "resolved" => "已办结；处理结果将通知企业（企业在数据接口中可以查到）。", _ => null }, null, null, 200, ct));
         pages.MapPost("/violations/{violation}/claim", (string violation, StaffMember me, FillViolations v, CancellationToken ct) =>
             PageAction(me, v, violation, "claimed", null, v.ClaimAsync(me, violation, ct), ct));
         pages.MapPost("/violations/{violation}/notes", (string violation, StaffMember me, IFormCollection form, FillViolations v, CancellationToken ct) =>

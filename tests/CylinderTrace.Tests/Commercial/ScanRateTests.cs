@@ -213,7 +213,7 @@ public sealed partial class Scan_rates(WebHostFixture fx)
         Assert.Contains(careless.StationId, order);
         Assert.True(order.IndexOf(careless.StationId) < order.IndexOf(diligent.StationId), "lowest rate first");
         Assert.DoesNotContain(elsewhere.StationId, order);
-        Assert.Contains("<svg class=\"trend\"", html);
+        Assert.Contains("<svg class=\"trend wide\"", html);
         Assert.Contains("进货扫码率", html);
 
         // One station's own trend.

@@ -23,7 +23,34 @@ public sealed partial class Charts_drawn_on_the_server
     {
         var p = new Dictionary<string, object?> { ["Points"] = points, ["Label"] = label };
         if (unit is not null) p["Unit"] = unit;
-        return Rendered.Of<TrendChart>(p);
+        return Wide(Rendered.Of<TrendChart>(p));
+    }
+
+    /// <summary>The laptop's drawing of a chart (the first of its two).</summary>
+    private static async Task<string> Wide(Task<string> html) => Drawings(await html)[0];
+
+    private static string[] Drawings(string html) =>
+        Regex.Matches(html, "<svg .*?</svg>", RegexOptions.Singleline).Select(m => m.Value).ToArray();
+
+    [Fact]
+    public async Task each_chart_has_a_phone_drawing_whose_labels_keep_their_size()
+    {
+        var trend = Drawings(await Rendered.Of<TrendChart>(new() { ["Points"] = new List<ChartPoint> { new(Day0, 0.5), new(Day0.AddDays(1), 0.6) }, ["Label"] = "走势" }));
+        Assert.Equal(2, trend.Length);
+        Assert.StartsWith("<svg class=\"trend wide\"", trend[0]);
+        Assert.StartsWith("<svg class=\"trend narrow\"", trend[1]);
+        // 360 units drawn on a phone's ~360 px: the 11-unit labels stay about 11 px (the wide one would shrink them to half).
+        Assert.Contains("viewBox=\"0 0 360 220\"", trend[1]);
+        Assert.All(Regex.Matches(trend[1], "font-size=\"(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value)), size => Assert.True(size >= 11));
+        Assert.Equal(Regex.Count(trend[0], "<circle "), Regex.Count(trend[1], "<circle "));
+
+        var bars = Drawings(await Rendered.Of<BarChart>(new()
+        {
+            ["Label"] = "按类别", ["Series"] = new List<ChartSeries> { new("新投诉", "#0969da") }, ["Rows"] = new List<ChartBars> { new("瓶阀、胶管漏气", [4]) },
+        }));
+        Assert.Equal(2, bars.Length);
+        Assert.StartsWith("<svg class=\"bars narrow\" xmlns=\"http://www.w3.org/2000/svg\" width=\"360\"", bars[1]);
+        Assert.Contains("font-size=\"12\" fill=\"#1d2733\">瓶阀、胶管漏气</text>", bars[1]);
     }
 
     [Fact]
@@ -33,7 +60,7 @@ public sealed partial class Charts_drawn_on_the_server
         var points = values.Select((v, i) => new ChartPoint(Day0.AddDays(i), v, v is null ? 0 : 10 + i, v is null ? null : $"第{i}天 配送 {10 + i}")).ToList();
         var svg = await Trend(points, "鼓楼区近8天每日扫码率");
 
-        Assert.StartsWith("<svg class=\"trend\"", svg);
+        Assert.StartsWith("<svg class=\"trend wide\"", svg);
         Assert.Contains("role=\"img\" aria-label=\"鼓楼区近8天每日扫码率\"", svg);
         Assert.Contains("<title>鼓楼区近8天每日扫码率</title>", svg);
         // Two runs of two or more days are lines; the last day alone is only a dot.
@@ -73,13 +100,13 @@ public sealed partial class Charts_drawn_on_the_server
     [Fact]
     public async Task bars_carry_their_counts_and_a_legend_scaled_to_the_largest()
     {
-        var svg = await Rendered.Of<BarChart>(new()
+        var svg = await Wide(Rendered.Of<BarChart>(new()
         {
             ["Label"] = "按类别的新投诉与办结数",
             ["Series"] = new List<ChartSeries> { new("新投诉", "#0969da"), new("办结", "#2da44e") },
             ["Rows"] = new List<ChartBars> { new("黑气：无证经营", [5, 3]), new("A&B <类>", [0, 10]) },
-        });
-        Assert.StartsWith("<svg class=\"bars\"", svg);
+        }));
+        Assert.StartsWith("<svg class=\"bars wide\"", svg);
         Assert.Contains("width=\"640\" height=\"82\" viewBox=\"0 0 640 82\" role=\"img\" aria-label=\"按类别的新投诉与办结数\"", svg);
         Assert.Contains("<title>按类别的新投诉与办结数</title>", svg);
         Assert.Contains(">A&amp;B &lt;类&gt;</text>", svg);

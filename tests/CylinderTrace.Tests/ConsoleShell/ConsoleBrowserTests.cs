@@ -106,7 +106,7 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
 
         // Scan rates: from the menu, with the trend chart drawn on the server (no script on the page).
         await page.ClickAsync("#nav-rates");
-        await Assertions.Expect(page.Locator("svg.trend")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("svg.trend.wide")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/console/scan-rates.csv"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "console-scan-rates.png"), FullPage = true });
         // Supervision pages from the menu: enterprise scores, detention orders, digest reports.

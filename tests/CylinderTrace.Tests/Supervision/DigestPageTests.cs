@@ -47,22 +47,39 @@ public sealed class A_digest_rendered
         Assert.Contains("<td>&lt;b&gt;快安&lt;/b&gt; &amp; &quot;面馆&quot;</td>", html);
         Assert.Contains("<td>福州&lt;燃气&gt;有限公司</td>", html);
         Assert.Contains("<td>闽侯县A&amp;B供气站</td>", html);
-        Assert.Contains("<a href=\"https://gas.example.gov.cn/console/digests/7?a=1&amp;b=2\">在管理端查看</a>", html);
-        Assert.DoesNotContain("在管理端查看", await Html(consoleUrl: null));
+        Assert.Contains("<a href=\"https://gas.example.gov.cn/console/digests/7?a=1&amp;b=2\">打开管理端查看这份报告和其他报告</a>", html);
+        Assert.DoesNotContain("打开管理端查看", await Html(consoleUrl: null));
     }
 
     [Fact]
     public async Task draws_the_categories_as_the_console_s_bar_chart_and_says_so_when_there_are_none()
     {
         var html = await Html();
-        Assert.Contains("<svg class=\"bars\"", html);
+        Assert.Contains("<svg class=\"bars wide\"", html);
         Assert.Contains("aria-label=\"按类别的新投诉与办结数\"", html);
         Assert.Contains(">服务、价格、拒绝供气</text>", html);
 
         var none = SampleDigest.Figures() with { ByCategory = [] };
         var empty = await DigestContent.HtmlAsync(Rendered.Html, SampleDigest.Title, SampleDigest.Agency, none, null);
-        Assert.Contains("<p>本期没有投诉。</p>", empty);
+        Assert.Contains("本期没有新投诉，也没有办结的投诉。", empty);
         Assert.DoesNotContain("<svg", empty);
+        Assert.DoesNotContain("id=\"by-category\"", empty);
+    }
+
+    [Fact]
+    public async Task reads_on_a_phone_and_says_so_where_a_section_is_empty()
+    {
+        var html = await Html();
+        Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", html);
+        Assert.Contains("@media (max-width:700px)", html);
+        Assert.Contains("<div class=\"scroll\"><table id=\"by-district\">", html); // wide tables scroll inside the page
+        Assert.Contains("<svg class=\"bars narrow\"", html);
+
+        var quiet = SampleDigest.Figures() with { LowestScanRates = [], LowestScores = [], GradeChanges = [], OpenDetentions = [], ByDistrict = [] };
+        var empty = await DigestContent.HtmlAsync(Rendered.Html, SampleDigest.Title, SampleDigest.Agency, quiet, null);
+        foreach (var said in new[] { "id=\"no-scan-rates\"", "id=\"no-scores\"", "id=\"no-grade-changes\"", "id=\"no-detentions\"", "本期没有新增、办结或未办结的案件" })
+            Assert.Contains(said, empty);
+        foreach (var table in new[] { "id=\"scan-rates\"", "id=\"scores\"", "id=\"grade-changes\"", "id=\"detention-orders\"" }) Assert.DoesNotContain(table, empty);
     }
 
     [Fact]
@@ -76,8 +93,8 @@ public sealed class A_digest_rendered
         Assert.Contains(rows, r => r is ["投诉", "办结", "9", "30.5", "18", ""]);
         Assert.Contains(rows, r => r is ["按区县：投诉", "鼓楼区", "6", "5", "3", "1"]);
         Assert.Contains(rows, r => r is ["按区县：投诉", "未定区县", "2", "1", "2", "1"]);
-        Assert.Contains(rows, r => r is ["扫码率最低", SampleDigest.MarkupName, "10", "3", "0.3", ""]);
-        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.FormulaName, "8", "4", "0.5", ""]);
+        Assert.Contains(rows, r => r is ["扫码率最低", SampleDigest.MarkupName, "10", "3", "30.0%", ""]);
+        Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.FormulaName, "8", "4", "50.0%", ""]);
         // Found by an outside review: a leading TAB (and CR) was not defused in the digest.
         Assert.Contains(rows, r => r is ["扫码率最低", "'" + SampleDigest.TabName, "6", "5", _, ""]);
         // A name that looks like a negative number is text, and defused; the score beside it is a number.

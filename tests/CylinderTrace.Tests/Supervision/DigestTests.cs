@@ -83,7 +83,7 @@ public sealed class Digest_reports(WorkerHostFixture fx)
         Assert.Contains("id=\"closed\">3<", archived.Html);
         Assert.Contains("平均办理 66 小时，中位 24 小时", archived.Html);
         Assert.Contains("id=\"detentions\">1<", archived.Html);
-        Assert.Contains("<svg class=\"bars\"", archived.Html);
+        Assert.Contains("<svg class=\"bars wide\"", archived.Html);
         // Rendered by Razor in the host (its HtmlEncoder leaves Chinese as it is), self-contained.
         Assert.StartsWith("<!DOCTYPE html>", archived.Html);
         Assert.Contains("<td>黑气：无证经营</td><td>2</td><td>1</td>", archived.Html);

@@ -104,7 +104,7 @@ public sealed class Enterprise_scores(WebHostFixture fx)
         var page = await inspector.Http.GetStringAsync($"/console/scores/{filling}");
         Assert.Contains("id=\"grade\">D<", page);
         Assert.Contains(c, page);
-        Assert.Contains("<svg class=\"trend\"", page);
+        Assert.Contains("<svg class=\"trend wide\"", page);
         var list = await inspector.GetJsonAsync("/api/console/scores");
         Assert.Contains(list.EnumerateArray(), x => x.GetProperty("enterpriseId").GetInt32() == filling && x.GetProperty("grade").GetString() == "D");
         var elsewhere = await fx.Data.AgencyAsync("market_supervision", "350103");

@@ -119,7 +119,7 @@ public static class ComplaintConsole
     {
         ["claim"] = "已认领，投诉人将看到“正在处理”。", ["release"] = "已取消认领。", ["notes"] = "备注已添加。",
         ["information-request"] = "已请投诉人补充材料，并通过微信通知。", ["transfer"] = "已转办，这件投诉已离开本单位队列。",
-        ["duplicate"] = "已标记为重复投诉。", ["resolve"] = "已办结，答复已推送给投诉人。", ["reject"] = "已退回，理由已告知投诉人。",
+        ["duplicate"] = "已标记为重复投诉。", ["resolve"] = "已办结；答复将通过微信消息发给投诉人，投诉人在小程序里也能看到。", ["reject"] = "已退回；理由将通过微信消息发给投诉人。",
     };
 
     private static async Task<RazorComponentResult> ComplaintPageAsync(StaffMember me, ComplaintDesk desk, Agencies agencies, string number, string? notice,
