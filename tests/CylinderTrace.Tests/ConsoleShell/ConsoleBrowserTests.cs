@@ -17,24 +17,24 @@ public sealed class The_console_in_a_browser(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);
 
-    private static string Browser() =>
+    internal static string Browser() =>
         new[] { Environment.GetEnvironmentVariable("CT_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
         ?? throw new InvalidOperationException("Chromium is not installed: run ops/browser-up.sh (ops/test.sh does) or set CT_CHROMIUM.");
 
     /// <summary>Debian's Chromium, headless, without anything that reaches out of the machine.</summary>
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    internal static Task<IBrowser> LaunchAsync(IPlaywright playwright, params string[] extraArgs) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
         ExecutablePath = Browser(),
         Headless = true,
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", .. extraArgs],
     });
 
     /// <summary>The loopback address a started instance listens on.</summary>
-    private static string Address(CylinderTraceHost host) =>
+    internal static string Address(CylinderTraceHost host) =>
         host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
 
-    private static string ScreenshotFolder()
+    internal static string ScreenshotFolder()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CylinderTrace.sln"))) dir = dir.Parent;
