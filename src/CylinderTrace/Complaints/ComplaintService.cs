@@ -184,6 +184,7 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         "closed" => "已关闭",
         "withdrawn" => "您已撤回投诉",
         "rated" => "您已评价",
+        "reopened" => "经复核，重新办理",
         _ => kind,
     };
 

@@ -118,6 +118,7 @@ public sealed class ComplaintStore(Db db)
         var notification = await conn.ExecuteScalarAsync<long>(new CommandDefinition(Notifications.ComplaintNotifications.InsertSql,
             new { ComplaintId = id, Kind = Notifications.ComplaintNotifications.Accepted, row.Now }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(Routing.ComplaintRouter.InsertPendingSql, new { ComplaintId = id, row.Now }, tx, cancellationToken: ct));
+        await Handling.ComplaintSearch.IndexAsync(conn, tx, id, ct);
         await tx.CommitAsync(ct);
         return (id, withNumber.Number, notification);
     }

@@ -37,8 +37,14 @@ public static class ComplaintsExtensions
         services.AddSingleton<ComplaintQueue>();
         services.AddSingleton<ComplaintHandling>();
         services.AddSingleton<ComplaintDesk>();
+        services.AddSingleton<ComplaintSearch>();
+        services.AddSingleton<ComplaintStatistics>();
+        services.AddSingleton<ReplyTemplates>();
+        services.AddRecurringJob<ComplaintSearch>(ComplaintSearch.RecurringJobId, s => s.ReconcileAsync(CancellationToken.None, 1000), "*/5 * * * *");
         services.AddConsoleMenuItem(new(100, "nav-queue", "/console", "本单位投诉", _ => true));
         services.AddConsoleMenuItem(new(110, "nav-informed", "/console?scope=informed", "抄送与督办", _ => true));
+        services.AddConsoleMenuItem(new(120, "nav-statistics", "/console/complaints/statistics", "投诉统计", _ => true));
+        services.AddConsoleMenuItem(new(790, "nav-templates", "/console/reply-templates", "常用语", ConsoleAccess.MayUseReplyTemplates));
         services.AddConsoleMenuItem(new(800, "nav-team", "/console/team", "办理力量", ConsoleAccess.MaySeeTeam));
         services.AddConsoleMenuItem(new(910, "nav-rules", "/console/routing-rules", "分派规则", ConsoleAccess.MayReadRouting));
         return services;
@@ -48,6 +54,7 @@ public static class ComplaintsExtensions
     {
         app.MapComplaintConsole();
         app.MapRoutingRulesConsole();
+        app.MapReplyTemplatesConsole();
         app.MapOpen311Api();
         return app;
     }

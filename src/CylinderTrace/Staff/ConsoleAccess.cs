@@ -83,10 +83,27 @@ public static class ConsoleAccess
     public static IReadOnlyCollection<string>? RateDistricts(string agencyDistrictCode) =>
         agencyDistrictCode == Platform.ReferenceData.Districts.City ? null : [agencyDistrictCode];
 
+    /// <summary>派单, deciding extension requests and 重办: the supervisors of the agency handling the complaint (the desk checks the agency).</summary>
+    public static bool MaySupervise(StaffMember s) => s.IsSupervisor;
+
+    /// <summary>
+    /// 催办/督办: a supervisor of the agency handling the complaint, or a handler or supervisor of an agency that reads it
+    /// without handling it (informed of it, or the handling agency's superior agency).
+    /// </summary>
+    public static bool MayUrge(StaffMember s, int? handlingAgencyId) => handlingAgencyId == s.AgencyId ? s.IsSupervisor : s.HandlesComplaints;
+
+    /// <summary>The complainant's full phone number (to call back): the staff who work the complaint, i.e. its handling agency's handlers and supervisors.</summary>
+    public static bool MayRevealPhone(StaffMember s, int? handlingAgencyId) => handlingAgencyId == s.AgencyId && s.HandlesComplaints;
+
+    /// <summary>Reply templates (常用语): handlers and supervisors use their agency's; supervisors keep them.</summary>
+    public static bool MayUseReplyTemplates(StaffMember s) => s.HandlesComplaints;
+    public static bool MayManageReplyTemplates(StaffMember s) => s.IsSupervisor;
+
     /// <summary>
     /// The member's access to a complaint, from the agency handling it and whether the member's agency is informed of
     /// it (a co-agency a rule informs, or the office an overdue complaint escalated to).
     /// </summary>
+    /// <param name="informed">The member's agency is informed of the complaint, or is the handling agency's superior (<c>agencies.parent_id</c>), which oversees it (督办).</param>
     public static ComplaintAccess ForComplaint(StaffMember s, int? handlingAgencyId, bool informed) =>
         handlingAgencyId == s.AgencyId ? (s.HandlesComplaints ? ComplaintAccess.Act : ComplaintAccess.Read)
         : informed ? ComplaintAccess.Read

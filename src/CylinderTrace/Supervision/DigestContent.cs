@@ -20,7 +20,9 @@ public sealed record DigestFigures(
     IReadOnlyList<(string Enterprise, string? From, string? To, DateTimeOffset At)> GradeChanges,
     IReadOnlyList<DetentionOrder> OpenDetentions,
     int OverdueDetentions,
-    IReadOnlyList<Enterprises.LicenceListing>? ExpiringLicences = null);
+    IReadOnlyList<Enterprises.LicenceListing>? ExpiringLicences = null,
+    int Urges = 0,
+    int PhoneReveals = 0);
 
 /// <summary>One district's cases of one kind (<see cref="DigestCaseKind.Code"/>): new and closed in the period, open and overdue now.</summary>
 public sealed record DistrictCases(string Kind, string District, int New, int Closed, int Open, int Overdue);
@@ -101,6 +103,9 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         GROUP BY district_code
         """;
 
+    /// <summary>催办 and reveals of complainants' phones (回访) in the period, on the covered agencies' complaints (issue 19).</summary>
+    private const string OversightSql =
+        "SELECT kind, COUNT(*) FROM complaint_oversight WHERE handling_agency_id IN @agencies AND at >= @from AND at < @to GROUP BY kind";
     private const string AgencyKindSql = "SELECT kind FROM agencies WHERE id = @agencyId";
 
     private sealed class DistrictCountRow
@@ -145,6 +150,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         double? median = hours.Count == 0 ? null : hours.Count % 2 == 1 ? hours[hours.Count / 2] : (hours[hours.Count / 2 - 1] + hours[hours.Count / 2]) / 2;
         var categories = newRows.Concat(closed.Select(c => c.Category)).Distinct().Order(StringComparer.Ordinal)
             .Select(c => (c, newRows.Count(r => r == c), closed.Count(x => x.Category == c))).ToList();
+        var oversight = (await conn.QueryAsync<(string Kind, long N)>(new CommandDefinition(OversightSql, args, cancellationToken: ct))).ToDictionary(x => x.Kind, x => (int)x.N);
         var byDistrict = new List<DistrictCases>();
         foreach (var caseKind in CaseKinds)
             foreach (var r in await conn.QueryAsync<DistrictCountRow>(new CommandDefinition(caseKind.ByDistrictSql, new { agencies, from, to, now }, cancellationToken: ct)))
@@ -166,7 +172,8 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         var expiring = (await licences.ExpiringAsync(today.AddDays(-90), today.AddDays(90), districts, ct))
             .Where(l => Enterprises.LicenceKinds.IssuingAgencyKind(l.Kind) == agencyKind).ToList();
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
-            median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring);
+            median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring,
+            oversight.GetValueOrDefault("urge"), oversight.GetValueOrDefault("phone_reveal"));
     }
 
     public static string CategoryLabel(string code) => ComplaintCategories.Find(code)?.Label ?? code;
@@ -190,6 +197,8 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         csv.WriteRow("投诉", "未办结", f.Open, "", "", "");
         csv.WriteRow("投诉", "超期", f.Overdue, "", "", "");
         csv.WriteRow("投诉", "办结", f.Closed, f.AverageHandlingHours, f.MedianHandlingHours, "");
+        csv.WriteRow("投诉", "催办", f.Urges, "", "", "");
+        csv.WriteRow("投诉", "查看投诉人完整电话（回访）", f.PhoneReveals, "", "", "");
         foreach (var (c, n, x) in f.ByCategory) csv.WriteRow("按类别", CategoryLabel(c), n, x, "", "");
         // Per district and kind: new, closed, open, overdue (the page's columns).
         foreach (var d in f.ByDistrict) csv.WriteRow("按区县：" + CaseKindLabel(d.Kind), DistrictLabel(d.District), d.New, d.Closed, d.Open, d.Overdue);

@@ -25,7 +25,11 @@ public sealed class Console_access_across_agencies(WorkerHostFixture fx)
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => new Route(m, e.RoutePattern.RawText!)))
             .ToList();
 
-    private static readonly string[] PageActions = ["claim", "release", "notes", "information-request", "transfer", "duplicate", "resolve", "reject"];
+    private static readonly string[] PageActions =
+    [
+        "claim", "release", "notes", "information-request", "transfer", "duplicate", "resolve", "reject",
+        "assign", "urge", "extension-request", "extension-decision", "reopen", "reveal-phone",
+    ];
 
     private static IEnumerable<string> Paths(Route route, string number, string photo) =>
         route.Pattern.Contains("{action}")
@@ -39,6 +43,7 @@ public sealed class Console_access_across_agencies(WorkerHostFixture fx)
         {
             ["text"] = "备注内容", ["question"] = "请补充照片", ["agency"] = "gas-350103", ["reason"] = "不属于本单位", ["of"] = "TS20260101-000001",
             ["outcome"] = "substantiated", ["reply"] = "已经核实处理完毕", ["suggestion"] = "市场监管部门",
+            ["confirm"] = "yes", ["hours"] = "24", ["decision"] = "approve", ["note"] = "同意",
         };
         return path.StartsWith("/api/")
             ? await member.PostAsync(path, fields)
@@ -117,11 +122,12 @@ public sealed class Console_access_across_agencies(WorkerHostFixture fx)
             await conn.ExecuteAsync("INSERT INTO complaint_informed_agencies (agency_id, complaint_id, reason, since) VALUES (@a, @c, 'informed', NOW(3))",
                 new { a = informed.Id, c = complaint.Id });
 
-        foreach (var reader in new[] { await scenario.MemberAsync(informed.Code), await scenario.MemberAsync(home.Code, "inspector") })
+        // An informed agency's handler may only urge it (催办, issue 19); the handling agency's inspector only reads.
+        foreach (var (reader, actions) in new[] { (await scenario.MemberAsync(informed.Code), new[] { "urge" }), (await scenario.MemberAsync(home.Code, "inspector"), []) })
         {
             var view = await reader.GetJsonAsync($"/api/console/complaints/{complaint.Number}");
             Assert.False(view.GetProperty("canAct").GetBoolean());
-            Assert.Empty(view.GetProperty("actions").EnumerateArray());
+            Assert.Equal(actions, view.GetProperty("actions").EnumerateArray().Select(a => a.GetString()!).ToArray());
             var claim = await reader.PostAsync($"/api/console/complaints/{complaint.Number}/claim");
             Assert.Equal(HttpStatusCode.Forbidden, claim.StatusCode);
             var page = await reader.PostFormAsync($"/console/complaints/{complaint.Number}/notes", await reader.FormTokenAsync(), new Dictionary<string, string> { ["text"] = "x" });

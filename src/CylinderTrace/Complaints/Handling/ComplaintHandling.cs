@@ -18,7 +18,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
     private const string EnsureHandlingSql = "INSERT IGNORE INTO complaint_handling (complaint_id) VALUES (@id)";
     private const string LockSql =
         """
-        SELECT c.status, c.agency_id AS AgencyId, h.claimed_by AS ClaimedBy, r.routed_at AS RoutedAt, r.due_at AS DueAt
+        SELECT c.status, c.agency_id AS AgencyId, h.claimed_by AS ClaimedBy, r.routed_at AS RoutedAt, r.due_at AS DueAt, h.closed_by AS ClosedBy, c.rating
         FROM complaints c JOIN complaint_handling h ON h.complaint_id = c.id LEFT JOIN complaint_routing r ON r.complaint_id = c.id
         WHERE c.id = @id FOR UPDATE
         """;
@@ -59,6 +59,8 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         public int? ClaimedBy { get; init; }
         public DateTime? RoutedAt { get; init; }
         public DateTime? DueAt { get; init; }
+        public int? ClosedBy { get; init; }
+        public sbyte? Rating { get; init; }
     }
 
     private sealed record Step(MySqlConnection Conn, MySqlTransaction Tx, Locked State, DateTime Now, CancellationToken Ct)
@@ -71,13 +73,13 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
 
     /// <summary>Locks the complaint, checks it is the handler's agency's, runs the action, commits if it is done, then queues its notification.</summary>
     private async Task<HandlingOutcome> ActAsync(long id, Handler handler, bool requireOpen, bool requireClaimable,
-        Func<Step, Task<(HandlingOutcome Outcome, IReadOnlyList<long>? Notifications)>> action, CancellationToken ct)
+        Func<Step, Task<(HandlingOutcome Outcome, IReadOnlyList<long>? Notifications)>> action, CancellationToken ct, bool ownAgency = true)
     {
         await using var conn = await db.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         await conn.ExecuteAsync(new CommandDefinition(EnsureHandlingSql, new { id }, tx, cancellationToken: ct));
         var state = await conn.QuerySingleOrDefaultAsync<Locked>(new CommandDefinition(LockSql, new { id }, tx, cancellationToken: ct));
-        if (state is null || state.AgencyId != handler.AgencyId) return new HandlingOutcome.NotFound();
+        if (state is null || (ownAgency && state.AgencyId != handler.AgencyId)) return new HandlingOutcome.NotFound();
         if (requireOpen && !ComplaintQueue.OpenStates.Contains(state.Status))
             return new HandlingOutcome.Conflict($"投诉当前状态为“{ComplaintStatus.Label(state.Status)}”，不能再办理。");
         if (requireClaimable && state.ClaimedBy is int other && other != handler.StaffId && !handler.Supervisor)
@@ -159,6 +161,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
             await s.ExecAsync(ReleaseSql, new { id });
             await s.ExecAsync(TransferDueSql, new { id, dueAt = s.Now + length, now = s.Now });
             await s.ExecAsync(ClearMarksSql, new { id });
+            await s.ExecAsync(DropPendingExtensionsSql, new { id, now = s.Now });
             var eventId = await EventAsync(s, id, "transferred", h, true, reason!.Trim(), to);
             return (Done, [await NotifyAsync(s, id, ComplaintNotifications.TransferredPrefix + eventId)]);
         }, ct);
@@ -188,6 +191,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
                 return (new HandlingOutcome.Conflict($"投诉“{ofNumber!.Trim()}”刚刚已合并或撤回；请重新选择要合并到的投诉。"), null);
             await s.ExecAsync(StatusSql, new { id, status = ComplaintStatus.Duplicate, now = s.Now });
             await s.ExecAsync(DuplicateSql, new { id, target = target.Id, staffId = h.StaffId, now = s.Now });
+            await s.ExecAsync(DropPendingExtensionsSql, new { id, now = s.Now });
             await s.ExecAsync(RepointDuplicatesSql, new { id, target = target.Id });
             await EventAsync(s, id, "duplicate", h, true, $"与投诉 {ofNumber!.Trim()} 反映的是同一问题，合并办理。", h.AgencyId);
             var decided = targetStatus is ComplaintStatus.Resolved or ComplaintStatus.Rejected or ComplaintStatus.Closed;
@@ -218,7 +222,9 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         {
             await s.ExecAsync(ResolveSql, new { id, reply = reply!.Trim(), now = s.Now });
             await s.ExecAsync(CloseSql, new { id, outcome, staffId = h.StaffId, now = s.Now });
+            await s.ExecAsync(DropPendingExtensionsSql, new { id, now = s.Now });
             await EventAsync(s, id, "resolved", h, true, reply.Trim(), h.AgencyId);
+            await ComplaintSearch.IndexAsync(s.Conn, s.Tx, id, s.Ct);
             return (Done, await NotifyOutcomeAsync(s, id));
         }, ct);
     }
@@ -235,9 +241,186 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         {
             await s.ExecAsync(RejectSql, new { id, reply = text, now = s.Now });
             await s.ExecAsync(CloseSql, new { id, outcome = "not_responsible", staffId = h.StaffId, now = s.Now });
+            await s.ExecAsync(DropPendingExtensionsSql, new { id, now = s.Now });
             await EventAsync(s, id, "rejected", h, true, text, h.AgencyId);
+            await ComplaintSearch.IndexAsync(s.Conn, s.Tx, id, s.Ct);
             return (Done, await NotifyOutcomeAsync(s, id));
         }, ct);
+    }
+
+    // ---- supervision (issue 19): 派单, 催办, 延期, 重办, and the complainant's phone for calling back
+
+    private const string AssigneeSql =
+        "SELECT display_name FROM staff WHERE id = @staffId AND agency_id = @agencyId AND disabled = 0 AND role IN ('handler', 'supervisor')";
+    private const string OversightSql =
+        """
+        INSERT INTO complaint_oversight (complaint_id, kind, staff_id, agency_id, handling_agency_id, at)
+        VALUES (@id, @kind, @staffId, @agencyId, @handlingAgencyId, @now)
+        """;
+    private const string PendingExtensionSql = "SELECT id, requested_by AS RequestedBy, hours FROM complaint_extensions WHERE complaint_id = @id AND status = 'pending' FOR UPDATE";
+    private const string InsertExtensionSql =
+        """
+        INSERT INTO complaint_extensions (complaint_id, agency_id, requested_by, requested_at, hours, reason, status)
+        VALUES (@id, @agencyId, @staffId, @now, @hours, @reason, 'pending')
+        """;
+    private const string DecideExtensionSql =
+        """
+        UPDATE complaint_extensions SET status = @status, decided_by = @staffId, decided_at = @now, decision_note = @note, due_before = @before, due_after = @after
+        WHERE id = @extensionId AND status = 'pending'
+        """;
+    private const string DropPendingExtensionsSql =
+        "UPDATE complaint_extensions SET status = 'dropped', decided_at = @now WHERE complaint_id = @id AND status = 'pending'";
+    private const string ReopenSql =
+        "UPDATE complaints SET status = @status, public_reply = NULL, rating = NULL, rating_comment = NULL, rated_at = NULL, updated_at = @now WHERE id = @id";
+    private const string ReopenHandlingSql =
+        "UPDATE complaint_handling SET outcome = NULL, closed_by = NULL, closed_at = NULL, claimed_by = @claimedBy, claimed_at = @claimedAt WHERE complaint_id = @id";
+    private const string PhoneSql = "SELECT contact_phone_enc FROM complaints WHERE id = @id";
+
+    private sealed class PendingRow
+    {
+        public long Id { get; init; }
+        public int RequestedBy { get; init; }
+        public int Hours { get; init; }
+    }
+
+    private static string Local(DateTime utc) => Platform.Time.ShanghaiTime.FromUtc(utc).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>派单: a supervisor gives the complaint to a named handler of the agency (it becomes theirs, in progress); they are told.</summary>
+    public async Task<HandlingOutcome> AssignAsync(long id, Handler h, int? staffId, CancellationToken ct)
+    {
+        if (!h.Supervisor) return new HandlingOutcome.Forbidden("只有科室负责人可以派单。");
+        if (staffId is null) return Invalid("staffId", "请选择承办人。");
+        return await ActAsync(id, h, requireOpen: true, requireClaimable: false, async s =>
+        {
+            var name = await s.ScalarAsync<string>(AssigneeSql, new { staffId, agencyId = h.AgencyId });
+            if (name is null) return (Invalid("staffId", "承办人须是本单位在岗的办理人员或科室负责人。"), null);
+            if (s.State.ClaimedBy == staffId) return (new HandlingOutcome.Done(), null);
+            await s.ExecAsync(ClaimSql, new { id, staffId, now = s.Now });
+            await EventAsync(s, id, "assigned", h, false, $"派单给{name}", h.AgencyId);
+            if (s.State.Status == ComplaintStatus.Routed)
+            {
+                await s.ExecAsync(StatusSql, new { id, status = ComplaintStatus.InProgress, now = s.Now });
+                await EventAsync(s, id, "in_progress", h, true, null, h.AgencyId);
+            }
+            return (new HandlingOutcome.Done(new StaffNotice(staffId, "科室负责人向您派单，请及时办理", "assign-" + s.Now.Ticks)), null);
+        }, ct);
+    }
+
+    /// <summary>
+    /// 催办/督办: a supervisor of the handling agency, or an informed or superior agency, presses for the complaint to be
+    /// finished. Internal; recorded in the history and counted (complaint_oversight); the member who holds it (or the
+    /// agency's staff, when nobody does) is told.
+    /// </summary>
+    public async Task<HandlingOutcome> UrgeAsync(long id, Handler h, string? text, CancellationToken ct)
+    {
+        if (Required(text, "text", "请填写催办意见", 500) is { } invalid) return invalid;
+        return await ActAsync(id, h, requireOpen: true, requireClaimable: false, async s =>
+        {
+            await EventAsync(s, id, "urged", h, false, text!.Trim(), h.AgencyId);
+            await s.ExecAsync(OversightSql, new { id, kind = "urge", staffId = h.StaffId, agencyId = h.AgencyId, handlingAgencyId = s.State.AgencyId, now = s.Now });
+            return (new HandlingOutcome.Done(new StaffNotice(s.State.ClaimedBy, "投诉被催办，请尽快办理", "urge-" + s.Now.Ticks)), null);
+        }, ct, ownAgency: false);
+    }
+
+    /// <summary>延期: the member working the complaint asks for more hours, with a reason; one request waits at a time.</summary>
+    public async Task<HandlingOutcome> RequestExtensionAsync(long id, Handler h, int? hours, string? reason, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (hours is not (>= 1 and <= 720)) errors["hours"] = ["请填写延期时长（1-720小时）。"];
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < 5 || reason.Trim().Length > 500) errors["reason"] = ["请写明延期理由（5-500字）。"];
+        if (errors.Count > 0) return new HandlingOutcome.Invalid(errors);
+        return await ActAsync(id, h, requireOpen: true, requireClaimable: true, async s =>
+        {
+            if (await s.Conn.QuerySingleOrDefaultAsync<PendingRow>(new CommandDefinition(PendingExtensionSql, new { id }, s.Tx, cancellationToken: s.Ct)) is not null)
+                return (new HandlingOutcome.Conflict("已有一项延期申请等待审批；请等科室负责人审批后再申请。"), null);
+            await s.ExecAsync(InsertExtensionSql, new { id, agencyId = h.AgencyId, staffId = h.StaffId, now = s.Now, hours, reason = reason!.Trim() });
+            await EventAsync(s, id, "extension_requested", h, false, $"申请延期{hours}小时：{reason.Trim()}", h.AgencyId);
+            return (new HandlingOutcome.Done(), null);
+        }, ct);
+    }
+
+    /// <summary>A supervisor approves (the deadline moves by the hours asked, the deadline marks restart) or refuses (with a reason) the waiting request.</summary>
+    public async Task<HandlingOutcome> DecideExtensionAsync(long id, Handler h, bool? approve, string? note, CancellationToken ct)
+    {
+        if (!h.Supervisor) return new HandlingOutcome.Forbidden("只有科室负责人可以审批延期申请。");
+        if (approve is null) return Invalid("approve", "请选择同意或不同意。");
+        if (approve == false && (string.IsNullOrWhiteSpace(note) || note.Trim().Length > 500)) return Invalid("note", "不同意延期时请写明理由（不超过500字）。");
+        if (note?.Trim().Length > 500) return Invalid("note", "审批意见不超过500字。");
+        return await ActAsync(id, h, requireOpen: true, requireClaimable: false, async s =>
+        {
+            var pending = await s.Conn.QuerySingleOrDefaultAsync<PendingRow>(new CommandDefinition(PendingExtensionSql, new { id }, s.Tx, cancellationToken: s.Ct));
+            if (pending is null) return (new HandlingOutcome.Conflict("这件投诉没有等待审批的延期申请。"), null);
+            if (pending.RequestedBy == h.StaffId) return (new HandlingOutcome.Conflict("不能审批自己提出的延期申请；请由本单位其他科室负责人审批。"), null);
+            var text = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+            if (approve == true)
+            {
+                var before = s.State.DueAt;
+                var after = (before is { } b && b > s.Now ? b : s.Now).AddHours(pending.Hours);
+                await s.ExecAsync(DecideExtensionSql, new { extensionId = pending.Id, status = "approved", staffId = h.StaffId, now = s.Now, note = text, before, after });
+                await s.ExecAsync(TransferDueSql, new { id, dueAt = after, now = s.Now });
+                await s.ExecAsync(ClearMarksSql, new { id });
+                await EventAsync(s, id, "extension_approved", h, false, $"同意延期{pending.Hours}小时，办理时限改为 {Local(after)}" + (text is null ? "" : $"。{text}"), h.AgencyId);
+                return (new HandlingOutcome.Done(new StaffNotice(pending.RequestedBy, "延期申请已同意", "ext-" + pending.Id)), null);
+            }
+            await s.ExecAsync(DecideExtensionSql, new { extensionId = pending.Id, status = "refused", staffId = h.StaffId, now = s.Now, note = text, before = s.State.DueAt, after = s.State.DueAt });
+            await EventAsync(s, id, "extension_refused", h, false, $"不同意延期：{text}", h.AgencyId);
+            return (new HandlingOutcome.Done(new StaffNotice(pending.RequestedBy, "延期申请未同意，请按期办结", "ext-" + pending.Id)), null);
+        }, ct);
+    }
+
+    /// <summary>
+    /// 重办: a supervisor sends a resolved (or rejected) complaint back, because the complainant rated it 1-2 stars or the
+    /// reply is not good enough: back to the member who closed it (if still working in the agency), with a new deadline;
+    /// the reply and the rating are cleared (the history keeps both), so the complainant may rate the new answer.
+    /// </summary>
+    public async Task<HandlingOutcome> ReopenAsync(long id, Handler h, string? reason, int? hours, CancellationToken ct)
+    {
+        if (!h.Supervisor) return new HandlingOutcome.Forbidden("只有科室负责人可以决定重办。");
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < 5 || reason.Trim().Length > 500) errors["reason"] = ["请写明重办原因（5-500字，仅本单位可见）。"];
+        if (hours is not null and not (>= 1 and <= 720)) errors["hours"] = ["新的办理时限为1-720小时。"];
+        if (errors.Count > 0) return new HandlingOutcome.Invalid(errors);
+        return await ActAsync(id, h, requireOpen: false, requireClaimable: false, async s =>
+        {
+            if (s.State.Status is not (ComplaintStatus.Resolved or ComplaintStatus.Rejected))
+                return (new HandlingOutcome.Conflict($"投诉当前状态为“{ComplaintStatus.Label(s.State.Status)}”；只有已办结或已退回的投诉可以重办。"), null);
+            var length = hours is int given ? TimeSpan.FromHours(given)
+                : s.State.RoutedAt is { } routed && s.State.DueAt is { } due && due > routed ? due - routed : TimeSpan.FromHours(72);
+            var handler = s.State.ClosedBy is int closer && await s.ScalarAsync<string>(AssigneeSql, new { staffId = closer, agencyId = h.AgencyId }) is { } name
+                ? (Id: (int?)closer, Name: name) : (Id: null, Name: null);
+            var status = handler.Id is null ? ComplaintStatus.Routed : ComplaintStatus.InProgress;
+            var dueAt = s.Now + length;
+            await s.ExecAsync(ReopenSql, new { id, status, now = s.Now });
+            await s.ExecAsync(ReopenHandlingSql, new { id, claimedBy = handler.Id, claimedAt = handler.Id is null ? (DateTime?)null : s.Now });
+            await s.ExecAsync(TransferDueSql, new { id, dueAt, now = s.Now });
+            await s.ExecAsync(ClearMarksSql, new { id });
+            await s.ExecAsync(DropPendingExtensionsSql, new { id, now = s.Now });
+            await EventAsync(s, id, "reopen_reason", h, false,
+                $"{reason!.Trim()}（{(s.State.Rating is { } r ? $"投诉人评价{r}星；" : "")}退回{handler.Name ?? "本单位队列"}重新办理，办理时限 {Local(dueAt)}）", h.AgencyId);
+            await EventAsync(s, id, "reopened", h, true, null, h.AgencyId);
+            await ComplaintSearch.IndexAsync(s.Conn, s.Tx, id, s.Ct);
+            return (new HandlingOutcome.Done(new StaffNotice(handler.Id, "投诉需重新办理，请及时处理", "reopen-" + s.Now.Ticks)), null);
+        }, ct);
+    }
+
+    /// <summary>
+    /// The complainant's full phone number, to call back: decrypted for a handler or supervisor of the handling agency, and
+    /// each reveal written to the history (who, when) and counted (complaint_oversight). Null: the complaint left the
+    /// agency meanwhile. Empty phone: the complainant left none.
+    /// </summary>
+    public async Task<(string? Phone, DateTime At)?> RevealPhoneAsync(long id, Handler h, Func<byte[]?, string?> decrypt, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var agencyId = await conn.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT agency_id FROM complaints WHERE id = @id", new { id }, tx, cancellationToken: ct));
+        if (agencyId != h.AgencyId) return null;
+        var phone = decrypt(await conn.ExecuteScalarAsync<byte[]?>(new CommandDefinition(PhoneSql, new { id }, tx, cancellationToken: ct)));
+        if (phone is null) return (null, now);
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(id, now, "phone_revealed", h.Actor, false, "查看了投诉人的完整电话（回访）", h.AgencyId), ct);
+        await conn.ExecuteAsync(new CommandDefinition(OversightSql, new { id, kind = "phone_reveal", staffId = h.StaffId, agencyId = h.AgencyId, handlingAgencyId = agencyId, now }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return (phone, now);
     }
 
     private static HandlingOutcome Invalid(string field, string message) => new HandlingOutcome.Invalid(new() { [field] = [message] });

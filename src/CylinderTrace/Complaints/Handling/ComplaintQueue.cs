@@ -19,28 +19,43 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         ComplaintStatus.Duplicate, ComplaintStatus.Closed, ComplaintStatus.Withdrawn,
     ];
 
+    /// <summary>Informed: a rule or the deadline watch informed the member's agency, or it is the handling agency's superior (督办).</summary>
     private const string ScopeSql =
         """
         SELECT c.id, c.agency_id AS AgencyId,
-               EXISTS (SELECT 1 FROM complaint_informed_agencies i WHERE i.agency_id = @agencyId AND i.complaint_id = c.id) AS Informed
+               (EXISTS (SELECT 1 FROM complaint_informed_agencies i WHERE i.agency_id = @agencyId AND i.complaint_id = c.id)
+                OR EXISTS (SELECT 1 FROM agencies pa WHERE pa.id = c.agency_id AND pa.parent_id = @agencyId)) AS Informed
         FROM complaints c WHERE c.number = @number
         """;
 
     private const string QueueColumns =
         """
-        SELECT c.number, c.category, c.status, c.district_code AS DistrictCode, d.name AS DistrictName, c.description, c.cylinder_code AS CylinderCode,
-               c.created_at AS CreatedAt, r.due_at AS DueAt, h.claimed_by AS ClaimedBy, s.display_name AS ClaimedByName, a.name AS HandlingAgency
+        SELECT c.id, c.number, c.category, c.status, c.district_code AS DistrictCode, d.name AS DistrictName, c.description, c.cylinder_code AS CylinderCode,
+               c.created_at AS CreatedAt, r.due_at AS DueAt, h.claimed_by AS ClaimedBy, s.display_name AS ClaimedByName, a.name AS HandlingAgency,
+               c.rating, c.address, c.public_reply AS PublicReply,
+               (SELECT COUNT(*) FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'urge') AS Urges,
+               EXISTS (SELECT 1 FROM complaint_extensions x WHERE x.complaint_id = c.id AND x.status = 'pending') AS ExtensionPending
         """;
     private const string QueueFilters =
         """
-          AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q)
-          AND (@q IS NOT NULL OR c.status IN @states)
+          AND c.status IN @states
           AND (@category IS NULL OR c.category = @category)
           AND (@district IS NULL OR c.district_code = @district OR r.district_code = @district)
-          AND (@dueBefore IS NULL OR r.due_at < @dueBefore)
+          AND (@dueBefore IS NULL OR (r.due_at < @dueBefore AND c.status IN ('routed', 'in_progress', 'waiting_info')))
           AND (@claim IS NULL OR (@claim = 'me' AND h.claimed_by = @me) OR (@claim = 'unclaimed' AND h.claimed_by IS NULL)
                OR (@claim = 'staff' AND h.claimed_by = @claimedBy))
+          AND (@flag IS NULL
+               OR (@flag = 'extension' AND EXISTS (SELECT 1 FROM complaint_extensions x WHERE x.complaint_id = c.id AND x.status = 'pending'))
+               OR (@flag = 'urged' AND EXISTS (SELECT 1 FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'urge'))
+               OR (@flag = 'low_rated' AND c.rating <= 2))
         """;
+    /// <summary>A number or cylinder code exactly, or every word of the text (ComplaintSearch's tokens, boolean mode).</summary>
+    private const string TextFilter =
+        """
+          AND (c.number = @q OR c.cylinder_code = @q
+               OR c.id IN (SELECT cs.complaint_id FROM complaint_search cs WHERE MATCH (cs.tokens) AGAINST (@fts IN BOOLEAN MODE)))
+        """;
+    private const string CodeFilter = " AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q) ";
     private const string QueueJoins =
         """
         LEFT JOIN complaint_routing r ON r.complaint_id = c.id
@@ -49,14 +64,37 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         LEFT JOIN districts d ON d.code = c.district_code
         LEFT JOIN agencies a ON a.id = c.agency_id
         """;
-    private const string HandlingQueueSql = QueueColumns + " FROM complaints c " + QueueJoins + " WHERE c.agency_id = @agencyId " + QueueFilters +
-        " ORDER BY r.due_at IS NULL, r.due_at, c.id LIMIT @take OFFSET @skip";
-    private const string HandlingCountSql = "SELECT COUNT(*) FROM complaints c " + QueueJoins + " WHERE c.agency_id = @agencyId " + QueueFilters;
-    private const string InformedQueueSql = QueueColumns + " FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id " + QueueJoins +
-        " WHERE i.agency_id = @agencyId AND (c.agency_id IS NULL OR c.agency_id <> @agencyId) " + QueueFilters +
-        " ORDER BY r.due_at IS NULL, r.due_at, c.id LIMIT @take OFFSET @skip";
-    private const string InformedCountSql = "SELECT COUNT(*) FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id " + QueueJoins +
-        " WHERE i.agency_id = @agencyId AND (c.agency_id IS NULL OR c.agency_id <> @agencyId) " + QueueFilters;
+    /// <summary>Each column sorts either way; an order cannot be a parameter, so each is a CASE on @sort and @dir. Ties: the number's order.</summary>
+    private const string QueueOrder =
+        """
+         ORDER BY
+          CASE WHEN @sort = 'due' THEN r.due_at IS NULL END,
+          CASE WHEN @sort = 'due' AND @dir = 'asc' THEN r.due_at END, CASE WHEN @sort = 'due' AND @dir = 'desc' THEN r.due_at END DESC,
+          CASE WHEN @sort = 'created' AND @dir = 'asc' THEN c.created_at END, CASE WHEN @sort = 'created' AND @dir = 'desc' THEN c.created_at END DESC,
+          CASE WHEN @sort = 'category' AND @dir = 'asc' THEN c.category END, CASE WHEN @sort = 'category' AND @dir = 'desc' THEN c.category END DESC,
+          CASE WHEN @sort = 'district' AND @dir = 'asc' THEN c.district_code END, CASE WHEN @sort = 'district' AND @dir = 'desc' THEN c.district_code END DESC,
+          CASE WHEN @sort = 'status' AND @dir = 'asc' THEN c.status END, CASE WHEN @sort = 'status' AND @dir = 'desc' THEN c.status END DESC,
+          CASE WHEN @sort = 'claimant' AND @dir = 'asc' THEN s.display_name END, CASE WHEN @sort = 'claimant' AND @dir = 'desc' THEN s.display_name END DESC,
+          CASE WHEN @dir = 'desc' THEN c.id END DESC, c.id
+         LIMIT @take OFFSET @skip
+        """;
+    private const string HandlingFrom = " FROM complaints c " + QueueJoins + " WHERE c.agency_id = @agencyId ";
+    private const string InformedFrom = " FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id " + QueueJoins +
+        " WHERE i.agency_id = @agencyId AND (c.agency_id IS NULL OR c.agency_id <> @agencyId) ";
+    private const string SubordinateFrom = " FROM complaints c " + QueueJoins + " WHERE c.agency_id IN (SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId) ";
+
+    private const string HandlingQueueSql = QueueColumns + HandlingFrom + QueueFilters + CodeFilter + QueueOrder;
+    private const string HandlingCountSql = "SELECT COUNT(*)" + HandlingFrom + QueueFilters + CodeFilter;
+    private const string HandlingTextQueueSql = QueueColumns + HandlingFrom + QueueFilters + TextFilter + QueueOrder;
+    private const string HandlingTextCountSql = "SELECT COUNT(*)" + HandlingFrom + QueueFilters + TextFilter;
+    private const string InformedQueueSql = QueueColumns + InformedFrom + QueueFilters + CodeFilter + QueueOrder;
+    private const string InformedCountSql = "SELECT COUNT(*)" + InformedFrom + QueueFilters + CodeFilter;
+    private const string InformedTextQueueSql = QueueColumns + InformedFrom + QueueFilters + TextFilter + QueueOrder;
+    private const string InformedTextCountSql = "SELECT COUNT(*)" + InformedFrom + QueueFilters + TextFilter;
+    private const string SubordinateQueueSql = QueueColumns + SubordinateFrom + QueueFilters + CodeFilter + QueueOrder;
+    private const string SubordinateCountSql = "SELECT COUNT(*)" + SubordinateFrom + QueueFilters + CodeFilter;
+    private const string SubordinateTextQueueSql = QueueColumns + SubordinateFrom + QueueFilters + TextFilter + QueueOrder;
+    private const string SubordinateTextCountSql = "SELECT COUNT(*)" + SubordinateFrom + QueueFilters + TextFilter;
     private const string CountsSql = "SELECT status, COUNT(*) AS n FROM complaints WHERE agency_id = @agencyId GROUP BY status";
 
     private const string TeamSql =
@@ -84,7 +122,8 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         SELECT c.id, c.number, c.category, c.status, c.description, c.cylinder_code AS CylinderCode, c.card_snapshot AS CardSnapshot,
                c.latitude, c.longitude, c.district_code AS DistrictCode, d.name AS DistrictName, c.address, c.contact_phone_masked AS ContactPhoneMasked,
                c.agency_id AS AgencyId, a.name AS Agency, c.public_reply AS PublicReply, c.rating, c.rating_comment AS RatingComment, c.created_at AS CreatedAt,
-               r.due_at AS DueAt, h.claimed_by AS ClaimedBy, s.display_name AS ClaimedByName, dup.number AS DuplicateOf, h.outcome
+               r.due_at AS DueAt, h.claimed_by AS ClaimedBy, s.display_name AS ClaimedByName, dup.number AS DuplicateOf, h.outcome,
+               h.closed_by AS ClosedBy, c.contact_phone_enc IS NOT NULL AS HasPhone
         FROM complaints c
         LEFT JOIN districts d ON d.code = c.district_code
         LEFT JOIN agencies a ON a.id = c.agency_id
@@ -101,8 +140,26 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         """;
     private const string StaffNamesSql = "SELECT s.id, s.display_name AS Name, a.name AS Agency FROM staff s JOIN agencies a ON a.id = s.agency_id WHERE s.id IN @ids";
     private const string PhotosSql = "SELECT sha256 FROM complaint_photos WHERE complaint_id = @id ORDER BY position";
+    private const string PendingExtensionSql =
+        """
+        SELECT x.id, x.requested_by AS RequestedById, s.display_name AS RequestedBy, x.requested_at AS RequestedAt, x.hours, x.reason
+        FROM complaint_extensions x JOIN staff s ON s.id = x.requested_by WHERE x.complaint_id = @id AND x.status = 'pending'
+        """;
+    private const string UrgesSql = "SELECT COUNT(*) FROM complaint_oversight WHERE complaint_id = @id AND kind = 'urge'";
 
     private const string AgencySql = "SELECT agency_id FROM complaints WHERE id = @id";
+    private const string RevealedPhoneSql =
+        """
+        SELECT c.contact_phone_enc FROM complaints c
+        WHERE c.id = @id AND EXISTS (SELECT 1 FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'phone_reveal' AND o.staff_id = @staffId AND o.at >= @since)
+        """;
+
+    /// <summary>The phone's ciphertext if this member revealed it since <paramref name="since"/>.</summary>
+    public async Task<byte[]?> RevealedPhoneAsync(long id, int staffId, DateTime since, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<byte[]?>(new CommandDefinition(RevealedPhoneSql, new { id, staffId, since }, cancellationToken: ct));
+    }
 
     /// <summary>The complaint's handling agency and photo ids (what a photo request needs, without the history).</summary>
     public async Task<(int? AgencyId, IReadOnlyList<string> PhotoIds)> PhotosAsync(long id, CancellationToken ct)
@@ -131,6 +188,7 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
 
     private sealed class QueueRow
     {
+        public long Id { get; init; }
         public string Number { get; init; } = "";
         public string Category { get; init; } = "";
         public string Status { get; init; } = "";
@@ -143,34 +201,75 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         public int? ClaimedBy { get; init; }
         public string? ClaimedByName { get; init; }
         public string? HandlingAgency { get; init; }
+        public sbyte? Rating { get; init; }
+        public string? Address { get; init; }
+        public string? PublicReply { get; init; }
+        public long Urges { get; init; }
+        public long ExtensionPending { get; init; }
     }
 
-    /// <summary>An agency's queue (or the complaints it is informed of), soonest deadline first, with counts per state.</summary>
+    /// <summary>The queue (of the agency, of what it is informed of, or of the agencies under it), one page, with counts per state.</summary>
     public async Task<QueueResult> QueueAsync(int agencyId, int staffId, QueueFilter f, int pageSize, CancellationToken ct)
     {
+        var (rows, total, now) = await RowsAsync(agencyId, staffId, f, pageSize, (Math.Max(1, f.Page) - 1) * pageSize, withTotal: true, ct);
+        Dictionary<string, int> counts;
+        await using (var conn = await db.OpenAsync(ct))
+            counts = (await conn.QueryAsync<(string Status, long N)>(new CommandDefinition(CountsSql, new { agencyId }, cancellationToken: ct)))
+                .ToDictionary(x => x.Status, x => (int)x.N);
+        return new QueueResult(rows.Select(r => Item(r, now)).ToList(), Math.Max(1, f.Page), pageSize, total, counts);
+    }
+
+    /// <summary>Every row of the filtered queue in its order, up to <paramref name="max"/> (the export, "next complaint").</summary>
+    public async Task<IReadOnlyList<ExportRow>> AllAsync(int agencyId, int staffId, QueueFilter f, int max, CancellationToken ct)
+    {
+        var (rows, _, now) = await RowsAsync(agencyId, staffId, f, max, 0, withTotal: false, ct);
+        return rows.Select(r => new ExportRow(Item(r, now), r.Description, r.Address, r.PublicReply)).ToList();
+    }
+
+    private async Task<(List<QueueRow> Rows, long Total, DateTime Now)> RowsAsync(int agencyId, int staffId, QueueFilter f, int take, int skip, bool withTotal,
+        CancellationToken ct)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
-        var states = f.State switch
+        var q = Blank(f.Search);
+        var fts = ComplaintSearch.Query(q);
+        var states = f.Flag == "low_rated" ? [ComplaintStatus.Resolved, ComplaintStatus.Closed] : f.State switch
         {
-            null or "" or "open" => OpenStates,
+            null or "" => q is null ? OpenStates : AllStates,
+            "open" => OpenStates,
             "all" => AllStates,
-            var s => AllStates.Contains(s) ? [s] : OpenStates,
+            var s => [s],
         };
-        DateTime? dueBefore = f.Due switch { "overdue" => now, "24h" => now.AddHours(24), "72h" => now.AddHours(72), _ => null };
+        DateTime? dueBefore = f.Due switch { "overdue" => now, "4h" => now.AddHours(4), "24h" => now.AddHours(24), "72h" => now.AddHours(72), _ => null };
         var args = new
         {
-            agencyId, states, q = Blank(f.Search)?.ToUpperInvariant(), category = Blank(f.Category), district = Blank(f.District), dueBefore,
-            claim = f.Claim is "me" or "unclaimed" ? f.Claim : ClaimedBy(f.Claim) is null ? null : "staff", claimedBy = ClaimedBy(f.Claim), me = staffId, take = pageSize, skip = (Math.Max(1, f.Page) - 1) * pageSize,
+            agencyId, states, q = q?.ToUpperInvariant(), fts, category = Blank(f.Category), district = Blank(f.District), dueBefore,
+            claim = f.Claim is "me" or "unclaimed" ? f.Claim : f.ClaimedStaff is null ? null : "staff", claimedBy = f.ClaimedStaff, me = staffId,
+            flag = Blank(f.Flag), sort = f.SortCode, dir = f.DirCode, take, skip,
+        };
+        var (listSql, countSql) = (f.ScopeCode, fts is null) switch
+        {
+            ("informed", true) => (InformedQueueSql, InformedCountSql),
+            ("informed", false) => (InformedTextQueueSql, InformedTextCountSql),
+            ("subordinate", true) => (SubordinateQueueSql, SubordinateCountSql),
+            ("subordinate", false) => (SubordinateTextQueueSql, SubordinateTextCountSql),
+            (_, true) => (HandlingQueueSql, HandlingCountSql),
+            (_, false) => (HandlingTextQueueSql, HandlingTextCountSql),
         };
         await using var conn = await db.OpenAsync(ct);
-        var rows = await conn.QueryAsync<QueueRow>(new CommandDefinition(f.Informed ? InformedQueueSql : HandlingQueueSql, args, cancellationToken: ct));
-        var total = await conn.ExecuteScalarAsync<long>(new CommandDefinition(f.Informed ? InformedCountSql : HandlingCountSql, args, cancellationToken: ct));
-        var counts = (await conn.QueryAsync<(string Status, long N)>(new CommandDefinition(CountsSql, new { agencyId }, cancellationToken: ct)))
-            .ToDictionary(x => x.Status, x => (int)x.N);
-        var items = rows.Select(r => new QueueItem(r.Number, r.Category, ComplaintCategories.Find(r.Category)?.Label ?? r.Category, r.Status,
+        var rows = (await conn.QueryAsync<QueueRow>(new CommandDefinition(listSql, args, cancellationToken: ct))).ToList();
+        var total = withTotal ? await conn.ExecuteScalarAsync<long>(new CommandDefinition(countSql, args, cancellationToken: ct)) : rows.Count;
+        return (rows, total, now);
+    }
+
+    private static QueueItem Item(QueueRow r, DateTime now)
+    {
+        var open = OpenStates.Contains(r.Status);
+        long? left = open && r.DueAt is { } due ? (long)Math.Floor((due - now).TotalMinutes) : null;
+        var sla = left switch { null => null, < 0 => "overdue", <= 240 => "4h", <= 1440 => "24h", _ => null };
+        return new QueueItem(r.Number, r.Category, ComplaintCategories.Find(r.Category)?.Label ?? r.Category, r.Status,
             ComplaintStatus.Label(r.Status), r.DistrictCode, r.DistrictName, r.Description.Length > 60 ? r.Description[..60] + "…" : r.Description,
             r.CylinderCode, ShanghaiTime.FromUtc(r.CreatedAt), r.DueAt is { } d ? ShanghaiTime.FromUtc(d) : null,
-            r.DueAt < now && OpenStates.Contains(r.Status), r.ClaimedBy, r.ClaimedByName, r.HandlingAgency)).ToList();
-        return new QueueResult(items, Math.Max(1, f.Page), pageSize, total, counts);
+            r.DueAt < now && open, r.ClaimedBy, r.ClaimedByName, r.HandlingAgency, sla, left, (int)r.Urges, r.ExtensionPending != 0, r.Rating);
     }
 
     private sealed class AgencyOpenRow
@@ -227,6 +326,18 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         public string? ClaimedByName { get; init; }
         public string? DuplicateOf { get; init; }
         public string? Outcome { get; init; }
+        public int? ClosedBy { get; init; }
+        public long HasPhone { get; init; }
+    }
+
+    private sealed class ExtensionRow
+    {
+        public long Id { get; init; }
+        public int RequestedById { get; init; }
+        public string RequestedBy { get; init; } = "";
+        public DateTime RequestedAt { get; init; }
+        public int Hours { get; init; }
+        public string Reason { get; init; } = "";
     }
 
     private sealed class HistoryRow
@@ -247,6 +358,8 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         var r = await conn.QuerySingleOrDefaultAsync<DetailRow>(new CommandDefinition(DetailSql, new { id }, cancellationToken: ct));
         if (r is null) return null;
         var photos = (await conn.QueryAsync<string>(new CommandDefinition(PhotosSql, new { id }, cancellationToken: ct))).ToList();
+        var x = await conn.QuerySingleOrDefaultAsync<ExtensionRow>(new CommandDefinition(PendingExtensionSql, new { id }, cancellationToken: ct));
+        var urges = await conn.ExecuteScalarAsync<int>(new CommandDefinition(UrgesSql, new { id }, cancellationToken: ct));
         var events = (await conn.QueryAsync<HistoryRow>(new CommandDefinition(HistorySql, new { id }, cancellationToken: ct))).ToList();
         var staffIds = events.Select(e => StaffId(e.Actor)).OfType<int>().Distinct().ToList();
         var names = staffIds.Count == 0 ? new Dictionary<int, string>()
@@ -263,7 +376,9 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
             r.Description, r.CylinderCode, r.CardSnapshot, (double?)r.Latitude, (double?)r.Longitude, r.DistrictCode, r.DistrictName, r.Address,
             r.ContactPhoneMasked, photos, r.AgencyId, r.Agency, r.PublicReply, r.Rating, r.RatingComment, ShanghaiTime.FromUtc(r.CreatedAt),
             r.DueAt is { } d ? ShanghaiTime.FromUtc(d) : null, r.DueAt < now && OpenStates.Contains(r.Status), r.ClaimedBy, r.ClaimedByName,
-            r.DuplicateOf, r.Outcome, HandlingOutcomes.Label(r.Outcome), history);
+            r.DuplicateOf, r.Outcome, HandlingOutcomes.Label(r.Outcome), history,
+            x is null ? null : new PendingExtension(x.Id, x.RequestedById, x.RequestedBy, ShanghaiTime.FromUtc(x.RequestedAt), x.Hours, x.Reason),
+            urges, r.ClosedBy, r.HasPhone != 0);
     }
 
     private static int? StaffId(string actor) => actor.StartsWith("staff:", StringComparison.Ordinal) && int.TryParse(actor.AsSpan(6), out var id) ? id : null;
@@ -290,12 +405,17 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         "merged_rated" => "合并投诉的投诉人评价",
         "closed" => "关闭",
         "scan_matched" => "配送记录补报，进货扫码已核对",
+        "assigned" => "派单",
+        "urged" => "催办",
+        "extension_requested" => "申请延期",
+        "extension_approved" => "同意延期",
+        "extension_refused" => "不同意延期",
+        "reopened" => "重新办理",
+        "reopen_reason" => "重办原因",
+        "phone_revealed" => "查看投诉人完整电话",
         _ => kind,
     };
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    /// <summary>"staff:12" → 12: the complaints one member claimed (the supervisors' view of a member's load).</summary>
-    private static int? ClaimedBy(string? claim) =>
-        claim is not null && claim.StartsWith("staff:", StringComparison.Ordinal) && int.TryParse(claim.AsSpan(6), out var id) ? id : null;
 }

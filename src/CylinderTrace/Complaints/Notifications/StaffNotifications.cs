@@ -109,5 +109,42 @@ public sealed class StaffNotifications(Db db, StaffStore staff, [FromKeyedServic
             ClientMsgId: $"ct-{kind}-{c.Number}-{agencyId}-{c.DueAt?.Ticks ?? 0}"), logger, $"Staff notification of {c.Number} to agency {agencyId}", ct);
     }
 
+    /// <summary>
+    /// After a supervision action committed (派单, 催办, an extension decided, 重办): one member, or the handling agency's
+    /// bound staff when the notice names nobody. The template is the assignment one, with the notice as its note.
+    /// </summary>
+    public void EnqueueNotice(long complaintId, Handling.StaffNotice notice)
+    {
+        if (string.IsNullOrEmpty(options.Value.AssignedTemplateId)) return;
+        services.TryEnqueue<StaffNotifications>(n => n.SendNoticeAsync(complaintId, notice.StaffId, notice.Note, notice.Key, CancellationToken.None), logger,
+            $"staff notice for complaint {complaintId}: the console shows it");
+    }
+
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [10, 60, 300])]
+    public async Task SendNoticeAsync(long complaintId, int? staffId, string note, string key, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (string.IsNullOrEmpty(o.AssignedTemplateId)) return;
+        Row? c;
+        await using (var conn = await db.OpenAsync(ct))
+            c = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(ComplaintSql, new { id = complaintId }, cancellationToken: ct));
+        if (c?.AgencyId is not int agency) return;
+        IReadOnlyList<string> openIds;
+        if (staffId is int id)
+            openIds = await staff.FindAsync(id, ct) is { Disabled: false, WechatOpenid: { } openId } member && member.AgencyId == agency ? [openId] : [];
+        else openIds = await staff.BoundOpenIdsAsync(agency, ct);
+        var deadline = c.DueAt is { } due ? ShanghaiTime.FromUtc(due).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+        var sent = await Platform.WeChat.TemplateBroadcast.SendAsync(wechat, openIds, openId => new TemplateMessage(openId, o.AssignedTemplateId,
+            new Dictionary<string, string>
+            {
+                [o.NumberKey] = c.Number,
+                [o.CategoryKey] = Cut(ComplaintCategories.Find(c.Category)?.Label ?? c.Category, 20),
+                [o.DeadlineKey] = deadline,
+                [o.NoteKey] = Cut(note, 20),
+            }, Url: o.ConsoleBaseUrl.Length == 0 ? null : o.ConsoleBaseUrl.TrimEnd('/') + "/console/complaints/" + c.Number,
+            ClientMsgId: $"ct-{key}-{c.Number}-{staffId ?? 0}"), logger, $"Staff notice {key} of {c.Number}", ct);
+        if (!sent) throw new InvalidOperationException($"A staff notice of complaint {complaintId} failed; retrying (client_msg_id keeps the sent ones from repeating).");
+    }
+
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
 }

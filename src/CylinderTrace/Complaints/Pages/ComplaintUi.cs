@@ -1,3 +1,5 @@
+using CylinderTrace.Complaints.Handling;
+
 namespace CylinderTrace.Complaints.Pages;
 
 /// <summary>What the complaint pages show of states and filters.</summary>
@@ -11,14 +13,24 @@ public static class ComplaintUi
         _ => "s-done",
     };
 
-    public static readonly IReadOnlyList<(string Code, string Label)> StateFilters =
-    [
-        ("open", "未办结"), ("routed", "待认领办理"), ("in_progress", "处理中"), ("waiting_info", "待补充材料"), ("resolved", "已办结"),
-        ("rejected", "不属于受理范围"), ("duplicate", "重复投诉"), ("withdrawn", "已撤回"), ("all", "全部"),
-    ];
+    public static IReadOnlyList<(string Code, string Label)> StateFilters => QueueFilter.StateChoices;
 
-    public static readonly IReadOnlyList<(string Code, string Label)> DueFilters =
-        [("", "不限"), ("overdue", "已超期"), ("24h", "24小时内到期"), ("72h", "72小时内到期")];
+    public static IReadOnlyList<(string Code, string Label)> DueFilters => QueueFilter.DueWindows;
+
+    /// <summary>Time left to the deadline as a handler says it: 剩余2天3小时, 剩余3小时20分, 超期5小时; empty when there is no open deadline.</summary>
+    public static string TimeLeft(long? minutes)
+    {
+        if (minutes is not { } m) return "";
+        var span = Math.Abs(m);
+        var (d, h, min) = (span / 1440, span % 1440 / 60, span % 60);
+        var text = d > 0 ? $"{d}天{h}小时" : h > 0 ? $"{h}小时{min}分" : $"{min}分钟";
+        return (m < 0 ? "超期" : "剩余") + text;
+    }
+
+    /// <summary>The row's colour by the time left: overdue, due within 4 hours, due within 24 hours.</summary>
+    public static string SlaClass(string? sla) => sla switch { "overdue" => "sla-overdue", "4h" => "sla-4h", "24h" => "sla-24h", _ => "" };
+
+    public static string SlaLabel(string? sla) => sla switch { "overdue" => "已超期", "4h" => "4小时内到期", "24h" => "24小时内到期", _ => "" };
 
     public static readonly IReadOnlyList<(string Code, string Label)> ClaimFilters =
         [("", "不限"), ("me", "我认领的"), ("unclaimed", "未认领")];
