@@ -120,7 +120,26 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
             new { text = "充装标签见照片，充装日期是11月20日", photoIds = new[] { photoId } }));
         exchanges.Add(await Call(user, "complaint-information.409", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information", new { text = "再补充一点" }));
         exchanges.Add(await Call(user, "commercial-bind.400", HttpMethod.Post, "/api/mp/commercial/bind", new { code = "ABCDEFGH23" }));
+        // A restaurant's flow that succeeds: its supply station invites, the user binds, scans what was delivered
+        // (matched) and an overdue cylinder (unsafe, with its warning), and reads the rate and the people.
+        var filler = await fx.Data.EnterpriseAsync("filling");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: filler);
+        var fillerKey = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(filler));
+        var stationKey = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(station));
+        await stationKey.PostOkAsync("workers", new { employeeNumber = "W1", name = "赵送气" });
+        await stationKey.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "好味餐馆" });
+        var invite = JsonNode.Parse(await (await stationKey.Http.SendAsync(stationKey.Signed(HttpMethod.Post, "/api/integration/v1/commercial-invites",
+            JsonSerializer.SerializeToUtf8Bytes(new { customerId = "R1", role = "owner" })))).Content.ReadAsStringAsync())!;
+        var delivered = "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+        await fillerKey.PostOkAsync("cylinders", new { code = delivered, serial = "S" + delivered[^6..], spec = "YSP-50", manufactureDate = "2023-01-01", nextInspectionDate = "2027-01-01" });
+        await stationKey.PostOkAsync("deliveries", new { eventId = "D-" + delivered, cylinderCode = delivered, deliveredAt = DateTimeOffset.UtcNow.AddHours(-2), customerId = "R1", workerEmployeeNumber = "W1" });
+        var bound = await Call(user, "commercial-bind.200", HttpMethod.Post, "/api/mp/commercial/bind", new { code = invite["code"]!.GetValue<string>() });
+        exchanges.Add(bound);
+        var restaurant = bound.ResponseBody!["customerId"]!.GetValue<long>();
         exchanges.Add(await Call(user, "commercial-memberships.200", HttpMethod.Get, "/api/mp/commercial/memberships"));
+        exchanges.Add(await Call(user, "commercial-scan.200", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = restaurant, codes = new[] { delivered, cylinder.Code, "hello" } }));
+        exchanges.Add(await Call(user, "commercial-rate.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/rate"));
+        exchanges.Add(await Call(user, "commercial-members.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/members"));
         exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
         exchanges.Add(await Call(user, "commercial-rate.404", HttpMethod.Get, "/api/mp/commercial/1/rate"));
         exchanges.Add(await Call(user, "commercial-members.404", HttpMethod.Get, "/api/mp/commercial/1/members"));
