@@ -4,6 +4,7 @@ using CylinderTrace.ConsoleShell;
 using CylinderTrace.ConsoleShell.Pages;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Integration;
+using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
@@ -11,6 +12,10 @@ using CylinderTrace.CardPages.Pages;
 using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.CardPages;
+
+/// <summary>What POST /api/integration/v1/labels takes: codes, or from and to; format html (default), svg or png; a hotline other than the city's.</summary>
+[ContractRequest]
+public sealed record LabelRequest(IReadOnlyList<string>? Codes, string? From, string? To, string? Hotline, string? Format);
 
 /// <summary>
 /// Label sheets for enterprises (integration API, their own cylinders only) and for agencies' administrators (console, the
@@ -23,7 +28,12 @@ public static class LabelsApi
 
     public static IEndpointRouteBuilder MapLabels(this IEndpointRouteBuilder app)
     {
-        app.MapIntegrationGroup().MapPost("/labels", IntegrationLabelsAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall());
+        app.MapIntegrationGroup().MapPost("/labels", IntegrationLabelsAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall())
+            .WithSummary("QR label sheets of the caller's own cylinders: a print page for label stock (text/html), or a ZIP of SVG labels or PNG codes.")
+            .Accepts<LabelRequest>("application/json")
+            .Produces(StatusCodes.Status200OK, typeof(string), "text/html", "application/zip")
+            .Problems(400, "invalid-label-request", "invalid-cylinder-code", "too-many-labels").Problems(403, "labels-not-yours")
+            .Problems(404, "cylinder-not-registered").Problems(503, "labels-unavailable");
         var pages = app.MapConsolePageGroup();
         pages.MapGet("/labels", LabelsPageAsync);
         pages.MapPost("/labels", LabelsFormAsync);
