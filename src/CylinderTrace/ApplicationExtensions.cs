@@ -57,19 +57,58 @@ public static class ApplicationExtensions
         return builder;
     }
 
-    /// <summary>The host's commands besides `migrate` (see Platform/Commands).</summary>
-    public static void RegisterCommands()
+    /// <summary>How the host binary's command line runs: serving HTTP by default, and the features' commands (besides Platform's `migrate` and `data-protection-keys`).</summary>
+    public static CommandLineContext CommandLineContext(TextWriter? output = null, TextWriter? error = null, IServiceProvider? services = null,
+        IReadOnlyDictionary<string, string?>? settings = null) => new()
     {
-        CommandLine.Register("seed", Seeding.SeedCommand.RunAsync);
-        CommandLine.Register("oa-menu", OfficialAccountExtensions.CreateMenuCommandAsync);
-        CommandLine.Register("create-admin", StaffExtensions.CreateAdministratorCommandAsync);
-        CommandLine.Register("create-staff", StaffExtensions.CreateStaffCommandAsync);
-        CommandLine.Register("demo-console", Seeding.ConsoleDemo.RunAsync);
-        CommandLine.Register("integration-key", IntegrationCommand.RunAsync);
-        CommandLine.Register("import", CsvImport.RunAsync);
-        CommandLine.Register("scan-rates", Commercial.ScanRatesCommand.RunAsync);
-        CommandLine.Register("scores", Supervision.ScoresCommand.RunAsync);
-        CommandLine.Register("labels", LabelsCommand.RunAsync);
+        Output = output ?? System.Console.Out,
+        Error = error ?? System.Console.Error,
+        Services = services,
+        Settings = settings,
+        Serve = ServeAsync,
+        AddServices = b => b.AddApplicationServices(),
+        Commands = tool =>
+        [
+            Seeding.SeedCommand.Command(tool),
+            Seeding.ConsoleDemo.Command(tool),
+            StaffExtensions.CreateAdministratorCommand(tool),
+            StaffExtensions.CreateStaffCommand(tool),
+            IntegrationCommand.Command(tool),
+            CsvImport.Command(tool),
+            CsvImport.TemplateCommand(tool),
+            Commercial.ScanRatesCommand.Command(tool),
+            Supervision.ScoresCommand.Command(tool),
+            OfficialAccountExtensions.MenuCommand(tool),
+            LabelsCommand.Command(tool),
+        ],
+    };
+
+    /// <summary>Serves HTTP (the default command): every settings problem is reported at once, before anything starts.</summary>
+    public static async Task<int> ServeAsync(string[] args, CommandLineContext context)
+    {
+        // Options are bound and validated once at start and nothing re-reads configuration, so the files are
+        // not watched for changes: reload-on-change watches the whole content root, recursively, and when the
+        // host runs from a checkout (ops/run.sh, the benchmarks) MariaDB's and Redis's files under .local/
+        // raise an event for every write, which the host then handles. An operator's own argument still wins.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+        // The appsettings.json shipped beside the binary, under everything else: run from a checkout
+        // (ops/run.sh), the content root is the checkout, where the content root's own appsettings.json is absent.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = "appsettings.json", Optional = true, ReloadOnChange = false,
+            FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+        });
+        if (context.Settings is not null) builder.Configuration.AddInMemoryCollection(context.Settings);
+        builder.AddApplicationServices();
+        var app = builder.Build();
+        if (await CommandLine.ReportSettingsProblemsAsync(app.Services, context.Error))
+        {
+            await app.DisposeAsync();
+            return CommandLine.UsageError;
+        }
+        app.UseApplication();
+        await app.RunAsync();
+        return 0;
     }
 
     public static WebApplication UseApplication(this WebApplication app)

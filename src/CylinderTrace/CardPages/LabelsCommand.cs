@@ -9,29 +9,42 @@ namespace CylinderTrace.CardPages;
 /// </summary>
 public static class LabelsCommand
 {
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static System.CommandLine.Command Command(CommandLineContext tool)
     {
-        var output = CommandLine.Option(args, "out");
-        var format = CommandLine.Option(args, "format") ?? "html";
-        var list = CommandLine.Option(args, "codes");
-        if (output is null || format is not ("html" or "svg" or "png"))
+        var command = new System.CommandLine.Command("labels", "QR label sheets for registered cylinders: one print page (html) or a file per cylinder (svg, png).");
+        var codes = new System.CommandLine.Option<string?>("--codes") { Description = "The cylinders' codes, comma-separated.", HelpName = "FZ0000000001,FZ0000000002" };
+        var from = new System.CommandLine.Option<string?>("--from") { Description = "First code of a range (with --to).", HelpName = "CODE" };
+        var to = new System.CommandLine.Option<string?>("--to") { Description = "Last code of a range.", HelpName = "CODE" };
+        var output = new System.CommandLine.Option<string>("--out") { Description = "html: the page to write; svg, png: the folder to write into.", Required = true, HelpName = "PATH" };
+        var format = new System.CommandLine.Option<string>("--format") { Description = "html (a print page), svg or png.", DefaultValueFactory = _ => "html" };
+        format.AcceptOnlyFromAmong("html", "svg", "png");
+        var hotline = new System.CommandLine.Option<string?>("--hotline") { Description = "The complaint hotline printed on the label, e.g. 12345." };
+        foreach (var option in new System.CommandLine.Option[] { codes, from, to, output, format, hotline }) command.Add(option);
+        command.Validators.Add(r =>
         {
-            Console.Error.WriteLine("Usage: labels (--codes FZ0000000001,FZ0000000002 | --from FZ0000000001 --to FZ0000000500) --out PATH [--format html|svg|png] [--hotline 12345]");
-            return 1;
-        }
-        var selection = new LabelSelection(list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            CommandLine.Option(args, "from"), CommandLine.Option(args, "to"), CommandLine.Option(args, "hotline"));
+            if (r.GetValue(codes) is not null == (r.GetValue(from) is not null || r.GetValue(to) is not null))
+                r.AddError("Give either --codes or --from and --to.");
+        });
+        command.SetAction((parse, _) => tool.RunAsync(parse, (run, ct) => RunAsync(run, run.Value(codes), run.Value(from), run.Value(to), run.Value(output)!,
+            run.Value(format)!, run.Value(hotline), ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CommandRun run, string? list, string? from, string? to, string output, string format, string? hotline, CancellationToken ct)
+    {
+        var services = run.Services;
+        var selection = new LabelSelection(list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), from, to, hotline);
         var sheets = services.GetRequiredService<LabelSheets>();
         var outcome = await sheets.ResolveAsync(selection, _ => ValueTask.FromResult(true), ct);
         if (!outcome.Ok)
         {
-            Console.Error.WriteLine(outcome.Message);
+            run.Err.WriteLine(outcome.Message);
             return 1;
         }
         if (format == "html")
         {
             await File.WriteAllTextAsync(output, sheets.SheetHtml(outcome.Labels), ct);
-            Console.WriteLine($"{outcome.Labels.Count} labels written to {output} (print at 100%, no margins, on {services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CardPageOptions>>().Value.LabelWidthMm} mm stock).");
+            run.Out.WriteLine($"{outcome.Labels.Count} labels written to {output} (print at 100%, no margins, on {services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CardPageOptions>>().Value.LabelWidthMm} mm stock).");
             return 0;
         }
         Directory.CreateDirectory(output);
@@ -41,7 +54,7 @@ public static class LabelsCommand
             if (format == "svg") await File.WriteAllTextAsync(path, sheets.LabelSvg(label), ct);
             else await File.WriteAllBytesAsync(path, LabelSheets.QrPng(label.Url), ct);
         }
-        Console.WriteLine($"{outcome.Labels.Count} {format} files written to {output}.");
+        run.Out.WriteLine($"{outcome.Labels.Count} {format} files written to {output}.");
         return 0;
     }
 }

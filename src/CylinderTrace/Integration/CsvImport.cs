@@ -1,49 +1,98 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using CylinderTrace.Platform;
+using System.Text.RegularExpressions;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Csv;
-using CylinderTrace.Platform.Database;
 using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Integration;
 
 /// <summary>
-/// `import --kind cylinders|customers|workers|fills|deliveries|returns|inspections --file F.csv --as LICENCE [--batch N] [--restart]`: an
-/// enterprise's registry or trace events from a CSV file (RFC 4180, UTF-8 with or without a byte-order mark; a header row
-/// naming the fields of docs/INTEGRATION.md; read by Platform/Csv's reader, and a malformed file is refused
-/// before anything is stored). Rows go through the integration API's own checks and scope, as if the
-/// enterprise had sent them, in batches; every rejected row is written to F.csv.errors.csv with its line,
-/// field and reason (by the one CSV writer, for a spreadsheet); fills are judged by the interlock's rules as the API judges
-/// them, and every stored fill that broke one is written to F.csv.violations.csv (line, event id, code, rules). Progress (rows, rate, ETA) goes to stderr. After each committed batch the line reached is saved in
-/// F.csv.progress, so an interrupted import resumes there (registries are upserts: a batch done twice
-/// changes nothing); --restart starts from the top.
+/// `import --kind K --file F.csv --as LICENCE [--batch N] [--restart]`: an enterprise's registry or trace events
+/// from a CSV file as Excel saves it. The encoding is found from the bytes (UTF-8 with or without a byte-order mark,
+/// or GB18030/GBK as Chinese Excel's "CSV (逗号分隔)"; anything else is refused, saying how to save the file).
+/// The header names each column by its field name or its Chinese name (<see cref="ImportColumns"/>), and a
+/// second header row in the other form (as in the template) is skipped; a column the kind does not have, a
+/// required column missing or a column named twice refuses the file before anything is stored, as does a
+/// malformed file (an unclosed quote: the line its record starts on is named). Rows go through the integration
+/// API's own checks and scope in batches, as if the enterprise had sent them; a bad row is rejected alone, never
+/// its batch (a row about another enterprise's data is taken out and the rest of the batch sent again). Every
+/// rejected row is written to F.csv.errors.csv (行号, 列, 原因; Chinese, UTF-8 with a byte-order mark, for a
+/// spreadsheet); every stored fill that broke the filling interlock to F.csv.violations.csv. Progress (rows, rate,
+/// ETA) goes to stderr; after each committed batch the rows done are saved in F.csv.progress, so an interrupted
+/// import resumes there (registries are upserts, events are idempotent); --restart starts from the top.
+/// The summary's counts add up to the file's data rows. Exit code: 0 all rows stored or already there, 1 the file
+/// was refused (nothing imported), 2 the command line was wrong, 3 imported with rejected rows.
 /// </summary>
-public static class CsvImport
+public static partial class CsvImport
 {
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    /// <summary>Exit code of an import that stored what it could but rejected rows.</summary>
+    public const int RowsRejected = 3;
+
+    public static Command Command(CommandLineContext tool)
     {
-        var kind = CommandLine.Option(args, "kind");
-        var file = CommandLine.Option(args, "file");
-        var licence = CommandLine.Option(args, "as");
-        var batchSize = int.TryParse(CommandLine.Option(args, "batch"), out var b) ? b : 5000;
-        if (kind is not ("cylinders" or "customers" or "workers" or "fills" or "deliveries" or "returns" or "inspections") || file is null || licence is null || !File.Exists(file))
+        var command = new Command("import",
+            "Import an enterprise's registry or trace events from a CSV file (UTF-8 or GBK as Excel saves it; header by field name or Chinese name, see import-template) " +
+            "through the integration API's checks. Rejected rows go to FILE.errors.csv. Exit code 0: all stored; 1: file refused, nothing imported; 3: some rows rejected.");
+        var kind = new Option<string>("--kind") { Description = "What the file holds.", Required = true };
+        kind.AcceptOnlyFromAmong([.. ImportColumns.Kinds]);
+        var file = new Option<FileInfo>("--file") { Description = "The CSV file.", Required = true, HelpName = "FILE.csv" };
+        file.AcceptExistingOnly();
+        var licence = new Option<string>("--as") { Description = "The enterprise's licence number: the rows are imported as if it had sent them.", Required = true, HelpName = "LICENCE" };
+        var batch = new Option<int?>("--batch") { Description = "Rows per batch (default and most: Integration:MaxBatchRecords).", HelpName = "N" };
+        // On the token, not the value: a value that is no number has its own error already, and reading it would throw.
+        batch.Validators.Add(r => { if (int.TryParse(r.Tokens.FirstOrDefault()?.Value, out var n) && n < 1) r.AddError("--batch must be at least 1."); });
+        var restart = new Option<bool>("--restart") { Description = "Start from the first row even if FILE.progress says an earlier run got further." };
+        command.Add(kind);
+        command.Add(file);
+        command.Add(licence);
+        command.Add(batch);
+        command.Add(restart);
+        command.SetAction((parse, _) => tool.RunAsync(parse, (run, ct) =>
+            RunAsync(run, run.Value(kind)!, run.Value(file)!.FullName, run.Value(licence)!, run.Value(batch), run.Value(restart), ct)));
+        return command;
+    }
+
+    public static Command TemplateCommand(CommandLineContext tool)
+    {
+        var command = new Command("import-template",
+            "Write the CSV template of an import kind: UTF-8 with a byte-order mark (Excel opens it as it is), the Chinese header row, then the field names' row. " +
+            "Also served at /integration/import-templates/KIND.csv.");
+        var kind = new Option<string>("--kind") { Description = "The import kind.", Required = true };
+        kind.AcceptOnlyFromAmong([.. ImportColumns.Kinds]);
+        var output = new Option<FileInfo?>("--out") { Description = "Where to write it (default: import-template-KIND.csv here).", HelpName = "FILE.csv" };
+        command.Add(kind);
+        command.Add(output);
+        // No host needed: the template is the column table.
+        command.SetAction(async (parse, ct) =>
         {
-            System.Console.Error.WriteLine("Usage: import --kind cylinders|customers|workers|fills|deliveries|returns|inspections --file FILE.csv --as LICENCE [--batch 5000] [--restart]");
-            if (kind is not ("cylinders" or "customers" or "workers" or "fills" or "deliveries" or "returns" or "inspections"))
-                System.Console.Error.WriteLine(kind is null ? "Missing --kind." : $"Unknown --kind '{kind}'.");
-            if (file is null) System.Console.Error.WriteLine("Missing --file.");
-            else if (!File.Exists(file)) System.Console.Error.WriteLine($"No such file: {file}");
-            if (licence is null) System.Console.Error.WriteLine("Missing --as (the enterprise's licence number).");
-            return 2;
-        }
-        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
+            var k = parse.GetValue(kind)!;
+            var path = parse.GetValue(output)?.FullName ?? Path.GetFullPath($"import-template-{k}.csv");
+            await File.WriteAllBytesAsync(path, CsvWriter.Utf8(ImportColumns.Template(k)), ct);
+            await tool.Output.WriteLineAsync($"Wrote {path}: {ImportColumns.ByKind[k].Count} columns; required: " +
+                string.Join(", ", ImportColumns.ByKind[k].Where(c => c.Required).Select(c => $"{c.Label} ({c.Field})")) + ". The columns are described in docs/INTEGRATION.md.");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A data row: the line its record starts on, and its cells.</summary>
+    private sealed record Row(long Line, string[] Cells);
+
+    /// <summary>What the header says: which column each cell is (by position), and the header rows' count (1 or 2).</summary>
+    private sealed record Header(ImportColumn?[] Columns, string[] Names, int Rows);
+
+    internal static async Task<int> RunAsync(CommandRun run, string kind, string file, string licence, int? batchOption, bool restart, CancellationToken ct)
+    {
+        var services = run.Services;
+        await run.MigrateAsync(ct);
         var id = await services.GetRequiredService<Enterprises.EnterpriseDirectory>().IdByLicenceAsync(licence, ct);
-        if (id is null) { System.Console.Error.WriteLine($"No enterprise has licence number '{licence}'."); return 1; }
+        if (id is null) { await run.Err.WriteLineAsync($"No enterprise has licence number '{licence}'. Nothing was imported."); return 1; }
         var enterpriseId = id.Value;
-        batchSize = Math.Clamp(batchSize, 1, services.GetRequiredService<IOptions<IntegrationOptions>>().Value.MaxBatchRecords);
+        var batchSize = Math.Clamp(batchOption ?? int.MaxValue, 1, services.GetRequiredService<IOptions<IntegrationOptions>>().Value.MaxBatchRecords);
         var ingestion = services.GetRequiredService<Ingestion>();
         Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest = kind switch
         {
@@ -56,33 +105,42 @@ public static class CsvImport
             _ => ingestion.InspectionsAsync,
         };
 
-        var progressFile = file + ".progress";
-        var errorFile = file + ".errors.csv";
-        var resumeAt = !CommandLine.Flag(args, "restart") && File.Exists(progressFile) && long.TryParse(File.ReadAllText(progressFile).Trim(), out var saved) ? saved : 0;
+        // Everything that refuses the whole file is found before a row is stored: the encoding, the header, the CSV's own form.
+        Encoding encoding;
+        Header header;
         long total;
-        try { total = CountRows(file); }
+        try
+        {
+            encoding = CsvEncoding.Detect(file);
+            (header, total) = Survey(file, encoding, kind);
+        }
         catch (InvalidDataException ex)
         {
-            System.Console.Error.WriteLine($"{file}: {ex.Message} No row was imported in this run.");
+            await run.Err.WriteLineAsync($"{file}: {ex.Message}");
+            await run.Err.WriteLineAsync("The file was refused; no row was imported.");
             return 1;
         }
-        // The error file is for the enterprise's staff to open in a spreadsheet: the one CSV writer (byte-order mark, quoted, defused).
+
+        var progressFile = file + ".progress";
+        var errorFile = file + ".errors.csv";
+        var resumeAt = !restart && File.Exists(progressFile) && long.TryParse(File.ReadAllText(progressFile).Trim(), out var saved) ? Math.Min(saved, total) : 0;
+        // The error file is for the enterprise's staff to open in a spreadsheet: the one CSV writer (byte-order mark, quoted, defused), reasons in Chinese.
         await using var errorStream = new StreamWriter(errorFile, append: resumeAt > 0, CsvWriter.Utf8WithBom);
         var errors = new CsvWriter(errorStream);
-        if (errorStream.BaseStream.Length == 0) errors.WriteRow("line", "field", "reason");
+        if (errorStream.BaseStream.Length == 0) errors.WriteRow("行号", "列", "原因");
         await using var violationStream = kind == "fills" ? new StreamWriter(file + ".violations.csv", append: resumeAt > 0, CsvWriter.Utf8WithBom) : null;
         var violationRows = violationStream is null ? null : new CsvWriter(violationStream);
-        if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow("line", "eventId", "cylinderCode", "violations");
-        long violations = 0;
-        if (resumeAt > 0) System.Console.Error.WriteLine($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
+        if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow("行号", "事件编号", "气瓶码", "违反的规定");
+        await run.Err.WriteLineAsync($"{file}: read as {CsvEncoding.Describe(encoding)}, {total:N0} data rows, columns " +
+            string.Join(", ", header.Columns.Where(c => c is not null).Select(c => c!.Field)) + ".");
+        if (resumeAt > 0) await run.Err.WriteLineAsync($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
 
-        using var reader = CsvReader.Open(file);
-        if (!reader.Read()) { System.Console.Error.WriteLine($"{file} is empty."); return 1; }
-        var header = reader.Fields;
-        long row = 0, stored = 0, rejected = 0, duplicates = 0;
+        long row = 0, stored = 0, rejected = 0, repeated = 0, violations = 0;
         var watch = Stopwatch.StartNew();
-        var batch = new List<(long Line, string[] Fields)>(batchSize);
+        var batch = new List<Row>(Math.Min(batchSize, 10_000));
         var lastReport = TimeSpan.Zero;
+        using var reader = CsvReader.Open(file, encoding);
+        for (var i = 0; i < header.Rows; i++) reader.Read();
         while (true)
         {
             var more = reader.Read();
@@ -90,83 +148,227 @@ public static class CsvImport
             {
                 row++;
                 if (row <= resumeAt) continue;
-                batch.Add((reader.Line, reader.Fields));
+                if (RowProblem(reader.Fields, header) is { } problem)
+                {
+                    rejected++;
+                    errors.WriteRow(reader.Line, problem.Column, problem.Reason);
+                }
+                else batch.Add(new Row(reader.Line, reader.Fields));
                 if (batch.Count < batchSize) continue;
             }
             if (batch.Count > 0)
             {
-                var result = await IngestBatchAsync(ingest, enterpriseId, header, batch, ct);
-                stored += result.Stored;
-                duplicates += result.Duplicates;
-                foreach (var p in result.Rejected)
+                var outcome = await IngestAsync(ingest, enterpriseId, header, batch, ct);
+                if (outcome.Refusal is { } refusal)
+                {
+                    // The key's enterprise may not send this kind at all (a supply station's cylinders): no row of the file can be stored.
+                    await run.Err.WriteLineAsync();
+                    await run.Err.WriteLineAsync($"{file}: {refusal}");
+                    await run.Err.WriteLineAsync(stored + repeated == 0 ? "The file was refused; no row was imported." : $"Stopped at data row {row:N0}; {stored:N0} rows were stored before.");
+                    return 1;
+                }
+                stored += outcome.Stored;
+                repeated += outcome.Repeated;
+                foreach (var (line, column, reason) in outcome.Rejected)
                 {
                     rejected++;
-                    errors.WriteRow(batch[p.Index].Line, p.Field, p.Reason);
+                    errors.WriteRow(line, column, reason);
                 }
-                foreach (var v in result.Violations ?? [])
+                foreach (var (line, v) in outcome.Violations)
                 {
                     violations++;
-                    violationRows?.WriteRow(batch[v.Index].Line, v.EventId, v.CylinderCode, Cylinders.FillRules.Labels(v.Kinds));
+                    violationRows?.WriteRow(line, v.EventId, v.CylinderCode, Cylinders.FillRules.Labels(v.Kinds));
                 }
                 await errorStream.FlushAsync(ct);
                 if (violationStream is not null) await violationStream.FlushAsync(ct);
                 await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
                 batch.Clear();
             }
+            else if (!more && row > resumeAt) await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
             if (watch.Elapsed - lastReport > TimeSpan.FromSeconds(1) || !more)
             {
                 lastReport = watch.Elapsed;
                 var done = row - resumeAt;
                 var rate = done / Math.Max(0.001, watch.Elapsed.TotalSeconds);
                 var eta = rate > 0 ? TimeSpan.FromSeconds((total - row) / rate) : TimeSpan.Zero;
-                System.Console.Error.Write($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:mm\\:ss})   ");
+                await run.Err.WriteAsync($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:hh\\:mm\\:ss})   ");
             }
             if (!more) break;
         }
-        System.Console.Error.WriteLine();
+        await run.Err.WriteLineAsync();
         File.Delete(progressFile);
-        System.Console.WriteLine($"Imported {kind} for {licence}: {row - resumeAt:N0} rows read in {watch.Elapsed.TotalSeconds:F1} s, {stored:N0} stored, " +
-            $"{duplicates:N0} repeated, {rejected:N0} rejected" + (rejected > 0 ? $" (see {errorFile})" : "") +
-            (kind == "fills" ? $", {violations:N0} stored fills broke the filling interlock" + (violations > 0 ? $" (see {file}.violations.csv; each is a case for the district's market supervision bureau)." : ".") : "."));
-        return 0;
+        var read = row - resumeAt;
+        await run.Out.WriteLineAsync($"Imported {kind} for {licence} from {Path.GetFileName(file)} ({CsvEncoding.Describe(encoding)}) in {watch.Elapsed.TotalSeconds:F1} s: " +
+            $"{row:N0} data rows = " + (resumeAt > 0 ? $"{resumeAt:N0} done in an earlier run + " : "") +
+            $"{stored:N0} stored + {repeated:N0} already there + {rejected:N0} rejected" + (rejected > 0 ? $" (each with its line and reason in {errorFile})" : "") + "." +
+            (kind == "fills" ? $" {violations:N0} stored fills broke the filling interlock" + (violations > 0 ? $" (see {file}.violations.csv; each is a case for the district's market supervision bureau)." : ".") : ""));
+        if (stored + repeated + rejected != read)
+            await run.Err.WriteLineAsync($"Warning: the counts do not add up to the {read:N0} rows read in this run; please report this.");
+        return rejected > 0 ? RowsRejected : 0;
     }
 
-    private static async Task<BatchResult> IngestBatchAsync(Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest, int enterpriseId,
-        string[] header, List<(long Line, string[] Fields)> batch, CancellationToken ct)
+    /// <summary>Reads the whole file once: the header (refusing unknown, missing or repeated columns), the data rows' count, and the CSV's form (malformed: refused).</summary>
+    private static (Header Header, long Rows) Survey(string file, Encoding encoding, string kind)
     {
-        // The rows become the API's own JSON, so they meet exactly the API's checks and scope.
-        using var buffer = new MemoryStream();
+        using var reader = CsvReader.Open(file, encoding);
+        if (!reader.Read()) throw new InvalidDataException("文件是空的：第一行应为表头（列名），见导入模板。");
+        var header = ReadHeader(reader.Fields, kind);
+        long rows = 0;
+        var first = true;
+        while (reader.Read())
+        {
+            // The template's second header row (the field names under the Chinese ones, or the other way round).
+            if (first && IsHeaderAgain(reader.Fields, header)) header = header with { Rows = 2 };
+            else rows++;
+            first = false;
+        }
+        return (header, rows);
+    }
+
+    private static Header ReadHeader(string[] cells, string kind)
+    {
+        var columns = ImportColumns.ByKind[kind];
+        var names = cells.Select(c => c.Trim().TrimStart('\uFEFF')).ToArray();
+        // Cells after the last named one that are empty (a spreadsheet's trailing commas) are no column.
+        var width = names.Length;
+        while (width > 0 && names[width - 1].Length == 0) width--;
+        var found = new ImportColumn?[width];
+        var unknown = new List<string>();
+        var twice = new List<string>();
+        for (var i = 0; i < width; i++)
+        {
+            var column = columns.FirstOrDefault(c => c.Names(names[i]));
+            if (column is null) { unknown.Add(names[i].Length == 0 ? $"第{i + 1}列（无列名）" : $"“{names[i]}”"); continue; }
+            if (found.Contains(column)) twice.Add($"“{names[i]}”");
+            found[i] = column;
+        }
+        var problems = new List<string>();
+        if (unknown.Count > 0)
+            problems.Add($"表头有{KindLabel(kind)}导入不认识的列：{string.Join("、", unknown)}。可用的列：{string.Join("、", columns.Select(c => $"{c.Label}（{c.Field}）"))}");
+        if (twice.Count > 0) problems.Add($"同一列出现了两次：{string.Join("、", twice)}");
+        var missing = columns.Where(c => c.Required && !found.Contains(c)).ToList();
+        if (missing.Count > 0) problems.Add($"缺少必填的列：{string.Join("、", missing.Select(c => $"{c.Label}（{c.Field}）"))}");
+        if (problems.Count > 0) throw new InvalidDataException(string.Join("；", problems) + "。请按导入模板（import-template，或 /integration/import-templates/" + kind + ".csv）填写第一行。");
+        return new Header(found, names[..width], 1);
+    }
+
+    private static bool IsHeaderAgain(string[] cells, Header header)
+    {
+        var any = false;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var cell = cells[i].Trim();
+            if (cell.Length == 0) continue;
+            if (i >= header.Columns.Length || header.Columns[i] is not { } column || !column.Names(cell)) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    [GeneratedRegex(@"^\d(\.\d+)?E\+\d+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ScientificNotation();
+
+    /// <summary>What is wrong with a row before the API sees it: cells past the header, or a number Excel turned into scientific notation.</summary>
+    private static (string Column, string Reason)? RowProblem(string[] cells, Header header)
+    {
+        for (var i = header.Columns.Length; i < cells.Length; i++)
+            if (cells[i].Trim().Length > 0)
+                return ("", $"这一行有 {cells.Length} 个单元格，表头只有 {header.Columns.Length} 列：多出的第{i + 1}列是“{Truncate(cells[i])}”。单元格里有逗号时须用双引号包住整个单元格。");
+        for (var i = 0; i < header.Columns.Length && i < cells.Length; i++)
+            if (ScientificNotation().IsMatch(cells[i].Trim()))
+                return (header.Names[i], $"“{cells[i].Trim()}”是 Excel 把长数字显示成的科学计数法，原来的数字已经丢失：请把该列设为“文本”格式后重新填写，再另存为 CSV。");
+        return null;
+    }
+
+    private static string Truncate(string text) => text.Length > 30 ? text[..30] + "…" : text;
+
+    private static string KindLabel(string kind) => kind switch
+    {
+        "cylinders" => "气瓶档案",
+        "workers" => "送气工",
+        "customers" => "用户",
+        "fills" => "充装记录",
+        "deliveries" => "配送记录",
+        "returns" => "空瓶回收记录",
+        _ => "检验记录",
+    };
+
+    private sealed record Outcome(int Stored, int Repeated, List<(long Line, string Column, string Reason)> Rejected, List<(long Line, FillViolationNotice Violation)> Violations, string? Refusal);
+
+    /// <summary>
+    /// One batch through the API's own code. A row about another enterprise's data refuses the API's whole batch
+    /// (as the API must); here that row is rejected and the rest sent again, so one bad row never costs its batch.
+    /// </summary>
+    private static async Task<Outcome> IngestAsync(Func<IntegrationCaller, CancellationToken, Task<BatchResult>> ingest, int enterpriseId,
+        Header header, List<Row> batch, CancellationToken ct)
+    {
+        var rejected = new List<(long, string, string)>();
+        var rows = batch;
+        while (true)
+        {
+            if (rows.Count == 0) return new Outcome(0, 0, rejected, [], null);
+            try
+            {
+                var result = await ingest(new IntegrationCaller("import", enterpriseId, Json(header, rows)), ct);
+                rejected.AddRange(result.Rejected.Select(p => (rows[p.Index].Line, ColumnName(header, p.Field), p.Reason)));
+                return new Outcome(result.Stored, result.Duplicates, rejected,
+                    (result.Violations ?? []).Select(v => (rows[v.Index].Line, v)).ToList(), null);
+            }
+            catch (NotYoursException ex)
+            {
+                if (ex.Records.Any(r => r.Field.Length == 0)) return new Outcome(0, 0, rejected, [], ex.Records.First(r => r.Field.Length == 0).Reason);
+                var refused = ex.Records.Select(r => r.Index).ToHashSet();
+                rejected.AddRange(ex.Records.Select(p => (rows[p.Index].Line, ColumnName(header, p.Field), p.Reason)));
+                rows = rows.Where((_, i) => !refused.Contains(i)).ToList();
+            }
+        }
+    }
+
+    /// <summary>The column as the file names it (its header cell), for a field the API names.</summary>
+    private static string ColumnName(Header header, string field)
+    {
+        for (var i = 0; i < header.Columns.Length; i++)
+            if (header.Columns[i] is { } c && string.Equals(c.Field, field, StringComparison.OrdinalIgnoreCase)) return header.Names[i];
+        return field;
+    }
+
+    /// <summary>The rows as the API's own JSON batch, so they meet exactly the API's checks and scope. Empty cells are absent fields; dates and times as Excel writes them are put in ISO 8601.</summary>
+    private static ReadOnlyMemory<byte> Json(Header header, List<Row> rows)
+    {
+        var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartArray("records");
-            foreach (var (_, fields) in batch)
+            foreach (var row in rows)
             {
                 json.WriteStartObject();
-                for (var c = 0; c < header.Length && c < fields.Length; c++)
-                    if (fields[c].Length > 0) json.WriteString(header[c], fields[c]);
+                for (var c = 0; c < header.Columns.Length && c < row.Cells.Length; c++)
+                {
+                    var value = row.Cells[c].Trim();
+                    if (value.Length > 0 && header.Columns[c] is { } column) json.WriteString(column.Field, Normalise(column, value));
+                }
                 json.WriteEndObject();
             }
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        try
-        {
-            return await ingest(new IntegrationCaller("import", enterpriseId, buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), ct);
-        }
-        catch (NotYoursException ex)
-        {
-            // Another enterprise's data: the whole batch was refused; say so row by row.
-            return new BatchResult(batch.Count, 0, 0, ex.Records.Select(r => r with { Reason = "整批未入库：" + r.Reason }).ToList());
-        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    /// <summary>The data rows (records after the header, blank lines not counted); reading them all first also refuses a malformed file before anything is stored.</summary>
-    private static long CountRows(string file)
+    private static readonly string[] DateForms = ["yyyy-M-d", "yyyy/M/d", "yyyy.M.d", "yyyy年M月d日", "yyyyMMdd"];
+    private static readonly string[] LocalTimeForms = ["yyyy-M-d H:mm", "yyyy-M-d H:mm:ss", "yyyy/M/d H:mm", "yyyy/M/d H:mm:ss", "yyyy-M-dTH:mm:ss", "yyyy-M-dTH:mm"];
+
+    /// <summary>
+    /// Excel rewrites dates in the form the computer shows them (2026/11/28, 2026/11/28 9:30) when it saves a CSV:
+    /// such a date becomes 2026-11-28, and a time without an offset is China Standard Time (+08:00). Anything else is left for the API to judge.
+    /// </summary>
+    private static string Normalise(ImportColumn column, string value)
     {
-        using var reader = CsvReader.Open(file);
-        long n = -1; // the header
-        while (reader.Read()) n++;
-        return Math.Max(0, n);
+        if (column.IsDate && DateOnly.TryParseExact(value, DateForms, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (column.IsTime && DateTime.TryParseExact(value, LocalTimeForms, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            return new DateTimeOffset(local, TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
+        return value;
     }
 }

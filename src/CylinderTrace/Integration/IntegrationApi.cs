@@ -20,6 +20,11 @@ public static class IntegrationApi
 
     public static IEndpointRouteBuilder MapIntegrationApi(this IEndpointRouteBuilder app)
     {
+        // The import templates are for the people who fill them in (in Excel): public, unsigned, no data in them.
+        app.MapGet("/integration/import-templates/{kind}.csv", (string kind) => ImportColumns.ByKind.ContainsKey(kind)
+                ? Results.File(Platform.Csv.CsvWriter.Utf8(ImportColumns.Template(kind)), Platform.Csv.CsvWriter.ContentType, $"import-template-{kind}.csv")
+                : Problem.Of(404, "import-template-not-found", "No such import template", $"没有这种导入模板。可用的有：{string.Join("、", ImportColumns.Kinds)}。"))
+            .ExcludeFromDescription();
         var api = app.MapIntegrationGroup();
         api.MapGet("/me", MeAsync).WithSummary("Who this key is: its enterprise, the stations it acts for, and whether it is a sandbox key.")
             .Produces<IntegrationIdentity>();

@@ -43,18 +43,26 @@ public static class OfficialAccountExtensions
     };
 
     /// <summary>`oa-menu`: creates the menu through the WeChat API.</summary>
-    public static async Task<int> CreateMenuCommandAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static System.CommandLine.Command MenuCommand(Platform.Commands.CommandLineContext tool)
     {
+        var command = new System.CommandLine.Command("oa-menu", "Create the Official Account's menu through the WeChat API: 扫码查瓶, 我的投诉, 查验须知.");
+        command.SetAction((parse, _) => tool.RunAsync(parse, CreateMenuAsync));
+        return command;
+    }
+
+    private static async Task<int> CreateMenuAsync(Platform.Commands.CommandRun run, CancellationToken ct)
+    {
+        var services = run.Services;
         var api = services.GetRequiredKeyedService<WeChatApiClient>(AppKey);
         try
         {
             await api.CreateMenuAsync(Menu(), ct);
-            System.Console.WriteLine("Created the Official Account menu: 扫码查瓶 (SCAN_CYLINDER), 我的投诉 (MY_COMPLAINTS), 查验须知 (HOW_TO_CHECK).");
+            run.Out.WriteLine("Created the Official Account menu: 扫码查瓶 (SCAN_CYLINDER), 我的投诉 (MY_COMPLAINTS), 查验须知 (HOW_TO_CHECK).");
             return 0;
         }
         catch (WeChatApiException ex)
         {
-            System.Console.Error.WriteLine(ex.Kind == WeChatErrorKind.Configuration
+            run.Err.WriteLine(ex.Kind == WeChatErrorKind.Configuration
                 ? $"WeChat refused our credentials: {ex.Message}. Check OfficialAccount:AppId, OfficialAccount:AppSecret and the server IP whitelist."
                 : $"Could not create the menu: {ex.Message}");
             return 1;

@@ -35,14 +35,17 @@ public static class ConsoleDemo
         new("short_weight", "这瓶气用了不到一周就空了，怀疑缺斤少两。", "FZ0000000001", null, null, "350102", "鼓楼区温泉路5号", null, []),
     ];
 
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static System.CommandLine.Command Command(CommandLineContext tool)
     {
-        var password = CommandLine.Option(args, "password");
-        if (string.IsNullOrEmpty(password))
-        {
-            System.Console.Error.WriteLine("Usage: demo-console --password INITIAL (at least 10 characters; each demo account must change it at first sign-in)");
-            return 2;
-        }
+        var command = new System.CommandLine.Command("demo-console", "Demo staff of 鼓楼区 and six demo complaints, for local demos only (safe to run twice).");
+        var password = new System.CommandLine.Option<string>("--password") { Description = "The demo accounts' initial password (at least 10 characters; each must change it at first sign-in).", Required = true };
+        command.Add(password);
+        command.SetAction((parse, _) => tool.RunAsync(parse, (run, ct) => RunAsync(run.Services, run.Value(password)!, run, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IServiceProvider services, string password, CommandRun run, CancellationToken ct)
+    {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         await services.GetRequiredService<MigrationRunner>().MigrateAsync(options.MigrationLockSeconds, ct);
 
@@ -54,7 +57,7 @@ public static class ConsoleDemo
             var result = await accounts.CreateAsync(StaffScope.City, username, name, role, agency, password, ct);
             if (result is StaffAccounts.CreateRefused refused)
             {
-                System.Console.Error.WriteLine($"{username}: {string.Join(" ", refused.Errors.Values.SelectMany(v => v))}");
+                run.Err.WriteLine($"{username}: {string.Join(" ", refused.Errors.Values.SelectMany(v => v))}");
                 return 1;
             }
         }
@@ -66,9 +69,9 @@ public static class ConsoleDemo
         {
             var result = await complaints.FileAsync(userId, $"demo-console-{i + 1}", Complaints[i], () => Task.FromResult<IResult?>(null), ct);
             if (result is ComplaintService.Created) filed++;
-            else if (result is not ComplaintService.Replayed) System.Console.Error.WriteLine($"demo complaint {i + 1}: {result}");
+            else if (result is not ComplaintService.Replayed) run.Err.WriteLine($"demo complaint {i + 1}: {result}");
         }
-        System.Console.WriteLine($"Demo console: accounts {string.Join(", ", Staff.Select(s => s.Username))} (initial password as given; change it at first sign-in); {filed} demo complaints filed (routed by the running host's workers).");
+        run.Out.WriteLine($"Demo console: accounts {string.Join(", ", Staff.Select(s => s.Username))} (initial password as given; change it at first sign-in); {filed} demo complaints filed (routed by the running host's workers).");
         return 0;
     }
 }

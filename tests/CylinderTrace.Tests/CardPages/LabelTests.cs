@@ -117,17 +117,17 @@ public sealed class Labels_are_printed_for_registered_cylinders(WebHostFixture f
         }
         await using var host = LabelHost();
         var folder = Zbar.TempFolder();
-        Assert.Equal(0, await LabelsCommand.RunAsync(host.Services, ["--from", codes[0], "--to", $"{stem}999", "--out", folder, "--format", "png"], CancellationToken.None));
+        Assert.Equal(0, (await new Cli().RunAsync(host.Services, null, "labels", "--from", codes[0], "--to", $"{stem}999", "--out", folder, "--format", "png")).Exit);
         Assert.Equal(codes, Directory.GetFiles(folder).Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).ToList());
         foreach (var code in codes)
             Assert.Equal([$"{Base}/c/{code}"], Zbar.Decode(Path.Combine(folder, code + ".png")));
 
         var sheet = Path.Combine(folder, "sheet.html");
-        Assert.Equal(0, await LabelsCommand.RunAsync(host.Services, ["--codes", codes[1], "--out", sheet], CancellationToken.None));
+        Assert.Equal(0, (await new Cli().RunAsync(host.Services, null, "labels", "--codes", codes[1], "--out", sheet)).Exit);
         Assert.Contains(">闽侯燃气</text>", await File.ReadAllTextAsync(sheet));
         // A range across patterns, or one the wrong way round, is refused.
-        Assert.Equal(1, await LabelsCommand.RunAsync(host.Services, ["--from", codes[2], "--to", codes[0], "--out", sheet], CancellationToken.None));
-        Assert.Equal(1, await LabelsCommand.RunAsync(host.Services, ["--from", codes[0], "--to", "X" + codes[0][1..], "--out", sheet], CancellationToken.None));
+        Assert.Equal(1, (await new Cli().RunAsync(host.Services, null, "labels", "--from", codes[2], "--to", codes[0], "--out", sheet)).Exit);
+        Assert.Equal(1, (await new Cli().RunAsync(host.Services, null, "labels", "--from", codes[0], "--to", "X" + codes[0][1..], "--out", sheet)).Exit);
     }
 
     [Fact]

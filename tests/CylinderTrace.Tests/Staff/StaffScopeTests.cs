@@ -138,15 +138,16 @@ public sealed class Administrators_are_scoped_to_their_agency(WorkerHostFixture 
     {
         var home = await scenario.AgencyAsync();
         var username = "cmd" + TestData.UniqueCode().ToLowerInvariant();
-        var exit = await CylinderTrace.Staff.StaffExtensions.CreateAdministratorCommandAsync(fx.Host.Services,
-            ["create-admin", "--username", username, "--agency", home.Code, "--password", TestData.StaffPassword], CancellationToken.None);
-        Assert.Equal(0, exit);
+        var created = await new Cli().RunAsync(fx.Host.Services, null,
+            "create-admin", "--username", username, "--agency", home.Code, "--password", TestData.StaffPassword);
+        Assert.Equal(0, created.Exit);
+        Assert.Contains("An agency administrator", created.Out);
         await using (var conn = await fx.Database.OpenAsync())
             await Dapper.SqlMapper.ExecuteAsync(conn, "UPDATE staff SET must_change_password = 0 WHERE username = @username", new { username });
         var admin = await ConsoleClient.SignInAsync(fx.Host, username, TestData.StaffPassword);
         Assert.Equal("agency", (await admin.GetJsonAsync("/api/console/me")).GetProperty("administers").GetString());
-        Assert.Equal(1, await CylinderTrace.Staff.StaffExtensions.CreateStaffCommandAsync(fx.Host.Services,
-            ["create-staff", "--username", "x" + username, "--role", "administrator", "--agency", "no-such-agency"], CancellationToken.None));
+        Assert.Equal(1, (await new Cli().RunAsync(fx.Host.Services, null,
+            "create-staff", "--username", "x" + username, "--role", "administrator", "--agency", "no-such-agency")).Exit);
     }
 
     /// <summary>Every console route that names a staff account by id, from the host's own route table.</summary>

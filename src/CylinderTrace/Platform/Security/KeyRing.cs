@@ -47,31 +47,41 @@ public static class KeyRing
     /// it is encrypted); a new key active at once (under the current KEK); every key revoked (everyone
     /// signs in again). Running instances read the ring again when restarted.
     /// </summary>
-    public static Task<int> CommandAsync(IServiceProvider services, string[] args, CancellationToken ct)
+    public static System.CommandLine.Command Command(Commands.CommandLineContext tool)
     {
-        var manager = services.GetRequiredService<IKeyManager>();
-        var stored = services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!.GetAllElements()
-            .Where(e => e.Name.LocalName == "key").ToDictionary(e => (string?)e.Attribute("id") ?? "", StorageOf);
-        switch (args.FirstOrDefault())
+        var command = new System.CommandLine.Command("data-protection-keys", "The console's key ring (cookies and form tokens): list the keys, make a new one, or revoke them all. Restart running instances afterwards.");
+        var list = new System.CommandLine.Command("list", "Each key with its dates (China Standard Time), whether it is revoked and the key-encryption key it is under.");
+        list.SetAction((parse, _) => tool.RunAsync(parse, (run, _) =>
         {
-            case "list":
-                System.Console.WriteLine($"current key-encryption key: kek:{services.GetRequiredService<KeyEncryptionKeys>().CurrentId}");
-                foreach (var key in manager.GetAllKeys().OrderBy(k => k.CreationDate))
-                    System.Console.WriteLine($"{key.KeyId}  created {key.CreationDate:u}  active {key.ActivationDate:u}  expires {key.ExpirationDate:u}  " +
-                        $"{(key.IsRevoked ? "revoked" : "valid")}  {stored.GetValueOrDefault(key.KeyId.ToString(), "unknown")}");
-                return Task.FromResult(0);
-            case "new":
-                var now = DateTimeOffset.UtcNow;
-                var created = manager.CreateNewKey(now, now.AddDays(90));
-                System.Console.WriteLine($"Created key {created.KeyId}, active now. Restart the instances so that each uses it.");
-                return Task.FromResult(0);
-            case "revoke-all":
-                manager.RevokeAllKeys(DateTimeOffset.UtcNow, "revoked by an operator (data-protection-keys revoke-all)");
-                System.Console.WriteLine("Revoked every key. Restart the instances: staff sign in again and a new key is made at first use.");
-                return Task.FromResult(0);
-            default:
-                System.Console.Error.WriteLine("Usage: data-protection-keys list | new | revoke-all");
-                return Task.FromResult(2);
-        }
+            var manager = run.Services.GetRequiredService<IKeyManager>();
+            var stored = run.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!.GetAllElements()
+                .Where(e => e.Name.LocalName == "key").ToDictionary(e => (string?)e.Attribute("id") ?? "", StorageOf);
+            run.Out.WriteLine($"current key-encryption key: kek:{run.Services.GetRequiredService<KeyEncryptionKeys>().CurrentId}");
+            foreach (var key in manager.GetAllKeys().OrderBy(k => k.CreationDate))
+                run.Out.WriteLine($"{key.KeyId}  created {Cst(key.CreationDate)}  active {Cst(key.ActivationDate)}  expires {Cst(key.ExpirationDate)}  " +
+                    $"{(key.IsRevoked ? "revoked" : "valid")}  {stored.GetValueOrDefault(key.KeyId.ToString(), "unknown")}");
+            return Task.FromResult(0);
+        }));
+        var create = new System.CommandLine.Command("new", "A new key, active at once, under the current key-encryption key.");
+        create.SetAction((parse, _) => tool.RunAsync(parse, (run, _) =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var created = run.Services.GetRequiredService<IKeyManager>().CreateNewKey(now, now.AddDays(90));
+            run.Out.WriteLine($"Created key {created.KeyId}, active now. Restart the instances so that each uses it.");
+            return Task.FromResult(0);
+        }));
+        var revokeAll = new System.CommandLine.Command("revoke-all", "Revoke every key: all staff sign in again, and a new key is made at first use.");
+        revokeAll.SetAction((parse, _) => tool.RunAsync(parse, (run, _) =>
+        {
+            run.Services.GetRequiredService<IKeyManager>().RevokeAllKeys(DateTimeOffset.UtcNow, "revoked by an operator (data-protection-keys revoke-all)");
+            run.Out.WriteLine("Revoked every key. Restart the instances: staff sign in again and a new key is made at first use.");
+            return Task.FromResult(0);
+        }));
+        command.Add(list);
+        command.Add(create);
+        command.Add(revokeAll);
+        return command;
     }
+
+    private static string Cst(DateTimeOffset at) => Time.ShanghaiTime.ToLocal(at).ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
 }
