@@ -126,4 +126,104 @@ public sealed class Open311_readers(WorkerHostFixture fx)
         Assert.Contains($"与投诉 {first.Number} 反映的是同一问题", await Open311TextAsync(client, duplicate.Number));
         Assert.StartsWith("已分派", (await Json(await client.GetAsync($"/open311/v2/requests/{first.Number}.json")))[0].GetProperty("status_notes").GetString());
     }
+
+    /// <summary>
+    /// Complaints written straight into the table (routing plays no part in what Open311 reads): on one day of a
+    /// year no other test uses, <paramref name="count"/> of the state, one a second apart from the given time on.
+    /// </summary>
+    private async Task<List<string>> ComplaintsAsync(DateTime firstUtc, int count, string status, string category = "illegal_storage")
+    {
+        await using var conn = await fx.Database.OpenAsync();
+        var tag = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        await Dapper.SqlMapper.ExecuteAsync(conn, "INSERT INTO mp_users (openid) VALUES (@openid)", new { openid = "oOpen311" + tag });
+        var user = await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT id FROM mp_users WHERE openid = @openid", new { openid = "oOpen311" + tag });
+        var numbers = Enumerable.Range(0, count).Select(i => $"TQ{tag}-{i:D6}").ToList();
+        foreach (var chunk in numbers.Chunk(500))
+            await Dapper.SqlMapper.ExecuteAsync(conn,
+                "INSERT INTO complaints (number, user_id, idempotency_key, request_hash, category, description, status, district_code, created_at, updated_at) " +
+                "VALUES (@Number, @user, @Number, REPEAT('0', 64), @category, '测试', @status, '350102', @At, @At)",
+                chunk.Select(n => new { Number = n, user, category, status, At = firstUtc.AddSeconds(numbers.IndexOf(n)) }));
+        return numbers;
+    }
+
+    /// <summary>Before: LIMIT 1000 was taken first and the status filter after it, so 1,000 newer open complaints hid every closed one.</summary>
+    [Fact]
+    public async Task asking_for_closed_ones_find_them_behind_a_thousand_newer_open_ones()
+    {
+        var day = new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(Random.Shared.Next(0, 300));
+        var closed = await ComplaintsAsync(day.AddHours(1), 3, "resolved");
+        var open = await ComplaintsAsync(day.AddHours(2), 1000, "in_progress");
+        var client = fx.Host.CreateClient();
+        var period = $"start_date={day:yyyy-MM-ddTHH:mm:ssZ}&end_date={day.AddDays(1):yyyy-MM-ddTHH:mm:ssZ}";
+
+        var found = await Json(await client.GetAsync($"/open311/v2/requests.json?{period}&status=closed"));
+        Assert.Equal(closed.AsEnumerable().Reverse(), found.EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()));
+        Assert.All(found.EnumerateArray(), r => Assert.Equal("closed", r.GetProperty("status").GetString()));
+        found = await Json(await client.GetAsync($"/open311/v2/requests.json?{period}&status=closed&service_code=illegal_storage"));
+        Assert.Equal(3, found.GetArrayLength());
+        found = await Json(await client.GetAsync($"/open311/v2/requests.json?{period}&status=open"));
+        Assert.Equal(1000, found.GetArrayLength());
+        found = await Json(await client.GetAsync($"/open311/v2/requests.json?{period}&service_code=black_gas"));
+        Assert.Equal(0, found.GetArrayLength());
+        // Without a filter, the newest 1,000 (the spec's limit).
+        found = await Json(await client.GetAsync($"/open311/v2/requests.json?{period}"));
+        Assert.Equal(open.Last(), found[0].GetProperty("service_request_id").GetString());
+        Assert.Equal(1000, found.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task asking_for_several_by_number_get_them_in_the_order_asked_unknown_ones_left_out()
+    {
+        var day = new DateTime(2018, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(Random.Shared.Next(0, 300));
+        var numbers = await ComplaintsAsync(day, 3, "routed");
+        var client = fx.Host.CreateClient();
+        var asked = $"{numbers[2]},TS00000000-000000,{numbers[0]},{numbers[2]},{new string('9', 40)},{numbers[1]}";
+        var found = await Json(await client.GetAsync($"/open311/v2/requests.json?service_request_id={asked}"));
+        Assert.Equal([numbers[2], numbers[0], numbers[1]], found.EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()));
+    }
+
+    [Fact]
+    public async Task readers_of_xml_get_the_specs_elements()
+    {
+        var client = fx.Host.CreateClient();
+        var services = await client.GetAsync("/open311/v2/services.xml");
+        Assert.Equal("text/xml", services.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", services.Content.Headers.ContentType?.CharSet);
+        var text = await services.Content.ReadAsStringAsync();
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>", text);
+        var serviceList = System.Xml.Linq.XDocument.Parse(text).Root!;
+        Assert.Equal("services", serviceList.Name.LocalName);
+        Assert.Equal(CylinderTrace.Complaints.ComplaintCategories.All.Count, serviceList.Elements("service").Count());
+        var blackGas = serviceList.Elements("service").Single(s => (string?)s.Element("service_code") == "black_gas");
+        Assert.Equal(["service_code", "service_name", "description", "metadata", "type", "keywords", "group"], blackGas.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal("false", (string?)blackGas.Element("metadata"));
+
+        var day = new DateTime(2017, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(Random.Shared.Next(0, 300));
+        var numbers = await ComplaintsAsync(day, 2, "resolved", "black_gas");
+        var period = $"start_date={day:yyyy-MM-ddTHH:mm:ssZ}&end_date={day.AddDays(1):yyyy-MM-ddTHH:mm:ssZ}";
+        var requests = System.Xml.Linq.XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests.xml?{period}&service_code=black_gas&status=closed")).Root!;
+        Assert.Equal("service_requests", requests.Name.LocalName);
+        Assert.Equal([numbers[1], numbers[0]], requests.Elements("request").Select(r => (string?)r.Element("service_request_id")));
+        var first = requests.Elements("request").First();
+        Assert.Equal(["service_request_id", "status", "status_notes", "service_name", "service_code", "agency_responsible", "service_notice",
+            "requested_datetime", "updated_datetime", "expected_datetime", "address", "zipcode", "lat", "long", "media_url"], first.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal("closed", (string?)first.Element("status"));
+        Assert.Equal("鼓楼区", (string?)first.Element("address"));
+        Assert.Equal(day.AddSeconds(1).AddHours(8).ToString("yyyy-MM-ddTHH:mm:ss") + "+08:00", (string?)first.Element("requested_datetime"));
+        Assert.Equal("", (string?)first.Element("media_url"));
+
+        var one = System.Xml.Linq.XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{numbers[0]}.xml")).Root!;
+        Assert.Equal(numbers[0], (string?)one.Element("request")!.Element("service_request_id"));
+
+        // Errors as the spec's errors/error elements, with the HTTP status.
+        var bad = await client.GetAsync("/open311/v2/requests.xml?status=pending");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var error = System.Xml.Linq.XDocument.Parse(await bad.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("errors", error.Name.LocalName);
+        Assert.Equal("400", (string?)error.Element("error")!.Element("code"));
+        Assert.Contains("status", (string?)error.Element("error")!.Element("description"));
+        var missing = await client.GetAsync("/open311/v2/requests/TS20000101-000001.xml");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("404", (string?)System.Xml.Linq.XDocument.Parse(await missing.Content.ReadAsStringAsync()).Root!.Element("error")!.Element("code"));
+    }
 }

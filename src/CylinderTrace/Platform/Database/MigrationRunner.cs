@@ -87,7 +87,7 @@ public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logg
                 }
                 logger.LogInformation("Applying migration {Version:D4}_{Name}", migration.Version, migration.Name);
                 foreach (var statement in SplitStatements(migration.Sql))
-                    await conn.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 600, cancellationToken: ct));
+                    await ExecuteStatementAsync(conn, statement, ct);
                 await conn.ExecuteAsync(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (@Version, @Name, @Checksum, UTC_TIMESTAMP(3))",
                     new { migration.Version, migration.Name, migration.Checksum });
@@ -98,6 +98,23 @@ public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logg
         finally
         {
             await held.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Runs one statement of a script. MySQL 8 has no CREATE INDEX IF NOT EXISTS and DDL commits on its own, so a run
+    /// stopped after an index was made and before the migration's row was written finds the index there ("duplicate key
+    /// name", 1061): that step is done. Every other error stops the migration.
+    /// </summary>
+    internal static async Task ExecuteStatementAsync(MySqlConnector.MySqlConnection conn, string statement, CancellationToken ct)
+    {
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition(statement, commandTimeout: 600, cancellationToken: ct));
+        }
+        catch (MySqlConnector.MySqlException ex) when (ex.ErrorCode == MySqlConnector.MySqlErrorCode.DuplicateKeyName
+            && statement.StartsWith("CREATE INDEX", StringComparison.OrdinalIgnoreCase))
+        {
         }
     }
 
