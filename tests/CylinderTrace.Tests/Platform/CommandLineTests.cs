@@ -184,4 +184,26 @@ public sealed class The_command_line
     [Fact]
     public void shows_key_times_in_china_standard_time() =>
         Assert.Equal("2026-12-02 00:30", IntegrationCommand.Cst(new DateTime(2026, 12, 1, 16, 30, 0, DateTimeKind.Unspecified)));
+
+    /// <summary>The built binary as an operator runs it, with no settings at all: help and a typo answer at once, and neither starts a host.</summary>
+    [Theory]
+    [InlineData(0, "Commands:", "--help")]
+    [InlineData(0, "--kind", "help", "import")]
+    [InlineData(2, "Unrecognized command or argument 'hlep'", "hlep")]
+    [InlineData(2, "Unrecognized command or argument '--verbose'", "migrate", "--verbose")]
+    public async Task as_a_process_too(int exit, string expected, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        // No settings: a host that started would report them missing instead of answering.
+        foreach (var name in start.Environment.Keys.Where(k => k.Contains("__", StringComparison.Ordinal)).ToList()) start.Environment.Remove(name);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(exit, process.ExitCode);
+        Assert.Contains(expected, await output + await error);
+        Assert.DoesNotContain("settings have", await error);
+    }
 }
