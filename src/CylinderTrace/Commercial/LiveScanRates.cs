@@ -61,7 +61,9 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
     public RedisKey DirtyKey => options.Value.KeyPrefix + "rates:dirty";
 
     public RedisKey Key(DateOnly day) => KeyName(day);
-    private string KeyName(DateOnly day) => _prefix + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    // The day in a hash tag ("…rates:live:{20261201}"): the day's hash, its build and its lock share a Redis Cluster slot,
+    // so the install script may RENAME the build into place.
+    private string KeyName(DateOnly day) => _prefix + "{" + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + "}";
     private static string Field(RateSubject s, char kind) => string.Concat(RateDimensions.Letter(s.Dimension).ToString(), s.Id.ToString(CultureInfo.InvariantCulture), ":", kind.ToString());
 
     public static DateOnly DayOf(DateTime utc) => DateOnly.FromDateTime(utc.AddHours(8));
@@ -100,7 +102,7 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
                 await database.ScriptEvaluateAsync(IncrementScript, [Key(day)], args.ToArray());
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             foreach (var day in days) StaleDays[day] = true;
             logger.LogWarning("Live scan-rate counters not updated ({Error}); the day's counters will be rebuilt from MariaDB", ex.Message);
@@ -141,7 +143,7 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
                 await BuildAsync(day, ct);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Live scan rates not read: Redis unavailable ({Error})", ex.Message);
             return null;

@@ -1,3 +1,4 @@
+using CylinderTrace.Platform;
 using System.Diagnostics;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;
@@ -84,7 +85,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
             foreach (var v in marked)
                 if (v.TryParse(out int n) && DateOnly.FromDayNumber(n) is var d && d <= today && d > today.AddYears(-2)) days.Add(d);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Scan-rate roll-ups: marked days not read ({Error}); today and yesterday refreshed, the nightly run catches up", ex.Message);
         }
@@ -92,7 +93,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
         if (marked.Length > 0)
         {
             try { await redis.GetDatabase().SetRemoveAsync(live.DirtyKey, marked); }
-            catch (RedisException) { /* the days stay marked and are done again next minute */ }
+            catch (Exception ex) when (RedisFailure.Is(ex)) { /* the days stay marked and are done again next minute */ }
         }
     }
 
@@ -108,7 +109,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
             await live.ForgetAsync(today);
             await live.ForgetAsync(today.AddDays(-1));
         }
-        catch (RedisException ex) { logger.LogWarning("Live scan-rate counters not dropped ({Error})", ex.Message); }
+        catch (Exception ex) when (RedisFailure.Is(ex)) { logger.LogWarning("Live scan-rate counters not dropped ({Error})", ex.Message); }
     }
 
     /// <summary>Recomputes the day rows of [first, last] from the records, then the weeks and months that hold those days.</summary>

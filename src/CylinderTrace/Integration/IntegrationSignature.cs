@@ -126,7 +126,7 @@ public sealed class IntegrationSignature(RequestDelegate next, IntegrationKeys k
                 TimeSpan.FromSeconds(o.TimestampWindowSeconds * 2), When.NotExists);
             if (!fresh) return Unauthorized("replayed", "这个 X-CT-Nonce 已用过：每个请求须用新的 nonce（重发同一批数据时也要重新签名）。");
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // Without Redis a replay inside the timestamp window is not caught; events are idempotent
             // by their ids, so a replayed batch stores nothing twice.

@@ -73,7 +73,7 @@ public sealed class MiniProgramSessions(Db db, IConnectionMultiplexer redis, IOp
                 return colon > 0 && long.TryParse(value.AsSpan(0, colon), out var userId) ? new MiniProgramSession(userId, value[(colon + 1)..]) : null;
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogDebug("Session looked up in MariaDB: Redis unavailable ({Error})", ex.Message);
         }
@@ -93,7 +93,7 @@ public sealed class MiniProgramSessions(Db db, IConnectionMultiplexer redis, IOp
         await using (var conn = await db.OpenAsync(ct))
             await conn.ExecuteAsync(new CommandDefinition(RevokeSql, new { hash, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         try { await redis.GetDatabase().KeyDeleteAsync(Key(hash)); }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // Until Redis takes the delete, this instance keeps trying; see docs/ARCHITECTURE.md.
             _pendingDeletes.Enqueue(Key(hash));
@@ -112,7 +112,7 @@ public sealed class MiniProgramSessions(Db db, IConnectionMultiplexer redis, IOp
     {
         if (ttl <= TimeSpan.Zero) return;
         try { await redis.GetDatabase().StringSetAsync(Key(hash), $"{session.UserId}:{session.OpenId}", ttl); }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogDebug("Session not cached: Redis unavailable ({Error})", ex.Message);
         }

@@ -29,7 +29,7 @@ public sealed class LateReplies(IConnectionMultiplexer redis, IOptions<RedisOpti
             services.GetRequiredService<IBackgroundJobClient>().Enqueue<LateReplies>(l => l.SendAsync(dedupKey, CancellationToken.None));
             return true;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("A late reply could not be queued ({Error}); the user gets no card for this scan", ex.Message);
             return false;

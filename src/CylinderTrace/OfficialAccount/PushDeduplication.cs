@@ -31,7 +31,7 @@ public sealed class PushDeduplication(IConnectionMultiplexer redis, IOptions<Red
             var previous = await redis.GetDatabase().StringSetAndGetAsync(Key(appId, dedupKey), reply, Ttl, keepTtl: false, when: When.NotExists);
             return previous.IsNull ? null : (string?)previous;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // Without Redis a retry may get a second (equal in substance) reply: the lesser harm.
             logger.LogWarning("Push de-duplication unavailable ({Error}); answering anyway", ex.Message);
@@ -101,7 +101,7 @@ public sealed class PushDeduplication(IConnectionMultiplexer redis, IOptions<Red
                 _ = batch.StringSetAsync(items[i].Key, items[i].Reply, Ttl, When.NotExists, CommandFlags.FireAndForget);
             batch.Execute();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Could not store the replies of {Count} pushes ({Error})", count, ex.Message);
         }

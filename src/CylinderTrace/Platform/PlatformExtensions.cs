@@ -47,19 +47,7 @@ public static class PlatformExtensions
         services.AddSingleton<PartitionMaintenance>();
 
         services.AddSingleton<IConnectionMultiplexer>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
-            ConfigurationOptions config;
-            try { config = ConfigurationOptions.Parse(o.Configuration); }
-            catch (ArgumentException ex) { throw new OptionsValidationException(RedisOptions.Section, typeof(RedisOptions), [$"Redis:Configuration is malformed: {ex.Message}"]); }
-            // Start and keep retrying while Redis is away: the host answers from MariaDB meanwhile.
-            config.AbortOnConnectFail = false;
-            // While disconnected, fail at once rather than queue for the timeout: every caller has a
-            // MariaDB path or a reconciler, and a request should not wait seconds per Redis call.
-            config.BacklogPolicy = BacklogPolicy.FailFast;
-            config.ClientName = "cylindertrace";
-            return ConnectionMultiplexer.Connect(config);
-        });
+            RedisConnections.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value.Configuration, "Redis:Configuration", RedisOptions.Section, typeof(RedisOptions)));
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
             .Configure<IServiceProvider>((o, sp) =>
@@ -90,7 +78,7 @@ public static class PlatformExtensions
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddHealthChecks()
             .AddCheck<MariaDbHealthCheck>("mariadb", HealthStatus.Unhealthy, ["ready"])
-            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"]);
+            .Add(new HealthCheckRegistration("redis", sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()), HealthStatus.Unhealthy, ["ready"]));
         services.AddHostedService<MigrateOnStart>();
         return builder;
     }
@@ -128,4 +116,31 @@ internal sealed class MigrateOnStart(MigrationRunner runner, PartitionMaintenanc
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>How every Redis connection of the host is made (the main one, and Jobs:Redis when set).</summary>
+public static class RedisConnections
+{
+    /// <summary>
+    /// Parses <paramref name="configuration"/> and connects without waiting for Redis. Unless the configuration names
+    /// its own, commands time out after 1 s (StackExchange.Redis waits 5 s by default): a primary that stops answering
+    /// (paused, cut off) then costs a request about a second per Redis call instead of five, inside WeChat's 5 s reply
+    /// budget, while the cluster promotes its replica (cluster-node-timeout; docs/RELIABILITY.md has the measured window).
+    /// </summary>
+    public static ConnectionMultiplexer Connect(string configuration, string setting, string section, Type optionsType)
+    {
+        ConfigurationOptions config;
+        try { config = ConfigurationOptions.Parse(configuration); }
+        catch (ArgumentException ex) { throw new OptionsValidationException(section, optionsType, [$"{setting} is malformed: {ex.Message}"]); }
+        // Start and keep retrying while Redis is away: the host answers from MariaDB meanwhile.
+        config.AbortOnConnectFail = false;
+        // While disconnected, fail at once rather than queue for the timeout: every caller has a
+        // MariaDB path or a reconciler, and a request should not wait seconds per Redis call.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ClientName = "cylindertrace";
+        if (!configuration.Contains("syncTimeout=", StringComparison.OrdinalIgnoreCase)) config.SyncTimeout = 1000;
+        if (!configuration.Contains("asyncTimeout=", StringComparison.OrdinalIgnoreCase)) config.AsyncTimeout = 1000;
+        if (!configuration.Contains("connectTimeout=", StringComparison.OrdinalIgnoreCase)) config.ConnectTimeout = 2000;
+        return ConnectionMultiplexer.Connect(config);
+    }
 }

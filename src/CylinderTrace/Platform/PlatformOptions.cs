@@ -34,8 +34,12 @@ public sealed class RedisOptions
     [Required(ErrorMessage = "Redis:Configuration is required (for example 127.0.0.1:6389).")]
     public string Configuration { get; set; } = "";
 
-    /// <summary>Prefix of every key and channel, so several deployments (or test runs) can share one Redis.</summary>
-    [Required, RegularExpression("^[a-z0-9:_-]{1,40}$", ErrorMessage = "Redis:KeyPrefix must be 1-40 characters of a-z, 0-9, ':', '_' or '-'.")]
+    /// <summary>
+    /// Prefix of every key and channel, so several deployments (or test runs) can share one Redis. No braces: the host
+    /// adds hash tags itself where keys must share a Redis Cluster slot, and a tag here would put every key in one slot.
+    /// </summary>
+    [Required, RegularExpression("^[a-z0-9:_-]{1,40}$",
+        ErrorMessage = "Redis:KeyPrefix must be 1-40 characters of a-z, 0-9, ':', '_' or '-' (no braces: the host adds Redis Cluster hash tags where keys must share a slot).")]
     public string KeyPrefix { get; set; } = "ct:";
 }
 

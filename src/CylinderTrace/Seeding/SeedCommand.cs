@@ -58,7 +58,7 @@ public static class SeedCommand
             await live.ForgetAsync(live.Today);
             await live.ForgetAsync(live.Today.AddDays(-1));
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             run.Err.WriteLine($"Live scan-rate counters not dropped (Redis: {ex.Message}); drop them before serving, or wait for the nightly reconciliation.");
         }

@@ -36,11 +36,13 @@ public static class TestEnvironment
         var server = redis.GetServers().First();
         var db = redis.GetDatabase();
         var batch = new List<StackExchange.Redis.RedisKey>();
-        await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000))
-        {
-            batch.Add(key);
-            if (batch.Count == 1000) { await db.KeyDeleteAsync([.. batch]); batch.Clear(); }
-        }
+        // Hangfire's keys are "{<prefix>hangfire}:…" (a Redis Cluster hash tag).
+        foreach (var pattern in new[] { prefix + "*", "{" + prefix + "*" })
+            await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 1000))
+            {
+                batch.Add(key);
+                if (batch.Count == 1000) { await db.KeyDeleteAsync([.. batch]); batch.Clear(); }
+            }
         if (batch.Count > 0) await db.KeyDeleteAsync([.. batch]);
     }
 }

@@ -51,7 +51,7 @@ public sealed class CacheInvalidation : BackgroundService
             await ApplyAsync(message);
             await _redis.GetSubscriber().PublishAsync(_channel, _origin + message);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // The caller's write is already durable in MariaDB; the invalidation is sent again later.
             if (_pending.Count < MaxPending) _pending.TryAdd(message, 0);
@@ -110,7 +110,7 @@ public sealed class CacheInvalidation : BackgroundService
                 });
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailure.Is(ex))
             {
                 _logger.LogWarning("Cannot subscribe to cache invalidations yet: {Error}", ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
@@ -142,6 +142,6 @@ public sealed class CacheInvalidation : BackgroundService
     {
         await base.StopAsync(cancellationToken);
         try { await _redis.GetSubscriber().UnsubscribeAsync(_channel); }
-        catch (Exception ex) when (ex is RedisException or TimeoutException) { }
+        catch (Exception ex) when (RedisFailure.Is(ex)) { }
     }
 }

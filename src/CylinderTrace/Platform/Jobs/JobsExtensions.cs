@@ -29,6 +29,29 @@ public sealed class HostingOptions
     public bool ServesWeb => Roles.Contains("web", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>Where Hangfire keeps its jobs (section "Jobs").</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>
+    /// A Redis of their own for the job queues (a StackExchange.Redis configuration string), so job traffic does not
+    /// pin one shard of a Redis Cluster (Hangfire's keys must share a hash slot); empty: the main Redis.
+    /// </summary>
+    public string Redis { get; set; } = "";
+
+    /// <summary>
+    /// Prefix of Hangfire's keys; empty: "{&lt;Redis:KeyPrefix&gt;hangfire}:", a hash tag, so its multi-key
+    /// transactions stay in one slot of a cluster. A deployment upgraded from a release that used "&lt;prefix&gt;hangfire:"
+    /// may set that here until its queues have drained (docs/OPERATIONS.md, "Beyond one city").
+    /// </summary>
+    [RegularExpression(@"^[a-z0-9:_{}-]{0,60}$", ErrorMessage = "Jobs:KeyPrefix must be up to 60 characters of a-z, 0-9, ':', '_', '-', '{' or '}'.")]
+    public string KeyPrefix { get; set; } = "";
+
+    /// <summary>The prefix in force: the setting, or the hash-tagged default under <paramref name="redisKeyPrefix"/>.</summary>
+    public string PrefixUnder(string redisKeyPrefix) => KeyPrefix.Length > 0 ? KeyPrefix : "{" + redisKeyPrefix + "hangfire}:";
+}
+
 /// <summary>
 /// Hangfire with its storage in Redis (Hangfire.Redis.StackExchange, pinned). The storage is a DI
 /// singleton built on our multiplexer and key prefix, never the static JobStorage.Current, so
@@ -36,15 +59,23 @@ public sealed class HostingOptions
 /// </summary>
 public static class JobsExtensions
 {
+    /// <summary>The DI key of the Redis connection that holds Hangfire's storage (the main one unless Jobs:Redis is set).</summary>
+    public const string JobsRedisKey = "jobs";
+
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<RecurringJobs>();
         // Months ahead get their partitions even on a host that is never restarted (04:30, after the night's jobs).
         services.AddRecurringJob<Database.PartitionMaintenance>(Database.PartitionMaintenance.RecurringJobId, p => p.RunAsync(CancellationToken.None), "30 4 * * *");
-        services.AddSingleton<JobStorage>(sp => new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddKeyedSingleton<IConnectionMultiplexer>(JobsRedisKey, (sp, _) =>
+            sp.GetRequiredService<IOptions<JobsOptions>>().Value.Redis is { Length: > 0 } own
+                ? RedisConnections.Connect(own, "Jobs:Redis", JobsOptions.Section, typeof(JobsOptions))
+                : sp.GetRequiredService<IConnectionMultiplexer>());
+        services.AddSingleton<JobStorage>(sp => new RedisStorage(sp.GetRequiredKeyedService<IConnectionMultiplexer>(JobsRedisKey), new RedisStorageOptions
         {
-            Prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:",
+            Prefix = sp.GetRequiredService<IOptions<JobsOptions>>().Value.PrefixUnder(sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix),
             InvisibilityTimeout = TimeSpan.FromMinutes(30),
             // Workers wake on new jobs through pub/sub; this only bounds how long a stopping worker waits.
             FetchTimeout = TimeSpan.FromSeconds(3),
@@ -54,6 +85,10 @@ public static class JobsExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
+        if (!string.IsNullOrEmpty(configuration[JobsOptions.Section + ":Redis"]))
+            services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("redis-jobs",
+                sp => new Health.RedisHealthCheck(sp.GetRequiredKeyedService<IConnectionMultiplexer>(JobsRedisKey), "Jobs:Redis"),
+                Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, ["ready"]));
         var hosting = configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         if (hosting.RunsWorker) services.AddHostedService<HangfireWorker>();
         return services;

@@ -27,7 +27,7 @@ internal sealed class RecurringJobs(IServiceProvider services, IEnumerable<Recur
             var shanghai = new RecurringJobOptions { TimeZone = Time.ShanghaiTime.Zone };
             foreach (var job in jobs) job.AddOrUpdate(manager, shanghai);
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Recurring jobs not registered (Redis unavailable): {Error}; the next start registers them", ex.Message);
         }

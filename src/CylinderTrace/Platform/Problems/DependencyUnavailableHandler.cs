@@ -23,6 +23,7 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
             MySqlEndOfStreamException => "database",
             MySqlProtocolException or TimeoutException when exception.Source?.Contains("MySqlConnector") == true => "database",
             RedisConnectionException or RedisTimeoutException => "cache",
+            RedisServerException server when RedisFailure.IsClusterTransition(server) => "cache",
             _ => null,
         };
         if (dependency is null) return false;

@@ -37,7 +37,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptions<Redi
                 : (long)await redis.GetDatabase().ScriptEvaluateAsync(DistinctScript, [key], [windowMs + 1000, token]);
             return new RateLimitDecision(count <= limit, retryAfter, count);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Rate limit {Policy} not counted: Redis unavailable ({Error})", policy, ex.Message);
             return new RateLimitDecision(true, TimeSpan.Zero);
@@ -53,7 +53,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptions<Redi
         {
             await redis.GetDatabase().ScriptEvaluateAsync(UndoScript, [(RedisKey)$"{_prefix}{policy}:{subject}:{slot}"]);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             logger.LogWarning("Rate limit {Policy} not given back: Redis unavailable ({Error})", policy, ex.Message);
         }
