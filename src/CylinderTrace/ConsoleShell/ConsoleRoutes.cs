@@ -59,8 +59,9 @@ public static class ConsoleProblems
 public sealed record ConsoleMenuItem(int Order, string Id, string Href, string Label, Func<StaffMember, bool> Visible);
 
 /// <summary>
-/// Security headers of every console page: only our own stylesheet, images and form targets; no scripts at all (the
-/// pages have none); never framed; no referrer leaving the console.
+/// Security headers of every console page: only our own stylesheet, images and form targets; no scripts (the pages have
+/// none; the cylinder pages' camera scan widens its own policy to this host's scripts, Supervision's CylinderScan); never
+/// framed; no referrer leaving the console. A GET also takes the notice a redirect left (<see cref="ConsoleFlash"/>).
 /// </summary>
 internal sealed class PageHeaders : IEndpointFilter
 {
