@@ -1,14 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using CylinderTrace.CardPages.Pages;
 using CylinderTrace.ConsoleShell;
-using CylinderTrace.ConsoleShell.Pages;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Integration;
 using CylinderTrace.Platform.OpenApi;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
-using CylinderTrace.CardPages.Pages;
 using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.CardPages;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using CylinderTrace.CardPages;
 using CylinderTrace.Tests.Infrastructure;
