@@ -60,16 +60,16 @@ public static class ApplicationExtensions
     /// <summary>How the host binary's command line runs: serving HTTP by default, and the features' commands (besides Platform's `migrate` and `data-protection-keys`).</summary>
     public static CommandLineContext CommandLineContext(TextWriter? output = null, TextWriter? error = null, IServiceProvider? services = null,
         IReadOnlyDictionary<string, string?>? settings = null) => new()
-    {
-        Output = output ?? System.Console.Out,
-        Error = error ?? System.Console.Error,
-        Services = services,
-        Settings = settings,
-        Serve = ServeAsync,
-        AddServices = b => b.AddApplicationServices(),
-        Commands = tool =>
-        [
-            Seeding.SeedCommand.Command(tool),
+        {
+            Output = output ?? System.Console.Out,
+            Error = error ?? System.Console.Error,
+            Services = services,
+            Settings = settings,
+            Serve = ServeAsync,
+            AddServices = b => b.AddApplicationServices(),
+            Commands = tool =>
+            [
+                Seeding.SeedCommand.Command(tool),
             Seeding.ConsoleDemo.Command(tool),
             StaffExtensions.CreateAdministratorCommand(tool),
             StaffExtensions.CreateStaffCommand(tool),
@@ -81,7 +81,7 @@ public static class ApplicationExtensions
             OfficialAccountExtensions.MenuCommand(tool),
             LabelsCommand.Command(tool),
         ],
-    };
+        };
 
     /// <summary>Serves HTTP (the default command): every settings problem is reported at once, before anything starts.</summary>
     public static async Task<int> ServeAsync(string[] args, CommandLineContext context)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Database;

@@ -1,8 +1,5 @@
-using CylinderTrace.Platform;
 using CylinderTrace.Platform.Commands;
-using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Time;
-using Microsoft.Extensions.Options;
 
 namespace CylinderTrace.Integration;
 

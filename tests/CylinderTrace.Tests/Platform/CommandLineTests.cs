@@ -3,7 +3,6 @@ using CylinderTrace.Integration;
 using CylinderTrace.Platform.Commands;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CylinderTrace.Tests.Platform;
