@@ -77,6 +77,24 @@ public sealed class Migrations_are_applied_once_and_never_edited : IAsyncLifetim
     }
 
     [Fact]
+    public async Task and_every_table_is_InnoDB_with_a_primary_key()
+    {
+        // Galera replicates only InnoDB, and a table without a primary key replicates badly (each row event a scan on
+        // every node; deletes may apply differently): docs/OPERATIONS.md, "Beyond one city".
+        await Runner().MigrateAsync(30);
+        await using var conn = await _db.OpenAsync();
+        var tables = (await conn.QueryAsync<(string Name, string Engine, bool HasKey)>(
+            """
+            SELECT t.TABLE_NAME, t.ENGINE, EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA
+                     AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'PRIMARY KEY')
+            FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
+            """)).ToList();
+        Assert.Contains(tables, t => t.Name == "schema_locks");
+        Assert.True(tables.Count > 40, $"{tables.Count} tables");
+        Assert.Empty(tables.Where(t => t.Engine != "InnoDB" || !t.HasKey).Select(t => $"{t.Name} ({t.Engine}, primary key: {t.HasKey})"));
+    }
+
+    [Fact]
     public async Task and_event_tables_are_partitioned_by_time()
     {
         await Runner().MigrateAsync(30);

@@ -8,12 +8,13 @@ namespace CylinderTrace.Platform.Database;
 /// <summary>
 /// Applies the numbered SQL scripts embedded under Platform/Database/Migrations, in order, once each,
 /// recording them in schema_migrations. MySQL commits DDL implicitly, so every script is written to
-/// be safe to re-run; instances starting together serialise on GET_LOCK. A landed script whose text
+/// be safe to re-run; instances starting together serialise on a DatabaseLock. A landed script whose text
 /// changed stops the host: migrations are never edited, a new one is added instead.
 /// </summary>
 public sealed partial class MigrationRunner(Db db, ILogger<MigrationRunner> logger)
 {
-    // GET_LOCK names are server-wide: the lock is per database, so databases on one server (tests, tenants) migrate at once.
+    // Lock rows live in each database, so databases on one server (tests, tenants) migrate at once; the name keeps the
+    // database's for the logs.
     private static string LockName(string database) =>
         "cylindertrace.migrations." + database is { Length: <= 64 } name ? name
             : "cylindertrace.migrations." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(database)))[..39];

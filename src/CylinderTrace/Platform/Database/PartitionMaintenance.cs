@@ -8,7 +8,7 @@ namespace CylinderTrace.Platform.Database;
 /// every month from now to <see cref="MonthsAhead"/> months on has a partition of its own. Runs after
 /// migrations (at start and by the `migrate` command) and as a daily recurring job (a host that runs for months
 /// without a restart keeps its partitions ahead); safe to run any number of times. The DDL is
-/// built from dates, never from input; instances serialise on a database lock (GET_LOCK) and read
+/// built from dates, never from input; instances serialise on a DatabaseLock (a lease row) and read
 /// the partitions only once they hold it, so two instances never split the same month.
 /// </summary>
 public sealed class PartitionMaintenance(Db db, TimeProvider clock, ILogger<PartitionMaintenance> logger)
