@@ -39,16 +39,16 @@ public sealed class ScanRatesConsole(Agencies agencies, ScanRateRollups rollups,
         var today = ShanghaiTime.Today(clock);
         dimension = string.IsNullOrEmpty(dimension) ? RateDimensions.Station : dimension;
         period = string.IsNullOrEmpty(period) ? RatePeriods.Month : period;
-        if (!RateDimensions.IsKnown(dimension)) return (null, "dimension 应为 station、worker、customer、enterprise 或 district。");
-        if (!RatePeriods.IsKnown(period)) return (null, "period 应为 d（日）、w（周）或 m（月）。");
+        if (!RateDimensions.IsKnown(dimension)) return (null, "统计对象应为供气站、送气工、商户、充装企业或区县之一。");
+        if (!RatePeriods.IsKnown(period)) return (null, "统计周期应为日、周或月。");
         var day = today;
         if (!string.IsNullOrEmpty(date) && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
-            return (null, "date 应为 yyyy-MM-dd 格式的日期。");
-        if (day > today || day < today.AddYears(-3)) return (null, "date 应在三年内，且不晚于今天。");
+            return (null, "日期应写成 2026-01-31 这样的格式。");
+        if (day > today || day < today.AddYears(-3)) return (null, "日期应在三年内，且不晚于今天。");
         long? subjectId = null;
         if (!string.IsNullOrEmpty(subject))
         {
-            if (!long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return (null, "subject 应为编号（数字）。");
+            if (!long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return (null, "统计对象的编号应为数字。");
             subjectId = id;
         }
         return (new RatesQuery(dimension, period, day, subjectId), null);

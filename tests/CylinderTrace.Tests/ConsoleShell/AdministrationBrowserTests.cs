@@ -209,6 +209,7 @@ public sealed class The_console_for_administrators_and_inspectors_in_a_browser(W
         await page.ClickAsync("#detain-submit");
         await Assertions.Expect(page.Locator("#order-status")).ToHaveTextAsync("待企业确认");
         await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("系统正在通知责任企业");
+        await AssertFitsAsync(page, "detention order");
         await page.SelectOptionAsync("#dispose-disposal", "scrapped");
         await page.FillAsync("#dispose-note", "现场确认无法修复");
         await page.ClickAsync("#dispose-submit");
@@ -232,6 +233,8 @@ public sealed class The_console_for_administrators_and_inspectors_in_a_browser(W
         await handlerPage.ClickAsync("#cylinder-file-link");
         await Assertions.Expect(handlerPage).ToHaveURLAsync($"{address}/console/cylinders/{cylinder.Code}");
         await handlerPage.SetViewportSizeAsync(Phone.Width, Phone.Height);
+        await handlerPage.GotoAsync($"{address}/console/complaints/{complaint.Number}");
+        await AssertFitsAsync(handlerPage, "complaint");
         await handlerPage.GotoAsync($"{address}/console");
         await ShotAsync(handlerPage, "handler-queue-phone.png");
         File.Delete(video);
