@@ -35,6 +35,8 @@ public static class ApplicationExtensions
         services.AddSingleton<FillRules>();
         services.AddSingleton<CylinderStore>();
         services.AddSingleton<CylinderCards>();
+        services.AddSingleton<UnregisteredScans>();
+        services.AddHostedService<UnregisteredScanWriter>();
         services.AddSingleton<CylinderHistory>();
 
         services.AddSingleton<EnterpriseDirectory>();

@@ -11,7 +11,8 @@ namespace CylinderTrace.Commercial;
 public sealed record BindRequest([property: ContractRequired] string? Code);
 
 /// <summary>A receiving scan's answer: an outcome per recognised code, and the codes that are not cylinder codes.</summary>
-public sealed record ScanAnswer(IReadOnlyList<ScanOutcome> Results, IReadOnlyList<string> InvalidCodes);
+/// <summary>Each code's outcome, the codes that could not be read, and the delivery's alert when any cylinder was unsafe or unmatched (null: none, or raised before).</summary>
+public sealed record ScanAnswer(IReadOnlyList<ScanOutcome> Results, IReadOnlyList<string> InvalidCodes, DeliveryAlert? Alert = null);
 
 /// <summary>The restaurant side of the Mini Program (/api/mp/commercial): bind with an invite, see memberships, scan received cylinders.</summary>
 public static class CommercialApi
@@ -47,8 +48,15 @@ public static class CommercialApi
             }).WithName("MpCommercialRemoveMember").WithSummary("The owner removes a staff member from the restaurant.")
             .Produces(StatusCodes.Status204NoContent).Problems(403, "commercial-owner-only").Problems(404, "commercial-customer-not-found", "commercial-member-not-found");
         api.MapPost("/scans", ScanAsync).WithName("MpCommercialScan")
-            .WithSummary("Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once.")
+            .WithSummary("Receiving scan of the cylinders of one delivery for a restaurant this user belongs to; an outcome for each at once, and one alert for the delivery if any is unsafe or unmatched.")
             .Produces<ScanAnswer>().Problems(400, "invalid-scan").Problems(404, "commercial-customer-not-found");
+        api.MapGet("/{customerId:long}/alerts", async (long customerId, ClaimsPrincipal p, ReceivingScans scans, DeliveryAlerts alerts, CancellationToken ct) =>
+            await scans.MemberRestaurantAsync(p.Id(), customerId, ct) is null ? NotYours() : TypedResults.Ok(await alerts.ListAsync(customerId, null, ct)))
+            .WithName("MpCommercialAlerts").WithSummary("The restaurant's delivery alerts, newest first (50), with their codes and the deliverer reported.")
+            .Produces<IReadOnlyList<DeliveryAlert>>().Problems(404, "commercial-customer-not-found");
+        api.MapPost("/{customerId:long}/alerts/{alertId:long}/deliverer", ReportDelivererAsync).WithName("MpCommercialReportDeliverer")
+            .WithSummary("A member of the restaurant reports who delivered an alert's cylinders: permit number or name, vehicle plate, supplier on the receipt, photos.")
+            .Produces<DeliveryAlert>().Problems(400, "invalid-deliverer-report").Problems(404, "commercial-customer-not-found", "delivery-alert-not-found");
         return app;
     }
 
@@ -58,6 +66,19 @@ public static class CommercialApi
         return membership is null
             ? Problem.Of(400, "invite-invalid", "Invite code not valid", "邀请码无效、已使用或已过期：请向您的签约供气站重新索取。")
             : TypedResults.Ok(membership);
+    }
+
+    private static async Task<IResult> ReportDelivererAsync(long customerId, long alertId, DelivererReport body, ClaimsPrincipal principal, ReceivingScans scans,
+        DeliveryAlerts alerts, CancellationToken ct)
+    {
+        if (await scans.MemberRestaurantAsync(principal.Id(), customerId, ct) is null) return NotYours();
+        return await alerts.ReportDelivererAsync(principal.Id(), customerId, alertId, body, ct) switch
+        {
+            DeliveryAlerts.ReportResult.Done d => TypedResults.Ok(d.Alert),
+            DeliveryAlerts.ReportResult.Invalid i => Problem.Of(400, "invalid-deliverer-report", "Deliverer report not valid", "请按提示修改后再提交。",
+                new Dictionary<string, object?> { ["errors"] = i.Errors }),
+            _ => Problem.Of(404, "delivery-alert-not-found", "No such alert", "这个商户没有这条进货预警。"),
+        };
     }
 
     private static IResult NotYours() =>
@@ -85,13 +106,14 @@ public static class CommercialApi
         var scannedAt = body.ScannedAt?.UtcDateTime ?? now;
         if (scannedAt > now.AddMinutes(10) || scannedAt < now.AddDays(-3))
             return Problem.Of(400, "invalid-scan", "Scan time out of range", "扫码时间应为当前时间（可补传三天内离线扫码的记录）。");
-        var results = new List<ScanOutcome>();
+        var valid = new List<string>();
         var invalid = new List<string>();
         foreach (var raw in codes.Distinct())
         {
             if (!CylinderCode.TryNormalise(raw, out var code)) { invalid.Add(raw); continue; }
-            results.Add(await scans.ScanAsync(principal.Id(), customerId, restaurant, code, scannedAt, body.Latitude, body.Longitude, ct));
+            if (!valid.Contains(code)) valid.Add(code);
         }
-        return TypedResults.Ok(new ScanAnswer(results, invalid));
+        var (results, alert) = await scans.ScanSessionAsync(principal.Id(), customerId, restaurant, valid, scannedAt, body.Latitude, body.Longitude, ct);
+        return TypedResults.Ok(new ScanAnswer(results, invalid, alert));
     }
 }

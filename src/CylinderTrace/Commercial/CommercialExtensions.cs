@@ -14,6 +14,8 @@ public static class CommercialExtensions
         services.AddOptions<CommercialOptions>().BindConfiguration(CommercialOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CommercialMembers>();
         services.AddSingleton<ReceivingScans>();
+        services.AddSingleton<DeliveryAlerts>();
+        services.AddRecurringJob<DeliveryAlerts>(DeliveryAlerts.ReconcileJobId, a => a.ReconcileAsync(CancellationToken.None), Hangfire.Cron.Minutely());
         services.AddSingleton<ScanRates>();
         services.AddSingleton<LiveScanRates>();
         services.AddSingleton<ScanRateRollups>();

@@ -26,14 +26,13 @@ public sealed record ScanOutcome(string CylinderCode, string Outcome, string Lab
 /// this customer has no contract with), no_matching_delivery (possible black gas), unsafe (unregistered,
 /// scrapped, detained, past its scrap date, inspection overdue) — unsafe wins, and still links its
 /// delivery. A delivery is answered by one scan: scanning it again returns that scan and stores nothing;
-/// an unmatched cylinder scanned again inside the window likewise. An unsafe or unmatched scan raises
-/// an alert: a complaint filed for the scanning user, with the scan as its evidence, in the category
-/// DESIGN.md §4 gives the problem and the restaurant's district, so it is routed like any complaint
-/// (idempotent by the scan: asking again files nothing new).
+/// an unmatched cylinder scanned again inside the window likewise. The unsafe or unmatched scans of one
+/// session raise one alert for the delivery (<see cref="DeliveryAlerts"/>); a scan of an unregistered code
+/// is also kept as evidence of black gas (<see cref="UnregisteredScans"/>).
 /// </summary>
 public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRules rules, EnterpriseDirectory directory, IOptions<CommercialOptions> options,
-    Complaints.ComplaintService complaints, LiveScanRates liveRates, Microsoft.Extensions.Caching.Hybrid.HybridCache cache, TimeProvider clock,
-    ILogger<ReceivingScans> logger)
+    DeliveryAlerts alerts, LiveScanRates liveRates, Microsoft.Extensions.Caching.Hybrid.HybridCache cache, TimeProvider clock,
+    UnregisteredScans unregistered, ILogger<ReceivingScans> logger)
 {
     public const string Matched = "matched";
     public const string NoMatchingDelivery = "no_matching_delivery";
@@ -127,29 +126,19 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
             return await conn.QuerySingleOrDefaultAsync<Restaurant>(new CommandDefinition(MemberSql, new { s.customerId, s.userId }, cancellationToken: ct));
         }, MemberEntry, cancellationToken: ct);
 
-    public async Task<ScanOutcome> ScanAsync(long userId, long customerId, Restaurant restaurant, string code, DateTime scannedAt, double? latitude, double? longitude,
-        CancellationToken ct)
+    /// <summary>
+    /// One receiving-scan session: each code's outcome, then ONE alert for the delivery if any new scan is unsafe or unmatched
+    /// (<see cref="DeliveryAlerts"/>). A code scanned again (repeated) raised its alert already and raises nothing new.
+    /// </summary>
+    public async Task<(IReadOnlyList<ScanOutcome> Results, DeliveryAlert? Alert)> ScanSessionAsync(long userId, long customerId, Restaurant restaurant,
+        IReadOnlyList<string> codes, DateTime scannedAt, double? latitude, double? longitude, CancellationToken ct)
     {
-        var result = await RecordAsync(userId, customerId, restaurant, code, scannedAt, latitude, longitude, ct);
-        if (result.Outcome != Matched && result.ScanId is long scanId) await AlertAsync(userId, restaurant, result, scanId, ct);
-        return result;
-    }
-
-    /// <summary>Files the alert of an unsafe or unmatched scan as a complaint of the scanning user (once per scan).</summary>
-    private async Task AlertAsync(long userId, Restaurant restaurant, ScanOutcome scan, long scanId, CancellationToken ct)
-    {
-        var category = scan.Outcome switch
-        {
-            NotContracted => "seller_mismatch",
-            NoMatchingDelivery => "black_gas",
-            _ when scan.StatusCode == "unregistered" => "black_gas",
-            _ => "cylinder_overdue",
-        };
-        var description = $"进货查验预警（系统自动上报）：{restaurant.BusinessName ?? "商户"}扫码气瓶 {scan.CylinderCode}，结果“{scan.Label}”。" +
-            (scan.Delivery is { } d ? $"相关配送：{d.At:yyyy-MM-dd HH:mm} {d.Station}{(d.Worker is null ? "" : "，" + d.Worker)}。" : "") + (scan.Warning ?? "");
-        var complaint = new Complaints.NewComplaint(category, description.Length > 1000 ? description[..1000] : description, scan.CylinderCode, null, null,
-            restaurant.DistrictCode, Cut(restaurant.BusinessAddress ?? restaurant.BusinessName, 200), null, []);
-        await complaints.FileAsync(userId, "scan-alert-" + scanId, complaint, () => Task.FromResult<IResult?>(null), ct);
+        var results = new List<ScanOutcome>();
+        foreach (var code in codes)
+            results.Add(await RecordAsync(userId, customerId, restaurant, code, scannedAt, latitude, longitude, ct));
+        var flagged = results.Where(r => r.Outcome != Matched && !r.Repeated && r.ScanId is not null)
+            .Select(r => new DeliveryAlertCode(r.CylinderCode, r.Outcome, r.StatusCode, r.ScanId!.Value)).ToList();
+        return (results, await alerts.RaiseAsync(userId, customerId, restaurant, flagged, scannedAt, ct));
     }
 
     /// <summary>
@@ -163,7 +152,7 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         {
             try
             {
-                await complaints.NoteScanAlertAsync(a.UserId, a.ScanId,
+                await alerts.NoteLateMatchAsync(a.UserId, a.ScanId,
                     $"气瓶 {a.CylinderCode} 的配送记录已由供气站补报（配送时间 {ShanghaiTime.FromUtc(a.At):yyyy-MM-dd HH:mm}），与 {ShanghaiTime.FromUtc(a.ScannedAt):yyyy-MM-dd HH:mm} 的进货扫码核对一致。" +
                     "请核实补报是否属实（是否事后补录）后再办结。", ct);
             }
@@ -183,7 +172,8 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
         var o = options.Value;
         var contractedStationId = restaurant.StationId;
         var facts = await cards.GetFactsAsync(code, ct);
-        var status = facts is null ? CylinderStatusRules.Unregistered : rules.Assess(facts.Dates, ShanghaiTime.Today(clock));
+        var status = facts is not null ? rules.Assess(facts.Dates, ShanghaiTime.Today(clock))
+            : await cards.BlackGasAsync(code, ct) is null ? CylinderStatusRules.Unregistered : CylinderStatusRules.BlackGasDetained;
         await using var conn = await db.OpenAsync(ct);
         var deliveries = facts is null ? [] : (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(DeliveriesSql,
             new { cylinderId = facts.Id, from = scannedAt.AddHours(-o.MatchHoursBefore), to = scannedAt.AddHours(o.MatchHoursAfter) }, cancellationToken: ct))).ToList();
@@ -209,6 +199,9 @@ public sealed class ReceivingScans(Db db, CylinderCards cards, CylinderStatusRul
                 stationId = other?.StationId, workerId = other?.WorkerId, latitude, longitude,
             }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
+            if (facts is null)
+                await unregistered.RecordAsync(new UnregisteredScan(code, ScanChannel.ReceivingScan, scannedAt, latitude, longitude, restaurant.DistrictCode,
+                    "mp:" + userId, customerId, SourceKey: "rs:" + scanId), ct);
             if (mine is not null)
                 await liveRates.CountAsync([], [new RateEvent(mine.At, customerId, mine.WorkerId, mine.StationId, restaurant.DistrictCode)], ct);
             return await OutcomeAsync(code, outcome, status, other, scanId, repeated: false, ct);

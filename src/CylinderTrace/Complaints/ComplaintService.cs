@@ -84,6 +84,28 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
     public Task NoteScanAlertAsync(long userId, long scanId, string text, CancellationToken ct) =>
         store.AddSystemNoteAsync(userId, "scan-alert-" + scanId, "scan_matched", text, clock.GetUtcNow().UtcDateTime, ct);
 
+    /// <summary>The same note on an alert filed under another idempotency key (a restaurant's delivery alert: delivery-alert-&lt;id&gt;).</summary>
+    public Task NoteAlertAsync(long userId, string idempotencyKey, string kind, string text, CancellationToken ct) =>
+        store.AddSystemNoteAsync(userId, idempotencyKey, kind, text, clock.GetUtcNow().UtcDateTime, ct);
+
+    /// <summary>
+    /// Evidence added to an alert the system filed for <paramref name="complainantId"/> (key <paramref name="idempotencyKey"/>) by
+    /// <paramref name="uploaderId"/>, who may be another member of the same restaurant: the text becomes a step of its history
+    /// (kind evidence_added, seen by the complainant and the handlers) and the photos, which must be the uploader's own uploads,
+    /// join the complaint's. Null when done; otherwise the field errors.
+    /// </summary>
+    public async Task<Dictionary<string, string[]>?> AddAlertEvidenceAsync(long complainantId, string idempotencyKey, long uploaderId, string text,
+        IReadOnlyList<string> photoIds, CancellationToken ct)
+    {
+        var photos = photoIds.Select(p => p?.ToLowerInvariant() ?? "").Distinct().ToList();
+        if (photos.Count > MaxPhotos) return new() { ["photoIds"] = [$"一次最多上传{MaxPhotos}张照片。"] };
+        if (photos.Any(p => !Sha256Regex().IsMatch(p)) || !await store.OwnsPhotosAsync(uploaderId, photos, ct))
+            return new() { ["photoIds"] = ["照片不存在或不是您上传的，请重新上传照片。"] };
+        return await store.AddEvidenceAsync(complainantId, idempotencyKey, text, photos, clock.GetUtcNow().UtcDateTime, ct)
+            ? null
+            : new() { ["alert"] = ["这条预警还没有转为投诉，请稍后再试。"] };
+    }
+
     public async Task<ComplaintDetail?> GetAsync(long userId, string number, CancellationToken ct)
     {
         var found = await store.FindOwnAsync(userId, number, ct);
@@ -185,6 +207,7 @@ public sealed partial class ComplaintService(ComplaintStore store, CylinderCards
         "withdrawn" => "您已撤回投诉",
         "rated" => "您已评价",
         "reopened" => "经复核，重新办理",
+        "evidence_added" => "已补充送气人信息",
         _ => kind,
     };
 

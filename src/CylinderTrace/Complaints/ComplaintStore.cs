@@ -269,6 +269,22 @@ public sealed class ComplaintStore(Db db)
     public static bool IsDuplicateKey(Exception ex) => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
 
     /// <summary>An internal system event on the complaint a user filed under this idempotency key, if there is one.</summary>
+    /// <summary>Adds a step and photos to the complaint a user's key filed (any state); false when there is no such complaint.</summary>
+    public async Task<bool> AddEvidenceAsync(long userId, string idempotencyKey, string text, IReadOnlyList<string> photoIds, DateTime now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var complaint = await conn.QuerySingleOrDefaultAsync<(long Id, int? AgencyId)>(new CommandDefinition(
+            "SELECT id, agency_id FROM complaints WHERE user_id = @userId AND idempotency_key = @idempotencyKey FOR UPDATE", new { userId, idempotencyKey }, tx, cancellationToken: ct));
+        if (complaint.Id == 0) return false;
+        var position = await conn.ExecuteScalarAsync<int>(new CommandDefinition(NextPhotoPositionSql, new { id = complaint.Id }, tx, cancellationToken: ct));
+        for (var i = 0; i < photoIds.Count; i++)
+            await conn.ExecuteAsync(new CommandDefinition(AddPhotoSql, new { ComplaintId = complaint.Id, Sha256 = photoIds[i], Position = position + i }, tx, cancellationToken: ct));
+        await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaint.Id, now, "evidence_added", "complainant", true, text, complaint.AgencyId), ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
     public async Task AddSystemNoteAsync(long userId, string idempotencyKey, string kind, string text, DateTime now, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);

@@ -17,6 +17,7 @@ public sealed class CylinderCards
 {
     private readonly HybridCache _cache;
     private readonly CylinderStore _store;
+    private readonly UnregisteredScans _unregistered;
     private readonly EnterpriseDirectory _directory;
     private readonly CylinderStatusRules _rules;
     private readonly TimeProvider _clock;
@@ -25,10 +26,11 @@ public sealed class CylinderCards
     private readonly TimeSpan _unregisteredFor;
 
     public CylinderCards(HybridCache cache, CylinderStore store, EnterpriseDirectory directory, CylinderStatusRules rules,
-        TimeProvider clock, CacheInvalidation invalidation, IOptions<CylinderRulesOptions> options)
+        TimeProvider clock, CacheInvalidation invalidation, IOptions<CylinderRulesOptions> options, UnregisteredScans unregistered)
     {
         _cache = cache;
         _store = store;
+        _unregistered = unregistered;
         _directory = directory;
         _rules = rules;
         _clock = clock;
@@ -69,12 +71,27 @@ public sealed class CylinderCards
         return cached.Facts;
     }
 
+    /// <summary>
+    /// The black-gas detention in force for a code no cylinder has (null: none, or the code is registered), from the same cache
+    /// entry as the card: call it after <see cref="GetCardAsync"/> answered null, and it costs no round trip.
+    /// </summary>
+    public async ValueTask<BlackGasMark?> BlackGasAsync(string code, CancellationToken ct = default)
+    {
+        var cached = await GetCachedAsync(code, ct);
+        return cached.Facts is null ? cached.BlackGas : null;
+    }
+
     /// <summary>Drops the cached card of a code on every instance.</summary>
     public Task InvalidateAsync(string code, CancellationToken ct = default) => _invalidation.RemoveAsync(CacheKey(code), ct);
 
     private ValueTask<CachedFacts> GetCachedAsync(string code, CancellationToken ct) =>
-        _cache.GetOrCreateAsync(CacheKey(code), (_store, _clock, code), static async (s, ct) =>
-            new CachedFacts(await s._store.FindByCodeAsync(s.code, ct), s._clock.GetUtcNow().UtcDateTime), _entry, cancellationToken: ct);
+        _cache.GetOrCreateAsync(CacheKey(code), (_store, _unregistered, _clock, code), static async (s, ct) =>
+        {
+            var facts = await s._store.FindByCodeAsync(s.code, ct);
+            // Only a code no cylinder has can be detained as black gas: one more indexed read, on a miss of an unregistered code only.
+            var blackGas = facts is null ? await s._unregistered.BlackGasAsync(s.code, ct) : null;
+            return new CachedFacts(facts, s._clock.GetUtcNow().UtcDateTime, blackGas);
+        }, _entry, cancellationToken: ct);
 
     private async ValueTask<CylinderCard> BuildAsync(CylinderFacts f, CancellationToken ct)
     {
@@ -116,7 +133,7 @@ public sealed class CylinderCards
 
     private static CardEnterprise? Public(EnterpriseSummary? e) => e is null ? null : new CardEnterprise(e.Name, e.LicenceNumber);
 
-    /// <summary>A cache entry: the facts, or null for "not registered" as of CheckedAtUtc.</summary>
+    /// <summary>A cache entry: the facts, or null for "not registered" as of CheckedAtUtc (with its black-gas detention, if any).</summary>
     [ImmutableObject(true)]
-    public sealed record CachedFacts(CylinderFacts? Facts, DateTime CheckedAtUtc);
+    public sealed record CachedFacts(CylinderFacts? Facts, DateTime CheckedAtUtc, BlackGasMark? BlackGas = null);
 }

@@ -6,6 +6,7 @@ namespace CylinderTrace.Cylinders;
 public enum CylinderState
 {
     Unregistered,
+    BlackGasDetained,
     Scrapped,
     Detained,
     PastScrapDate,
@@ -109,6 +110,13 @@ public sealed partial class CylinderStatusRules(IOptions<CylinderRulesOptions> o
         CylinderState.Unregistered, "unregistered", "未登记气瓶", false, "danger",
         "这个气瓶码没有在本市气瓶安全追溯系统中登记，可能是来历不明的“黑气”或假冒标签。",
         "请不要使用这个气瓶，也不要让送气人把它留下；请在小程序中选择“黑气：无证经营”投诉，或拨打12345热线。",
+        "black_gas");
+
+    /// <summary>An unregistered code that an inspector detained as black gas (issue 18): the card says so in plain words.</summary>
+    public static CylinderAssessment BlackGasDetained { get; } = new(
+        CylinderState.BlackGasDetained, "black_gas_detained", "黑气瓶（已被查扣）", false, "danger",
+        "这个气瓶码没有在本市气瓶安全追溯系统中登记，已被监管部门作为“黑气瓶”（非法气瓶）依法查扣。",
+        "严禁使用：请立即关闭瓶阀，把气瓶放在室外通风处，远离火源，不要充装、转卖或自行处理，等待监管部门处置；如果有人仍在配送或使用这类气瓶，请在小程序中选择“黑气：无证经营”投诉，或拨打12345热线。",
         "black_gas");
 
     public CylinderAssessment Assess(CylinderDates d, DateOnly today)

@@ -106,9 +106,13 @@ public static class MiniProgramApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>?code= a bare code, ?qr= what wx.scanCode returned, or ?scene= a Mini Program code's scene.</summary>
-    internal static Task<Results<Ok<CylinderCard>, ProblemHttpResult>> CardAsync(string? code, string? qr, string? scene, CylinderCards cards, CancellationToken ct) =>
-        CylindersApi.GetCardByScan(code ?? qr, scene, cards, ct);
+    /// <summary>
+    /// ?code= a bare code, ?qr= what wx.scanCode returned, or ?scene= a Mini Program code's scene; latitude and longitude (optional,
+    /// from wx.getLocation) place the scan of an unregistered code, which is kept as evidence of black gas.
+    /// </summary>
+    internal static Task<Results<Ok<CylinderCard>, ProblemHttpResult>> CardAsync(string? code, string? qr, string? scene, double? latitude, double? longitude,
+        HttpContext http, CylinderCards cards, UnregisteredScans unregistered, CancellationToken ct) =>
+        CylindersApi.GetCardByScan(code ?? qr, scene, latitude, longitude, http, cards, unregistered, ct);
 
     internal static async Task<IResult> FileComplaintAsync(NewComplaint body, [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
         HttpContext context, ClaimsPrincipal principal,

@@ -8,7 +8,8 @@ namespace CylinderTrace.OfficialAccount;
 
 /// <summary>What the account answers to each push: a cylinder card for a scan, a code or a cylinder QR scene; help otherwise.</summary>
 public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.StaffAccounts staff, Integration.EnterpriseContacts enterpriseContacts,
-    IOptions<OfficialAccountOptions> options, IOptions<CardPages.CardPageOptions> cardPage, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter)
+    IOptions<OfficialAccountOptions> options, IOptions<CardPages.CardPageOptions> cardPage, TimeProvider clock, Platform.RateLimiting.RedisRateLimiter limiter,
+    UnregisteredScans unregistered)
 {
     public const string ScanKey = "SCAN_CYLINDER";
     public const string MyComplaintsKey = "MY_COMPLAINTS";
@@ -23,13 +24,13 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
     /// <summary>What to say, independent of how it is delivered (passive reply or customer-service message).</summary>
     public async Task<Answer?> AnswerAsync(InboundMessage message, CancellationToken ct) => message switch
     {
-        ScanCodeEvent scan => await CardAnswerAsync(scan.ScanResult, ct) ?? Text($"没有识别出气瓶码：“{Short(scan.ScanResult)}”。{CylinderCode.Rule}"),
+        ScanCodeEvent scan => await CardAnswerAsync(scan.ScanResult, ct, message: message) ?? Text($"没有识别出气瓶码：“{Short(scan.ScanResult)}”。{CylinderCode.Rule}"),
         TextMessage text when BindRegex().Match(text.Content) is { Success: true } bind => await BindStaffAsync(bind.Groups[1].Value, text.FromUserName, ct),
         TextMessage text when EnterpriseBindRegex().Match(text.Content) is { Success: true } bind => await BindEnterpriseAsync(bind.Groups[1].Value, text.FromUserName, ct),
-        TextMessage text => LooksLikeCode(text.Content) ? await CardAnswerAsync(text.Content, ct) ?? Text(Help) : Text(Help),
-        SubscribeEvent { Scene: { } scene } => await CardAnswerAsync(scene, ct, Welcome) ?? Text(Welcome + Help),
+        TextMessage text => LooksLikeCode(text.Content) ? await CardAnswerAsync(text.Content, ct, message: message) ?? Text(Help) : Text(Help),
+        SubscribeEvent { Scene: { } scene } => await CardAnswerAsync(scene, ct, Welcome, message) ?? Text(Welcome + Help),
         SubscribeEvent => Text(Welcome + Help),
-        QrSceneEvent qr => await CardAnswerAsync(qr.Scene, ct) ?? Text(Help),
+        QrSceneEvent qr => await CardAnswerAsync(qr.Scene, ct, message: message) ?? Text(Help),
         MenuClickEvent { Key: MyComplaintsKey } => Text(options.Value.ComplaintsHint),
         MenuClickEvent { Key: HowToCheckKey } => Text(HowToCheck),
         MenuClickEvent => Text(Help),
@@ -92,17 +93,27 @@ public sealed partial class OfficialAccountResponder(CylinderCards cards, Staff.
     private static bool LooksLikeCode(string content) =>
         content.Any(char.IsAsciiDigit) && CylinderCode.TryNormalise(content, out _);
 
-    private async Task<Answer?> CardAnswerAsync(string raw, CancellationToken ct, string? greeting = null)
+    private async Task<Answer?> CardAnswerAsync(string raw, CancellationToken ct, string? greeting = null, InboundMessage? message = null)
     {
         if (!CylinderCode.TryNormalise(raw, out var code)) return null;
         var card = await cards.GetCardAsync(code, ct);
         var link = CardPageLink(code);
         if (card is null)
         {
-            var u = CylinderStatusRules.Unregistered;
-            var unregistered = $"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}\n{GasLeakAdvice.Line}";
-            return link is null ? Text(unregistered)
-                : new Answer(unregistered, new NewsArticle($"【{u.Label}】{code}", Reply.Truncate($"{u.Warning}{u.Action}\n{GasLeakAdvice.Line}", 500), link));
+            if (message is not null)
+            {
+                // Evidence of black gas, queued without a round trip (the reply must beat WeChat's 5 s). The push's own key makes
+                // WeChat's retries and a late reply's second answer one scan; the sender's openid is kept only as a hash.
+                await unregistered.RecordAsync(new UnregisteredScan(code, ScanChannel.OfficialAccount,
+                    DateTimeOffset.FromUnixTimeSeconds(message.CreateTime).UtcDateTime, Scanner: "oa:" + message.FromUserName,
+                    SourceKey: "oa:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(message.DedupKey)))[..40]), ct);
+            }
+            var mark = await cards.BlackGasAsync(code, ct);
+            var u = mark is null ? CylinderStatusRules.Unregistered : CylinderStatusRules.BlackGasDetained;
+            var order = mark is null ? "" : $"\n查扣文书：{mark.DetentionNumber}（{Platform.Time.ShanghaiTime.FromUtc(mark.DetainedAt):yyyy-MM-dd}）";
+            var reply = $"{greeting}【{u.Label}】{code}\n{u.Warning}\n{u.Action}{order}\n{GasLeakAdvice.Line}";
+            return link is null ? Text(reply)
+                : new Answer(reply, new NewsArticle($"【{u.Label}】{code}", Reply.Truncate($"{u.Warning}{u.Action}{order}\n{GasLeakAdvice.Line}", 500), link));
         }
         var text = CardText(card, greeting);
         if (link is null) return Text(text);

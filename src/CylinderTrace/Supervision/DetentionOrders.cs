@@ -29,11 +29,19 @@ public sealed record DetentionOrder(string Number, long CylinderId, string Cylin
     DateTimeOffset? AcknowledgedAt, DateTimeOffset? RecalledAt, string? RecallPlace, DateTimeOffset? EscalatedAt, DateTimeOffset? ClosedAt, string? Disposal,
     IReadOnlyList<string> Photos, IReadOnlyList<DetentionEvent> Events);
 
-public sealed record NewDetention(string? CylinderCode, string? Hazard, int? DeadlineHours, string? Responsibility, IReadOnlyList<string>? Photos);
+/// <summary>
+/// An inspector's order. For a code no cylinder has (black gas) the order is a seizure: Place is where it was found (else the
+/// restaurant of the newest alert listing the code), and the deliverer fields name who brought it, when known.
+/// </summary>
+public sealed record NewDetention(string? CylinderCode, string? Hazard, int? DeadlineHours, string? Responsibility, IReadOnlyList<string>? Photos,
+    string? Place = null, string? DistrictCode = null, string? WorkerPermitNumber = null, string? WorkerName = null, string? StationName = null,
+    string? VehiclePlate = null);
 
 public abstract record DetentionResult
 {
     public sealed record Done(DetentionOrder Order) : DetentionResult;
+    /// <summary>The code is not registered: detained as black gas.</summary>
+    public sealed record BlackGas(BlackGasDetention Detention) : DetentionResult;
     public sealed record Invalid(IDictionary<string, string[]> Errors) : DetentionResult;
     public sealed record NotFound : DetentionResult;
     public sealed record Conflict(string Message) : DetentionResult;
@@ -54,7 +62,7 @@ public abstract record DetentionResult
 /// by one order only; a photo is served only through the order it belongs to.
 /// </summary>
 public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, EnterpriseNotifications notifications, IOptions<SupervisionOptions> options,
-    PhotoStore photoStore, IServiceProvider services, TimeProvider clock, ILogger<DetentionOrders> logger)
+    PhotoStore photoStore, BlackGasDetentions blackGas, IServiceProvider services, TimeProvider clock, ILogger<DetentionOrders> logger)
 {
     /// <summary>Largest photo an inspector may upload for an order, in bytes.</summary>
     public const int MaxPhotoBytes = 10 * 1024 * 1024;
@@ -170,7 +178,12 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         {
             await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
             var cylinder = await CylinderEvents.LockForDetentionAsync(conn, tx, code!, ct);
-            if (cylinder is null) return new DetentionResult.NotFound();
+            if (cylinder is null)
+            {
+                // A well-formed code no cylinder has: black gas, seized on the spot (no owner to recall it).
+                await tx.RollbackAsync(ct);
+                return await blackGas.IssueAsync(staffId, agencyId, code!, request, ct);
+            }
             if (await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenOrderSql, new { cylinderId = cylinder.Id }, tx, cancellationToken: ct)) is { } open)
                 return new DetentionResult.Conflict($"这个气瓶已有未结案的扣瓶令 {open}。");
             if (cylinder.Status == "scrapped") return new DetentionResult.Conflict("这个气瓶已报废。");

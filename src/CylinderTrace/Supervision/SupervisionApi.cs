@@ -24,6 +24,8 @@ public static class SupervisionApi
     {
         services.AddOptions<SupervisionOptions>().BindConfiguration(SupervisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DetentionOrders>();
+        services.AddSingleton<BlackGasDetentions>();
+        services.AddSingleton<BlackGasLeads>();
         services.AddSingleton<CylinderFiles>();
         services.AddSingleton<DetentionNotices>();
         services.AddSingleton<FillViolations>();
@@ -45,6 +47,7 @@ public static class SupervisionApi
         services.AddRecurringJob<Digests>(Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *");
         services.AddConsoleMenuItem(new(250, "nav-violations", "/console/violations", "违规充装", _ => true));
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
+        services.AddConsoleMenuItem(new(320, "nav-black-gas", "/console/black-gas", "黑气线索", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
         services.AddConsoleMenuItem(new(150, "nav-cylinders", "/console/cylinders", "气瓶档案", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
@@ -58,6 +61,7 @@ public static class SupervisionApi
         app.MapSupervisionPages();
         app.MapViolationsConsole();
         app.MapLicencesConsole();
+        app.MapBlackGasConsole();
         app.MapSupervisionIntegrationApi();
         return app;
     }
@@ -230,6 +234,8 @@ public static class SupervisionApi
     private static IResult Result(DetentionResult result, bool created = false) => result switch
     {
         DetentionResult.Done d when created => TypedResults.Created($"/api/console/detentions/{d.Order.Number}", d.Order),
+        DetentionResult.BlackGas b when created => TypedResults.Created($"/api/console/black-gas-detentions/{b.Detention.Number}", b.Detention),
+        DetentionResult.BlackGas b => TypedResults.Ok(b.Detention),
         DetentionResult.Done d => TypedResults.Ok(d.Order),
         DetentionResult.Invalid i => Problem.Of(400, "invalid-detention", "Incomplete detention order", "请按提示补充后再提交。",
             new Dictionary<string, object?> { ["errors"] = i.Errors }),

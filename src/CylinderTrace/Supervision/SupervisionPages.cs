@@ -14,8 +14,9 @@ namespace CylinderTrace.Supervision;
 /// <summary>A cylinder's file for an inspector: its card (null: not registered) and its trace.</summary>
 /// <param name="Complaints">Complaints naming the cylinder that the member may open, and how many others there are.</param>
 /// <param name="Violations">Fill violations about the cylinder, each with whether the member may open the case.</param>
+/// <param name="BlackGas">For an unregistered code, its detentions as black gas.</param>
 public sealed record CylinderFile(string Code, CylinderCard? Card, IReadOnlyList<TraceEvent> Trace, CylinderComplaints Complaints,
-    IReadOnlyList<(FillViolation Violation, bool MayOpen)> Violations);
+    IReadOnlyList<(FillViolation Violation, bool MayOpen)> Violations, IReadOnlyList<BlackGasDetention>? BlackGas = null);
 
 /// <summary>
 /// Supervision's console pages: an inspector's cylinder file with the detention form, detention orders, enterprise
@@ -31,7 +32,7 @@ public static class SupervisionPages
         var pages = app.MapConsolePageGroup();
         pages.MapGet("/cylinders", FindCylinder);
         pages.MapGet("/cylinders/{code}", (string code, StaffMember me, CylinderFiles files, DetentionOrders orders, IOptions<SupervisionOptions> o, CancellationToken ct) =>
-            CylinderFilePageAsync(me, files, orders, o.Value, code, null, 200, ct));
+            CylinderFilePageAsync(me, files, orders, o.Value, code, null, 200, ct, lookUp: true));
         pages.MapGet("/cylinders/scan.js", CylinderScan.Script);
         pages.MapGet("/cylinders/" + CylinderScan.DecoderFile, CylinderScan.Decoder);
         pages.MapPost("/cylinders/{code}/detentions", IssueAsync);
@@ -77,9 +78,11 @@ public static class SupervisionPages
             ids.Add(stored.Id);
         }
         var hours = int.TryParse(form["deadlineHours"], out var h) ? h : (int?)null;
-        return await orders.IssueAsync(me.Id, me.AgencyId, new NewDetention(code, form["hazard"], hours, form["responsibility"], ids), ct) switch
+        return await orders.IssueAsync(me.Id, me.AgencyId, new NewDetention(code, form["hazard"], hours, form["responsibility"], ids, form["place"],
+            form["districtCode"], form["workerPermitNumber"], form["workerName"], form["stationName"], form["vehiclePlate"]), ct) switch
         {
             DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=issued"),
+            DetentionResult.BlackGas b => TypedResults.Redirect($"/console/black-gas?done={b.Detention.Number}"),
             DetentionResult.Invalid i => await Again(string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400),
             DetentionResult.Conflict x => await Again(x.Message, 409),
             _ => await Again("没有这个气瓶。", 404),
@@ -191,12 +194,12 @@ public static class SupervisionPages
     }
 
     private static async Task<RazorComponentResult> CylinderFilePageAsync(StaffMember me, CylinderFiles files, DetentionOrders orders, SupervisionOptions options,
-        string code, string? error, int status, CancellationToken ct, IReadOnlyDictionary<string, string>? typed = null)
+        string code, string? error, int status, CancellationToken ct, IReadOnlyDictionary<string, string>? typed = null, bool lookUp = false)
     {
         CylinderScan.AllowScript(files.Http);
         if (!CylinderCode.TryNormalise(code, out var normal) || normal is null)
             return ConsolePage.Of<CylinderFilePage>(new() { ["Me"] = me, ["Error"] = "气瓶码格式不对。" + CylinderCode.Rule, ["Typed"] = code }, 400);
-        var (cylinder, id) = await files.FileAsync(me, normal, TraceLimit, ct);
+        var (cylinder, id) = await files.FileAsync(me, normal, TraceLimit, ct, lookUp);
         return ConsolePage.Of<CylinderFilePage>(new()
         {
             ["Me"] = me, ["Cylinder"] = cylinder, ["Orders"] = id is long cid ? await orders.ForCylinderAsync(cid, ct) : [],
@@ -219,16 +222,21 @@ public static class SupervisionPages
 
 /// <summary>A cylinder's file for an inspector: its card, its id and its trace (through Cylinders' public services).</summary>
 public sealed class CylinderFiles(CylinderCards cards, CylinderStore cylinders, CylinderHistory history, CylinderComplaintList complaints,
-    FillViolations violations, IHttpContextAccessor http)
+    FillViolations violations, IHttpContextAccessor http, UnregisteredScans unregistered, BlackGasDetentions blackGas, TimeProvider clock)
 {
     internal HttpContext? Http => http.HttpContext;
 
-    public async Task<(CylinderFile File, long? Id)> FileAsync(StaffMember me, string code, int traceLimit, CancellationToken ct)
+    /// <summary>The file of a code; an inspector's look-up (<paramref name="lookUp"/>) of an unregistered code is kept as evidence of black gas.</summary>
+    public async Task<(CylinderFile File, long? Id)> FileAsync(StaffMember me, string code, int traceLimit, CancellationToken ct, bool lookUp = false)
     {
         var card = await cards.GetCardAsync(code, ct);
         var facts = card is null ? null : await cylinders.FindByCodeAsync(code, ct);
+        if (card is null && lookUp)
+            await unregistered.RecordAsync(new UnregisteredScan(code, ScanChannel.Inspector, clock.GetUtcNow().UtcDateTime, Scanner: "staff:" + me.Id,
+                AgencyId: me.AgencyId), ct);
+        var seized = card is null ? await blackGas.ListAsync(null, null, false, ct, code) : [];
         // Complaints and violations are listed for unregistered codes too: a black-gas cylinder is complained about by its code.
         return (new CylinderFile(code, card, facts is null ? [] : await history.RecentAsync(facts.Id, traceLimit, ct),
-            await complaints.OfCylinderAsync(me, code, ct), await violations.OfCylinderAsync(me, code, ct)), facts?.Id);
+            await complaints.OfCylinderAsync(me, code, ct), await violations.OfCylinderAsync(me, code, ct), seized), facts?.Id);
     }
 }

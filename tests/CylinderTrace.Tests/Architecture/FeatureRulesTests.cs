@@ -40,6 +40,7 @@ public sealed partial class Feature_rules
         ["enterprises"] = "Enterprises", ["delivery_workers"] = "Enterprises", ["customers"] = "Enterprises", ["enterprise_licences"] = "Enterprises",
         ["cylinders"] = "Cylinders", ["fills"] = "Cylinders", ["deliveries"] = "Cylinders", ["inspections"] = "Cylinders",
         ["empty_returns"] = "Cylinders", ["ingested_events"] = "Cylinders", ["orphan_fills"] = "Cylinders",
+        ["unregistered_scans"] = "Cylinders", ["black_gas_codes"] = "Cylinders",
         ["staff"] = "Staff", ["staff_sessions"] = "Staff",
         ["mp_users"] = "MiniProgram", ["mp_sessions"] = "MiniProgram",
         ["complaints"] = "Complaints", ["complaint_numbers"] = "Complaints", ["complaint_events"] = "Complaints", ["complaint_photos"] = "Complaints",
@@ -52,10 +53,13 @@ public sealed partial class Feature_rules
         ["enterprise_notifications"] = "Integration", ["inspection_bodies"] = "Integration", ["inspection_body_keys"] = "Integration",
         ["commercial_invites"] = "Commercial", ["commercial_members"] = "Commercial", ["receiving_scans"] = "Commercial",
         ["receiving_scan_deliveries"] = "Commercial", ["scan_rate_rollups"] = "Commercial", ["scan_rate_refreshes"] = "Commercial",
+        ["delivery_alerts"] = "Commercial", ["delivery_alert_codes"] = "Commercial", ["delivery_alert_notices"] = "Commercial",
         ["detention_orders"] = "Supervision", ["detention_events"] = "Supervision", ["detention_photos"] = "Supervision",
         ["detention_photo_uploads"] = "Supervision", ["enterprise_scores"] = "Supervision", ["enterprise_grade_changes"] = "Supervision",
         ["digest_settings"] = "Supervision", ["digests"] = "Supervision",
         ["fill_violations"] = "Supervision", ["fill_violation_events"] = "Supervision", ["enterprise_score_deductions"] = "Supervision",
+        ["black_gas_detentions"] = "Supervision", ["joint_cases"] = "Supervision", ["joint_case_agencies"] = "Supervision",
+        ["joint_case_events"] = "Supervision", ["joint_case_referrals"] = "Supervision",
     };
 
     /// <summary>Reads of another feature's tables that are meant (read-only, each with its reason, as docs/ARCHITECTURE.md lists them).</summary>
@@ -76,6 +80,8 @@ public sealed partial class Feature_rules
         ("Supervision", "complaints"), ("Supervision", "complaint_routing"), ("Supervision", "complaint_handling"),
         // Digests count urges and phone reveals (issue 19).
         ("Supervision", "complaint_oversight"),
+        // Black-gas leads (黑气线索) read the unregistered scans and the restaurants' delivery alerts with the deliverers they named.
+        ("Supervision", "unregistered_scans"), ("Supervision", "delivery_alerts"), ("Supervision", "delivery_alert_codes"),
     };
 
     private static string? FeatureOf(string? ns) =>

@@ -37,12 +37,14 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         return new Restaurant(customerId, staff, ownerClient, stationClient, stationLicence);
     }
 
-    private static async Task<JsonElement> ScanAsync(Restaurant r, params string[] codes)
+    private static async Task<JsonElement> ScanAsync(Restaurant r, params string[] codes) => (await ScanSessionAsync(r, codes)).GetProperty("results");
+
+    private static async Task<JsonElement> ScanSessionAsync(Restaurant r, params string[] codes)
     {
         var response = await r.Staff.Http.PostAsJsonAsync("/api/mp/commercial/scans", new { customerId = r.CustomerId, codes });
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        return JsonDocument.Parse(text).RootElement.GetProperty("results");
+        return JsonDocument.Parse(text).RootElement;
     }
 
     private static async Task RegisterAsync(IntegrationClient owner, string code, string nextInspection = "2028-01-01") =>
@@ -65,7 +67,7 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         Assert.Equal(first.GetProperty("scanId").GetInt64(), again.GetProperty("scanId").GetInt64());
         await using var conn = await fx.Database.OpenAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @code", new { r.CustomerId, code }));
-        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code = @code", new { code }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE (idempotency_key LIKE 'scan-alert-%' OR idempotency_key LIKE 'delivery-alert-%') AND cylinder_code = @code", new { code }));
         // The scan is part of the cylinder's trace that the console shows.
         var cylinderId = await conn.ExecuteScalarAsync<long>("SELECT id FROM cylinders WHERE code = @code", new { code });
         var trace = await fx.Host.Services.GetRequiredService<CylinderTrace.Cylinders.CylinderHistory>().RecentAsync(cylinderId, 10, CancellationToken.None);
@@ -85,8 +87,8 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         await RegisterAsync(r.Owner, overdue, nextInspection: "2025-01-01");
         await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + overdue, cylinderCode = overdue, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "R1" });
 
-        var results = (await ScanAsync(r, undelivered, elsewhere, overdue, "FZ9999999996")).EnumerateArray()
-            .ToDictionary(x => x.GetProperty("cylinderCode").GetString()!);
+        var session = await ScanSessionAsync(r, undelivered, elsewhere, overdue, "FZ9999999996");
+        var results = session.GetProperty("results").EnumerateArray().ToDictionary(x => x.GetProperty("cylinderCode").GetString()!);
         Assert.Equal("no_matching_delivery", results[undelivered].GetProperty("outcome").GetString());
         Assert.Contains("黑气", results[undelivered].GetProperty("warning").GetString());
         Assert.Equal("not_contracted", results[elsewhere].GetProperty("outcome").GetString());
@@ -98,20 +100,39 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         // The unsafe cylinder was properly delivered: its scan still answers the delivery.
         Assert.NotNull(await conn.ExecuteScalarAsync<long?>("SELECT delivery_id FROM receiving_scans WHERE customer_id = @CustomerId AND cylinder_code = @overdue", new { r.CustomerId, overdue }));
 
-        // Each unsafe or unmatched scan raised an alert, filed as a complaint of the scanning user and routed to the district.
-        var alerts = (await conn.QueryAsync<(string Code, string Category, string Number)>(
-            "SELECT cylinder_code, category, number FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code IN @codes",
-            new { codes = new[] { undelivered, elsewhere, overdue, "FZ9999999996" } })).ToDictionary(a => a.Code);
-        Assert.Equal("black_gas", alerts[undelivered].Category);
-        Assert.Equal("seller_mismatch", alerts[elsewhere].Category);
-        Assert.Equal("cylinder_overdue", alerts[overdue].Category);
-        Assert.Equal("black_gas", alerts["FZ9999999996"].Category);
-        await fx.Data.WaitUntilRoutedAsync(alerts[overdue].Number);
-        Assert.Equal("market-350102", await conn.ExecuteScalarAsync<string>(
-            "SELECT a.code FROM complaints c JOIN agencies a ON a.id = c.agency_id WHERE c.number = @Number", new { alerts[overdue].Number }));
+        // The unsafe and unmatched scans of the session raised ONE alert for the delivery, filed as a complaint of the scanning user
+        // (the most telling category: black gas), listing every code, routed to the restaurant's district (black gas: its gas authority).
+        var alertId = session.GetProperty("alert").GetProperty("id").GetInt64();
+        Assert.Equal(4, session.GetProperty("alert").GetProperty("codes").GetArrayLength());
+        var alert = await conn.QuerySingleAsync<(string Category, string Number, string Description)>(
+            "SELECT category, number, description FROM complaints WHERE idempotency_key = CONCAT('delivery-alert-', @alertId)", new { alertId });
+        Assert.Equal("black_gas", alert.Category);
+        foreach (var code in new[] { undelivered, elsewhere, overdue, "FZ9999999996" }) Assert.Contains(code, alert.Description);
+        Assert.Contains("超期未检", alert.Description);
+        Assert.Contains("非签约供气站配送", alert.Description);
+        await fx.Data.WaitUntilRoutedAsync(alert.Number);
+        Assert.Equal("gas-350102", await conn.ExecuteScalarAsync<string>(
+            "SELECT a.code FROM complaints c JOIN agencies a ON a.id = c.agency_id WHERE c.number = @Number", new { alert.Number }));
         // Scanning again raises nothing new.
-        await ScanAsync(r, undelivered);
-        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM complaints WHERE idempotency_key LIKE 'scan-alert-%' AND cylinder_code = @undelivered", new { undelivered }));
+        Assert.Equal(JsonValueKind.Null, (await ScanSessionAsync(r, undelivered)).GetProperty("alert").ValueKind);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM delivery_alert_codes WHERE cylinder_code = @undelivered", new { undelivered }));
+    }
+
+    [Fact]
+    public async Task a_delivery_of_only_overdue_or_foreign_cylinders_is_one_alert_in_the_category_that_fits()
+    {
+        var r = await RestaurantAsync();
+        var stranger = await RestaurantAsync();
+        string elsewhere = NewCode(), overdue = NewCode();
+        await RegisterAsync(stranger.Owner, elsewhere);
+        await stranger.Station.PostOkAsync("deliveries", new { eventId = "D-" + elsewhere, cylinderCode = elsewhere, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "R1" });
+        await RegisterAsync(r.Owner, overdue, nextInspection: "2025-01-01");
+        await r.Station.PostOkAsync("deliveries", new { eventId = "D-" + overdue, cylinderCode = overdue, deliveredAt = DateTimeOffset.UtcNow.AddHours(-1), customerId = "R1" });
+        Assert.Equal("seller_mismatch", (await ScanSessionAsync(r, elsewhere, overdue)).GetProperty("alert").GetProperty("category").GetString());
+        var other = await RestaurantAsync();
+        var overdue2 = NewCode();
+        await RegisterAsync(other.Owner, overdue2, nextInspection: "2025-01-01");
+        Assert.Equal("cylinder_overdue", (await ScanSessionAsync(other, overdue2)).GetProperty("alert").GetProperty("category").GetString());
     }
 
     [Fact]
@@ -133,7 +154,9 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         var r = await RestaurantAsync();
         var code = NewCode();
         await RegisterAsync(r.Owner, code);
-        var early = (await ScanAsync(r, code))[0];
+        var earlySession = await ScanSessionAsync(r, code);
+        var early = earlySession.GetProperty("results")[0];
+        var alertId = earlySession.GetProperty("alert").GetProperty("id").GetInt64();
         Assert.Equal("no_matching_delivery", early.GetProperty("outcome").GetString());
 
         // The station's system sends the delivery an hour later, dated just after the scan.
@@ -152,8 +175,8 @@ public sealed class Receiving_scans(WorkerHostFixture fx)
         var note = await conn.QuerySingleAsync<(string Status, string Text)>(
             """
             SELECT c.status, e.text FROM complaints c JOIN complaint_events e ON e.complaint_id = c.id AND e.kind = 'scan_matched'
-            WHERE c.idempotency_key = CONCAT('scan-alert-', @id)
-            """, new { id = early.GetProperty("scanId").GetInt64() });
+            WHERE c.idempotency_key = CONCAT('delivery-alert-', @alertId)
+            """, new { alertId });
         Assert.NotEqual("resolved", note.Status);
         Assert.Contains("补报", note.Text);
     }

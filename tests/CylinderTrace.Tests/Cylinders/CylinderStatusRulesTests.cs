@@ -136,6 +136,7 @@ public sealed class CylinderStatusRulesTests
         var all = new[]
         {
             CylinderStatusRules.Unregistered,
+            CylinderStatusRules.BlackGasDetained,
             Rules.Assess(Dates(scrapped: true), today),
             Rules.Assess(Dates(detained: true), today),
             Rules.Assess(Dates(scrap: new DateOnly(2025, 1, 1)), today),
