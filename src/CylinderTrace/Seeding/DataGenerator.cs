@@ -37,6 +37,10 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     private readonly Random _rng = new(seed);
     // Receiving scans draw from their own sequence, so the rest of the city is what it was before they were added.
     private readonly Random _scanRng = new(seed + 1);
+    // Black gas has its own sequence, so adding it left every other table as it was.
+    private readonly Random _blackGasRng = new(seed + 2);
+    private Dictionary<long, long> _restaurantUsers = [];
+    private long _lastScanId;
     private bool[] _commercial = [];
     private readonly List<(long DeliveryId, DateTime At, long Customer, int Cylinder, int Station, int Worker)> _restaurantDeliveries = [];
     private readonly List<(long FillId, DateTime At, int Cylinder, int Station, string Kinds)> _violations = [];
@@ -65,6 +69,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         await conn.ExecuteAsync("SET SESSION foreign_key_checks = 0");
         foreach (var table in new[]
                  {
+                     "delivery_alert_notices", "delivery_alert_codes", "delivery_alerts", "unregistered_scans",
                      "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
                      "fill_violation_events", "fill_violations", "orphan_fills", "enterprise_licences",
                      "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises",
@@ -87,6 +92,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         counts["enterprise_licences"] = await LicencesAsync(ct);
         counts["fill_violations"] = await ViolationsAsync(ct);
         counts["receiving_scans"] = await ReceivingScansAsync(ct);
+        counts["unregistered_scans"] = await BlackGasAsync(ct);
         counts["inspections"] = await InspectionsAsync(ct);
         counts["cylinders"] = await CylindersAsync(ct);
         return string.Join(", ", counts.Select(c => $"{c.Value:N0} {c.Key}"));
@@ -373,7 +379,94 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
                 await answered.EndRowAsync();
             }
         }
+        _restaurantUsers = users;
+        _lastScanId = scanId;
         return scanId;
+    }
+
+    /// <summary>
+    /// Black gas (issue 18): codes no cylinder has (FZ9…, outside the registered range), scanned over the period from the Official
+    /// Account, the Mini Program, the card page and inspectors, mostly in one district each; and, for one restaurant in a thousand (at
+    /// least one), a delivery with two or three of them: the receiving scans and ONE alert listing them, the first with the deliverer
+    /// the restaurant reported. The alerts carry no complaint number: the running host's delivery-alerts-reconcile files each as a
+    /// complaint of the restaurant's owner, as it would after a crash.
+    /// </summary>
+    private async Task<long> BlackGasAsync(CancellationToken ct)
+    {
+        var r = _blackGasRng;
+        var codes = Enumerable.Range(1, Math.Max(12, p.Cylinders / 5000)).Select(i => "FZ9" + (100_000_000 + i * 7_919L).ToString(CultureInfo.InvariantCulture)).ToList();
+        string Pick()
+        {
+            var x = r.Next(Districts.Sum(d => d.Weight));
+            foreach (var d in Districts)
+            {
+                if (x < d.Weight) return d.Code;
+                x -= d.Weight;
+            }
+            return Districts[0].Code;
+        }
+        string[] channels = ["official_account", "official_account", "official_account", "mini_program", "mini_program", "card_page", "inspector"];
+        long rows = 0;
+        await using (var table = new BulkTable(db, "unregistered_scans", ["cylinder_code", "channel", "scanned_at", "district_code", "scanner_hash"], [], _ => { }, ct))
+        {
+            foreach (var code in codes)
+            {
+                var home = Pick();
+                for (var n = r.Next(1, 9); n > 0; n--)
+                {
+                    var at = _nowUtc.AddMinutes(-r.Next(10, p.Days * 24 * 60));
+                    var scanner = new byte[32];
+                    r.NextBytes(scanner);
+                    table.Row(code, channels[r.Next(channels.Length)], Time(at), r.NextDouble() < 0.8 ? home : Pick(), Hex(scanner));
+                    await table.EndRowAsync();
+                    rows++;
+                }
+            }
+        }
+        var chosen = _restaurantUsers.Keys.Order().Where((_, i) => i % 1000 == 0).ToList();
+        if (chosen.Count == 0) return rows;
+        Dictionary<long, string> districtOf;
+        await using (var conn = await db.OpenAsync(ct))
+            districtOf = (await conn.QueryAsync<(long Id, string District)>(new CommandDefinition(
+                "SELECT id, district_code FROM customers WHERE id IN @chosen", new { chosen }, cancellationToken: ct))).ToDictionary(x => x.Id, x => x.District);
+        var scanId = _lastScanId;
+        long alertId = 0;
+        await using (var scans = new BulkTable(db, "receiving_scans",
+            ["id", "scanned_at", "customer_id", "user_id", "cylinder_code", "outcome", "status_code"], [], _ => { }, ct))
+        await using (var unregistered = new BulkTable(db, "unregistered_scans",
+            ["cylinder_code", "channel", "scanned_at", "district_code", "scanner_hash", "customer_id", "source_key"], [], _ => { }, ct))
+        await using (var alerts = new BulkTable(db, "delivery_alerts",
+            ["id", "customer_id", "user_id", "district_code", "created_at", "scanned_at", "category", "worker_name", "vehicle_plate", "supplier_name",
+             "deliverer_reported_at", "deliverer_reported_by"], [], _ => { }, ct))
+        await using (var alertCodes = new BulkTable(db, "delivery_alert_codes", ["alert_id", "cylinder_code", "scan_id", "outcome", "status_code"], [], _ => { }, ct))
+        {
+            foreach (var c in chosen)
+            {
+                alertId++;
+                var at = _nowUtc.AddHours(-r.Next(2, 72));
+                var user = _restaurantUsers[c];
+                var district = districtOf.GetValueOrDefault(c, "350102");
+                var reported = alertId == 1;
+                var owner = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("seed-owner:" + user.ToString(CultureInfo.InvariantCulture)));
+                var none = @"\N";
+                alerts.Row(Num(alertId), Num(c), Num(user), district, Time(at), Time(at), "black_gas", reported ? "王某" : none,
+                    reported ? "闽A7K3" + r.Next(10, 99).ToString(CultureInfo.InvariantCulture) : none, reported ? "（送货单未印单位名称）" : none,
+                    reported ? Time(at.AddMinutes(20)) : none, reported ? Num(user) : none);
+                await alerts.EndRowAsync();
+                foreach (var code in Enumerable.Range(0, r.Next(2, 4)).Select(_ => codes[r.Next(codes.Count)]).Distinct())
+                {
+                    scanId++;
+                    scans.Row(Num(scanId), Time(at), Num(c), Num(user), code, "unsafe", "unregistered");
+                    await scans.EndRowAsync();
+                    unregistered.Row(code, "receiving_scan", Time(at), district, Hex(owner), Num(c), "rs:" + scanId.ToString(CultureInfo.InvariantCulture));
+                    await unregistered.EndRowAsync();
+                    alertCodes.Row(Num(alertId), code, Num(scanId), "unsafe", "unregistered");
+                    await alertCodes.EndRowAsync();
+                    rows++;
+                }
+            }
+        }
+        return rows;
     }
 
     private async Task<long> InspectionsAsync(CancellationToken ct)

@@ -127,5 +127,24 @@ public sealed class BlackGasLeads(Db db, TimeProvider clock)
         return new BlackGasLeadList(districts is null ? "全市" : string.Join("、", districts.Select(Platform.ReferenceData.Districts.Name)), sinceDay, leads, hot);
     }
 
+    private const string PeriodHotSpotsSql =
+        """
+        SELECT COALESCE(s.district_code, '') AS DistrictCode, COUNT(*) AS Scans, COUNT(DISTINCT s.cylinder_code) AS Codes
+        FROM unregistered_scans s
+        WHERE s.scanned_at >= @from AND s.scanned_at < @to AND (@all = 1 OR s.district_code IN @districts)
+        GROUP BY DistrictCode ORDER BY Scans DESC, DistrictCode LIMIT 10
+        """;
+
+    /// <summary>A digest's black-gas hot spots: scans of unregistered codes in [from, to) by district, most first (10).</summary>
+    public async Task<IReadOnlyList<BlackGasHotSpot>> HotSpotsAsync(IReadOnlyCollection<string>? districts, DateOnly first, DateTime fromUtc, DateTime toUtc,
+        CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return (await conn.QueryAsync<HotSpotRow>(new CommandDefinition(PeriodHotSpotsSql,
+                new { from = fromUtc, to = toUtc, all = districts is null ? 1 : 0, districts = districts ?? ["-"] }, cancellationToken: ct)))
+            .Select(h => new BlackGasHotSpot(h.DistrictCode, h.DistrictCode.Length == 0 ? "未定区县" : Platform.ReferenceData.Districts.Name(h.DistrictCode),
+                first, (int)h.Scans, (int)h.Codes)).ToList();
+    }
+
     private static IEnumerable<string> Split(string? csv) => string.IsNullOrEmpty(csv) ? [] : csv.Split(',');
 }

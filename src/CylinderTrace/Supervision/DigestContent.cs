@@ -22,7 +22,8 @@ public sealed record DigestFigures(
     int OverdueDetentions,
     IReadOnlyList<Enterprises.LicenceListing>? ExpiringLicences = null,
     int Urges = 0,
-    int PhoneReveals = 0);
+    int PhoneReveals = 0,
+    IReadOnlyList<BlackGasHotSpot>? BlackGasHotSpots = null);
 
 /// <summary>One district's cases of one kind (<see cref="DigestCaseKind.Code"/>): new and closed in the period, open and overdue now.</summary>
 public sealed record DistrictCases(string Kind, string District, int New, int Closed, int Open, int Overdue);
@@ -46,6 +47,7 @@ public sealed record DigestCaseKind(string Code, string Label, string ByDistrict
 /// console's SVG bar chart drawn on the server, styles in one &lt;style&gt; block) and as CSV (Platform/Csv).
 /// </summary>
 public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, Enterprises.EnterpriseLicences licences,
+    BlackGasLeads blackGas,
     TimeProvider clock)
 {
     /// <summary>The agency and the agencies under it (a city-level agency's district agencies of its kind).</summary>
@@ -173,7 +175,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
             .Where(l => Enterprises.LicenceKinds.IssuingAgencyKind(l.Kind) == agencyKind).ToList();
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
             median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring,
-            oversight.GetValueOrDefault("urge"), oversight.GetValueOrDefault("phone_reveal"));
+            oversight.GetValueOrDefault("urge"), oversight.GetValueOrDefault("phone_reveal"), await blackGas.HotSpotsAsync(districts, first, from, to, ct));
     }
 
     public static string CategoryLabel(string code) => ComplaintCategories.Find(code)?.Label ?? code;
@@ -206,6 +208,7 @@ public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScor
         foreach (var s in f.LowestScores) csv.WriteRow("企业评分", s.Enterprise, s.Grade, s.Composite, "", "");
         foreach (var g in f.GradeChanges) csv.WriteRow("等级变化", g.Enterprise, g.From, g.To, g.At.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), "");
         foreach (var o in f.OpenDetentions) csv.WriteRow("扣瓶令", o.Number, o.CylinderCode, o.StatusLabel, o.Overdue ? "逾期" : "", "");
+        foreach (var h in f.BlackGasHotSpots ?? []) csv.WriteRow("黑气热点", h.District, h.Scans, h.Codes, "", "");
         foreach (var l in f.ExpiringLicences ?? []) csv.WriteRow("许可证到期", l.EnterpriseName, Enterprises.LicenceKinds.Label(l.Kind), l.LicenceNumber,
             l.ValidUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "");
     });

@@ -53,6 +53,22 @@ public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataS
     }
 
     [Fact]
+    public async Task has_black_gas_leads_and_a_restaurants_alert_for_one_delivery()
+    {
+        await using var conn = await _db.OpenAsync();
+        // Unregistered codes scanned through several channels, none of them a registered cylinder's.
+        Assert.True(await conn.ExecuteScalarAsync<int>("SELECT COUNT(DISTINCT cylinder_code) FROM unregistered_scans") >= 12);
+        Assert.True(await conn.ExecuteScalarAsync<int>("SELECT COUNT(DISTINCT channel) FROM unregistered_scans") >= 3);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM unregistered_scans u JOIN cylinders c ON c.code = u.cylinder_code"));
+        // One alert lists the delivery's codes, each an unsafe receiving scan of the restaurant's owner; the first names its deliverer.
+        var alert = await conn.QuerySingleAsync<(long Id, long CustomerId, string? Plate)>("SELECT id, customer_id, vehicle_plate FROM delivery_alerts ORDER BY id LIMIT 1");
+        Assert.NotNull(alert.Plate);
+        Assert.InRange(await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM delivery_alert_codes a JOIN receiving_scans s ON s.id = a.scan_id AND s.customer_id = @CustomerId AND s.outcome = 'unsafe' WHERE a.alert_id = @Id",
+            new { alert.CustomerId, alert.Id }), 1, 3);
+    }
+
+    [Fact]
     public async Task has_receiving_scans_that_answer_restaurants_deliveries_and_rates_to_show()
     {
         await using var conn = await _db.OpenAsync();

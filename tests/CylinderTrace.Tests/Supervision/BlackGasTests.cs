@@ -282,6 +282,27 @@ public sealed class Black_gas(WorkerHostFixture fx)
         Assert.Contains(list.EnumerateArray(), a => a.GetProperty("id").GetInt64() == alertId && a.GetProperty("supplierName").GetString() == "鑫旺燃气");
     }
 
+    [Fact]
+    public async Task the_digest_names_the_black_gas_hot_spots_of_its_jurisdiction()
+    {
+        var recorder = fx.Host.Services.GetRequiredService<UnregisteredScans>();
+        var code = NewCode();
+        for (var i = 0; i < 3; i++)
+            await recorder.RecordAsync(new UnregisteredScan(code, ScanChannel.OfficialAccount, DateTime.UtcNow, DistrictCode: "350111", Scanner: "oa:x" + i), CancellationToken.None);
+        await FlushedAsync();
+        await using var conn = await fx.Database.OpenAsync();
+        var (city, gulou) = (await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies WHERE code = 'market-350100'"),
+            await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies WHERE code = 'market-350102'"));
+        var content = fx.Host.Services.GetRequiredService<CylinderTrace.Supervision.DigestContent>();
+        var today = CylinderTrace.Platform.Time.ShanghaiTime.Today(TimeProvider.System);
+        var cityDigest = await content.GatherAsync(city, "350100", "daily", today, today, CancellationToken.None);
+        Assert.Contains(cityDigest.BlackGasHotSpots!, h => h.DistrictCode == "350111" && h.District == "晋安区" && h.Scans >= 3 && h.Codes >= 1);
+        Assert.DoesNotContain((await content.GatherAsync(gulou, "350102", "daily", today, today, CancellationToken.None)).BlackGasHotSpots!, h => h.DistrictCode == "350111");
+        Assert.Contains(CylinderTrace.Supervision.DigestContent.Csv("测试", cityDigest).Split('\n'), line => line.Contains("黑气热点") && line.Contains("晋安区"));
+        var html = await CylinderTrace.Supervision.DigestContent.HtmlAsync(fx.Host.Services.GetRequiredService<CylinderTrace.Platform.Html.ComponentHtml>(), "测试", "测试单位", cityDigest, null);
+        Assert.Contains("黑气热点", html);
+    }
+
     [Theory]
     [InlineData("闽A12345", "闽A12345")]
     [InlineData("闽a·d12345", "闽AD12345")]
