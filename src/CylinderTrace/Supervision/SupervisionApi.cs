@@ -26,6 +26,7 @@ public static class SupervisionApi
         services.AddSingleton<DetentionOrders>();
         services.AddSingleton<BlackGasDetentions>();
         services.AddSingleton<BlackGasLeads>();
+        services.AddSingleton<JointCases>();
         services.AddSingleton<CylinderFiles>();
         services.AddSingleton<DetentionNotices>();
         services.AddSingleton<FillViolations>();
@@ -48,6 +49,7 @@ public static class SupervisionApi
         services.AddConsoleMenuItem(new(250, "nav-violations", "/console/violations", "违规充装", _ => true));
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
         services.AddConsoleMenuItem(new(320, "nav-black-gas", "/console/black-gas", "黑气线索", _ => true));
+        services.AddConsoleMenuItem(new(340, "nav-joint-cases", "/console/joint-cases", "联合执法", _ => true));
         services.AddConsoleMenuItem(new(400, "nav-scores", "/console/scores", "企业评分", _ => true));
         services.AddConsoleMenuItem(new(150, "nav-cylinders", "/console/cylinders", "气瓶档案", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
@@ -62,6 +64,7 @@ public static class SupervisionApi
         app.MapViolationsConsole();
         app.MapLicencesConsole();
         app.MapBlackGasConsole();
+        app.MapJointCasesConsole();
         app.MapSupervisionIntegrationApi();
         return app;
     }
