@@ -125,8 +125,8 @@ public sealed partial class Console_forms_keep_work(WorkerHostFixture fx)
     private async Task<string> TestDistrictAsync()
     {
         await using var conn = await fx.Database.OpenAsync();
-        await conn.ExecuteAsync("INSERT IGNORE INTO districts (code, name, level, parent_code, center_lat, center_lng) VALUES ('359902', '表单测试区', 'district', '350100', 26.780000, 118.300000)");
-        return "359902";
+        await conn.ExecuteAsync("INSERT IGNORE INTO districts (code, name, level, parent_code, center_lat, center_lng) VALUES ('359911', '表单测试区', 'district', '350100', 26.780000, 118.300000)");
+        return "359911";
     }
 
     [Fact]
