@@ -80,6 +80,7 @@ public static class ApplicationExtensions
             CsvImport.TemplateCommand(tool),
             Commercial.ScanRatesCommand.Command(tool),
             Supervision.ScoresCommand.Command(tool),
+            Complaints.Handling.ComplaintSearchCommand.Command(tool),
             OfficialAccountExtensions.MenuCommand(tool),
             LabelsCommand.Command(tool),
         ],

@@ -21,6 +21,10 @@ if (args.Length > 0 && args[0] == "live-rates")
     return await CylinderTrace.Benchmarks.ScanLoad.LiveRatesAsync(args);
 if (args.Length > 0 && args[0] == "complaint-burst")
     return await CylinderTrace.Benchmarks.ComplaintBurst.RunAsync(args);
+if (args.Length > 0 && args[0] == "queue-seed")
+    return await CylinderTrace.Benchmarks.QueueLoad.SeedAsync(args);
+if (args.Length > 0 && args[0] == "queue-load")
+    return await CylinderTrace.Benchmarks.QueueLoad.RunAsync(args);
 if (args.Length > 0 && args[0] == "oa-micro")
     return CylinderTrace.Benchmarks.OaMicro.Run();
 if (args.Length > 0 && args[0] == "oa-load")

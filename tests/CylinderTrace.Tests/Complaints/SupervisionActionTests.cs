@@ -148,6 +148,12 @@ public sealed class Supervision_actions(WorkerHostFixture fx)
             new { c.Id, a = agency.Id }));
         var queue = await supervisor.GetJsonAsync("/api/console/complaints?flag=urged");
         Assert.Equal(3, queue.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("number").GetString() == c.Number).GetProperty("urges").GetInt32());
+        // The digests count them: the handling agency's, and its superior's (which adds up the agencies under it).
+        var digest = fx.Host.Services.GetRequiredService<CylinderTrace.Supervision.DigestContent>();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        Assert.Equal(3, (await digest.GatherAsync(agency.Id, "350102", CylinderTrace.Supervision.DigestKinds.Daily, today, today, CancellationToken.None)).Urges);
+        Assert.Equal(3, (await digest.GatherAsync(parent.Id, "350102", CylinderTrace.Supervision.DigestKinds.Daily, today, today, CancellationToken.None)).Urges);
+        Assert.Equal(0, (await digest.GatherAsync(informed.Id, "350102", CylinderTrace.Supervision.DigestKinds.Daily, today, today, CancellationToken.None)).Urges);
     }
 
     [Fact]
@@ -181,6 +187,11 @@ public sealed class Supervision_actions(WorkerHostFixture fx)
         Assert.All(reveals, r => Assert.False(r.GetProperty("public").GetBoolean()));
         Assert.Equal(2, await ScalarAsync<int>("SELECT COUNT(*) FROM complaint_oversight WHERE complaint_id = @Id AND kind = 'phone_reveal' AND staff_id = @handlerId",
             new { c.Id, handlerId }));
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var figures = await fx.Host.Services.GetRequiredService<CylinderTrace.Supervision.DigestContent>()
+            .GatherAsync(agency.Id, "350102", CylinderTrace.Supervision.DigestKinds.Daily, today, today, CancellationToken.None);
+        Assert.Equal(2, figures.PhoneReveals);
+        Assert.Contains("\"查看投诉人完整电话（回访）\",\"2\"", CylinderTrace.Supervision.DigestContent.Csv("日报", figures));
         // Nor does the complainant's timeline show it.
         var timeline = await (await c.Complainant.Http.GetAsync($"/api/mp/complaints/{c.Number}")).Content.ReadAsStringAsync();
         Assert.DoesNotContain("phone_revealed", timeline);

@@ -28,22 +28,43 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         FROM complaints c WHERE c.number = @number
         """;
 
-    private const string QueueColumns =
+    /// <summary>
+    /// A page is found as ids first (filter, order, limit over the narrow joined rows), then its rows are read by id: the sort
+    /// never carries descriptions and replies, and the per-row counts are read for the page only.
+    /// </summary>
+    private const string QueueColumns = "SELECT c.id";
+    private const string RowsByIdSql =
         """
         SELECT c.id, c.number, c.category, c.status, c.district_code AS DistrictCode, d.name AS DistrictName, c.description, c.cylinder_code AS CylinderCode,
                c.created_at AS CreatedAt, r.due_at AS DueAt, h.claimed_by AS ClaimedBy, s.display_name AS ClaimedByName, a.name AS HandlingAgency,
-               c.rating, c.address, c.public_reply AS PublicReply,
-               (SELECT COUNT(*) FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'urge') AS Urges,
-               EXISTS (SELECT 1 FROM complaint_extensions x WHERE x.complaint_id = c.id AND x.status = 'pending') AS ExtensionPending
+               c.rating, c.address, c.public_reply AS PublicReply
+        FROM complaints c
+        LEFT JOIN complaint_routing r ON r.complaint_id = c.id
+        LEFT JOIN complaint_handling h ON h.complaint_id = c.id
+        LEFT JOIN staff s ON s.id = h.claimed_by
+        LEFT JOIN districts d ON d.code = c.district_code
+        LEFT JOIN agencies a ON a.id = c.agency_id
+        WHERE c.id IN @ids
         """;
+    private const string UrgeCountsSql = "SELECT complaint_id, COUNT(*) FROM complaint_oversight WHERE kind = 'urge' AND complaint_id IN @ids GROUP BY complaint_id";
+    private const string PendingExtensionsSql = "SELECT DISTINCT complaint_id FROM complaint_extensions WHERE status = 'pending' AND complaint_id IN @ids";
+    /// <summary>
+    /// Filters on the complaint's own columns, and on routing and handling through EXISTS guarded by their parameter: a filter
+    /// not chosen costs nothing (the server folds "NULL IS NULL OR …" away), so a count or a page of a year's complaints
+    /// reads the complaints' index alone.
+    /// </summary>
     private const string QueueFilters =
         """
           AND c.status IN @states
           AND (@category IS NULL OR c.category = @category)
-          AND (@district IS NULL OR c.district_code = @district OR r.district_code = @district)
-          AND (@dueBefore IS NULL OR (r.due_at < @dueBefore AND c.status IN ('routed', 'in_progress', 'waiting_info')))
-          AND (@claim IS NULL OR (@claim = 'me' AND h.claimed_by = @me) OR (@claim = 'unclaimed' AND h.claimed_by IS NULL)
-               OR (@claim = 'staff' AND h.claimed_by = @claimedBy))
+          AND (@district IS NULL OR c.district_code = @district
+               OR EXISTS (SELECT 1 FROM complaint_routing rd WHERE rd.complaint_id = c.id AND rd.district_code = @district))
+          AND (@dueBefore IS NULL OR (c.status IN ('routed', 'in_progress', 'waiting_info')
+               AND EXISTS (SELECT 1 FROM complaint_routing rt WHERE rt.complaint_id = c.id AND rt.due_at < @dueBefore)))
+          AND (@claim IS NULL
+               OR (@claim = 'unclaimed' AND NOT EXISTS (SELECT 1 FROM complaint_handling hu WHERE hu.complaint_id = c.id AND hu.claimed_by IS NOT NULL))
+               OR (@claim IN ('me', 'staff') AND EXISTS (SELECT 1 FROM complaint_handling hc WHERE hc.complaint_id = c.id
+                   AND hc.claimed_by = CASE WHEN @claim = 'me' THEN @me ELSE @claimedBy END)))
           AND (@flag IS NULL
                OR (@flag = 'extension' AND EXISTS (SELECT 1 FROM complaint_extensions x WHERE x.complaint_id = c.id AND x.status = 'pending'))
                OR (@flag = 'urged' AND EXISTS (SELECT 1 FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'urge'))
@@ -56,32 +77,27 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
                OR c.id IN (SELECT cs.complaint_id FROM complaint_search cs WHERE MATCH (cs.tokens) AGAINST (@fts IN BOOLEAN MODE)))
         """;
     private const string CodeFilter = " AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q) ";
-    private const string QueueJoins =
-        """
-        LEFT JOIN complaint_routing r ON r.complaint_id = c.id
-        LEFT JOIN complaint_handling h ON h.complaint_id = c.id
-        LEFT JOIN staff s ON s.id = h.claimed_by
-        LEFT JOIN districts d ON d.code = c.district_code
-        LEFT JOIN agencies a ON a.id = c.agency_id
-        """;
-    /// <summary>Each column sorts either way; an order cannot be a parameter, so each is a CASE on @sort and @dir. Ties: the number's order.</summary>
+    private const string DueOf = "(SELECT ro.due_at FROM complaint_routing ro WHERE ro.complaint_id = c.id)";
+    private const string ClaimantOf = "(SELECT so.display_name FROM complaint_handling ho JOIN staff so ON so.id = ho.claimed_by WHERE ho.complaint_id = c.id)";
+    /// <summary>
+    /// Each column sorts either way; an order cannot be a parameter, so each is a CASE on @sort and @dir (a CASE not chosen
+    /// never runs its subquery). Ties: the number's order.
+    /// </summary>
     private const string QueueOrder =
+        " ORDER BY CASE WHEN @sort = 'due' THEN " + DueOf + " IS NULL END," +
+        " CASE WHEN @sort = 'due' AND @dir = 'asc' THEN " + DueOf + " END, CASE WHEN @sort = 'due' AND @dir = 'desc' THEN " + DueOf + " END DESC," +
         """
-         ORDER BY
-          CASE WHEN @sort = 'due' THEN r.due_at IS NULL END,
-          CASE WHEN @sort = 'due' AND @dir = 'asc' THEN r.due_at END, CASE WHEN @sort = 'due' AND @dir = 'desc' THEN r.due_at END DESC,
           CASE WHEN @sort = 'created' AND @dir = 'asc' THEN c.created_at END, CASE WHEN @sort = 'created' AND @dir = 'desc' THEN c.created_at END DESC,
           CASE WHEN @sort = 'category' AND @dir = 'asc' THEN c.category END, CASE WHEN @sort = 'category' AND @dir = 'desc' THEN c.category END DESC,
           CASE WHEN @sort = 'district' AND @dir = 'asc' THEN c.district_code END, CASE WHEN @sort = 'district' AND @dir = 'desc' THEN c.district_code END DESC,
           CASE WHEN @sort = 'status' AND @dir = 'asc' THEN c.status END, CASE WHEN @sort = 'status' AND @dir = 'desc' THEN c.status END DESC,
-          CASE WHEN @sort = 'claimant' AND @dir = 'asc' THEN s.display_name END, CASE WHEN @sort = 'claimant' AND @dir = 'desc' THEN s.display_name END DESC,
-          CASE WHEN @dir = 'desc' THEN c.id END DESC, c.id
-         LIMIT @take OFFSET @skip
-        """;
-    private const string HandlingFrom = " FROM complaints c " + QueueJoins + " WHERE c.agency_id = @agencyId ";
-    private const string InformedFrom = " FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id " + QueueJoins +
+        """ +
+        " CASE WHEN @sort = 'claimant' AND @dir = 'asc' THEN " + ClaimantOf + " END, CASE WHEN @sort = 'claimant' AND @dir = 'desc' THEN " + ClaimantOf + " END DESC," +
+        " CASE WHEN @dir = 'desc' THEN c.id END DESC, c.id LIMIT @take OFFSET @skip";
+    private const string HandlingFrom = " FROM complaints c WHERE c.agency_id = @agencyId ";
+    private const string InformedFrom = " FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id" +
         " WHERE i.agency_id = @agencyId AND (c.agency_id IS NULL OR c.agency_id <> @agencyId) ";
-    private const string SubordinateFrom = " FROM complaints c " + QueueJoins + " WHERE c.agency_id IN (SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId) ";
+    private const string SubordinateFrom = " FROM complaints c WHERE c.agency_id IN (SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId) ";
 
     private const string HandlingQueueSql = QueueColumns + HandlingFrom + QueueFilters + CodeFilter + QueueOrder;
     private const string HandlingCountSql = "SELECT COUNT(*)" + HandlingFrom + QueueFilters + CodeFilter;
@@ -204,8 +220,8 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         public sbyte? Rating { get; init; }
         public string? Address { get; init; }
         public string? PublicReply { get; init; }
-        public long Urges { get; init; }
-        public long ExtensionPending { get; init; }
+        public long Urges { get; set; }
+        public long ExtensionPending { get; set; }
     }
 
     /// <summary>The queue (of the agency, of what it is informed of, or of the agencies under it), one page, with counts per state.</summary>
@@ -256,8 +272,15 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
             (_, false) => (HandlingTextQueueSql, HandlingTextCountSql),
         };
         await using var conn = await db.OpenAsync(ct);
-        var rows = (await conn.QueryAsync<QueueRow>(new CommandDefinition(listSql, args, cancellationToken: ct))).ToList();
-        var total = withTotal ? await conn.ExecuteScalarAsync<long>(new CommandDefinition(countSql, args, cancellationToken: ct)) : rows.Count;
+        var ids = (await conn.QueryAsync<long>(new CommandDefinition(listSql, args, cancellationToken: ct))).ToList();
+        var total = withTotal ? await conn.ExecuteScalarAsync<long>(new CommandDefinition(countSql, args, cancellationToken: ct)) : ids.Count;
+        if (ids.Count == 0) return ([], total, now);
+        var byId = (await conn.QueryAsync<QueueRow>(new CommandDefinition(RowsByIdSql, new { ids }, cancellationToken: ct))).ToDictionary(r => r.Id);
+        foreach (var (id, n) in await conn.QueryAsync<(long, long)>(new CommandDefinition(UrgeCountsSql, new { ids }, cancellationToken: ct)))
+            if (byId.TryGetValue(id, out var r)) r.Urges = n;
+        foreach (var id in await conn.QueryAsync<long>(new CommandDefinition(PendingExtensionsSql, new { ids }, cancellationToken: ct)))
+            if (byId.TryGetValue(id, out var r)) r.ExtensionPending = 1;
+        var rows = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
         return (rows, total, now);
     }
 

@@ -107,7 +107,9 @@ public sealed record QueueFilter(
     public string ScopeCode => string.IsNullOrEmpty(Scope) ? "handling" : Scope;
     public bool Informed => Scope == "informed";
     public bool Handling => ScopeCode == "handling";
-    public string SortCode => string.IsNullOrEmpty(Sort) ? "due" : Sort;
+    /// <summary>Open complaints by deadline; closed ones, all of them, and search results newest first (unless a column is chosen).</summary>
+    public string SortCode => !string.IsNullOrEmpty(Sort) ? Sort
+        : State is "open" or "routed" or "in_progress" or "waiting_info" || (string.IsNullOrEmpty(State) && string.IsNullOrWhiteSpace(Search)) ? "due" : "created";
     public string DirCode => string.IsNullOrEmpty(Dir) ? (SortCode is "due" or "number" or "category" or "district" or "status" or "claimant" ? "asc" : "desc") : Dir;
 
     /// <summary>What is wrong with the values (field → message), empty when every value is known.</summary>
