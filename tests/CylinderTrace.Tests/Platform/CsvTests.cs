@@ -154,9 +154,10 @@ public sealed class Csv_read_from_files
     [Theory]
     [InlineData("a,b\n1,2\n\"F\"x,y\n", 3)]          // text after a closing quote
     [InlineData("a,b\n1,2\n\n3,\"never closed\n4,5\n", 4)] // an unclosed quote runs to the end
+    [InlineData("a,b\n\"x\ny\"\n5,\"never closed\n", 4)] // after a record of two lines
     public void a_malformed_file_names_the_line_of_the_bad_record(string text, int line)
     {
         var ex = Assert.Throws<InvalidDataException>(() => ReadAll(text));
-        Assert.Contains($"line {line}:", ex.Message);
+        Assert.StartsWith($"第 {line} 行开始的记录", ex.Message);
     }
 }
