@@ -51,7 +51,7 @@ public sealed record RollupRun(DateOnly First, DateOnly Last, int Deliveries, in
 /// transaction, so a reader sees the old rows or the new ones, never a gap. Runs are serialised by a
 /// MariaDB named lock.
 /// </summary>
-public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveScanRates live, IOptions<CommercialOptions> options, TimeProvider clock,
+public sealed class ScanRateRollups(Db db, ReportDb reports, IConnectionMultiplexer redis, LiveScanRates live, IOptions<CommercialOptions> options, TimeProvider clock,
     ILogger<ScanRateRollups> logger)
 {
     public const string RefreshJobId = "scan-rate-rollups-refresh";
@@ -212,7 +212,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
     {
         var sql = ListSql.Replace("/*districts*/", districts is null ? "" : "AND r.district_code IN @districts", StringComparison.Ordinal)
             + (limit is int n ? $" LIMIT {n}" : "");
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         var rows = await conn.QueryAsync<ListRow>(new CommandDefinition(sql, new
         {
             period, start = RatePeriods.Start(period, day).ToDateTime(TimeOnly.MinValue), dimension, minDeliveries = Math.Max(1, minDeliveries), districts,
@@ -246,7 +246,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
     {
         var subject = dimension is not null && subjectId is not null;
         var sql = (subject ? TrendSubjectSql : TrendAllSql).Replace("/*districts*/", districts is null ? "" : "AND district_code IN @districts", StringComparison.Ordinal);
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         var rows = (await conn.QueryAsync<TrendRow>(new CommandDefinition(sql, new
         {
             dimension, subjectId, first = first.ToDateTime(TimeOnly.MinValue), last = last.ToDateTime(TimeOnly.MinValue), districts,
@@ -264,7 +264,7 @@ public sealed class ScanRateRollups(Db db, IConnectionMultiplexer redis, LiveSca
     /// <summary>When the rows of a period were last computed (null: never).</summary>
     public async Task<DateTime?> RefreshedAtAsync(string period, DateOnly day, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
             "SELECT refreshed_at FROM scan_rate_refreshes WHERE period = @period AND period_start = @start",
             new { period, start = RatePeriods.Start(period, day).ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct));

@@ -95,21 +95,21 @@ public static class Open311Api
     /// <summary>A query's answer: the requests, or a 400 with its Chinese reason.</summary>
     private sealed record Answer(List<ServiceRequest>? Requests, string? Title, string? Error);
 
-    internal static async Task<IResult> RequestsAsync(Db db, TimeProvider clock, CancellationToken ct, string? service_code = null,
+    internal static async Task<IResult> RequestsAsync(ReportDb db, TimeProvider clock, CancellationToken ct, string? service_code = null,
         string? start_date = null, string? end_date = null, string? status = null, string? service_request_id = null)
     {
         var answer = await QueryAsync(db, clock, service_code, start_date, end_date, status, service_request_id, ct);
         return answer.Requests is { } list ? TypedResults.Ok(list) : Problem.Of(400, "invalid-open311-query", answer.Title!, answer.Error!);
     }
 
-    internal static async Task<IResult> RequestsXmlAsync(Db db, TimeProvider clock, CancellationToken ct, string? service_code = null,
+    internal static async Task<IResult> RequestsXmlAsync(ReportDb db, TimeProvider clock, CancellationToken ct, string? service_code = null,
         string? start_date = null, string? end_date = null, string? status = null, string? service_request_id = null)
     {
         var answer = await QueryAsync(db, clock, service_code, start_date, end_date, status, service_request_id, ct);
         return answer.Requests is { } list ? Xml(RequestsXml(list)) : Xml(ErrorXml(400, answer.Error!), 400);
     }
 
-    private static async Task<Answer> QueryAsync(Db db, TimeProvider clock, string? service_code, string? start_date, string? end_date, string? status,
+    private static async Task<Answer> QueryAsync(ReportDb db, TimeProvider clock, string? service_code, string? start_date, string? end_date, string? status,
         string? service_request_id, CancellationToken ct)
     {
         if (service_request_id is not null)
@@ -136,17 +136,17 @@ public static class Open311Api
         return new Answer(rows.Select(Map).ToList(), null, null);
     }
 
-    internal static async Task<IResult> OneAsync(string id, Db db, CancellationToken ct) =>
+    internal static async Task<IResult> OneAsync(string id, ReportDb db, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } found
             ? TypedResults.Ok(new[] { found })
             : Problem.Of(404, "complaint-not-found", "Service request not found", NotFound(id));
 
-    internal static async Task<IResult> OneXmlAsync(string id, Db db, CancellationToken ct) =>
+    internal static async Task<IResult> OneXmlAsync(string id, ReportDb db, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } found ? Xml(RequestsXml([found])) : Xml(ErrorXml(404, NotFound(id)), 404);
 
     private static string NotFound(string id) => $"没有编号为 {(id.Length > 30 ? id[..30] : id)} 的投诉。";
 
-    private static async Task<ServiceRequest?> FindAsync(Db db, string number, CancellationToken ct)
+    private static async Task<ServiceRequest?> FindAsync(ReportDb db, string number, CancellationToken ct)
     {
         if (number.Length > 20) return null;
         await using var conn = await db.OpenAsync(ct);
@@ -155,7 +155,7 @@ public static class Open311Api
     }
 
     /// <summary>The complaints named, in the order asked for, unknown numbers left out: one query on one connection.</summary>
-    private static async Task<List<ServiceRequest>> FindManyAsync(Db db, List<string> numbers, CancellationToken ct)
+    private static async Task<List<ServiceRequest>> FindManyAsync(ReportDb db, List<string> numbers, CancellationToken ct)
     {
         var asked = numbers.Where(n => n.Length <= 20).Distinct(StringComparer.Ordinal).ToList();
         if (asked.Count == 0) return [];

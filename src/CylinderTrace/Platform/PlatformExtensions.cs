@@ -43,6 +43,7 @@ public static class PlatformExtensions
             catch (ArgumentException ex) { throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"Database:ConnectionString is malformed: {ex.Message}"]); }
         });
         services.AddSingleton<Db>();
+        services.AddSingleton<ReportDb>();
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<PartitionMaintenance>();
 

@@ -23,6 +23,13 @@ public sealed class DatabaseOptions
     /// Never: a derived table of UNION ALL selects, for servers without it; Always skips the check.
     /// </summary>
     public Database.JsonTableUse JsonTable { get; set; } = Database.JsonTableUse.Auto;
+
+    /// <summary>Optional: a read replica's connection string for reports that tolerate seconds of lag (Database.ReportDb).</summary>
+    public string ReadConnectionString { get; set; } = "";
+
+    /// <summary>Reports read the replica only while it is at most this far behind, otherwise the primary; 0: not checked (a Galera node).</summary>
+    [Range(0, 3600, ErrorMessage = "Database:{0} must be between {1} and {2}.")]
+    public int ReadMaxLagSeconds { get; set; } = 30;
 }
 
 /// <summary>Redis: caches, invalidation messages, later sessions, rate limits and Hangfire.</summary>

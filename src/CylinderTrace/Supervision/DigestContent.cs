@@ -46,7 +46,7 @@ public sealed record DigestCaseKind(string Code, string Label, string ByDistrict
 /// overdue detention orders. Rendered as an HTML page (<see cref="Pages.DigestDocument"/>: tables and the
 /// console's SVG bar chart drawn on the server, styles in one &lt;style&gt; block) and as CSV (Platform/Csv).
 /// </summary>
-public sealed class DigestContent(Db db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, Enterprises.EnterpriseLicences licences,
+public sealed class DigestContent(ReportDb db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, Enterprises.EnterpriseLicences licences,
     BlackGasLeads blackGas,
     TimeProvider clock)
 {

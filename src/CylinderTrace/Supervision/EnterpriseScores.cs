@@ -56,7 +56,7 @@ public sealed record ScoreRecord(string Kind, DateTimeOffset At, string Cylinder
 /// per fill that broke the filling interlock (up to FillViolationPenaltyCap); grade A–D by thresholds. Computed nightly (and by the
 /// `scores compute` command); each computation is kept, and changes of the rolling grade are recorded.
 /// </summary>
-public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, TimeProvider clock, ILogger<EnterpriseScores> logger)
+public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOptions> options, TimeProvider clock, ILogger<EnterpriseScores> logger)
 {
     public const string JobId = "enterprise-scores-nightly";
     public const string Month = "month";
@@ -279,7 +279,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
     /// <summary>The latest scores of one period kind, lowest composite first, optionally in some districts.</summary>
     public async Task<IReadOnlyList<EnterpriseScore>> LatestAsync(string period, IReadOnlyCollection<string>? districts, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         var start = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LatestStartSql, new { period }, cancellationToken: ct));
         if (start is null) return [];
         var sql = districts is null ? LatestSql : LatestInDistrictsSql;
@@ -289,7 +289,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
     /// <summary>One enterprise's history of a period kind, oldest first (up to <paramref name="take"/>).</summary>
     public async Task<IReadOnlyList<EnterpriseScore>> HistoryAsync(int enterpriseId, string period, int take, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         var rows = await conn.QueryAsync<ScoreRow>(new CommandDefinition(
             HistorySql,
             new { enterpriseId, period, take }, cancellationToken: ct));
@@ -298,7 +298,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
 
     public async Task<IReadOnlyList<GradeChange>> GradeChangesAsync(int enterpriseId, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         return (await conn.QueryAsync<(DateTime At, string? From, string? To, decimal? Composite)>(new CommandDefinition(
                 GradeChangesSql,
                 new { enterpriseId }, cancellationToken: ct)))
@@ -364,7 +364,7 @@ public sealed class EnterpriseScores(Db db, IOptions<ScoreOptions> options, Time
             fillsTo = new[] { ShanghaiTime.StartOfDayUtc(last.AddDays(1)), clock.GetUtcNow().UtcDateTime.AddDays(-o.TraceDays) }.Min(), traceDays = o.TraceDays,
         };
         var records = new List<ScoreRecord>();
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         async Task AddAsync(string kind, string sql)
         {
             foreach (var (at, code, detail) in await conn.QueryAsync<(DateTime, string, string)>(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct)))
