@@ -176,6 +176,16 @@ public static class ScaleOut
         results.Add(("access-token cache", messages > 0 && tokenRequests.All(t => t.Value == 1),
             $"{messages} WeChat messages sent by 4 instances with " + string.Join(", ", tokenRequests.Select(t => $"{t.Value} token request(s) for {t.Key[13..]}"))));
 
+        // 7. Live scan rates (a Redis hash per day, built under a lock and renamed into place: one slot on a cluster).
+        var rates = new List<(int Status, string Body)>();
+        foreach (var web in webs)
+        {
+            var response = await http.SendAsync(Bench.Signed(key, HttpMethod.Get, web, "/api/integration/v1/scan-rates/today", []));
+            rates.Add(((int)response.StatusCode, await response.Content.ReadAsStringAsync()));
+        }
+        results.Add(("live scan rates", rates.All(r => r.Status == 200) && rates.Select(r => r.Body).Distinct().Count() == 1,
+            "today's rates of the key's enterprise from both instances: " + string.Join(", ", rates.Select(r => r.Status)) + (rates.Select(r => r.Body).Distinct().Count() == 1 ? ", the same figures" : ", different figures")));
+
         foreach (var (property, pass, detail) in results) Console.WriteLine($"{(pass ? "PASS" : "FAIL")}  {property}: {detail}");
         var all = results.All(r => r.Pass);
         Console.WriteLine(all ? "RESULT PASS" : "RESULT FAIL");
