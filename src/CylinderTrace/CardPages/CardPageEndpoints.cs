@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Buffers;
 using System.Text;
 using CylinderTrace.Cylinders;
 using CylinderTrace.Platform.Time;
@@ -14,9 +14,10 @@ namespace CylinderTrace.CardPages;
 public static class CardPageEndpoints
 {
     /// <summary>
-    /// Revalidated on every view (no-cache with an ETag): a delivery, a detention order or midnight changes the state, and a
-    /// resident who scans again must see it at once; a repeat view of an unchanged page costs a 304 of a few bytes. Public:
-    /// the page holds nothing but the public card. Pages that are not a card (invalid input, complaint redirects) are not stored.
+    /// Asked anew on every view (no-cache): a delivery, a detention order or midnight changes the state, and a resident who
+    /// scans again must see it at once, not a copy a browser or WeChat's proxy kept. The page is about 5 KB, so no validator
+    /// (a hash of every page cost more than the page). Public: it holds nothing but the public card. Pages that are not a card
+    /// (invalid input, complaint redirects) are not stored at all.
     /// </summary>
     public const string CardCacheControl = "public, no-cache";
     public const string NoStore = "no-store";
@@ -97,27 +98,38 @@ public static class CardPageEndpoints
         await WriteAsync(context, outcome.RateLimited ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK, html.ComplainElsewhere(normalised, now), NoStore);
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string page, string cacheControl)
+    private static async Task WriteAsync(HttpContext context, int status, StringBuilder page, string cacheControl)
     {
-        var bytes = Encoding.UTF8.GetBytes(page);
-        var headers = context.Response.Headers;
-        headers.CacheControl = cacheControl;
-        headers.ContentSecurityPolicy = Csp;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        if (status == StatusCodes.Status200OK && cacheControl == CardCacheControl)
+        // The page's text into a pooled buffer, chunk by chunk, and its builder back to the thread before the first await.
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(page.Length));
+        int length;
+        try
         {
-            var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 12)) + "\"";
-            headers.ETag = etag;
-            if (context.Request.Headers.IfNoneMatch.Contains(etag))
-            {
-                context.Response.StatusCode = StatusCodes.Status304NotModified;
-                return;
-            }
+            var encoder = Encoding.UTF8.GetEncoder();
+            length = 0;
+            foreach (var chunk in page.GetChunks())
+                length += encoder.GetBytes(chunk.Span, buffer.AsSpan(length), flush: false);
+            length += encoder.GetBytes([], buffer.AsSpan(length), flush: true);
         }
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        finally
+        {
+            CardPageHtml.Return(page);
+        }
+        try
+        {
+            var headers = context.Response.Headers;
+            headers.CacheControl = cacheControl;
+            headers.ContentSecurityPolicy = Csp;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.ContentLength = length;
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -1,7 +1,6 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Unicode;
 using CylinderTrace.Cylinders;
 
 namespace CylinderTrace.CardPages;
@@ -14,8 +13,12 @@ namespace CylinderTrace.CardPages;
 /// </summary>
 public sealed class CardPageHtml(CardPageOptions options)
 {
-    // Leaves Chinese as UTF-8 (three bytes) instead of &#x...; (eight): the page stays small on a slow phone.
-    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+    /// <summary>
+    /// What must be escaped in element text and in double-quoted attribute values (the HTML standard's "escaping a string";
+    /// OWASP's rule 1). Chinese stays as UTF-8 (three bytes, not an eight-byte reference) and, unlike HtmlEncoder, a string
+    /// without these characters is returned as it is: the encoder cost a third of the page's time (docs/BENCHMARKS.md).
+    /// </summary>
+    private static readonly SearchValues<char> Special = SearchValues.Create("&<>\"'");
 
     /// <summary>Large type (18 px base), contrast of at least 7:1 for text, the state marked in words as well as colour.</summary>
     private const string Style =
@@ -41,11 +44,28 @@ public sealed class CardPageHtml(CardPageOptions options)
         "footer{color:#374151;font-size:.9rem;padding:4px 4px 24px}footer a{color:#1d4ed8}" +
         ":focus-visible{outline:3px solid #f59e0b;outline-offset:2px}";
 
+    // Pages are written into one builder per thread and encoded into a pooled buffer (CardPageEndpoints): the page's
+    // own allocations were most of its cost against the JSON card (docs/BENCHMARKS.md).
+    [ThreadStatic] private static StringBuilder? t_builder;
+
+    private static StringBuilder Rent()
+    {
+        var sb = t_builder ?? new StringBuilder(8 * 1024);
+        t_builder = null;
+        return sb.Clear();
+    }
+
+    /// <summary>Gives a page's builder back for the next page on this thread, once its text has been encoded.</summary>
+    public static void Return(StringBuilder sb)
+    {
+        if (sb.Capacity <= 32 * 1024) t_builder = sb;
+    }
+
     public string SourceLine(DateTimeOffset shanghaiNow) =>
         $"数据来源：{options.CityName}气瓶安全追溯系统，更新于{shanghaiNow.ToString("yyyy年M月d日 HH:mm", CultureInfo.InvariantCulture)}";
 
     /// <summary>A registered cylinder's card.</summary>
-    public string Card(CylinderCard card, DateTimeOffset shanghaiNow, string complainHref)
+    public StringBuilder Card(CylinderCard card, DateTimeOffset shanghaiNow, string complainHref)
     {
         var s = card.Status;
         var sb = Begin($"【{s.Label}】气瓶 {card.Code}", options.PageUrl(card.Code));
@@ -98,7 +118,7 @@ public sealed class CardPageHtml(CardPageOptions options)
     }
 
     /// <summary>A code no cylinder has: the black-gas page.</summary>
-    public string Unregistered(string code, DateTimeOffset shanghaiNow, string complainHref)
+    public StringBuilder Unregistered(string code, DateTimeOffset shanghaiNow, string complainHref)
     {
         var u = CylinderStatusRules.Unregistered;
         var sb = Begin($"【{u.Label}】{code}", options.PageUrl(code));
@@ -112,7 +132,7 @@ public sealed class CardPageHtml(CardPageOptions options)
     }
 
     /// <summary>Input that is not a code: say what a code looks like and offer the form.</summary>
-    public string Invalid(string? raw, DateTimeOffset shanghaiNow)
+    public StringBuilder Invalid(string? raw, DateTimeOffset shanghaiNow)
     {
         var sb = Begin("无法识别气瓶码", null);
         sb.Append("<section class=\"state warning\" aria-labelledby=\"state\"><p class=\"verdict\">请重新输入</p><h1 id=\"state\">无法识别这个气瓶码</h1><p class=\"act\">")
@@ -122,7 +142,7 @@ public sealed class CardPageHtml(CardPageOptions options)
     }
 
     /// <summary>Where the complaint goes when the Mini Program cannot be opened (not in service, or WeChat did not answer).</summary>
-    public string ComplainElsewhere(string code, DateTimeOffset shanghaiNow)
+    public StringBuilder ComplainElsewhere(string code, DateTimeOffset shanghaiNow)
     {
         var sb = Begin("投诉举报 " + code, null);
         sb.Append("<section class=\"state warning\" aria-labelledby=\"state\"><p class=\"verdict\">投诉举报</p><h1 id=\"state\">请通过公众号或热线投诉</h1><p class=\"code\">气瓶编号 ")
@@ -139,18 +159,18 @@ public sealed class CardPageHtml(CardPageOptions options)
 
     private StringBuilder Begin(string title, string? canonical)
     {
-        var sb = new StringBuilder(9 * 1024);
+        var sb = Rent();
         sb.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")
             .Append("<title>").Append(Encode(title)).Append(" · ").Append(Encode(options.CityName)).Append("气瓶安全追溯</title>");
         if (canonical is not null && options.PublicBaseUrl.Length > 0) sb.Append("<link rel=\"canonical\" href=\"").Append(Encode(canonical)).Append("\">");
         return sb.Append("<style>").Append(Style).Append("</style></head><body><main>");
     }
 
-    private string End(StringBuilder sb, DateTimeOffset shanghaiNow)
+    private StringBuilder End(StringBuilder sb, DateTimeOffset shanghaiNow)
     {
         sb.Append("<footer><p>").Append(Encode(SourceLine(shanghaiNow))).Append("</p><p>投诉举报热线 <a href=\"tel:").Append(Encode(options.Hotline)).Append("\">")
             .Append(Encode(options.Hotline)).Append("</a>；漏气、着火请拨打 <a href=\"tel:119\">119</a></p></footer></main></body></html>");
-        return sb.ToString();
+        return sb;
     }
 
     private static void State(StringBuilder sb, string severity, bool safe, string label, string code, string warning, string action)
@@ -187,5 +207,24 @@ public sealed class CardPageHtml(CardPageOptions options)
     private static string Licence(string number) => number.Length > 0 ? "许可证 " + number : "";
     private static string Day(DateOnly d) => d.ToString("yyyy年M月d日", CultureInfo.InvariantCulture);
     private static string Time(DateTimeOffset t) => t.ToString("yyyy年M月d日 HH:mm", CultureInfo.InvariantCulture);
-    private static string Encode(string s) => Encoder.Encode(s);
+    internal static string Encode(string s)
+    {
+        var i = s.AsSpan().IndexOfAny(Special);
+        if (i < 0) return s;
+        var sb = new StringBuilder(s.Length + 16).Append(s, 0, i);
+        for (; i < s.Length; i++)
+        {
+            var ch = s[i];
+            _ = ch switch
+            {
+                '&' => sb.Append("&amp;"),
+                '<' => sb.Append("&lt;"),
+                '>' => sb.Append("&gt;"),
+                '"' => sb.Append("&quot;"),
+                '\'' => sb.Append("&#39;"),
+                _ => sb.Append(ch),
+            };
+        }
+        return sb.ToString();
+    }
 }
