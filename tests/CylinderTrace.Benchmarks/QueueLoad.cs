@@ -2,7 +2,6 @@ using System.Data;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using MySqlConnector;
 
 namespace CylinderTrace.Benchmarks;

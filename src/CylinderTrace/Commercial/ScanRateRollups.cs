@@ -1,5 +1,5 @@
-using CylinderTrace.Platform;
 using System.Diagnostics;
+using CylinderTrace.Platform;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;
 using Dapper;

@@ -1,6 +1,5 @@
 using CylinderTrace.Cylinders;
 using CylinderTrace.Platform.Database;
-using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Platform.Time;
 using Dapper;
 
