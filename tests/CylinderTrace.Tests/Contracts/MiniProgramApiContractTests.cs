@@ -70,6 +70,7 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
         exchanges.Add(await Call(anonymous, "complaint-categories.200", HttpMethod.Get, "/api/mp/complaint-categories"));
         exchanges.Add(await Call(anonymous, "complaints.401", HttpMethod.Get, "/api/mp/complaints"));
 
+        Assert.True(login.Status == 200, $"login answered {login.Status}: {login.ResponseBody?.ToJsonString()}");
         var user = fx.Host.CreateClient();
         user.DefaultRequestHeaders.Authorization = new("Bearer", login.ResponseBody!["token"]!.ToString());
         var photoContent = new MultipartFormDataContent { { new ByteArrayContent(SamplePhotos.Jpeg(12345)), "file", "photo.jpg" } };
