@@ -47,7 +47,8 @@ public static class IntegrationContract
         涉及其他企业数据的批次整批拒绝（403 integration-not-yours）。
         沙箱密钥（integration-key create --sandbox）：批量上报的校验和应答与正式环境完全相同，但不入库，应答带 "sandbox": true 和响应头 X-CT-Sandbox: true；
         其他写操作对沙箱密钥返回 403 integration-sandbox。
-        Webhook：通知以 POST 推送到登记的 https 地址，带 X-CT-Webhook-Signature（见 docs/INTEGRATION.md）；也可轮询 GET /notifications。
+        Webhook：通知以 POST 推送到登记的 https 地址（见本文档 webhooks 部分），带 X-CT-Event-Id、X-CT-Timestamp 和
+        X-CT-Signature = Base64(HMAC-SHA256(webhook secret, X-CT-Timestamp + "\n" + 请求体))；任何 2xx 即为收到，否则重试；也可轮询 GET /notifications。
         示例客户端：samples/IntegrationClient（C#）和 samples/python/integration_client.py。问题类型见 docs/PROBLEMS.md。
         """;
 
@@ -55,6 +56,42 @@ public static class IntegrationContract
     {
         var words = path[(IntegrationApi.Prefix.Length + "/v1/".Length - 1)..].Split('/', '-', '{', '}').Where(w => w.Length > 0);
         return method.ToLowerInvariant() + string.Concat(words.Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+    }
+
+    /// <summary>What CylinderTrace POSTs to an enterprise's webhook (EnterpriseNotifications): one notification, signed with the webhook's secret.</summary>
+    private static OpenApiPathItem NotificationPush(OpenApiDocument document)
+    {
+        OpenApiParameter Header(string name, string description) =>
+            new() { Name = name, In = ParameterLocation.Header, Required = true, Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+        return new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Post] = new()
+                {
+                    OperationId = "notificationPush",
+                    Summary = "A notification pushed to the enterprise's webhook address (at least once: drop repeats by id).",
+                    Tags = new HashSet<OpenApiTagReference> { new("integration", document) },
+                    Security = [new OpenApiSecurityRequirement()],
+                    Parameters =
+                    [
+                        Header("X-CT-Event-Id", "The notification's id (the same as the body's id)."),
+                        Header("X-CT-Timestamp", "Unix seconds when it was sent."),
+                        Header("X-CT-Signature", "Base64(HMAC-SHA256(webhook secret, X-CT-Timestamp + \"\\n\" + the raw body)); compare in constant time."),
+                    ],
+                    RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(EnterpriseNotification), document) } },
+                    },
+                    Responses = new OpenApiResponses
+                    {
+                        ["200"] = new OpenApiResponse { Description = "Any 2xx within 10 s takes it; anything else is retried (30 s, 1, 2, 4 … minutes, at most 6 h apart, 12 attempts)." },
+                        ["400"] = new OpenApiResponse { Description = "Refused (e.g. a bad signature): retried like any failure, then left for GET /notifications." },
+                    },
+                },
+            },
+        };
     }
 
     public static IServiceCollection AddIntegrationContract(this IServiceCollection services) =>
@@ -96,6 +133,7 @@ public static class IntegrationContract
                     };
                 foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
                     tag.Description = "企业系统对接（签名请求）。";
+                document.Webhooks = new Dictionary<string, IOpenApiPathItem> { ["notification"] = NotificationPush(document) };
                 return Task.CompletedTask;
             });
         });

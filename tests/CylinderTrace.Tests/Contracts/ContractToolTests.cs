@@ -26,7 +26,8 @@ public sealed class The_contract_tools
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
+        // A hung tool must not hang the suite: five minutes is far beyond any run here.
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5))) { process.Kill(entireProcessTree: true); Assert.Fail($"{tool} did not finish"); }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
