@@ -121,7 +121,11 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
             new { text = "充装标签见照片，充装日期是11月20日", photoIds = new[] { photoId } }));
         exchanges.Add(await Call(user, "complaint-information.409", HttpMethod.Post, $"/api/mp/complaints/{thirdNumber}/information", new { text = "再补充一点" }));
         exchanges.Add(await Call(user, "commercial-bind.400", HttpMethod.Post, "/api/mp/commercial/bind", new { code = "ABCDEFGH23" }));
-        // A restaurant's flow that succeeds: its supply station invites, the user binds, scans what was delivered
+        exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
+        exchanges.Add(await Call(user, "commercial-rate.404", HttpMethod.Get, "/api/mp/commercial/1/rate"));
+        exchanges.Add(await Call(user, "commercial-members.404", HttpMethod.Get, "/api/mp/commercial/1/members"));
+        exchanges.Add(await Call(user, "commercial-member-remove.404", HttpMethod.Delete, "/api/mp/commercial/1/members/2"));
+        // After the 404s above (which ask about restaurant 1, which this user may now belong to), a restaurant's flow that succeeds: its supply station invites, the user binds, scans what was delivered
         // (matched) and an overdue cylinder (unsafe, with its warning), and reads the rate and the people.
         var filler = await fx.Data.EnterpriseAsync("filling");
         var station = await fx.Data.EnterpriseAsync("supply", parentId: filler);
@@ -141,10 +145,6 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
         exchanges.Add(await Call(user, "commercial-scan.200", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = restaurant, codes = new[] { delivered, cylinder.Code, "hello" } }));
         exchanges.Add(await Call(user, "commercial-rate.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/rate"));
         exchanges.Add(await Call(user, "commercial-members.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/members"));
-        exchanges.Add(await Call(user, "commercial-scan.404", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = 1, codes = new[] { cylinder.Code } }));
-        exchanges.Add(await Call(user, "commercial-rate.404", HttpMethod.Get, "/api/mp/commercial/1/rate"));
-        exchanges.Add(await Call(user, "commercial-members.404", HttpMethod.Get, "/api/mp/commercial/1/members"));
-        exchanges.Add(await Call(user, "commercial-member-remove.404", HttpMethod.Delete, "/api/mp/commercial/1/members/2"));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));
 
         var folder = Path.Combine(ContractFiles.Folder(), "examples", "mp");
