@@ -37,7 +37,7 @@ public static class CardPageEndpoints
 
     /// <summary>The card page of a scanned or typed code.</summary>
     public static async Task PageAsync(string code, HttpContext context, CylinderCards cards, CardPageHtml html, TimeProvider clock,
-        IOptions<CardPageOptions> options, ILogger<CardPageHtml> logger, CancellationToken ct)
+        IOptions<CardPageOptions> options, UnregisteredScans scans, CancellationToken ct)
     {
         var now = ShanghaiTime.ToLocal(clock.GetUtcNow());
         if (!CylinderCode.TryNormalise(code, out var normalised))
@@ -49,22 +49,17 @@ public static class CardPageEndpoints
         var card = await cards.GetCardAsync(normalised, ct);
         if (card is null)
         {
-            await RecordUnregisteredScanAsync(normalised, context, logger, ct);
+            await RecordUnregisteredScanAsync(normalised, context, scans, clock, ct);
             await WriteAsync(context, StatusCodes.Status404NotFound, html.Unregistered(normalised, now, complain), CardCacheControl);
             return;
         }
         await WriteAsync(context, StatusCodes.Status200OK, html.Card(card, now, complain), CardCacheControl);
     }
 
-    /// <summary>
-    /// Where a scan of an unregistered code becomes evidence of black gas (channel: web page). The record of unregistered scans
-    /// is being built beside this page (issue 18); until it lands on main, the scan is logged with its code and channel.
-    /// </summary>
-    internal static Task RecordUnregisteredScanAsync(string code, HttpContext context, ILogger logger, CancellationToken ct)
-    {
-        logger.LogInformation("Unregistered cylinder code {Code} scanned (channel {Channel})", code, "web_page");
-        return Task.CompletedTask;
-    }
+    /// <summary>A scan of an unregistered code is evidence of black gas (issue 18): queued, off the page's path, channel card_page.</summary>
+    internal static Task RecordUnregisteredScanAsync(string code, HttpContext context, UnregisteredScans scans, TimeProvider clock, CancellationToken ct) =>
+        scans.RecordAsync(new UnregisteredScan(code, ScanChannel.CardPage, clock.GetUtcNow().UtcDateTime,
+            Scanner: "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown")), ct);
 
     /// <summary>The "check another cylinder" form: a code (or a pasted QR text) goes to its page; anything else gets the form again.</summary>
     public static async Task CheckAnother(HttpContext context, string? code, CardPageHtml html, TimeProvider clock, IOptions<CardPageOptions> options)

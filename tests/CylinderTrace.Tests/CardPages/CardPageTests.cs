@@ -142,6 +142,11 @@ public sealed class A_resident_opens_the_QR_url_with_a_phone_camera(WebHostFixtu
             Assert.Contains("我要举报", html);
             Assert.Contains("href=\"tel:12345\"", html);
         }
+        // Each scan is evidence of black gas, recorded with its channel.
+        await fx.Host.Services.GetRequiredService<UnregisteredScans>().FlushedAsync();
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(conn,
+            "SELECT COUNT(*) FROM unregistered_scans WHERE cylinder_code = @code AND channel = 'card_page'", new { code }));
     }
 
     [Fact]
