@@ -240,7 +240,7 @@ public sealed partial class Scan_rates(WebHostFixture fx)
         Assert.True(api.GetProperty("liveToday").GetProperty("deliveries").GetInt32() >= 4);
         var bad = await console.Http.GetAsync("/api/console/scan-rates?dimension=planets");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("dimension", await bad.Content.ReadAsStringAsync());
+        Assert.Contains("统计对象应为供气站、送气工、商户、充装企业或区县之一", await bad.Content.ReadAsStringAsync());
 
         // Administrators issue invites for restaurants in their jurisdiction (supply stations do it through the integration API).
         var (_, admin) = await fx.Data.StaffAsync(agency.Code, "administrator");
