@@ -286,8 +286,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receiving scan of one or more cylinder codes for a restaurant this user belongs to; an outcome for each at once. */
+        /** Receiving scan of the cylinders of one delivery for a restaurant this user belongs to; an outcome for each at once, and one alert for the delivery if any is unsafe or unmatched. */
         post: operations["MpCommercialScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/commercial/{customerId}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The restaurant's delivery alerts, newest first (50), with their codes and the deliverer reported. */
+        get: operations["MpCommercialAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/commercial/{customerId}/alerts/{alertId}/deliverer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A member of the restaurant reports who delivered an alert's cylinders: permit number or name, vehicle plate, supplier on the receipt, photos. */
+        post: operations["MpCommercialReportDeliverer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -428,6 +462,38 @@ export interface components {
             cylinderCode: string;
             cylinderStatus: components["schemas"]["CardStatus"];
         };
+        DelivererReport: {
+            workerPermitNumber: null | string;
+            workerName: null | string;
+            vehiclePlate: null | string;
+            supplierName: null | string;
+            photoIds: null | string[];
+        };
+        DeliveryAlert: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            customerId: number;
+            category: string;
+            categoryLabel: string;
+            complaintNumber: null | string;
+            /** Format: date-time */
+            createdAt: string;
+            codes: components["schemas"]["DeliveryAlertCode"][];
+            delivererReported: boolean;
+            workerPermitNumber: null | string;
+            workerName: null | string;
+            vehiclePlate: null | string;
+            supplierName: null | string;
+            askDeliverer: null | string;
+        };
+        DeliveryAlertCode: {
+            cylinderCode: string;
+            outcome: string;
+            statusCode: null | string;
+            /** Format: int64 */
+            scanId: number;
+        };
         /** Format: binary */
         IFormFile: string;
         JsonElement: unknown;
@@ -518,6 +584,7 @@ export interface components {
         ScanAnswer: {
             results: components["schemas"]["ScanOutcome"][];
             invalidCodes: string[];
+            alert?: null | components["schemas"]["DeliveryAlert"];
         };
         ScanDelivery: {
             /** Format: date-time */
@@ -651,6 +718,8 @@ export interface operations {
                 code?: string;
                 qr?: string;
                 scene?: string;
+                latitude?: number;
+                longitude?: number;
             };
             header?: never;
             path?: never;
@@ -1415,6 +1484,100 @@ export interface operations {
                 };
             };
             /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MpCommercialAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAlert"][];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found (docs/PROBLEMS.md). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MpCommercialReportDeliverer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: number;
+                alertId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelivererReport"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAlert"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: invalid-deliverer-report (docs/PROBLEMS.md). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: session-required (docs/PROBLEMS.md). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Problem (RFC 9457); `code` is one of: commercial-customer-not-found, delivery-alert-not-found (docs/PROBLEMS.md). */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -37,7 +37,7 @@ public static class CardPageEndpoints
 
     /// <summary>The card page of a scanned or typed code.</summary>
     public static async Task PageAsync(string code, HttpContext context, CylinderCards cards, CardPageHtml html, TimeProvider clock,
-        IOptions<CardPageOptions> options, UnregisteredScans scans, CancellationToken ct)
+        IOptions<CardPageOptions> options, UnregisteredScans unregistered, CancellationToken ct)
     {
         var now = ShanghaiTime.ToLocal(clock.GetUtcNow());
         if (!CylinderCode.TryNormalise(code, out var normalised))
@@ -49,17 +49,20 @@ public static class CardPageEndpoints
         var card = await cards.GetCardAsync(normalised, ct);
         if (card is null)
         {
-            await RecordUnregisteredScanAsync(normalised, context, scans, clock, ct);
-            await WriteAsync(context, StatusCodes.Status404NotFound, html.Unregistered(normalised, now, complain), CardCacheControl);
+            await RecordUnregisteredScanAsync(normalised, context, unregistered, clock, ct);
+            await WriteAsync(context, StatusCodes.Status404NotFound, html.Unregistered(normalised, now, complain, await cards.BlackGasAsync(normalised, ct)), CardCacheControl);
             return;
         }
         await WriteAsync(context, StatusCodes.Status200OK, html.Card(card, now, complain), CardCacheControl);
     }
 
-    /// <summary>A scan of an unregistered code is evidence of black gas (issue 18): queued, off the page's path, channel card_page.</summary>
-    internal static Task RecordUnregisteredScanAsync(string code, HttpContext context, UnregisteredScans scans, TimeProvider clock, CancellationToken ct) =>
-        scans.RecordAsync(new UnregisteredScan(code, ScanChannel.CardPage, clock.GetUtcNow().UtcDateTime,
-            Scanner: "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown")), ct);
+    /// <summary>
+    /// Where a scan of an unregistered code becomes evidence of black gas (channel: card page; queued, no round trip); the
+    /// phone is known only by its address, kept as a keyed hash.
+    /// </summary>
+    internal static Task RecordUnregisteredScanAsync(string code, HttpContext context, UnregisteredScans unregistered, TimeProvider clock, CancellationToken ct) =>
+        unregistered.RecordAsync(new UnregisteredScan(code, ScanChannel.CardPage, clock.GetUtcNow().UtcDateTime,
+            Scanner: context.Connection.RemoteIpAddress is { } ip ? "ip:" + ip : null), ct);
 
     /// <summary>The "check another cylinder" form: a code (or a pasted QR text) goes to its page; anything else gets the form again.</summary>
     public static async Task CheckAnother(HttpContext context, string? code, CardPageHtml html, TimeProvider clock, IOptions<CardPageOptions> options)

@@ -117,10 +117,10 @@ public sealed class CardPageHtml(CardPageOptions options)
         return End(sb, shanghaiNow);
     }
 
-    /// <summary>A code no cylinder has: the black-gas page.</summary>
-    public StringBuilder Unregistered(string code, DateTimeOffset shanghaiNow, string complainHref)
+    /// <summary>A code no cylinder has: the black-gas page (once an inspector detained the code: 黑气瓶（已被查扣）).</summary>
+    public StringBuilder Unregistered(string code, DateTimeOffset shanghaiNow, string complainHref, BlackGasMark? detained = null)
     {
-        var u = CylinderStatusRules.Unregistered;
+        var u = detained is null ? CylinderStatusRules.Unregistered : CylinderStatusRules.BlackGasDetained;
         var sb = Begin($"【{u.Label}】{code}", options.PageUrl(code));
         State(sb, u.Severity, u.SafeToUse, u.Label, code, u.Warning, u.Action);
         Leak(sb, GasLeakAdvice.Line);

@@ -142,7 +142,16 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
         exchanges.Add(bound);
         var restaurant = bound.ResponseBody!["customerId"]!.GetValue<long>();
         exchanges.Add(await Call(user, "commercial-memberships.200", HttpMethod.Get, "/api/mp/commercial/memberships"));
-        exchanges.Add(await Call(user, "commercial-scan.200", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = restaurant, codes = new[] { delivered, cylinder.Code, "hello" } }));
+        var scanned = await Call(user, "commercial-scan.200", HttpMethod.Post, "/api/mp/commercial/scans", new { customerId = restaurant, codes = new[] { delivered, cylinder.Code, "hello" } });
+        exchanges.Add(scanned);
+        // The overdue cylinder raised the delivery's alert: the restaurant reads its alerts and reports the deliverer.
+        var alertId = scanned.ResponseBody!["alert"]!["id"]!.GetValue<long>();
+        exchanges.Add(await Call(user, "commercial-alerts.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/alerts"));
+        exchanges.Add(await Call(user, "commercial-deliverer.200", HttpMethod.Post, $"/api/mp/commercial/{restaurant}/alerts/{alertId}/deliverer",
+            new { workerPermitNumber = "FZ-SQ-2024-0815", workerName = "赵送气", vehiclePlate = "闽A12345", supplierName = "好运液化气站" }));
+        exchanges.Add(await Call(user, "commercial-deliverer.400", HttpMethod.Post, $"/api/mp/commercial/{restaurant}/alerts/{alertId}/deliverer", new { vehiclePlate = "12345" }));
+        exchanges.Add(await Call(user, "commercial-deliverer.404", HttpMethod.Post, $"/api/mp/commercial/{restaurant}/alerts/1/deliverer", new { workerName = "赵送气" }));
+        exchanges.Add(await Call(user, "commercial-alerts.404", HttpMethod.Get, "/api/mp/commercial/1/alerts"));
         exchanges.Add(await Call(user, "commercial-rate.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/rate"));
         exchanges.Add(await Call(user, "commercial-members.200", HttpMethod.Get, $"/api/mp/commercial/{restaurant}/members"));
         exchanges.Add(await Call(user, "session-logout.204", HttpMethod.Delete, "/api/mp/session"));

@@ -75,17 +75,19 @@ public sealed class Black_gas(WorkerHostFixture fx)
         var agency = await fx.Data.AgencyAsync("market_supervision", "350103");
         var inspector = await StaffAsync(agency.Code, "inspector");
         Assert.Equal(HttpStatusCode.OK, (await inspector.GetAsync($"/console/cylinders/{code}")).StatusCode);
+        // A phone's camera opens the public card page.
+        Assert.Equal(HttpStatusCode.NotFound, (await fx.Host.CreateClient().GetAsync($"/c/{code}")).StatusCode);
         await FlushedAsync();
 
         await using var conn = await fx.Database.OpenAsync();
         var rows = (await conn.QueryAsync<(string Channel, string? District, decimal? Lat, byte[]? Scanner)>(
             "SELECT channel, district_code, latitude, scanner_hash FROM unregistered_scans WHERE cylinder_code = @code ORDER BY id", new { code })).ToList();
-        Assert.Equal(["official_account", "mini_program", "receiving_scan", "inspector"], rows.Select(x => x.Channel).ToArray());
+        Assert.Equal(["official_account", "mini_program", "receiving_scan", "inspector", "card_page"], rows.Select(x => x.Channel).ToArray());
         Assert.Equal("350102", rows[1].District);
         Assert.Equal(26.08m, rows[1].Lat);
         Assert.Equal("350103", rows[2].District);
         // Who scanned is a keyed hash (the test server gives the Mini Program's request no client address, so that one has none).
-        Assert.All(rows.Where(x => x.Channel != "mini_program"), x => Assert.Equal(32, x.Scanner!.Length));
+        Assert.All(rows.Where(x => x.Channel is not ("mini_program" or "card_page")), x => Assert.Equal(32, x.Scanner!.Length));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM unregistered_scans WHERE cylinder_code = @code AND scanner_hash = @openId",
             new { code, openId = System.Text.Encoding.UTF8.GetBytes(openId) }));
 
@@ -93,10 +95,10 @@ public sealed class Black_gas(WorkerHostFixture fx)
         var city = await StaffAsync("market-350100", "handler");
         var all = await city.GetJsonAsync("/api/console/unregistered-scans?days=7");
         var lead = all.GetProperty("codes").EnumerateArray().Single(c => c.GetProperty("cylinderCode").GetString() == code);
-        Assert.Equal(4, lead.GetProperty("scans").GetInt32());
+        Assert.Equal(5, lead.GetProperty("scans").GetInt32());
         // Distinct people: the WeChat user, the cook, the inspector (and the phone's address, where the test server gives one).
-        Assert.InRange(lead.GetProperty("scanners").GetInt32(), 3, 4);
-        Assert.True(new HashSet<string?> { "公众号", "小程序", "执法检查", "餐饮进货查验" }.SetEquals(lead.GetProperty("channels").EnumerateArray().Select(c => c.GetString())));
+        Assert.InRange(lead.GetProperty("scanners").GetInt32(), 3, 5);
+        Assert.True(new HashSet<string?> { "公众号", "小程序", "执法检查", "餐饮进货查验", "扫码网页" }.SetEquals(lead.GetProperty("channels").EnumerateArray().Select(c => c.GetString())));
         Assert.Contains("闽味小馆", lead.GetProperty("restaurants").EnumerateArray().Select(x => x.GetString()));
         Assert.Contains(all.GetProperty("hotSpots").EnumerateArray(), h => h.GetProperty("districtCode").GetString() == "350103" && h.GetProperty("scans").GetInt32() >= 1);
         var raw = all.GetRawText();
@@ -178,6 +180,7 @@ public sealed class Black_gas(WorkerHostFixture fx)
         Assert.Contains("【黑气瓶（已被查扣）】", reply);
         Assert.Contains(number, reply);
         Assert.Contains("非法气瓶", reply);
+        Assert.Contains("黑气瓶（已被查扣）", await (await fx.Host.CreateClient().GetAsync($"/c/{code}")).Content.ReadAsStringAsync());
         // A second restaurant scan of it is unsafe with the same words.
         var again = await ScanAsync(r.Cook, r.CustomerId, code);
         Assert.Equal("black_gas_detained", again.GetProperty("results")[0].GetProperty("statusCode").GetString());
