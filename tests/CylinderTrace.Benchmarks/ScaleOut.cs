@@ -68,7 +68,15 @@ public static class ScaleOut
 
         // 1. Sessions: a login on one web instance is good on the other and through the proxy.
         var login = await http.PostAsJsonAsync(webs[0] + "/api/mp/login", new { code = "login" + run });
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        var loginBody = await login.Content.ReadAsStringAsync();
+        if (!login.IsSuccessStatusCode)
+        {
+            // Say what the host answered (a run on the clusters once stopped here without a word).
+            Console.WriteLine($"FAIL  sessions: the login on instance 1 answered {(int)login.StatusCode}: {loginBody}");
+            Console.WriteLine("RESULT FAIL");
+            return 1;
+        }
+        var token = JsonDocument.Parse(loginBody).RootElement.GetProperty("token").GetString()!;
         var sessionOk = 0;
         foreach (var target in webs.Concat(Enumerable.Repeat(proxy, 10)))
         {

@@ -37,6 +37,9 @@ public sealed partial class MySql_8_reserved_words
         WINDOW WITH WRITE XOR YEAR_MONTH ZEROFILL
         """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
 
+    // Reserved words that are options written "WORD=value" (table options, CREATE INDEX … LOCK=NONE), not names.
+    private static readonly HashSet<string> OptionWords = new(["COLLATE", "LOCK"], StringComparer.OrdinalIgnoreCase);
+
     // Words that stand before a column's type in a definition (CREATE TABLE, ADD COLUMN).
     private static readonly HashSet<string> Types = new(
         "TINYINT SMALLINT MEDIUMINT INT INTEGER BIGINT DECIMAL NUMERIC FLOAT DOUBLE BIT BOOL BOOLEAN DATE DATETIME TIMESTAMP TIME YEAR CHAR VARCHAR BINARY VARBINARY TINYTEXT TEXT MEDIUMTEXT LONGTEXT TINYBLOB BLOB MEDIUMBLOB LONGBLOB ENUM SET JSON"
@@ -66,7 +69,7 @@ public sealed partial class MySql_8_reserved_words
                 prev == "." || next == "."
                 || prev.Equals("AS", StringComparison.OrdinalIgnoreCase)
                 || (prev is "(" or "," && Types.Contains(next) && next.All(c => !char.IsLower(c)) && !t.Equals("PRIMARY", StringComparison.OrdinalIgnoreCase))
-                || (next is "=" or "<" or ">" or "<=" or ">=" or "<>" or "!=" && !t.Equals("COLLATE", StringComparison.OrdinalIgnoreCase))
+                || (next is "=" or "<" or ">" or "<=" or ">=" or "<>" or "!=" && !OptionWords.Contains(t))
                 || (inInsertColumns && prev is "(" or ",")
                 || t.All(c => !char.IsUpper(c))
                 || (columns?.Contains(t) ?? false);
@@ -179,6 +182,7 @@ public sealed partial class MySql_8_reserved_words
         Assert.Empty(NamesThatAreReserved("INSERT INTO complaint_numbers (day, `last_value`) VALUES (@day, 1) ON DUPLICATE KEY UPDATE `last_value` = LAST_INSERT_ID(`last_value` + 1)"));
         Assert.Empty(NamesThatAreReserved("SELECT RANK() OVER (ORDER BY a) AS position, LEFT(name, 2) AS initials FROM t WHERE x IN (1, 2) AND y IS NOT NULL -- rank, lead\n"));
         Assert.Empty(NamesThatAreReserved("CREATE TABLE t (id INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"));
+        Assert.Empty(NamesThatAreReserved("CREATE INDEX ix_t ON t (created_at) ALGORITHM=INPLACE LOCK=NONE"));
     }
 
     [GeneratedRegex(@"^\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|ALTER|DROP|DO|SET\s+@|ON\s+DUPLICATE|FROM|WHERE|JOIN|LEFT\s+JOIN|AND|ORDER\s+BY|GROUP\s+BY|UNION|\)\s*v?\s*ON)\b")]
