@@ -75,17 +75,17 @@ public static class IntegrationApi
             return TypedResults.NoContent();
         }).WithSummary("Stop pushing notifications (pull them instead).");
         Batch<CylinderBatch>(api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync)),
-            "Register or update cylinders (the registry; the same code again updates it).");
+            "Register cylinders or change their records (the registry; the same code again updates it).");
         Batch<WorkerBatch>(api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync)),
             "Register or update delivery workers of a supply station.");
         Batch<CustomerBatch>(api.MapPost("/customers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CustomersAsync)),
-            "Register or update customers of a supply station (personal data is stored encrypted).");
+            "Register a supply station's customers or change their records (personal data is stored encrypted).");
         Batch<FillBatch>(api.MapPost("/fills", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.FillsAsync)),
             "Report fills; each stored fill that broke the interlock is listed in violations.");
         Batch<DeliveryBatch>(api.MapPost("/deliveries", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.DeliveriesAsync)),
             "Report deliveries to customers.");
         Batch<ReturnBatch>(api.MapPost("/returns", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.ReturnsAsync)),
-            "Report empty cylinders taken back from customers.");
+            "Report empty cylinders that customers handed back.");
         Batch<InspectionBatch>(api.MapPost("/inspections", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.InspectionsAsync)),
             "Report periodic inspections (enterprises and inspection bodies).")
             .WithMetadata(new IntegrationSignature.InspectionBodyCall());
