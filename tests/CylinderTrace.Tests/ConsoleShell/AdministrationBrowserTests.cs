@@ -15,7 +15,7 @@ namespace CylinderTrace.Tests.ConsoleShell;
 /// The screenshots are the Chinese user guide's (docs/zh/): with CT_GUIDE_SCREENSHOTS=1 (ops/guide-screenshots.sh) they
 /// are written there, as small palette PNGs; otherwise to artifacts/screenshots.
 /// </summary>
-[Collection(Collections.Complaints)]
+[Collection(Collections.Administration)]
 public sealed class The_console_for_administrators_and_inspectors_in_a_browser(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);

@@ -11,7 +11,7 @@ namespace CylinderTrace.Tests.ConsoleShell;
 /// once; a refusal shows the form again with what was typed; destructive actions ask first and change nothing until
 /// confirmed; administration (staff, routing rules, digest settings) works from the pages, with names, not codes.
 /// </summary>
-[Collection(Collections.Complaints)]
+[Collection(Collections.Administration)]
 public sealed partial class Console_forms_keep_work(WorkerHostFixture fx)
 {
     private readonly ConsoleScenario scenario = new(fx);

@@ -15,6 +15,10 @@ public static class Collections
     /// <summary>Other work done by jobs: detention notices, digests, enterprise webhooks, late Official Account replies, receiving-scan alerts (workers).</summary>
     public const string BackgroundJobs = "background jobs (workers)";
 
+    /// <summary>Administration pages that change routing rules, staff and digest settings: a deployment of their own, so
+    /// their changes never reach the complaint tests' routing.</summary>
+    public const string Administration = "administration (workers)";
+
     /// <summary>Staff sign-in, sessions, forms and administration; scan rates and scores in the console (web only).</summary>
     public const string Console = "console (web)";
 
@@ -42,6 +46,9 @@ public static class Stage
 
 [CollectionDefinition(Collections.Complaints)]
 public sealed class ComplaintsCollection : ICollectionFixture<WorkerHostFixture>;
+
+[CollectionDefinition(Collections.Administration)]
+public sealed class AdministrationCollection : ICollectionFixture<WorkerHostFixture>;
 
 [CollectionDefinition(Collections.BackgroundJobs)]
 public sealed class BackgroundJobsCollection : ICollectionFixture<WorkerHostFixture>;
