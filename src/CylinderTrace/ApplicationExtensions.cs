@@ -41,6 +41,7 @@ public static class ApplicationExtensions
 
         services.AddSingleton<EnterpriseDirectory>();
         services.AddSingleton<EnterpriseLicences>();
+        services.AddSingleton<CustomerIdentities>();
 
         services.AddWeChatPlatform();
         services.AddOfficialAccount();
@@ -81,6 +82,7 @@ public static class ApplicationExtensions
             Commercial.ScanRatesCommand.Command(tool),
             Supervision.ScoresCommand.Command(tool),
             Complaints.Handling.ComplaintSearchCommand.Command(tool),
+            Supervision.InspectionsCommand.Command(tool),
             OfficialAccountExtensions.MenuCommand(tool),
             LabelsCommand.Command(tool),
         ],
@@ -150,7 +152,7 @@ public static class ApplicationExtensions
         app.MapCardPageFeature();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/", () => Results.Text(
-            "CylinderTrace\n  GET /c/{code} (the card page a cylinder's QR opens; /qr/{code} too)\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json|.xml, requests.json|.xml, requests/{id}.json|.xml (GeoReport v2)\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /integration/import-templates/{kind}.csv (CSV import templates)\n  GET /health/live, /health/ready\n",
+            "CylinderTrace\n  GET /c/{code} (the card page a cylinder's QR opens; /qr/{code} too)\n  GET /api/cylinders/{code}/card\n  GET /api/cylinders/card?qr=...|scene=...\n  GET|POST /wechat/oa (WeChat Official Account server)\n  /api/mp/... (Mini Program API; contract at /openapi/mp.json)\n  GET /open311/v2/services.json|.xml, requests.json|.xml, requests/{id}.json|.xml (GeoReport v2)\n  GET /public/credit (enterprises' credit disclosure, HTML), /api/public/enterprises, /api/public/inspection-plans/{id}\n  /console (the handler console; API under /api/console)\n  /api/integration/v1/... (enterprises' systems, signed requests; docs/INTEGRATION.md)\n  GET /integration/import-templates/{kind}.csv (CSV import templates)\n  GET /health/live, /health/ready\n",
             "text/plain; charset=utf-8")).ExcludeFromDescription();
         return app;
     }

@@ -5,7 +5,8 @@ namespace CylinderTrace.Enterprises;
 
 public sealed record WorkerUpsert(int StationId, string Name, string EmployeeNumber, string PermitNumber, DateOnly? PermitValidUntil, byte[]? PhoneEnc, string Status);
 public sealed record CustomerUpsert(int StationId, string ExternalId, string Kind, string DistrictCode, string? BusinessName, string? BusinessAddress,
-    byte[]? NameEnc, byte[]? PhoneEnc, byte[]? PhoneHash, byte[]? IdNumberEnc, byte[]? IdNumberHash, byte[]? AddressEnc);
+    byte[]? NameEnc, byte[]? PhoneEnc, byte[]? PhoneHash, byte[]? IdNumberEnc, byte[]? IdNumberHash, byte[]? AddressEnc,
+    string? CreditCode = null, bool? IdNumberValid = null);
 
 /// <summary>Batch writes of supply stations' delivery workers and customers (upserts by the enterprise's own keys), in the caller's transaction.</summary>
 public static class EnterpriseRegistry
@@ -39,9 +40,31 @@ public static class EnterpriseRegistry
         MultiRow.ExecuteAsync(conn, tx, WorkersHead, WorkersTail, 7, rows,
             w => [w.StationId, w.Name, w.EmployeeNumber, w.PermitNumber, w.PermitValidUntil?.ToDateTime(TimeOnly.MinValue), w.PhoneEnc, w.Status], ct);
 
-    public static Task UpsertCustomersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CustomerUpsert> rows, CancellationToken ct) =>
-        MultiRow.ExecuteAsync(conn, tx, CustomersHead, CustomersTail, 12, rows,
+    private const string IdentitiesHead = "INSERT INTO customer_identities (customer_id, credit_code, id_number_valid, credit_code_valid, checked_at) VALUES ";
+    private const string IdentitiesTail =
+        """
+         ON DUPLICATE KEY UPDATE credit_code = COALESCE(VALUES(credit_code), credit_code), id_number_valid = COALESCE(VALUES(id_number_valid), id_number_valid),
+           credit_code_valid = COALESCE(VALUES(credit_code_valid), credit_code_valid), checked_at = VALUES(checked_at)
+        """;
+
+    /// <summary>
+    /// Upserts the customers and, with them, whether their identity checks out (<see cref="CustomerIdentities"/>): a value
+    /// not sent keeps the one on record, as the encrypted columns do.
+    /// </summary>
+    public static async Task UpsertCustomersAsync(MySqlConnection conn, MySqlTransaction tx, IReadOnlyList<CustomerUpsert> rows, CancellationToken ct)
+    {
+        await MultiRow.ExecuteAsync(conn, tx, CustomersHead, CustomersTail, 12, rows,
             c => [c.StationId, c.ExternalId, c.Kind, c.DistrictCode, c.BusinessName, c.BusinessAddress, c.NameEnc, c.PhoneEnc, c.PhoneHash, c.IdNumberEnc, c.IdNumberHash, c.AddressEnc], ct);
+        var now = DateTime.UtcNow;
+        foreach (var station in rows.GroupBy(r => r.StationId))
+        {
+            var ids = await CustomerIdsAsync(conn, tx, station.Key, station.Select(r => r.ExternalId).ToList(), ct);
+            var identities = station.Where(r => ids.ContainsKey(r.ExternalId)).Select(r => (Id: ids[r.ExternalId], r.CreditCode, r.IdNumberValid,
+                CodeValid: r.CreditCode is null ? (bool?)null : UnifiedSocialCreditCode.IsValid(r.CreditCode))).ToList();
+            await MultiRow.ExecuteAsync(conn, tx, IdentitiesHead, IdentitiesTail, 5, identities,
+                i => [i.Id, i.CreditCode, i.IdNumberValid, i.CodeValid, now], ct);
+        }
+    }
 
     /// <summary>Worker ids of one station by employee number.</summary>
     public static async Task<Dictionary<string, int>> WorkerIdsAsync(MySqlConnection conn, MySqlTransaction? tx, int stationId, IReadOnlyList<string> employeeNumbers, CancellationToken ct) =>

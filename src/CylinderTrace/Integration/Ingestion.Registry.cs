@@ -100,8 +100,12 @@ public sealed partial class Ingestion
             if (r.Kind == "commercial" && !Text(r.BusinessName, 200)) { problems.Add(new(i, "businessName", "商业用户须填写单位名称（不超过200字）。")); continue; }
             if (r.Kind == "household" && !Text(r.Name, 50)) { problems.Add(new(i, "name", "居民用户须实名登记姓名（不超过50字）。")); continue; }
             string? phone = string.IsNullOrWhiteSpace(r.Phone) ? null : r.Phone.Trim(), idNumber = string.IsNullOrWhiteSpace(r.IdNumber) ? null : r.IdNumber.Trim().ToUpperInvariant();
+            var creditCode = string.IsNullOrWhiteSpace(r.CreditCode) ? null : r.CreditCode.Trim().ToUpperInvariant();
+            if (creditCode is { Length: not 18 }) { problems.Add(new(i, "creditCode", "统一社会信用代码应为18位（见营业执照）。")); continue; }
+            // A number with a wrong check character is stored all the same (the customer exists), but does not count as real-name (docs/SCORING.md).
             rows.Add(new CustomerUpsert(station.Id, r.CustomerId!.Trim(), r.Kind, r.DistrictCode, r.BusinessName?.Trim(), r.BusinessAddress?.Trim(),
-                personal.Encrypt(r.Name?.Trim()), personal.Encrypt(phone), personal.Hash(phone), personal.Encrypt(idNumber), personal.Hash(idNumber), personal.Encrypt(r.Address?.Trim())));
+                personal.Encrypt(r.Name?.Trim()), personal.Encrypt(phone), personal.Hash(phone), personal.Encrypt(idNumber), personal.Hash(idNumber), personal.Encrypt(r.Address?.Trim()),
+                creditCode, idNumber is null ? null : ResidentIdNumber.IsValid(idNumber)));
         }
         if (notYours.Count > 0) throw new NotYoursException(notYours);
         var unique = rows.GroupBy(r => (r.StationId, r.ExternalId)).Select(g => g.Last()).ToList();

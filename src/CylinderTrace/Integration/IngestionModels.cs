@@ -39,7 +39,7 @@ public sealed record CylinderRecord([property: ContractRequired] string? Code, [
 public sealed record WorkerRecord([property: ContractRequired] string? EmployeeNumber, [property: ContractRequired] string? Name, string? PermitNumber, DateOnly? PermitValidUntil, string? Phone, string? Status, string? Station);
 [ContractRequest]
 public sealed record CustomerRecord([property: ContractRequired] string? CustomerId, [property: ContractRequired] string? Kind, [property: ContractRequired] string? DistrictCode, string? BusinessName, string? BusinessAddress, string? Name,
-    string? Phone, string? IdNumber, string? Address, string? Station);
+    string? Phone, string? IdNumber, string? Address, string? Station, string? CreditCode = null);
 
 /// <summary>The batch touched records of another enterprise: nothing was stored.</summary>
 public sealed class NotYoursException(IReadOnlyList<RecordProblem> records) : Exception("records of another enterprise")

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CylinderTrace.Enterprises;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;
 using CylinderTrace.Platform.Time;
@@ -63,6 +64,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
     private DateTime[] _lastFillAt = [], _lastDeliveryAt = [];
     private int[] _lastFillStation = [], _lastDeliveryStation = [], _lastDeliveryWorker = [];
     private long[] _lastDeliveryCustomer = [];
+    private (string? CreditCode, bool? IdNumberValid, bool? CreditCodeValid)[] _identities = [];
 
     public static async Task WipeAsync(MySqlConnection conn, CancellationToken ct)
     {
@@ -72,6 +74,8 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
                      "delivery_alert_notices", "delivery_alert_codes", "delivery_alerts", "unregistered_scans",
                      "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
                      "fill_violation_events", "fill_violations", "orphan_fills", "enterprise_licences",
+                     "inspection_finding_photos", "inspection_plan_targets", "inspection_plans", "licence_reviews", "enterprise_score_deductions",
+                     "enterprise_grade_changes", "enterprise_scores", "customer_identities",
                      "inspections", "deliveries", "fills", "cylinders", "customers", "delivery_workers", "enterprises",
                  })
             await conn.ExecuteAsync(new CommandDefinition($"TRUNCATE TABLE {table}", cancellationToken: ct));
@@ -87,6 +91,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         counts["enterprises"] = await EnterprisesAsync(ct);
         counts["delivery_workers"] = await WorkersAsync(ct);
         counts["customers"] = await CustomersAsync(ct);
+        counts["customer_identities"] = await IdentitiesAsync(ct);
         PlanCylinders();
         (counts["fills"], counts["deliveries"]) = await EventsAsync(ct);
         counts["enterprise_licences"] = await LicencesAsync(ct);
@@ -167,6 +172,9 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         var byStation = Enumerable.Range(0, f + p.SupplyStations + 1).Select(_ => new List<long>()).ToArray();
         using var progress = new Progress("customers", p.Customers);
         _commercial = new bool[p.Customers + 1];
+        _identities = new (string?, bool?, bool?)[p.Customers + 1];
+        // Its own stream, so the rest of the city is the same as before identities were checked.
+        var identityRng = new Random(seed + 7);
         await using var table = new BulkTable(db, "customers",
             ["id", "kind", "supply_station_id", "district_code", "business_name", "business_address", "@name_enc", "@phone_enc", "@phone_hash",
              "@id_number_enc", "@id_number_hash", "@address_enc", "external_id"],
@@ -184,15 +192,24 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
             _commercial[id] = commercial;
             if (commercial)
             {
+                // Most businesses give a valid 统一社会信用代码; some a mistyped one, some none (the real-name rate counts only valid ones).
+                var roll = identityRng.NextDouble();
+                var code = roll < 0.07 ? null : CreditCode(district, identityRng, corrupt: roll < 0.15);
+                _identities[id] = (code, null, code is null ? null : UnifiedSocialCreditCode.IsValid(code));
                 table.Row(Num(id), "commercial", Num(station), district, $"{Brands[_rng.Next(Brands.Length)]}{Dishes[_rng.Next(Dishes.Length)]}",
                     $"{DistrictName(district)}{Brands[_rng.Next(Brands.Length)]}路{_rng.Next(1, 400)}号", Hex(personal.Encrypt(name)),
                     Hex(personal.Encrypt(phone)), Hex(personal.Hash(phone)), @"\N", @"\N", @"\N", $"C{id:D8}");
             }
             else
             {
-                var idNumber = IdNumber(district);
+                string? idNumber = IdNumber(district);
+                // Most households registered a valid ID number; some a mistyped one (a wrong check character), some none.
+                var roll = identityRng.NextDouble();
+                if (roll < 0.02) idNumber = null;
+                else if (roll < 0.06) idNumber = idNumber[..17] + (idNumber[17] == '0' ? '1' : '0');
+                _identities[id] = (null, idNumber is null ? null : ResidentIdNumber.IsValid(idNumber), null);
                 table.Row(Num(id), "household", Num(station), district, @"\N", @"\N", Hex(personal.Encrypt(name)),
-                    Hex(personal.Encrypt(phone)), Hex(personal.Hash(phone)), Hex(personal.Encrypt(idNumber)), Hex(personal.Hash(idNumber)),
+                    Hex(personal.Encrypt(phone)), Hex(personal.Hash(phone)), idNumber is null ? @"\N" : Hex(personal.Encrypt(idNumber)), idNumber is null ? @"\N" : Hex(personal.Hash(idNumber)),
                     Hex(personal.Encrypt($"{DistrictName(district)}{Brands[_rng.Next(Brands.Length)]}小区{_rng.Next(1, 30)}栋{_rng.Next(1, 30)}0{_rng.Next(1, 5)}")),
                     $"H{id:D8}");
             }
@@ -538,6 +555,8 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         for (var id = 1; id <= total; id++)
         {
             var until = id % 7 == 3 ? _today.AddDays(rng.Next(10, 90)) : _today.AddDays(rng.Next(120, 3 * 365));
+            // A few stations let their 燃气经营许可证 lapse (a licence problem the score counts).
+            if (id > p.FillingEnterprises && id % 29 == 7) until = _today.AddDays(-rng.Next(5, 40));
             table.Row(Num(id), "gas_supply", id <= p.FillingEnterprises ? $"闽燃经（充）{2020 + id % 5}{id:D4}号" : $"闽燃经（供）{2021 + id % 4}{id:D4}号",
                 "福州市城乡建设局", Date(until.AddYears(-3)), Date(until), "valid", now);
             await table.EndRowAsync();
@@ -629,6 +648,34 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
 
     private string PersonName() =>
         Surnames[_rng.Next(Surnames.Length)] + GivenChars[_rng.Next(GivenChars.Length)] + (_rng.NextDouble() < 0.7 ? GivenChars[_rng.Next(GivenChars.Length)] : "");
+
+    /// <summary>Whether each customer's identity checks out, as ingestion would have recorded it (customer_identities).</summary>
+    private async Task<long> IdentitiesAsync(CancellationToken ct)
+    {
+        using var progress = new Progress("customer_identities", p.Customers);
+        await using var table = new BulkTable(db, "customer_identities", ["customer_id", "credit_code", "id_number_valid", "credit_code_valid", "checked_at"], [], progress.Add, ct);
+        var now = Time(_nowUtc);
+        static string Flag(bool? b) => b is null ? @"\N" : b.Value ? "1" : "0";
+        for (long id = 1; id <= p.Customers; id++)
+        {
+            var (code, idValid, codeValid) = _identities[id];
+            table.Row(Num(id), code ?? @"\N", Flag(idValid), Flag(codeValid), now);
+            await table.EndRowAsync();
+        }
+        return p.Customers;
+    }
+
+    /// <summary>
+    /// A synthetic 统一社会信用代码 (GB 32100-2015): 9 (registered by market supervision), 1 (a company), the district, 9 characters of
+    /// the code's set, and the check character; corrupt: one character changed, so the check fails.
+    /// </summary>
+    private static string CreditCode(string district, Random rng, bool corrupt)
+    {
+        var body = "91" + district + new string(Enumerable.Range(0, 9).Select(_ => UnifiedSocialCreditCode.Characters[rng.Next(UnifiedSocialCreditCode.Characters.Length)]).ToArray());
+        var check = UnifiedSocialCreditCode.CheckCharacter(body)!.Value;
+        if (corrupt) check = UnifiedSocialCreditCode.Characters[(UnifiedSocialCreditCode.Characters.IndexOf(check) + 1 + rng.Next(30)) % 31];
+        return body + check;
+    }
 
     /// <summary>A synthetic 18-digit resident ID number with a valid GB 11643 check digit.</summary>
     private string IdNumber(string district)

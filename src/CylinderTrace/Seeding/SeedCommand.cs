@@ -62,6 +62,8 @@ public static class SeedCommand
         {
             run.Err.WriteLine($"Live scan-rate counters not dropped (Redis: {ex.Message}); drop them before serving, or wait for the nightly reconciliation.");
         }
+        // Inspectors, scores, the licence review list and this month's 双随机 plans with some findings.
+        run.Out.WriteLine("Credit: " + await CreditSeed.RunAsync(services, seed, ct));
         return 0;
     }
 }

@@ -23,7 +23,8 @@ public sealed record DigestFigures(
     IReadOnlyList<Enterprises.LicenceListing>? ExpiringLicences = null,
     int Urges = 0,
     int PhoneReveals = 0,
-    IReadOnlyList<BlackGasHotSpot>? BlackGasHotSpots = null);
+    IReadOnlyList<BlackGasHotSpot>? BlackGasHotSpots = null,
+    IReadOnlyList<InspectionPlanSummary>? InspectionPlans = null);
 
 /// <summary>One district's cases of one kind (<see cref="DigestCaseKind.Code"/>): new and closed in the period, open and overdue now.</summary>
 public sealed record DistrictCases(string Kind, string District, int New, int Closed, int Open, int Overdue);
@@ -47,7 +48,7 @@ public sealed record DigestCaseKind(string Code, string Label, string ByDistrict
 /// console's SVG bar chart drawn on the server, styles in one &lt;style&gt; block) and as CSV (Platform/Csv).
 /// </summary>
 public sealed class DigestContent(ReportDb db, ScanRateRollups rollups, EnterpriseScores scores, DetentionOrders detentions, Enterprises.EnterpriseLicences licences,
-    BlackGasLeads blackGas,
+    BlackGasLeads blackGas, InspectionPlans plans,
     TimeProvider clock)
 {
     /// <summary>The agency and the agencies under it (a city-level agency's district agencies of its kind).</summary>
@@ -173,9 +174,12 @@ public sealed class DigestContent(ReportDb db, ScanRateRollups rollups, Enterpri
         var today = ShanghaiTime.Today(clock);
         var expiring = (await licences.ExpiringAsync(today.AddDays(-90), today.AddDays(90), districts, ct))
             .Where(l => Enterprises.LicenceKinds.IssuingAgencyKind(l.Kind) == agencyKind).ToList();
+        // The 双随机 plans of the month the period ends in: the agency's and its district agencies', with how far each has got.
+        var planProgress = await plans.OfMonthAsync(agencies, new DateOnly(last.Year, last.Month, 1), ct);
         return new DigestFigures(newRows.Count, open, overdue, closed.Count, hours.Count == 0 ? null : Math.Round(hours.Average(), 1),
             median is double m ? Math.Round(m, 1) : null, categories, byDistrict, lowestRates, lowestScores, changes, orders, orders.Count(o => o.Overdue), expiring,
-            oversight.GetValueOrDefault("urge"), oversight.GetValueOrDefault("phone_reveal"), await blackGas.HotSpotsAsync(districts, first, from, to, ct));
+            oversight.GetValueOrDefault("urge"), oversight.GetValueOrDefault("phone_reveal"), await blackGas.HotSpotsAsync(districts, first, from, to, ct),
+            planProgress);
     }
 
     public static string CategoryLabel(string code) => ComplaintCategories.Find(code)?.Label ?? code;
@@ -211,6 +215,7 @@ public sealed class DigestContent(ReportDb db, ScanRateRollups rollups, Enterpri
         foreach (var h in f.BlackGasHotSpots ?? []) csv.WriteRow("黑气热点", h.District, h.Scans, h.Codes, "", "");
         foreach (var l in f.ExpiringLicences ?? []) csv.WriteRow("许可证到期", l.EnterpriseName, Enterprises.LicenceKinds.Label(l.Kind), l.LicenceNumber,
             l.ValidUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "");
+        foreach (var p in f.InspectionPlans ?? []) csv.WriteRow("双随机抽查", p.AgencyName, p.Month, p.Targets, p.Done, p.Targets - p.Done);
     });
 
     public static string CaseKindLabel(string code) => CaseKinds.FirstOrDefault(k => k.Code == code)?.Label ?? code;

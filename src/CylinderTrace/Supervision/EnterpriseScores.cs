@@ -25,6 +25,22 @@ public sealed class ScoreOptions
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double FillViolationPenalty { get; set; } = 2;
     /// <summary>The most the fill violations of one period take off (so one bad month cannot push a score below what the rates say by more than this).</summary>
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double FillViolationPenaltyCap { get; set; } = 40;
+    /// <summary>Points off for each substantiated complaint (属实 or 已立案查处) against the enterprise closed in the period; a partly substantiated one (部分属实) takes half.</summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double ComplaintPenalty { get; set; } = 3;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double ComplaintPenaltyCap { get; set; } = 30;
+    /// <summary>Points off for each detention order issued in the period against the enterprise (or its stations), by how it ended.</summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double DetentionOpenPenalty { get; set; } = 2;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double DetentionReleasedPenalty { get; set; } = 0.5;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double DetentionInspectionPenalty { get; set; } = 2;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double DetentionScrappedPenalty { get; set; } = 4;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double DetentionPenaltyCap { get; set; } = 30;
+    /// <summary>Points off for each licence the enterprise must hold that was missing, or not in force on some day of the period.</summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double LicencePenalty { get; set; } = 20;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double LicencePenaltyCap { get; set; } = 40;
+    /// <summary>While licences are still being recorded (a city rolling the system out): a missing licence counts only in periods ending on or after this day (null: always).</summary>
+    public DateOnly? MissingLicenceCountsFrom { get; set; }
+    /// <summary>The deduction rules not applied (their kinds, e.g. "complaint"): a city may switch a rule off without code.</summary>
+    public string[] DisabledDeductions { get; set; } = [];
     /// <summary>Lowest composite of grades A, B and C; below C is D.</summary>
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double GradeA { get; set; } = 90;
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double GradeB { get; set; } = 80;
@@ -40,23 +56,28 @@ public sealed record EnterpriseScore(int EnterpriseId, string Enterprise, string
 public sealed record GradeChange(DateTimeOffset At, string? From, string? To, double? Composite);
 
 /// <summary>A record that lowered a score (drill-down).</summary>
-public sealed record ScoreRecord(string Kind, DateTimeOffset At, string CylinderCode, string Detail);
+public sealed record ScoreRecord(string Kind, DateTimeOffset At, string? CylinderCode, string Detail, string? Reference = null, string? Link = null);
+
+/// <summary>What one rule took off one score: how many records, how many points (after its cap).</summary>
+public sealed record ScoreDeduction(string Kind, string Label, int Records, double Points);
 
 /// <summary>
 /// Enterprise scores (DESIGN.md §6): per enterprise, per calendar month and per rolling 30 days ending
 /// yesterday (Asia/Shanghai). A filling enterprise is scored on its own fills and on the deliveries of
 /// all its supply stations; a supply station on its own deliveries and on the fills of the cylinders
 /// it delivered (traceability from its side: each delivery preceded by a fill within TraceDays).
-/// - real-name rate: deliveries to a customer with a verified identity (a household's ID number, a restaurant's business name) ÷ deliveries
+/// - real-name rate: deliveries to a customer whose identity checks out (an ID number passing GB 11643-1999, or a business's 统一社会信用代码 passing GB 32100-2015: customer_identities) ÷ deliveries
 /// - traceability rate: fills followed within TraceDays by a delivery to a customer ÷ fills (only fills at least TraceDays old count, so recent fills are not held against anyone)
 /// - delivery rate: deliveries by a registered, active worker whose permit was valid that day ÷ deliveries
 /// - scan rate: restaurants' answered deliveries ÷ deliveries to restaurants (from the scan-rate roll-ups)
 /// Composite = weighted mean ×100 of the rates that have a denominator, less EscalatedOrderPenalty per
-/// detention order whose deadline fell in the period and that was escalated (not recalled by it), less FillViolationPenalty
-/// per fill that broke the filling interlock (up to FillViolationPenaltyCap); grade A–D by thresholds. Computed nightly (and by the
+/// detention order whose deadline fell in the period and that was escalated (not recalled by it), less each deduction rule's
+/// points up to its cap (<see cref="ScoreDeductionRule"/>: fill violations, substantiated complaints, detention orders by outcome,
+/// licence problems; docs/SCORING.md); grade A–D by thresholds. Computed nightly (and by the
 /// `scores compute` command); each computation is kept, and changes of the rolling grade are recorded.
 /// </summary>
-public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOptions> options, TimeProvider clock, ILogger<EnterpriseScores> logger)
+public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOptions> options, TimeProvider clock, Enterprises.CustomerIdentities identities,
+    LicenceReviews reviews, ILogger<EnterpriseScores> logger)
 {
     public const string JobId = "enterprise-scores-nightly";
     public const string Month = "month";
@@ -64,17 +85,19 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
 
     private sealed class Counts
     {
-        public int Deliveries, RealName, Permitted, Fills, Traced, Restaurant, Scanned, Escalated, Violations;
+        public int Deliveries, RealName, Permitted, Fills, Traced, Restaurant, Scanned, Escalated;
+        /// <summary>Per deduction rule: its records and points before the rule's cap.</summary>
+        public readonly Dictionary<string, (int Records, double Points)> Deductions = new(StringComparer.Ordinal);
     }
 
     private const string DeliveriesSql =
         """
         SELECT d.supply_station_id AS Station, COUNT(*) AS Deliveries,
-               CAST(SUM(c.id_number_hash IS NOT NULL OR (c.kind = 'commercial' AND c.business_name IS NOT NULL AND c.business_name <> '')) AS SIGNED) AS RealName,
+               CAST(SUM(COALESCE(ci.id_number_valid = 1 OR ci.credit_code_valid = 1, 0)) AS SIGNED) AS RealName,
                CAST(SUM(w.id IS NOT NULL AND w.status = 'active' AND (w.permit_valid_until IS NULL OR w.permit_valid_until >= DATE(d.delivered_at + INTERVAL 8 HOUR))) AS SIGNED) AS Permitted,
                CAST(SUM(EXISTS (SELECT 1 FROM fills f WHERE f.cylinder_id = d.cylinder_id AND f.filled_at <= d.delivered_at
                                 AND f.filled_at > d.delivered_at - INTERVAL @traceDays DAY)) AS SIGNED) AS Traced
-        FROM deliveries d JOIN customers c ON c.id = d.customer_id LEFT JOIN delivery_workers w ON w.id = d.worker_id
+        FROM deliveries d LEFT JOIN customer_identities ci ON ci.customer_id = d.customer_id LEFT JOIN delivery_workers w ON w.id = d.worker_id
         WHERE d.delivered_at >= @from AND d.delivered_at < @to GROUP BY d.supply_station_id
         """;
     private const string FillsSql =
@@ -91,8 +114,6 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
         """;
     private const string EscalatedSql =
         "SELECT responsible_enterprise_id AS Enterprise, COUNT(*) AS N FROM detention_orders WHERE escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to GROUP BY responsible_enterprise_id";
-    private const string ViolationsSql =
-        "SELECT enterprise_id AS Enterprise, COUNT(*) AS N FROM fill_violations WHERE filled_at >= @from AND filled_at < @to AND (outcome IS NULL OR outcome <> 'not_substantiated') GROUP BY enterprise_id";
     private const string EnterprisesSql = "SELECT id, kind, parent_id AS ParentId FROM enterprises";
 
     private const string UpsertDeductionSql =
@@ -119,12 +140,16 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
     /// <summary>The nightly job: the rolling 30 days ending yesterday, the current month so far, and (in its first days) the month before.</summary>
     public async Task RunNightlyAsync(CancellationToken ct)
     {
+        // Customers stored without their identity check (bulk loads, or before the check existed) are checked first.
+        await identities.CheckUncheckedAsync(ct);
         var yesterday = ShanghaiTime.Today(clock).AddDays(-1);
         await ComputeAsync(Rolling, yesterday.AddDays(-29), yesterday, ct);
         var month = new DateOnly(yesterday.Year, yesterday.Month, 1);
         await ComputeAsync(Month, month, yesterday, ct);
         if (yesterday.Day <= options.Value.TraceDays)
             await ComputeAsync(Month, month.AddMonths(-1), month.AddDays(-1), ct);
+        // A D grade or repeated violations put the enterprise on the licensing agencies' review list.
+        await reviews.RefreshAsync(ct);
     }
 
     /// <summary>Computes and stores the scores of every enterprise for [first, last] (Asia/Shanghai days); returns how many enterprises were scored.</summary>
@@ -137,7 +162,11 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
         // Only fills old enough to have had their delivery count for traceability.
         var fillsTo = new[] { to, now.AddDays(-o.TraceDays) }.Min();
         await using var conn = await db.OpenAsync(ct);
-        var args = new { from, to, fillsTo, traceDays = o.TraceDays, firstDay = first.ToDateTime(TimeOnly.MinValue), lastDay = last.ToDateTime(TimeOnly.MinValue) };
+        var args = new
+        {
+            from, to, fillsTo, traceDays = o.TraceDays, firstDay = first.ToDateTime(TimeOnly.MinValue), lastDay = last.ToDateTime(TimeOnly.MinValue),
+            missingCounts = o.MissingLicenceCountsFrom is not { } since || last >= since ? 1 : 0,
+        };
         var enterprises = (await conn.QueryAsync<(int Id, string Kind, int? ParentId)>(new CommandDefinition(EnterprisesSql, cancellationToken: ct))).ToList();
         var counts = enterprises.ToDictionary(e => e.Id, _ => new Counts());
         Counts Of(int id) => counts.TryGetValue(id, out var c) ? c : counts[id] = new Counts();
@@ -178,13 +207,22 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
             foreach (var id in new[] { r.Enterprise, parent.GetValueOrDefault(r.Enterprise) ?? 0 }.Where(i => i != 0).Distinct())
                 Of(id).Escalated += r.N;
         }
-        foreach (var r in await conn.QueryAsync<(int Enterprise, int N)>(new CommandDefinition(ViolationsSql, args, cancellationToken: ct)))
-            Of(r.Enterprise).Violations += r.N;
+        foreach (var rule in ScoreDeductionRules.Active(o))
+            foreach (var r in await conn.QueryAsync<(int Enterprise, string Class, long N)>(new CommandDefinition(rule.CountSql, args, commandTimeout: 600, cancellationToken: ct)))
+            {
+                var points = rule.Points(o, r.Class) * r.N;
+                foreach (var id in (rule.RollsUp ? new[] { r.Enterprise, parent.GetValueOrDefault(r.Enterprise) ?? 0 } : [r.Enterprise]).Where(i => i != 0).Distinct())
+                {
+                    var d = Of(id).Deductions;
+                    var had = d.GetValueOrDefault(rule.Kind);
+                    d[rule.Kind] = (had.Records + (int)r.N, had.Points + points);
+                }
+            }
 
         var scored = 0;
         foreach (var (id, c) in counts)
         {
-            if (c.Deliveries == 0 && c.Fills == 0 && c.Escalated == 0 && c.Violations == 0) continue;
+            if (c.Deliveries == 0 && c.Fills == 0 && c.Escalated == 0 && c.Deductions.Count == 0) continue;
             double? Rate(int n, int d) => d == 0 ? null : Math.Round((double)n / d, 4);
             var realName = Rate(c.RealName, c.Deliveries);
             var trace = Rate(c.Traced, c.Fills);
@@ -192,9 +230,12 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
             var scan = Rate(c.Scanned, c.Restaurant);
             var parts = new (double? Rate, double Weight)[] { (realName, o.RealNameWeight), (trace, o.TraceabilityWeight), (delivery, o.DeliveryWeight), (scan, o.ScanWeight) }
                 .Where(p => p.Rate is not null && p.Weight > 0).ToList();
+            // Each rule's points up to its cap, so one kind of record cannot outweigh everything else.
+            var deducted = ScoreDeductionRules.Active(o).Where(r => c.Deductions.ContainsKey(r.Kind))
+                .ToDictionary(r => r.Kind, r => (c.Deductions[r.Kind].Records, Points: Math.Round(Math.Min(r.Cap(o), c.Deductions[r.Kind].Points), 2)));
             double? composite = parts.Count == 0 ? null
                 : Math.Round(Math.Max(0, parts.Sum(p => p.Rate!.Value * p.Weight) / parts.Sum(p => p.Weight) * 100 - c.Escalated * o.EscalatedOrderPenalty
-                    - Math.Min(o.FillViolationPenaltyCap, c.Violations * o.FillViolationPenalty)), 2);
+                    - deducted.Values.Sum(d => d.Points)), 2);
             var grade = composite is not double x ? null : x >= o.GradeA ? "A" : x >= o.GradeB ? "B" : x >= o.GradeC ? "C" : "D";
             var start = first.ToDateTime(TimeOnly.MinValue);
             if (period == Rolling)
@@ -215,11 +256,12 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
                 Id = id, period, start, end = last.ToDateTime(TimeOnly.MinValue), now, c.Deliveries, c.RealName, c.Permitted, c.Fills, c.Traced, c.Restaurant, c.Scanned,
                 c.Escalated, RealNameRate = realName, TraceRate = trace, DeliveryRate = delivery, ScanRate = scan, Composite = composite, Grade = grade,
             }, cancellationToken: ct));
-            // The fill violations' deduction, as a row of its own (none when there were none).
-            await conn.ExecuteAsync(new CommandDefinition(c.Violations > 0 ? UpsertDeductionSql : DeleteDeductionSql, new
-            {
-                Id = id, period, start, kind = "fill_violation", records = c.Violations, points = Math.Min(o.FillViolationPenaltyCap, c.Violations * o.FillViolationPenalty),
-            }, cancellationToken: ct));
+            // Each rule's deduction, as a row of its own (none when there were none).
+            foreach (var rule in ScoreDeductionRules.All)
+                await conn.ExecuteAsync(new CommandDefinition(deducted.TryGetValue(rule.Kind, out var d) ? UpsertDeductionSql : DeleteDeductionSql, new
+                {
+                    Id = id, period, start, kind = rule.Kind, records = d.Records, points = d.Points,
+                }, cancellationToken: ct));
             scored++;
         }
         logger.LogInformation("Enterprise scores {Period} {First}..{Last}: {Count} enterprises", period, first, last, scored);
@@ -268,6 +310,19 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
             (double?)RealNameRate, (double?)TraceabilityRate, (double?)DeliveryRate, (double?)ScanRate, (double?)Composite, Grade);
     }
 
+    private const string DeductionsSql =
+        "SELECT kind, records, points FROM enterprise_score_deductions WHERE enterprise_id = @enterpriseId AND period = @period AND period_start = @start";
+
+    /// <summary>What each rule took off one score (the rules' order).</summary>
+    public async Task<IReadOnlyList<ScoreDeduction>> DeductionsAsync(int enterpriseId, string period, DateOnly start, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        var rows = (await conn.QueryAsync<(string Kind, int Records, decimal Points)>(new CommandDefinition(DeductionsSql,
+            new { enterpriseId, period, start = start.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct))).ToDictionary(r => r.Kind);
+        return ScoreDeductionRules.All.Where(r => rows.ContainsKey(r.Kind))
+            .Select(r => new ScoreDeduction(r.Kind, r.Label, rows[r.Kind].Records, (double)rows[r.Kind].Points)).ToList();
+    }
+
     private const string LatestStartSql = "SELECT MAX(period_start) FROM enterprise_scores WHERE period = @period";
     private const string LatestSql = ScoreSelect + " WHERE s.period = @period AND s.period_start = @start ORDER BY s.composite IS NULL, s.composite, e.name";
     private const string LatestInDistrictsSql =
@@ -308,15 +363,18 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
     private const string LoweringStations = "(SELECT id FROM enterprises WHERE id = @enterpriseId OR parent_id = @enterpriseId)";
     private const string RealNameLoweringSql =
         $"""
-            SELECT d.delivered_at, cy.code, CONCAT('客户 ', COALESCE(c.external_id, c.id), ' 无实名信息') FROM deliveries d JOIN customers c ON c.id = d.customer_id
+            SELECT d.delivered_at, cy.code, CONCAT('客户 ', COALESCE(c.external_id, c.id),
+                   CASE WHEN c.kind = 'commercial' THEN CASE WHEN ci.credit_code IS NULL THEN ' 未登记统一社会信用代码' ELSE ' 统一社会信用代码校验不通过' END
+                        WHEN c.id_number_hash IS NULL THEN ' 未登记身份证号' ELSE ' 身份证号校验不通过' END), NULL
+            FROM deliveries d JOIN customers c ON c.id = d.customer_id LEFT JOIN customer_identities ci ON ci.customer_id = c.id
             JOIN cylinders cy ON cy.id = d.cylinder_id
             WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to
-              AND NOT (c.id_number_hash IS NOT NULL OR (c.kind = 'commercial' AND c.business_name IS NOT NULL AND c.business_name <> '')) ORDER BY d.delivered_at DESC LIMIT 100
+              AND NOT COALESCE(ci.id_number_valid = 1 OR ci.credit_code_valid = 1, 0) ORDER BY d.delivered_at DESC LIMIT 100
         """;
     private const string DeliveryLoweringSql =
         $"""
             SELECT d.delivered_at, cy.code, CASE WHEN w.id IS NULL THEN '未登记送气工' WHEN w.status <> 'active' THEN CONCAT('送气工 ', w.employee_number, ' 已停用')
-                   ELSE CONCAT('送气工 ', w.employee_number, ' 资格证过期') END
+                   ELSE CONCAT('送气工 ', w.employee_number, ' 资格证过期') END, NULL
             FROM deliveries d JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN delivery_workers w ON w.id = d.worker_id
             WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to
               AND NOT (w.id IS NOT NULL AND w.status = 'active' AND (w.permit_valid_until IS NULL OR w.permit_valid_until >= DATE(d.delivered_at + INTERVAL 8 HOUR)))
@@ -324,29 +382,22 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
         """;
     private const string TraceabilityLoweringSql =
         $"""
-            SELECT f.filled_at, cy.code, '充装后未见配送记录' FROM fills f JOIN cylinders cy ON cy.id = f.cylinder_id
+            SELECT f.filled_at, cy.code, '充装后未见配送记录', NULL FROM fills f JOIN cylinders cy ON cy.id = f.cylinder_id
             WHERE f.station_id = @enterpriseId AND f.filled_at >= @from AND f.filled_at < @fillsTo
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.cylinder_id = f.cylinder_id AND d.delivered_at >= f.filled_at AND d.delivered_at < f.filled_at + INTERVAL @traceDays DAY)
             ORDER BY f.filled_at DESC LIMIT 100
         """;
     private const string ScanLoweringSql =
         $"""
-            SELECT d.delivered_at, cy.code, CONCAT('商户 ', COALESCE(c.business_name, c.id), ' 未扫码') FROM deliveries d JOIN customers c ON c.id = d.customer_id AND c.kind = 'commercial'
+            SELECT d.delivered_at, cy.code, CONCAT('商户 ', COALESCE(c.business_name, c.id), ' 未扫码'), NULL FROM deliveries d JOIN customers c ON c.id = d.customer_id AND c.kind = 'commercial'
             JOIN cylinders cy ON cy.id = d.cylinder_id LEFT JOIN receiving_scan_deliveries r ON r.delivery_id = d.id
             WHERE d.supply_station_id IN {LoweringStations} AND d.delivered_at >= @from AND d.delivered_at < @to AND r.delivery_id IS NULL
             ORDER BY d.delivered_at DESC LIMIT 100
         """;
     private const string DetentionLoweringSql =
         $"""
-            SELECT deadline_at, cylinder_code, CONCAT('扣瓶令 ', number, ' 逾期未召回') FROM detention_orders
+            SELECT deadline_at, cylinder_code, CONCAT('扣瓶令 ', number, ' 逾期未召回'), number FROM detention_orders
             WHERE responsible_enterprise_id IN {LoweringStations} AND escalated_at IS NOT NULL AND deadline_at >= @from AND deadline_at < @to ORDER BY deadline_at DESC LIMIT 100
-        """;
-
-    private const string ViolationLoweringSql =
-        $"""
-            SELECT filled_at, cylinder_code, CONCAT('违规充装 ', number, '：', kinds) FROM fill_violations
-            WHERE enterprise_id IN {LoweringStations} AND filled_at >= @from AND filled_at < @to AND (outcome IS NULL OR outcome <> 'not_substantiated')
-            ORDER BY filled_at DESC LIMIT 100
         """;
 
     /// <summary>
@@ -367,17 +418,29 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
         await using var conn = await reports.OpenAsync(ct);
         async Task AddAsync(string kind, string sql)
         {
-            foreach (var (at, code, detail) in await conn.QueryAsync<(DateTime, string, string)>(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct)))
-                records.Add(new ScoreRecord(kind, ShanghaiTime.FromUtc(at), code, detail));
+            foreach (var (at, code, detail, reference) in await conn.QueryAsync<(DateTime, string, string, string?)>(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct)))
+                records.Add(new ScoreRecord(kind, ShanghaiTime.FromUtc(at), code, detail, reference, kind == "escalated" ? "/console/detentions/" + reference : null));
         }
         await AddAsync("real_name", RealNameLoweringSql);
         await AddAsync("delivery", DeliveryLoweringSql);
         await AddAsync("traceability", TraceabilityLoweringSql);
         await AddAsync("scan", ScanLoweringSql);
-        await AddAsync("detention", DetentionLoweringSql);
-        await AddAsync("fill_violation", ViolationLoweringSql);
-        // The rules' codes in words (the SQL joins the codes as stored).
-        return records.Select(r => r.Kind == "fill_violation" && r.Detail.IndexOf('：') is var at and > 0
-            ? r with { Detail = r.Detail[..(at + 1)] + Cylinders.FillRules.Labels(r.Detail[(at + 1)..].Split(',')) } : r).ToList();
+        await AddAsync("escalated", DetentionLoweringSql);
+        var ruleArgs = new
+        {
+            args.enterpriseId, args.from, args.to, firstDay = first.ToDateTime(TimeOnly.MinValue), lastDay = last.ToDateTime(TimeOnly.MinValue),
+            missingCounts = o.MissingLicenceCountsFrom is not { } since || last >= since ? 1 : 0,
+        };
+        foreach (var rule in ScoreDeductionRules.Active(o))
+            foreach (var r in await conn.QueryAsync<(DateTime At, string? CylinderCode, string Reference, string Detail)>(
+                         new CommandDefinition(rule.RecordsSql, ruleArgs, commandTimeout: 300, cancellationToken: ct)))
+            {
+                // The interlock's rule codes in words (the SQL joins the codes as stored).
+                var detail = rule == ScoreDeductionRule.FillViolation && r.Detail.IndexOf('：') is var at and > 0
+                    ? r.Detail[..(at + 1)] + Cylinders.FillRules.Labels(r.Detail[(at + 1)..].Split(',')) : r.Detail;
+                records.Add(new ScoreRecord(rule.Kind, ShanghaiTime.FromUtc(r.At), r.CylinderCode, detail, r.Reference, rule.Link(r.Reference)));
+            }
+        // Records without a case of their own link to the cylinder's file.
+        return records.Select(r => r.Link is null && r.CylinderCode is not null ? r with { Link = "/console/cylinders/" + r.CylinderCode } : r).ToList();
     }
 }

@@ -37,6 +37,12 @@ public static class SupervisionApi
             .Validate(o => o.RealNameWeight + o.TraceabilityWeight + o.DeliveryWeight + o.ScanWeight > 0, "At least one Scores:*Weight must be above 0.")
             .ValidateOnStart();
         services.AddSingleton<EnterpriseScores>();
+        services.AddOptions<RandomInspectionOptions>().BindConfiguration(RandomInspectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PublicCreditOptions>().BindConfiguration(PublicCreditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMemoryCache();
+        services.AddSingleton<InspectionPlans>();
+        services.AddSingleton<LicenceReviews>();
+        services.AddSingleton<PublicCredit>();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DigestContent>();
         services.AddSingleton<DigestStore>();
@@ -45,6 +51,8 @@ public static class SupervisionApi
         services.AddRecurringJob<DetentionOrders>(DetentionOrders.EscalationJobId, d => d.EscalateAsync(CancellationToken.None), "*/5 * * * *");
         // After the scan-rate reconciliation (02:40), which the scan rate part reads.
         services.AddRecurringJob<EnterpriseScores>(EnterpriseScores.JobId, s => s.RunNightlyAsync(CancellationToken.None), "10 3 * * *");
+        // 06:00 on the first of each month (Asia/Shanghai): the month's 双随机 plans, after the night's scores.
+        services.AddRecurringJob<InspectionPlans>(InspectionPlans.JobId, p => p.RunMonthlyAsync(CancellationToken.None), "0 6 1 * *");
         services.AddRecurringJob<Digests>(Digests.JobId, d => d.RunDueAsync(CancellationToken.None), "*/15 * * * *");
         services.AddConsoleMenuItem(new(250, "nav-violations", "/console/violations", "违规充装", _ => true));
         services.AddConsoleMenuItem(new(300, "nav-detentions", "/console/detentions", "扣瓶令", _ => true));
@@ -54,6 +62,8 @@ public static class SupervisionApi
         services.AddConsoleMenuItem(new(150, "nav-cylinders", "/console/cylinders", "气瓶档案", _ => true));
         services.AddConsoleMenuItem(new(500, "nav-digests", "/console/digests", "摘要报告", _ => true));
         services.AddConsoleMenuItem(new(550, "nav-licences", "/console/licences", "许可证", _ => true));
+        services.AddConsoleMenuItem(new(560, "nav-licence-reviews", "/console/licence-reviews", "许可复核", _ => true));
+        services.AddConsoleMenuItem(new(450, "nav-inspection-plans", "/console/inspection-plans", "双随机抽查", _ => true));
         return services;
     }
 
@@ -65,6 +75,8 @@ public static class SupervisionApi
         app.MapLicencesConsole();
         app.MapBlackGasConsole();
         app.MapJointCasesConsole();
+        app.MapInspectionPlansConsole();
+        app.MapPublicCredit();
         app.MapSupervisionIntegrationApi();
         return app;
     }
@@ -114,7 +126,7 @@ public static class SupervisionApi
 
     /// <summary>An enterprise's score with its history, grade changes and what lowered it.</summary>
     public sealed record ScoreView(EnterpriseScore Latest, IReadOnlyList<EnterpriseScore> Months, IReadOnlyList<EnterpriseScore> Rolling,
-        IReadOnlyList<GradeChange> GradeChanges, IReadOnlyList<ScoreRecord> Lowering);
+        IReadOnlyList<GradeChange> GradeChanges, IReadOnlyList<ScoreRecord> Lowering, IReadOnlyList<ScoreDeduction> Deductions);
 
     public static async Task<Results<Ok<ScoreView>, ProblemHttpResult>> ScoreAsync(int enterpriseId, StaffMember me, Agencies agencies, EnterpriseScores scores,
         CancellationToken ct)
@@ -125,7 +137,8 @@ public static class SupervisionApi
             return Problem.Of(404, "score-not-found", "No score", "本单位辖区内没有这家企业的评分。");
         var latest = history[^1];
         return TypedResults.Ok(new ScoreView(latest, await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct), history,
-            await scores.GradeChangesAsync(enterpriseId, ct), await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct)));
+            await scores.GradeChangesAsync(enterpriseId, ct), await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
+            await scores.DeductionsAsync(enterpriseId, EnterpriseScores.Rolling, latest.PeriodStart, ct)));
     }
 
     public static async Task<IResult> IssueAsync(StaffMember me, NewDetention body, DetentionOrders orders, CancellationToken ct) =>

@@ -190,6 +190,7 @@ public static class SupervisionPages
             ["Me"] = me, ["Latest"] = latest, ["Rolling"] = rolling, ["Months"] = await scores.HistoryAsync(enterpriseId, EnterpriseScores.Month, 12, ct),
             ["Changes"] = await scores.GradeChangesAsync(enterpriseId, ct),
             ["Lowering"] = await scores.LoweringRecordsAsync(enterpriseId, latest.PeriodStart, latest.PeriodEnd, ct),
+            ["Deductions"] = await scores.DeductionsAsync(enterpriseId, EnterpriseScores.Rolling, latest.PeriodStart, ct),
         });
     }
 

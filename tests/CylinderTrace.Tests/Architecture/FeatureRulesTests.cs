@@ -38,6 +38,7 @@ public sealed partial class Feature_rules
     {
         ["agencies"] = "Platform", ["districts"] = "Platform", ["data_protection_keys"] = "Platform",
         ["enterprises"] = "Enterprises", ["delivery_workers"] = "Enterprises", ["customers"] = "Enterprises", ["enterprise_licences"] = "Enterprises",
+        ["customer_identities"] = "Enterprises",
         ["cylinders"] = "Cylinders", ["fills"] = "Cylinders", ["deliveries"] = "Cylinders", ["inspections"] = "Cylinders",
         ["empty_returns"] = "Cylinders", ["ingested_events"] = "Cylinders", ["orphan_fills"] = "Cylinders",
         ["unregistered_scans"] = "Cylinders", ["black_gas_codes"] = "Cylinders",
@@ -60,6 +61,8 @@ public sealed partial class Feature_rules
         ["fill_violations"] = "Supervision", ["fill_violation_events"] = "Supervision", ["enterprise_score_deductions"] = "Supervision",
         ["black_gas_detentions"] = "Supervision", ["joint_cases"] = "Supervision", ["joint_case_agencies"] = "Supervision",
         ["joint_case_events"] = "Supervision", ["joint_case_referrals"] = "Supervision",
+        ["inspection_plans"] = "Supervision", ["inspection_plan_targets"] = "Supervision", ["inspection_finding_photos"] = "Supervision",
+        ["licence_reviews"] = "Supervision",
     };
 
     /// <summary>Reads of another feature's tables that are meant (read-only, each with its reason, as docs/ARCHITECTURE.md lists them).</summary>
@@ -82,6 +85,8 @@ public sealed partial class Feature_rules
         ("Supervision", "complaint_oversight"),
         // Black-gas leads (黑气线索) read the unregistered scans and the restaurants' delivery alerts with the deliverers they named.
         ("Supervision", "unregistered_scans"), ("Supervision", "delivery_alerts"), ("Supervision", "delivery_alert_codes"),
+        // The real-name rate counts customers whose identity checks out (Enterprises' customer_identities).
+        ("Supervision", "customer_identities"),
     };
 
     private static string? FeatureOf(string? ns) =>

@@ -35,6 +35,18 @@ public sealed class TestData(TestDatabase db, IServiceProvider services)
             """, new { enterpriseId, number = "TS4235-" + UniqueCode()[..8], from = from.ToDateTime(TimeOnly.MinValue), until = until.ToDateTime(TimeOnly.MinValue), status });
     }
 
+    /// <summary>Records (or replaces) an enterprise's 燃气经营许可证.</summary>
+    public async Task GasSupplyLicenceAsync(int enterpriseId, DateOnly? until = null, string status = "valid")
+    {
+        await using var conn = await db.OpenAsync();
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO enterprise_licences (enterprise_id, kind, licence_number, issuer, valid_from, valid_until, status, updated_at)
+            VALUES (@enterpriseId, 'gas_supply', @number, '福州市城乡建设局', '2020-01-01', @until, @status, NOW(3))
+            ON DUPLICATE KEY UPDATE valid_until = @until, status = @status
+            """, new { enterpriseId, number = "闽燃经-" + UniqueCode()[..8], until = (until ?? new DateOnly(2099, 12, 31)).ToDateTime(TimeOnly.MinValue), status });
+    }
+
     public async Task<string> LicenceOfAsync(int enterpriseId)
     {
         await using var conn = await db.OpenAsync();

@@ -26,9 +26,13 @@ public sealed class Enterprise_scores(WebHostFixture fx)
             new { employeeNumber = "W1", name = "孙送气", permitNumber = "P1", permitValidUntil = today.AddYears(1) },
             new { employeeNumber = "W2", name = "周送气", permitNumber = "P2", permitValidUntil = today.AddDays(-60) });
         await shop.PostOkAsync("customers",
-            new { customerId = "H1", kind = "household", districtCode = district, name = "吴居民", idNumber = "350125199001011234" },
+            // Real-name: H1's ID number passes GB 11643 and R1's credit code GB 32100; H2 gave none.
+            new { customerId = "H1", kind = "household", districtCode = district, name = "吴居民", idNumber = "350125199001011232" },
             new { customerId = "H2", kind = "household", districtCode = district, name = "郑居民" },
-            new { customerId = "R1", kind = "commercial", districtCode = district, businessName = "评分测试饭店" });
+            new { customerId = "R1", kind = "commercial", districtCode = district, businessName = "评分测试饭店", creditCode = "91440300708461136T" });
+        // Both hold their 燃气经营许可证 (this test is about the rates; licence problems are Credit_rules').
+        await fx.Data.GasSupplyLicenceAsync(filling);
+        await fx.Data.GasSupplyLicenceAsync(station);
         var now = DateTimeOffset.UtcNow;
         string a = NewCode(), b = NewCode(), c = NewCode(), d = NewCode(), e = NewCode();
         foreach (var code in new[] { a, b, c, d, e })
@@ -77,7 +81,8 @@ public sealed class Enterprise_scores(WebHostFixture fx)
         Assert.Equal(0.0, f.ScanRate);
         // The four fills carried no fill check: four violations of the interlock, 2 points each.
         Assert.Equal(4, f.FillViolations);
-        Assert.Equal(28.67, f.Composite!.Value, 0.011); // mean of the four rates ×100, less 5 for the escalated order, less 8 for the violations
+        // Mean of the four rates ×100, less 5 for the escalated order, less 8 for the violations (the order itself was issued today, after the window).
+        Assert.Equal(28.67, f.Composite!.Value, 0.011);
         Assert.Equal("D", f.Grade);
         var s = (await scores.HistoryAsync(station, EnterpriseScores.Rolling, 1, CancellationToken.None)).Single();
         // The station: its three deliveries, two of them after a fill; the order was the owner's.
@@ -95,10 +100,13 @@ public sealed class Enterprise_scores(WebHostFixture fx)
         Assert.Equal(new[] { b, e }.Order(), lowering.Where(r => r.Kind == "delivery").Select(r => r.CylinderCode).Order());
         Assert.Equal([c], lowering.Where(r => r.Kind == "traceability").Select(r => r.CylinderCode).ToArray());
         Assert.Equal([b], lowering.Where(r => r.Kind == "scan").Select(r => r.CylinderCode).ToArray());
-        Assert.Equal([a], lowering.Where(r => r.Kind == "detention").Select(r => r.CylinderCode).ToArray());
+        Assert.Equal([a], lowering.Where(r => r.Kind == "escalated").Select(r => r.CylinderCode).ToArray());
         var violations = lowering.Where(r => r.Kind == "fill_violation").ToList();
         Assert.Equal(new[] { a, b, c, d }.Order(), violations.Select(r => r.CylinderCode).Order());
-        Assert.All(violations, v => Assert.Matches("^违规充装 WG[0-9]+：未经充装前检查$", v.Detail));
+        Assert.All(violations, v => Assert.Equal("违规充装：未经充装前检查", v.Detail));
+        // Every deduction links to its record.
+        Assert.All(violations, v => Assert.Equal("/console/violations/" + v.Reference, v.Link));
+        Assert.All(violations, v => Assert.Matches("^WG[0-9]+$", v.Reference));
 
         // The console: the district's agency sees the enterprise with its counts and lowering records; another district's does not.
         var page = await inspector.Http.GetStringAsync($"/console/scores/{filling}");
