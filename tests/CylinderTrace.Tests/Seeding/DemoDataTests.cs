@@ -21,7 +21,11 @@ public sealed class DemoDataSet : IAsyncLifetime
         var generator = new DataGenerator(Host.Services.GetRequiredService<Db>(), Host.Services.GetRequiredService<PersonalData>(),
             SeedPreset.Demo, 20261128, TimeProvider.System);
         await generator.RunAsync(CancellationToken.None);
+        // As the seed command follows it: inspectors, scores, this month's plans with findings.
+        CreditSummary = await CreditSeed.RunAsync(Host.Services, 20261128, CancellationToken.None);
     }
+
+    public string CreditSummary { get; private set; } = "";
 
     public async Task DisposeAsync()
     {
@@ -33,6 +37,7 @@ public sealed class DemoDataSet : IAsyncLifetime
 /// <summary>The demo data set loads into an empty database and shows every card state (the tests only read it, so it is loaded once).</summary>
 public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataSet>
 {
+    private readonly DemoDataSet set = set;
     private readonly TestDatabase _db = set.Database;
     private readonly CylinderTraceHost _host = set.Host;
 
@@ -97,6 +102,54 @@ public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataS
                 "SELECT CAST(SUM(deliveries) AS SIGNED), CAST(SUM(scanned) AS SIGNED) FROM scan_rate_rollups WHERE period = 'd' AND dimension = @dimension", new { dimension });
             Assert.Equal((restaurantDeliveries, answered), ((int)deliveries, (int)scanned));
         }
+    }
+
+    [Fact]
+    public async Task has_identities_most_of_which_check_out()
+    {
+        await using var conn = await _db.OpenAsync();
+        var (households, validIds, businesses, validCodes, codes) = await conn.QuerySingleAsync<(long, long, long, long, long)>(
+            """
+            SELECT CAST(SUM(c.kind = 'household') AS SIGNED), CAST(SUM(i.id_number_valid = 1) AS SIGNED), CAST(SUM(c.kind = 'commercial') AS SIGNED),
+                   CAST(SUM(i.credit_code_valid = 1) AS SIGNED), CAST(SUM(i.credit_code IS NOT NULL) AS SIGNED)
+            FROM customers c JOIN customer_identities i ON i.customer_id = c.id
+            """);
+        Assert.Equal(SeedPreset.Demo.Customers, households + businesses);
+        // About 94% of households and 85% of businesses check out: the real-name rate means something.
+        Assert.InRange(validIds, households * 90 / 100, households * 97 / 100);
+        Assert.InRange(validCodes, businesses * 75 / 100, businesses * 92 / 100);
+        Assert.True(codes > validCodes);
+        // What the table says is what the checks say of the numbers themselves.
+        var pd = _host.Services.GetRequiredService<PersonalData>();
+        foreach (var (enc, valid) in await conn.QueryAsync<(byte[], bool)>(
+                     "SELECT c.id_number_enc, i.id_number_valid FROM customers c JOIN customer_identities i ON i.customer_id = c.id WHERE c.id_number_enc IS NOT NULL LIMIT 300"))
+            Assert.Equal(valid, CylinderTrace.Enterprises.ResidentIdNumber.IsValid(pd.Decrypt(enc)));
+        foreach (var (code, valid) in await conn.QueryAsync<(string, bool)>("SELECT credit_code, credit_code_valid FROM customer_identities WHERE credit_code IS NOT NULL"))
+            Assert.Equal(valid, CylinderTrace.Enterprises.UnifiedSocialCreditCode.IsValid(code));
+    }
+
+    [Fact]
+    public async Task has_this_months_inspection_plans_with_findings_and_a_public_page()
+    {
+        await using var conn = await _db.OpenAsync();
+        var bureaus = await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM agencies WHERE kind = 'market_supervision'");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var month = new DateOnly(today.Year, today.Month, 1).ToDateTime(TimeOnly.MinValue);
+        Assert.Equal(bureaus, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM inspection_plans WHERE month = @month", new { month }));
+        var (targets, done) = await conn.QuerySingleAsync<(long, long)>(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(status = 'done'), 0) AS SIGNED) FROM inspection_plan_targets");
+        Assert.True(targets > 0 && done > 0 && done < targets, set.CreditSummary);
+        // Every plan runs again from its seed to the same targets.
+        var plans = _host.Services.GetRequiredService<CylinderTrace.Supervision.InspectionPlans>();
+        foreach (var id in await conn.QueryAsync<long>("SELECT id FROM inspection_plans"))
+        {
+            var plan = (await plans.GetAsync(id, CancellationToken.None))!;
+            Assert.Equal(plan.Targets.Select(t => t.EnterpriseId),
+                CylinderTrace.Supervision.InspectionDraw.Draw(plan.Summary.Seed, plan.Candidates, plan.Inspectors, plan.Rates).Select(t => t.EnterpriseId));
+        }
+        var page = await _host.CreateClient().GetStringAsync("/public/credit");
+        Assert.Contains("瓶装燃气企业信用信息公示", page);
+        Assert.Equal(SeedPreset.Demo.FillingEnterprises + SeedPreset.Demo.SupplyStations, System.Text.RegularExpressions.Regex.Count(page, "<section class=\"enterprise"));
     }
 
     [Fact]
