@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using CylinderTrace.Complaints.Photos;
 using CylinderTrace.Platform.Database;
-using CylinderTrace.Platform.Privacy;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Platform.Time;
 using CylinderTrace.Staff;
