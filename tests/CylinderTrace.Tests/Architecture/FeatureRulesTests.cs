@@ -87,6 +87,8 @@ public sealed partial class Feature_rules
         ("Supervision", "unregistered_scans"), ("Supervision", "delivery_alerts"), ("Supervision", "delivery_alert_codes"),
         // The real-name rate counts customers whose identity checks out (Enterprises' customer_identities).
         ("Supervision", "customer_identities"),
+        // The licence deduction rule counts enterprises missing a licence or holding one not in force (Enterprises' enterprise_licences).
+        ("Supervision", "enterprise_licences"),
     };
 
     private static string? FeatureOf(string? ns) =>
