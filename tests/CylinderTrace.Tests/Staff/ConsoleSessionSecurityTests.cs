@@ -171,7 +171,6 @@ public sealed class Console_forms_and_redirects(WebHostFixture fx)
             path = path.Replace("{number}", "TS20260101-000001").Replace("{action}", "claim").Replace("{code}", "FZ0000000001").Replace("{order}", "KP20260101-0001")
                 .Replace("{violation}", "WG2026010100001")
                 .Replace("{jointCase}", "LH20260101-0001").Replace("{referral:long}", "1")
-
                 .Replace("{plan:long}", "1").Replace("{enterpriseId:int}", "1").Replace("{review:long}", "1");
             var response = await city.Http.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { ["text"] = "x" }));
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"POST {path} without a form token → {(int)response.StatusCode}");
