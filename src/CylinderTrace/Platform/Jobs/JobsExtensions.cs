@@ -137,12 +137,25 @@ internal sealed class HangfireWorker(IServiceProvider services, IOptions<Hosting
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // After this no new server is made (the start loop has ended).
         await base.StopAsync(cancellationToken);
-        if (_server is null) return;
-        _server.SendStop();
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is null) return;
+        server.SendStop();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        try { await _server.WaitForShutdownAsync(timeout.Token); }
+        try { await server.WaitForShutdownAsync(timeout.Token); }
         catch (OperationCanceledException) { logger.LogWarning("Background jobs did not stop within 10 s; they resume elsewhere (jobs are idempotent)"); }
+        // Hangfire's servers must be disposed, not only stopped: a server left undisposed could go on taking jobs
+        // after the host's container was gone, failing each with ObjectDisposedException (seen in CI). Dispose blocks
+        // for up to the server's ShutdownTimeout.
+        await Task.Run(server.Dispose, CancellationToken.None);
+    }
+
+    public override void Dispose()
+    {
+        // A host disposed without being stopped (its start failed) still ends its server.
+        Interlocked.Exchange(ref _server, null)?.Dispose();
+        base.Dispose();
     }
 }
