@@ -67,6 +67,11 @@ public static class PlatformExtensions
 
         services.AddSingleton<PersonalData>();
         services.AddSingleton<RateLimiting.RedisRateLimiter>();
+        // Hosted services start in the order they are registered: the migrations first, then the deployment's first
+        // data-protection key (made once for all instances), both before data protection reads its key ring as it starts.
+        services.AddHostedService<MigrateOnStart>();
+        services.AddSingleton<Security.FirstKey>();
+        services.AddHostedService<Security.FirstKeyOnStart>();
         // Cookies and form tokens read the same on every instance: keys in MariaDB, encrypted under DataProtection:KeyEncryptionKey.
         Security.KeyRing.AddKeyRingInDatabase(services);
         services.AddSingleton<ReferenceData.Agencies>();
@@ -80,7 +85,6 @@ public static class PlatformExtensions
         services.AddHealthChecks()
             .AddCheck<MariaDbHealthCheck>("mariadb", HealthStatus.Unhealthy, ["ready"])
             .Add(new HealthCheckRegistration("redis", sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()), HealthStatus.Unhealthy, ["ready"]));
-        services.AddHostedService<MigrateOnStart>();
         return builder;
     }
 

@@ -67,6 +67,47 @@ public sealed class The_key_ring_at_rest : IAsyncLifetime
     }
 
     [Fact]
+    public async Task is_one_key_when_instances_start_together_on_a_database_without_one()
+    {
+        // Migrated, but no key yet (as after the first deployment's `migrate`, before any instance ran).
+        var kek = TestEnvironment.NewKey();
+        await using (var first = new CylinderTraceHost(database.ConnectionString, redisPrefix, new Dictionary<string, string?> { ["DataProtection:KeyEncryptionKey"] = kek }))
+            _ = first.Server;
+        await using (var conn = await database.OpenAsync()) await conn.ExecuteAsync("DELETE FROM data_protection_keys");
+
+        // Two web instances start at the same moment behind a proxy.
+        var (a, b) = (Host(kek), Host(kek));
+        await Task.WhenAll(Task.Run(() => a.Server), Task.Run(() => b.Server));
+        Assert.Single(await StoredKeysAsync());
+        // A console cookie issued by one is good on the other.
+        var (cookie, _) = await SignInAsync(a);
+        Assert.Equal(HttpStatusCode.OK, (await MeAsync(b, cookie)).StatusCode);
+    }
+
+    [Fact]
+    public async Task is_made_by_the_migrate_command_before_any_instance_starts()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = database.ConnectionString,
+            ["Redis:Configuration"] = TestEnvironment.Redis,
+            ["Redis:KeyPrefix"] = redisPrefix,
+            ["Privacy:EncryptionKey"] = CylinderTraceHost.EncryptionKey,
+            ["Privacy:HashKey"] = CylinderTraceHost.HashKey,
+            ["DataProtection:KeyEncryptionKey"] = CylinderTraceHost.KeyEncryptionKey,
+        };
+        var first = await new Cli().RunAsync(null, settings, "migrate");
+        Assert.True(first.Exit == 0, first.Out + first.Err);
+        Assert.Contains("data-protection key", first.Out);
+        Assert.Single(await StoredKeysAsync());
+        // Run again: nothing more.
+        var again = await new Cli().RunAsync(null, settings, "migrate");
+        Assert.True(again.Exit == 0, again.Out + again.Err);
+        Assert.DoesNotContain("data-protection key", again.Out);
+        Assert.Single(await StoredKeysAsync());
+    }
+
+    [Fact]
     public async Task holds_each_keys_master_key_only_encrypted_under_the_key_encryption_key()
     {
         var kek = TestEnvironment.NewKey();

@@ -167,6 +167,9 @@ public static class CommandLine
         await run.Out.WriteLineAsync(applied.Count == 0 ? "Database is up to date." : $"Applied migrations: {string.Join(", ", applied)}");
         var partitions = await run.Services.GetRequiredService<PartitionMaintenance>().EnsureAsync(ct);
         if (partitions.Count > 0) await run.Out.WriteLineAsync($"Added partitions: {string.Join(", ", partitions)}");
+        // Before any instance starts on this database, so that they all use the same key (see FirstKey).
+        if (await run.Services.GetRequiredService<Security.FirstKey>().EnsureAsync(options.MigrationLockSeconds, ct))
+            await run.Out.WriteLineAsync("Made the first data-protection key (console cookies and form tokens).");
         return 0;
     }
 }
