@@ -14,22 +14,13 @@
 set -uo pipefail
 source "$(dirname "$0")/cluster/lib.sh"
 cd "$CT_ROOT"
-out="$CLUSTER_DIR/check"; rm -rf "$out"; mkdir -p "$out/nginx/logs"
+out="$CLUSTER_DIR/check"; rm -rf "$out"; mkdir -p "$out"
 started=$SECONDS
 cluster_install_if_missing
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  log "installing nginx with apt-get"
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx-light >/dev/null 2>&1 || \
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx >/dev/null
-fi
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-pids=()
+tier_pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" -s stop 2>/dev/null || true
+  stop_tier "$out"
   redis_cluster_down
   galera_down
 }
@@ -64,57 +55,23 @@ licence=$(galera_root 0 -N "$db" -e "SELECT licence_number FROM enterprises WHER
 dotnet "$host_dll" integration-key create --licence "$licence" --tsv 2>/dev/null >"$out/keys.tsv"
 log "migrated and seeded on Galera ($((SECONDS - started)) s)"
 
-dotnet "$bench_dll" fake-wechat --port 7119 >"$out/wechat.log" 2>&1 &
-pids+=($!)
-for port in 7111 7112; do
-  Hosting__Roles=web dotnet "$host_dll" --urls "http://127.0.0.1:$port" >"$out/web-$port.log" 2>&1 &
-  pids+=($!)
-done
-for port in 7113 7114; do
-  Hosting__Roles=worker dotnet "$host_dll" --urls "http://127.0.0.1:$port" >"$out/worker-$port.log" 2>&1 &
-  pids+=($!)
-done
-cat >"$out/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-pid $out/nginx/nginx.pid;
-error_log $out/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out/nginx/body; proxy_temp_path $out/nginx/proxy; fastcgi_temp_path $out/nginx/fastcgi;
-  uwsgi_temp_path $out/nginx/uwsgi; scgi_temp_path $out/nginx/scgi;
-  upstream cylindertrace_web { server 127.0.0.1:7111; server 127.0.0.1:7112; keepalive 32; }
-  server {
-    listen 127.0.0.1:7110;
-    client_max_body_size 17m;
-    location / {
-      proxy_pass http://cylindertrace_web;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
-  }
-}
-NGINX
-"$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf"
-for url in http://127.0.0.1:7111/health/ready http://127.0.0.1:7112/health/ready http://127.0.0.1:7113/health/live http://127.0.0.1:7114/health/live http://127.0.0.1:7110/health/ready; do
-  for _ in $(seq 1 240); do curl -sf "$url" >/dev/null && break; sleep 0.25; done
-  curl -sf "$url" >/dev/null || fail "$url does not answer; logs in $out"
-done
+start_tier "$out" 7110 "7111 7112" "7113 7114" 7119 60 || fail "the instances did not all answer; logs in $out"
+start_late_replier "$out" 7115 || fail "the late-reply instance did not answer"
+admin_password="Cluster-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+dotnet "$host_dll" create-admin --username "cluster-admin" --password "$admin_password" >"$out/admin.txt" 2>&1 || { cat "$out/admin.txt"; fail "create-admin failed"; }
 ready=$(curl -s http://127.0.0.1:7111/health/ready)
 log "2 web + 2 worker instances on the clusters behind nginx on 127.0.0.1:7110 ($((SECONDS - started)) s)"
 
 echo "== properties across instances (Redis Cluster + Galera)"
 echo "readiness: $ready"
 dotnet "$bench_dll" scale-check --proxy http://127.0.0.1:7110 --web http://127.0.0.1:7111,http://127.0.0.1:7112 \
-  --wechat http://127.0.0.1:7119 --oa-token "$OfficialAccount__Token" --keys "$out/keys.tsv" | tee "$out/scale-check.txt"
+  --wechat http://127.0.0.1:7119 --oa-token "$OfficialAccount__Token" --keys "$out/keys.tsv" \
+  --admin "cluster-admin:$admin_password" --late-web http://127.0.0.1:7115 | tee "$out/scale-check.txt"
 properties=$(tail -1 "$out/scale-check.txt")
 
 echo "== failover under load"
 seconds="${CT_CLUSTER_SECONDS:-60}"
-dotnet "$bench_dll" fault-load --url http://127.0.0.1:7110 --keys "$out/keys.tsv" --seconds "$seconds" \
+dotnet "$bench_dll" fault-load --url http://127.0.0.1:7110 --keys "$out/keys.tsv" --seconds "$seconds" --users 200 \
   --max-failing-seconds "${CT_CLUSTER_FAILING_SECONDS:-12}" >"$out/load.txt" 2>"$out/load.err" &
 load=$!
 sleep 10

@@ -86,3 +86,86 @@ start_bench_host() {
   curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || { log "the host did not become ready; see $CT_LOCAL/bench/$name-host.log"; exit 1; }
   for _ in $(seq 1 20); do curl -s -o /dev/null "http://127.0.0.1:$port/api/cylinders/FZ0000000001/card"; done
 }
+
+# The scale-out tier of ops/scale-out.sh and ops/cluster-check.sh, on the host and database settings already exported:
+# a stand-in for WeChat's servers, web instances, worker instances and nginx in front of the web instances, then waits
+# until each answers its health check.
+#   start_tier OUT PROXY_PORT "WEB_PORTS" "WORKER_PORTS" WECHAT_PORT [READY_SECONDS]
+# OUT holds the logs and nginx's files. Appends the processes to the array tier_pids; stop_tier OUT stops them.
+# Returns 1 (naming the instance) when one does not answer within READY_SECONDS (default 60).
+start_tier() {
+  local out="$1" proxy_port="$2" web_ports="$3" worker_ports="$4" wechat_port="$5" ready_seconds="${6:-60}"
+  local host_dll="$CT_ROOT/src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll"
+  local bench_dll="$CT_ROOT/tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll"
+  mkdir -p "$out/nginx/logs"
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    log "installing nginx with apt-get"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx-light >/dev/null 2>&1 || \
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  fi
+  tier_nginx="$(command -v nginx || echo /usr/sbin/nginx)"
+  dotnet "$bench_dll" fake-wechat --port "$wechat_port" >"$out/wechat.log" 2>&1 &
+  tier_pids+=($!)
+  local port upstream="" urls=()
+  for port in $web_ports; do
+    Hosting__Roles=web dotnet "$host_dll" --urls "http://127.0.0.1:$port" >"$out/web-$port.log" 2>&1 &
+    tier_pids+=($!)
+    upstream+="server 127.0.0.1:$port; "
+    urls+=("http://127.0.0.1:$port/health/ready")
+  done
+  for port in $worker_ports; do
+    Hosting__Roles=worker dotnet "$host_dll" --urls "http://127.0.0.1:$port" >"$out/worker-$port.log" 2>&1 &
+    tier_pids+=($!)
+    urls+=("http://127.0.0.1:$port/health/live")
+  done
+  cat >"$out/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $out/nginx/body; proxy_temp_path $out/nginx/proxy; fastcgi_temp_path $out/nginx/fastcgi;
+  uwsgi_temp_path $out/nginx/uwsgi; scgi_temp_path $out/nginx/scgi;
+  upstream cylindertrace_web { ${upstream}keepalive 32; }
+  server {
+    listen 127.0.0.1:$proxy_port;
+    client_max_body_size 17m;
+    location / {
+      proxy_pass http://cylindertrace_web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+}
+NGINX
+  "$tier_nginx" -p "$out/nginx" -c "$out/nginx/nginx.conf" || return 1
+  urls+=("http://127.0.0.1:$proxy_port/health/ready")
+  local url
+  for url in "${urls[@]}"; do
+    for _ in $(seq 1 $((ready_seconds * 4))); do curl -sf "$url" >/dev/null && break; sleep 0.25; done
+    curl -sf "$url" >/dev/null || { log "$url does not answer; logs in $out"; return 1; }
+  done
+}
+
+stop_tier() {
+  local p
+  for p in "${tier_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "${tier_nginx:-}" ] && "$tier_nginx" -p "$1/nginx" -c "$1/nginx/nginx.conf" -s stop 2>/dev/null || true
+}
+
+# One more web instance of the tier whose Official Account reply budget is spent at once, so every push it takes is
+# answered "success" and its reply goes out late, as a customer-service message sent by a worker (scale-check --late-web).
+start_late_replier() {
+  local out="$1" port="$2"
+  OfficialAccount__ReplyBudgetMilliseconds=0 Hosting__Roles=web dotnet "$CT_ROOT/src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll" \
+    --urls "http://127.0.0.1:$port" >"$out/web-late-$port.log" 2>&1 &
+  tier_pids+=($!)
+  for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && return 0; sleep 0.25; done
+  log "the late-reply instance on $port does not answer; see $out/web-late-$port.log"; return 1
+}

@@ -62,9 +62,14 @@ redis_cluster_up() {
 
 redis_cluster_config() { local c=""; for p in $REDIS_CLUSTER_PORTS; do c="$c${c:+,}127.0.0.1:$p"; done; echo "$c"; }
 
-# The port of the primary that serves a key's slot.
-redis_primary_of() { redis-cli -c -p "${REDIS_CLUSTER_PORTS%% *}" cluster nodes | awk -v slot="$(redis-cli -p "${REDIS_CLUSTER_PORTS%% *}" cluster keyslot "$1")" '
-  $3 ~ /master/ && $8 == "connected" { for (i = 9; i <= NF; i++) { split($i, r, "-"); if (slot >= r[1] && slot <= (r[2] == "" ? r[1] : r[2])) { split($2, a, "[:@]"); print a[2] } } }'; }
+# The port of the primary that serves a key's slot, as a node that answers sees it (the first may be the one killed).
+redis_primary_of() {
+  local ask p
+  for p in $REDIS_CLUSTER_PORTS; do redis_node_ping "$p" && { ask=$p; break; }; done
+  [ -n "${ask:-}" ] || return 1
+  redis-cli -p "$ask" cluster nodes | awk -v slot="$(redis-cli -p "$ask" cluster keyslot "$1")" '
+  $3 ~ /master/ && $3 !~ /fail/ && $8 == "connected" { for (i = 9; i <= NF; i++) { split($i, r, "-"); if (slot >= r[1] && slot <= (r[2] == "" ? r[1] : r[2])) { split($2, a, "[:@]"); print a[2] } } }'
+}
 
 redis_cluster_down() {
   for port in $REDIS_CLUSTER_PORTS; do

@@ -66,13 +66,20 @@ public static class FaultLoad
             stats.AddOrUpdate((kind, status), 1, (_, n) => n + 1);
             perSecond.AddOrUpdate(((int)clock.Elapsed.TotalSeconds, kind, ok), 1, (_, n) => n + 1);
         }
-        async Task<HttpStatusCode?> SendAsync(string kind, Func<HttpRequestMessage> make)
+        // Users whose hourly complaint limit is spent: their 429 is the documented answer, not a failure.
+        var spent = new ConcurrentDictionary<long, bool>();
+        async Task<HttpStatusCode?> SendAsync(string kind, Func<HttpRequestMessage> make, long? limit = null)
         {
             try
             {
                 using var response = await http.SendAsync(make());
                 var status = (int)response.StatusCode;
-                if (status >= 500)
+                if (status == 429 && limit is { } userId && (await response.Content.ReadAsStringAsync()).Contains("\"code\":\"rate-limited\"", StringComparison.Ordinal))
+                {
+                    spent[userId] = true;
+                    Count(kind, "429-user-limit", true);
+                }
+                else if (status >= 500)
                 {
                     var text = await response.Content.ReadAsStringAsync();
                     var problem = text.Contains("urn:cylindertrace:problem:", StringComparison.Ordinal) ? "problem" : "other";
@@ -115,15 +122,18 @@ public static class FaultLoad
             {
                 if (pending is null)
                 {
+                    // A user past its hourly complaint limit (MiniProgram:ComplaintsPerUserPerHour) is done; the next one files.
+                    if (spent.Count >= users.Count) break;
                     var n = Interlocked.Increment(ref sequence);
                     var (id, token) = users[n % users.Count];
+                    if (spent.ContainsKey(id)) continue;
                     pending = new Complaint(id, token, $"fault-{run}-{n}", new
                     {
                         category = "service", description = $"故障演练投诉{n}：送气工多收费", districtCode = "350102", address = "鼓楼区测试路1号",
                     });
                 }
                 var c = pending;
-                var status = await SendAsync("complaint", () =>
+                var status = await SendAsync("complaint", limit: c.UserId, make: () =>
                 {
                     var request = new HttpRequestMessage(HttpMethod.Post, "/api/mp/complaints") { Content = JsonContent.Create(c.Body) };
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", c.Token);
@@ -131,6 +141,7 @@ public static class FaultLoad
                     return request;
                 });
                 if (status is HttpStatusCode.Created or HttpStatusCode.OK) { ackedComplaints.Add(c); pending = null; }
+                else if (spent.ContainsKey(c.UserId)) pending = null; // refused for good: the user's limit, not a write
                 else if (status is not null && (int)status < 500 && status != HttpStatusCode.TooManyRequests) pending = null; // refused for good: not a write
                 else await Task.Delay(50);
             }
@@ -158,22 +169,38 @@ public static class FaultLoad
 
         await Task.WhenAll(CardsAsync(), FillChecksAsync(), ComplaintsAsync(0), ComplaintsAsync(1), ComplaintsAsync(2), FillsAsync(0), FillsAsync(1));
 
-        // What the host acknowledged must be there, once.
-        await using var db = new MySqlConnection(cs);
-        await db.OpenAsync();
+        // What the host acknowledged must be there, once. Each query on a new connection, tried again after a lost one:
+        // the database's writer may be killed while this reads (the failover connection string then takes the next node).
+        async Task<List<T>> QueryAsync<T>(string sql, object args)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var conn = new MySqlConnection(cs);
+                    await conn.OpenAsync();
+                    return (await conn.QueryAsync<T>(sql, args)).ToList();
+                }
+                catch (MySqlException) when (attempt < 10)
+                {
+                    MySqlConnection.ClearAllPools();
+                    await Task.Delay(1000);
+                }
+            }
+        }
         var complaintKeys = ackedComplaints.Select(c => c.Key).ToList();
-        var complaintCounts = complaintKeys.Count == 0 ? [] : (await db.QueryAsync<(string Key, long N)>(
+        var complaintCounts = complaintKeys.Count == 0 ? [] : (await QueryAsync<(string Key, long N)>(
             "SELECT idempotency_key, COUNT(*) FROM complaints WHERE idempotency_key IN @complaintKeys GROUP BY idempotency_key", new { complaintKeys })).ToDictionary(x => x.Key, x => x.N);
         var eventIds = ackedEvents.ToList();
         var eventCounts = new Dictionary<string, long>();
         foreach (var chunk in eventIds.Chunk(1000))
-            foreach (var (id, n) in await db.QueryAsync<(string, long)>("SELECT external_event_id, COUNT(*) FROM fills WHERE external_event_id IN @chunk GROUP BY external_event_id", new { chunk }))
+            foreach (var (id, n) in await QueryAsync<(string, long)>("SELECT external_event_id, COUNT(*) FROM fills WHERE external_event_id IN @chunk GROUP BY external_event_id", new { chunk }))
                 eventCounts[id] = n;
         // Routing catches up (the reconciler runs every minute): wait for it, up to two minutes.
         long routedOnce = 0, routedTwice = 0;
         for (var i = 0; i < 240 && complaintKeys.Count > 0; i++)
         {
-            var routing = (await db.QueryAsync<(string Key, long N)>(
+            var routing = (await QueryAsync<(string Key, long N)>(
                 """
                 SELECT c.idempotency_key, COUNT(e.id) FROM complaints c LEFT JOIN complaint_events e ON e.complaint_id = c.id AND e.kind = 'routed'
                 WHERE c.idempotency_key IN @complaintKeys GROUP BY c.idempotency_key

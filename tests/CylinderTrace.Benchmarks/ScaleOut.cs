@@ -17,8 +17,10 @@ namespace CylinderTrace.Benchmarks;
 ///   fake-wechat --port P   a stand-in for WeChat's servers (WeChat cannot be reached from here): access
 ///                          tokens (counted), jscode2session (openid from the code), messages (accepted, counted);
 ///                          GET /__counts gives the counts as JSON
-///   scale-check --proxy URL --web URL,URL --wechat URL --oa-token T --keys KEYS.tsv
-///                          checks each property across instances and prints PASS/FAIL per property and in all
+///   scale-check --proxy URL --web URL,URL --wechat URL --oa-token T --keys KEYS.tsv [--admin USER:PASSWORD] [--late-web URL]
+///                          checks each property across instances and prints PASS/FAIL per property and in all;
+///                          --admin also checks the jobs dashboard as the city's administrator (initial password),
+///                          --late-web a late Official Account reply through an instance whose reply budget is 0
 /// </summary>
 public static class ScaleOut
 {
@@ -194,9 +196,71 @@ public static class ScaleOut
         results.Add(("live scan rates", rates.All(r => r.Status == 200) && rates.Select(r => r.Body).Distinct().Count() == 1,
             "today's rates of the key's enterprise from both instances: " + string.Join(", ", rates.Select(r => r.Status)) + (rates.Select(r => r.Body).Distinct().Count() == 1 ? ", the same figures" : ", different figures")));
 
+        // 8. The jobs dashboard (/hangfire) for the city's administrator, through the proxy: its pages read Hangfire's
+        // keys with multi-key commands, which must stay in one slot on a cluster.
+        if (Arg(args, "admin", "") is { Length: > 0 } admin)
+            results.Add(await JobsDashboardAsync(proxy, admin));
+
+        // 9. A late Official Account reply: an instance whose reply budget is spent at once answers WeChat "success",
+        // and a worker sends the answer as one customer-service message.
+        if (Arg(args, "late-web", "") is { Length: > 0 } lateWeb)
+            results.Add(await LateReplyAsync(http, lateWeb, wechat, oaToken, run));
+
         foreach (var (property, pass, detail) in results) Console.WriteLine($"{(pass ? "PASS" : "FAIL")}  {property}: {detail}");
         var all = results.All(r => r.Pass);
         Console.WriteLine(all ? "RESULT PASS" : "RESULT FAIL");
         return all ? 0 : 1;
+    }
+
+    private static async Task<(string, bool, string)> JobsDashboardAsync(string proxy, string admin)
+    {
+        var (username, password) = (admin[..admin.IndexOf(':', StringComparison.Ordinal)], admin[(admin.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+        using var console = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        { BaseAddress = new Uri(proxy), Timeout = TimeSpan.FromSeconds(30) };
+        var signIn = await console.PostAsJsonAsync("/api/console/session", new { username, password });
+        if (!signIn.IsSuccessStatusCode)
+            return ("jobs dashboard", false, $"the administrator's sign-in answered {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        // The initial password must be changed first (as at a real first sign-in).
+        var changed = await console.PostAsJsonAsync("/api/console/me/password", new { current = password, next = "Cluster-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) });
+        var pages = new List<string>();
+        var ok = changed.IsSuccessStatusCode;
+        foreach (var (path, expect) in new[] { ("/hangfire", "Hangfire"), ("/hangfire/recurring", "complaint-routing-reconcile"), ("/hangfire/servers", "worker"), ("/hangfire/jobs/succeeded", "Hangfire") })
+        {
+            var response = await console.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            var good = response.StatusCode == HttpStatusCode.OK && body.Contains(expect, StringComparison.OrdinalIgnoreCase);
+            ok &= good;
+            pages.Add($"{path} {(int)response.StatusCode}{(good ? "" : " (no \"" + expect + "\")")}");
+        }
+        return ("jobs dashboard", ok, $"password change {(int)changed.StatusCode}; " + string.Join(", ", pages));
+    }
+
+    private static async Task<(string, bool, string)> LateReplyAsync(HttpClient http, string lateWeb, string wechat, string oaToken, string run)
+    {
+        static async Task<int> CustomMessagesAsync(HttpClient http, string wechat) =>
+            (await http.GetFromJsonAsync<Dictionary<string, int>>(wechat + "/__counts") ?? []).GetValueOrDefault("message:custom");
+        var before = await CustomMessagesAsync(http, wechat);
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var msgId = Random.Shared.NextInt64(1_000_000_000, 9_000_000_000);
+        var openid = $"oScaleLate{run}";
+        var xml = $"<xml><ToUserName><![CDATA[gh_scale]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{ts}</CreateTime>" +
+                  $"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[FZ0000000001]]></Content><MsgId>{msgId}</MsgId></xml>";
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var query = $"signature={Signature.Compute(oaToken, ts, nonce)}&timestamp={ts}&nonce={nonce}&openid={openid}";
+        var response = await http.PostAsync($"{lateWeb}/wechat/oa?{query}", new StringContent(xml, Encoding.UTF8, "text/xml"));
+        var answer = await response.Content.ReadAsStringAsync();
+        var sent = 0;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            sent = await CustomMessagesAsync(http, wechat) - before;
+            if (sent > 0) break;
+            await Task.Delay(250);
+        }
+        var after = waited.Elapsed;
+        await Task.Delay(3000); // a second send would show by now
+        sent = await CustomMessagesAsync(http, wechat) - before;
+        return ("late reply", response.StatusCode == HttpStatusCode.OK && answer == "success" && sent == 1,
+            $"the push answered {(int)response.StatusCode} \"{(answer.Length > 40 ? answer[..40] + "…" : answer)}\"; customer-service messages sent: {sent} (the first after {after.TotalSeconds:0.0} s)");
     }
 }
