@@ -1,7 +1,5 @@
 using CylinderTrace.Tests.Infrastructure;
 using Hangfire;
-using Hangfire.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using M = CylinderTrace.Tests.Infrastructure.MiniProgramClient;
 
 namespace CylinderTrace.Tests.Platform;
