@@ -1,3 +1,4 @@
+using CylinderTrace.Complaints.Photos;
 using CylinderTrace.ConsoleShell;
 using CylinderTrace.Platform.Problems;
 using CylinderTrace.Platform.ReferenceData;
@@ -26,6 +27,8 @@ public static class BlackGasConsole
 
         var pages = app.MapConsolePageGroup();
         pages.MapGet("/black-gas", PageAsync);
+        pages.MapGet("/black-gas/detentions/{order}", DetentionPageAsync);
+        pages.MapGet("/black-gas/detentions/{order}/photos/{sha}", PhotoAsync);
         pages.MapPost("/black-gas/detentions/{order}/dispose", DisposePageAsync);
         return app;
     }
@@ -56,12 +59,35 @@ public static class BlackGasConsole
         });
     }
 
+    /// <summary>One detention of an unregistered code, with its photos, for the members of the issuing agency (as a detention order).</summary>
+    public static async Task<IResult> DetentionPageAsync(string order, StaffMember me, BlackGasDetentions detentions, string? done, CancellationToken ct)
+    {
+        var d = await detentions.GetAsync(order, ct);
+        if (d is null || !ConsoleAccess.MaySeeDetention(me, d.AgencyId)) return ConsolePage.Message(me, 404, "没有这份查扣文书", "本单位没有这份查扣文书。");
+        return ConsolePage.Of<BlackGasDetentionPage>(new()
+        {
+            ["Me"] = me, ["Detention"] = d, ["MayDispose"] = ConsoleAccess.MayDetain(me),
+            ["Notice"] = done == "issued" ? "已查扣：该码的扫码卡片和公众号回复已显示为“黑气瓶（已被查扣）”。" : null,
+        });
+    }
+
+    /// <summary>A photo of a detention, served only through the detention it belongs to.</summary>
+    public static async Task<IResult> PhotoAsync(string order, string sha, StaffMember me, HttpContext c, BlackGasDetentions detentions, PhotoStore photos,
+        CancellationToken ct)
+    {
+        var d = await detentions.GetAsync(order, ct);
+        if (d is null || !ConsoleAccess.MaySeeDetention(me, d.AgencyId) || !d.Photos.Contains(sha.ToLowerInvariant()))
+            return ConsolePage.Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的查扣文书。");
+        var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
+        return file is null ? ConsolePage.Message(me, 404, "没有这张照片", "照片文件不存在。") : PhotoStore.Serve(c, file.Value);
+    }
+
     public static async Task<IResult> DisposePageAsync(string order, StaffMember me, IFormCollection form, BlackGasDetentions detentions, CancellationToken ct)
     {
         if (!ConsoleAccess.MayDetain(me)) return ConsolePage.Forbidden(me, "只有执法检查人员可以确认处置。");
         return await detentions.DisposeAsync(me.Id, me.AgencyId, order, form["disposal"], form["note"], ct) switch
         {
-            DetentionResult.BlackGas => TypedResults.Redirect("/console/black-gas"),
+            DetentionResult.BlackGas => TypedResults.Redirect($"/console/black-gas/detentions/{order}"),
             DetentionResult.Invalid i => ConsolePage.Message(me, 400, "请补充后再提交", string.Join(" ", i.Errors.Values.SelectMany(v => v))),
             DetentionResult.Conflict x => ConsolePage.Message(me, 409, "不能处置", x.Message),
             _ => ConsolePage.Message(me, 404, "没有这份查扣文书", "本单位没有这份查扣文书。"),

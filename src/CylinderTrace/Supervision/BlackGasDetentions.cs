@@ -11,7 +11,7 @@ namespace CylinderTrace.Supervision;
 /// <summary>An inspector's detention of an unregistered code as black gas (黑气瓶查扣).</summary>
 public sealed record BlackGasDetention(string Number, string CylinderCode, string Status, string StatusLabel, string Hazard, string Place,
     string? DistrictCode, string District, int AgencyId, string Agency, string? Worker, string? WorkerPermit, string? Station, string? VehiclePlate,
-    long? AlertId, DateTimeOffset IssuedAt, DateTimeOffset? ClosedAt, string? Disposal, string? DisposalLabel, string? DisposalNote);
+    long? AlertId, DateTimeOffset IssuedAt, DateTimeOffset? ClosedAt, string? Disposal, string? DisposalLabel, string? DisposalNote, IReadOnlyList<string> Photos);
 
 /// <summary>
 /// Detention of a well-formed code that no cylinder has (issue 18): there is no owner to recall it, so the order is the
@@ -21,6 +21,8 @@ public sealed record BlackGasDetention(string Number, string CylinderCode, strin
 /// and after commit the card's cache is dropped on every instance, so the card, the Official Account and receiving scans say
 /// 黑气瓶（已被查扣） at once. One open detention per code. The issuing agency's inspector closes it: confiscated (没收), destroyed (销毁),
 /// or returned_registered (it turned out to be a real cylinder whose owner has now registered it: the mark ends).
+/// Its photos are, as a detention order's, the issuing inspector's own uploads for detention (detention_photo_uploads), each taken
+/// by one detention only (black_gas_detention_photos) and served only through the detention.
 /// </summary>
 public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, UnregisteredScans unregistered, Agencies agencies, TimeProvider clock)
 {
@@ -43,6 +45,14 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
         SELECT LAST_INSERT_ID();
         """;
     private const string NumberSql = "UPDATE black_gas_detentions SET number = @number WHERE id = @id";
+    // The issuing inspector's uploads not taken by a detention order, locked until the detention is stored; then (a statement of
+    // its own, so it sees what committed while this one waited for the lock) those a black-gas detention took already.
+    private const string OwnUploadsSql =
+        "SELECT id, sha256 FROM detention_photo_uploads WHERE staff_id = @staffId AND order_id IS NULL AND sha256 IN @photos ORDER BY id FOR UPDATE";
+    private const string TakenUploadsSql = "SELECT upload_id FROM black_gas_detention_photos WHERE upload_id IN @ids";
+    private const string PhotoSql =
+        "INSERT INTO black_gas_detention_photos (detention_id, upload_id, sha256, position) VALUES (@id, @uploadId, @sha, @position)";
+    private const string PhotosSql = "SELECT detention_id AS DetentionId, sha256 AS Sha FROM black_gas_detention_photos WHERE detention_id IN @ids ORDER BY position";
     // The newest alert of a restaurant that listed the code, with what it reported of the deliverer.
     private const string AlertSql =
         """
@@ -108,8 +118,9 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
         var place = request.Place?.Trim();
         if (place is { Length: > 300 }) errors["place"] = ["查扣地点不超过300字。"];
         if (request.DistrictCode is { Length: > 0 } d && (d == Districts.City || !Districts.Codes.Contains(d))) errors["districtCode"] = ["区县代码不对（如鼓楼区 350102）。"];
-        if ((request.Photos ?? []).Count > 0)
-            errors["photos"] = ["查扣未登记气瓶暂不支持在扣瓶令中附照片：请把现场照片留存在执法记录中，并在隐患说明里写明。"];
+        var photos = (request.Photos ?? []).Select(p => p?.ToLowerInvariant() ?? "").Distinct().ToList();
+        if (photos.Count > DetentionOrders.MaxPhotos || photos.Any(p => p.Length != 64 || !p.All(char.IsAsciiHexDigit)))
+            errors["photos"] = [$"最多{DetentionOrders.MaxPhotos}张照片，使用上传后返回的编号。"];
         var plate = Commercial.DeliveryAlerts.NormalisePlate(request.VehiclePlate);
         if (!string.IsNullOrWhiteSpace(request.VehiclePlate) && plate is null) errors["vehiclePlate"] = ["车牌号格式不对，例如“闽A12345”。"];
         var permit = request.WorkerPermitNumber?.Trim();
@@ -143,6 +154,20 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
             await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
             if (await conn.ExecuteScalarAsync<string?>(new CommandDefinition(OpenSql, new { code }, tx, cancellationToken: ct)) is { } open)
                 return new DetentionResult.Conflict($"这个气瓶码已有未结案的查扣文书 {open}。");
+            var uploads = new List<(long UploadId, string Sha)>();
+            if (photos.Count > 0)
+            {
+                var own = (await conn.QueryAsync<(long Id, string Sha)>(new CommandDefinition(OwnUploadsSql, new { staffId, photos }, tx, cancellationToken: ct))).ToList();
+                var taken = own.Count == 0 ? [] : (await conn.QueryAsync<long>(new CommandDefinition(TakenUploadsSql, new { ids = own.Select(u => u.Id).ToList() }, tx,
+                    cancellationToken: ct))).ToHashSet();
+                foreach (var sha in photos)
+                {
+                    var free = own.FirstOrDefault(u => u.Sha == sha && !taken.Contains(u.Id));
+                    if (free.Id == 0)
+                        return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["photos"] = [DetentionOrders.PhotosNotOwn] });
+                    uploads.Add((free.Id, sha));
+                }
+            }
             id = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, new
             {
                 code, agencyId, staffId, hazard, place = Cut(place, 300), district, workerId = worker.Id == 0 ? (int?)null : worker.Id, workerText,
@@ -150,6 +175,8 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
             }, tx, cancellationToken: ct));
             number = $"HQ{ShanghaiTime.FromUtc(now):yyyyMMdd}{id:D6}";
             await conn.ExecuteAsync(new CommandDefinition(NumberSql, new { number, id }, tx, cancellationToken: ct));
+            for (var i = 0; i < uploads.Count; i++)
+                await conn.ExecuteAsync(new CommandDefinition(PhotoSql, new { id, uploads[i].UploadId, sha = uploads[i].Sha, position = i }, tx, cancellationToken: ct));
             await UnregisteredScans.MarkDetainedAsync(conn, tx, code, number, now, ct);
             await tx.CommitAsync(ct);
             // The inspector had the code in hand: that is a scan too.
@@ -195,7 +222,7 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
     {
         await using var conn = await db.OpenAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<ViewRow>(new CommandDefinition(ViewSql + " WHERE d.number = @number", new { number }, cancellationToken: ct));
-        return row is null ? null : View(row);
+        return row is null ? null : View(row, await PhotosAsync(conn, [row.Id], ct));
     }
 
     /// <summary>Detentions in a jurisdiction (null: all districts), or of one agency; open first, newest first.</summary>
@@ -208,14 +235,20 @@ public sealed class BlackGasDetentions(Db db, CacheInvalidation invalidation, Un
         if (districts is not null) where.Add("d.district_code IN @districts");
         if (openOnly) where.Add("d.status = 'open'");
         await using var conn = await db.OpenAsync(ct);
-        var rows = await conn.QueryAsync<ViewRow>(new CommandDefinition(ViewSql + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
-            " ORDER BY d.status = 'closed', d.issued_at DESC LIMIT 500", new { agencyId, districts, code }, cancellationToken: ct));
-        return rows.Select(View).ToList();
+        var rows = (await conn.QueryAsync<ViewRow>(new CommandDefinition(ViewSql + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+            " ORDER BY d.status = 'closed', d.issued_at DESC LIMIT 500", new { agencyId, districts, code }, cancellationToken: ct))).ToList();
+        var photos = await PhotosAsync(conn, rows.Select(r => r.Id).ToList(), ct);
+        return rows.Select(r => View(r, photos)).ToList();
     }
 
-    private static BlackGasDetention View(ViewRow r) => new(r.Number, r.CylinderCode, r.Status, StatusLabel(r.Status), r.Hazard, r.Place, r.DistrictCode,
+    private static async Task<ILookup<long, string>> PhotosAsync(MySqlConnector.MySqlConnection conn, List<long> ids, CancellationToken ct) =>
+        ids.Count == 0 ? Array.Empty<(long, string)>().ToLookup(p => p.Item1, p => p.Item2)
+            : (await conn.QueryAsync<(long DetentionId, string Sha)>(new CommandDefinition(PhotosSql, new { ids }, cancellationToken: ct))).ToLookup(p => p.DetentionId, p => p.Sha);
+
+    private static BlackGasDetention View(ViewRow r, ILookup<long, string> photos) => new(r.Number, r.CylinderCode, r.Status, StatusLabel(r.Status), r.Hazard, r.Place, r.DistrictCode,
         r.DistrictCode is null ? "未定区县" : Districts.Name(r.DistrictCode), r.AgencyId, r.Agency, r.Worker, r.WorkerPermit, r.Station, r.VehiclePlate, r.AlertId,
-        ShanghaiTime.FromUtc(r.IssuedAt), r.ClosedAt is { } c ? ShanghaiTime.FromUtc(c) : null, r.Disposal, DisposalLabel(r.Disposal), r.DisposalNote);
+        ShanghaiTime.FromUtc(r.IssuedAt), r.ClosedAt is { } c ? ShanghaiTime.FromUtc(c) : null, r.Disposal, DisposalLabel(r.Disposal), r.DisposalNote,
+        photos[r.Id].ToList());
 
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
     private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

@@ -68,6 +68,9 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
     public const int MaxPhotoBytes = 10 * 1024 * 1024;
     public const int MaxPhotos = 6;
 
+    /// <summary>Why photo ids were refused (a detention order and a black-gas detention alike).</summary>
+    public const string PhotosNotOwn = "照片编号无效：扣瓶令只能使用您本人为扣瓶令上传、尚未用于其他扣瓶令的照片。请先上传现场照片，再使用返回的编号。";
+
     public const string EscalationJobId = "detention-escalation";
     public static readonly string[] OpenStates = ["open", "acknowledged", "recalled"];
 
@@ -112,11 +115,18 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
     private const string EventSql = "INSERT INTO detention_events (order_id, at, kind, actor, text) VALUES (@id, @now, @kind, @actor, @text)";
     private const string PhotoSql = "INSERT INTO detention_photos (order_id, sha256, position) VALUES (@id, @sha, @position)";
     private const string InsertUploadSql = "INSERT INTO detention_photo_uploads (sha256, staff_id, uploaded_at) VALUES (@sha, @staffId, @now)";
-    // The issuing inspector's uploads not used by any order yet, locked until the order is stored.
+    // The issuing inspector's uploads not used by any order or black-gas detention yet, locked until the order is stored.
     private const string UnusedUploadsSql =
-        "SELECT sha256 FROM detention_photo_uploads WHERE staff_id = @staffId AND order_id IS NULL AND sha256 IN @photos FOR UPDATE";
+        """
+        SELECT sha256 FROM detention_photo_uploads u WHERE staff_id = @staffId AND order_id IS NULL AND sha256 IN @photos
+          AND NOT EXISTS (SELECT 1 FROM black_gas_detention_photos b WHERE b.upload_id = u.id) FOR UPDATE
+        """;
+    // A statement of its own after the lock: it sees a black-gas detention that took the upload while this order waited for it.
     private const string ClaimUploadSql =
-        "UPDATE detention_photo_uploads SET order_id = @id WHERE staff_id = @staffId AND order_id IS NULL AND sha256 = @sha ORDER BY id LIMIT 1";
+        """
+        UPDATE detention_photo_uploads SET order_id = @id WHERE staff_id = @staffId AND order_id IS NULL AND sha256 = @sha
+          AND NOT EXISTS (SELECT 1 FROM black_gas_detention_photos b WHERE b.upload_id = detention_photo_uploads.id) ORDER BY id LIMIT 1
+        """;
     // Links made before migration 0017 that named a complainant's photo have no upload behind them: not listed, not served.
     private const string OrderPhotosSql =
         """
@@ -190,7 +200,7 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             if (photos.Count > 0 && (await conn.QueryAsync<string>(new CommandDefinition(UnusedUploadsSql, new { staffId, photos }, tx, cancellationToken: ct))).Distinct().Count() != photos.Count)
                 return new DetentionResult.Invalid(new Dictionary<string, string[]>
                 {
-                    ["photos"] = ["照片编号无效：扣瓶令只能使用您本人为扣瓶令上传、尚未用于其他扣瓶令的照片。请先上传现场照片，再使用返回的编号。"],
+                    ["photos"] = [PhotosNotOwn],
                 });
             int? enterpriseId = responsibility == "owner" ? cylinder.OwnerId : cylinder.LastDeliveryStationId;
             if (enterpriseId is null)
@@ -205,7 +215,8 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = "issued", actor = "staff:" + staffId, text = hazard }, tx, cancellationToken: ct));
             for (var i = 0; i < photos.Count; i++)
             {
-                await conn.ExecuteAsync(new CommandDefinition(ClaimUploadSql, new { id, staffId, sha = photos[i] }, tx, cancellationToken: ct));
+                if (await conn.ExecuteAsync(new CommandDefinition(ClaimUploadSql, new { id, staffId, sha = photos[i] }, tx, cancellationToken: ct)) != 1)
+                    return new DetentionResult.Invalid(new Dictionary<string, string[]> { ["photos"] = [PhotosNotOwn] });
                 await conn.ExecuteAsync(new CommandDefinition(PhotoSql, new { id, position = i, sha = photos[i] }, tx, cancellationToken: ct));
             }
             await CylinderEvents.DetainAsync(conn, tx, cylinder.Id, ct);

@@ -37,6 +37,14 @@ public sealed class ScoreOptions
     /// <summary>Points off for each licence the enterprise must hold that was missing, or not in force on some day of the period.</summary>
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double LicencePenalty { get; set; } = 20;
     [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double LicencePenaltyCap { get; set; } = 40;
+    /// <summary>
+    /// Points off for each black-gas detention (an unregistered cylinder seized) traced to the enterprise in the period: to the station
+    /// the delivering worker works for (its filling enterprise too). One that turned out to be a real cylinder, registered and returned
+    /// afterwards (returned_registered), takes <see cref="BlackGasReturnedPenalty"/>: it was still delivered untraceable.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double BlackGasPenalty { get; set; } = 5;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double BlackGasReturnedPenalty { get; set; } = 2;
+    [Range(0, 100, ErrorMessage = "Scores:{0} must be between {1} and {2}.")] public double BlackGasPenaltyCap { get; set; } = 30;
     /// <summary>While licences are still being recorded (a city rolling the system out): a missing licence counts only in periods ending on or after this day (null: always).</summary>
     public DateOnly? MissingLicenceCountsFrom { get; set; }
     /// <summary>The deduction rules not applied (their kinds, e.g. "complaint"): a city may switch a rule off without code.</summary>

@@ -26,7 +26,10 @@ public sealed class PublicCreditOptions
 
 public sealed record PublicLicence(string Kind, string Label, string Number, string Issuer, DateOnly ValidUntil, string Status, string StatusLabel, bool InForce);
 
-/// <summary>A closed fill violation that was upheld, as disclosed: its case number, the day it was closed, the rules broken and the penalty.</summary>
+/// <summary>
+/// A closed case against the enterprise, as disclosed: a fill violation that was upheld, or a black-gas detention traced to it (a
+/// cylinder it delivered that was not registered); its number, the day it was closed, what was wrong and the penalty or disposal.
+/// </summary>
 public sealed record PublicPenalty(string Number, DateOnly ClosedOn, string Violation, string Penalty);
 
 public sealed record PublicEnterprise(int Id, string Name, string Kind, string KindLabel, string District, string? FillingEnterprise, string? Grade, bool GradeD,
@@ -43,12 +46,14 @@ public sealed record PublicPlanTarget(int EnterpriseId, string Enterprise, strin
 
 /// <summary>
 /// 信用信息公示 (查处一起、曝光一起、信用记录公示一起): every active filling enterprise and supply station with its licences, current
-/// grade (D flagged), the fill violations upheld and closed in the last 12 months with their penalties, and the 双随机 inspections
+/// grade (D flagged), the fill violations upheld and the black-gas detentions traced to it closed in the last 12 months with their
+/// penalties, and the 双随机 inspections
 /// and plans of the last 12 months. No personal data: enterprises, case numbers, rules and outcomes only. Public, no sign-in:
 /// `GET /api/public/enterprises` (JSON), `/public/credit` (server-rendered HTML, no script), `GET /api/public/inspection-plans/{plan}`
-/// (a draw's inputs). Built at most once per PublicCredit:CacheSeconds per instance and limited per client address.
+/// (a draw's inputs). Built at most once per PublicCredit:CacheSeconds per instance and limited per client address; being minutes
+/// old by design, it reads where reports read (<see cref="ReportDb"/>).
 /// </summary>
-public sealed class PublicCredit(Db db, EnterpriseLicences licences, EnterpriseScores scores, InspectionPlans plans, IMemoryCache memory,
+public sealed class PublicCredit(ReportDb db, EnterpriseLicences licences, EnterpriseScores scores, InspectionPlans plans, IMemoryCache memory,
     IOptions<PublicCreditOptions> options, TimeProvider clock)
 {
     private const string EnterprisesSql =
@@ -61,9 +66,19 @@ public sealed class PublicCredit(Db db, EnterpriseLicences licences, EnterpriseS
         SELECT enterprise_id AS EnterpriseId, number, resolved_at AS ResolvedAt, kinds, outcome FROM fill_violations
         WHERE status = 'resolved' AND outcome IS NOT NULL AND outcome <> 'not_substantiated' AND resolved_at >= @since ORDER BY resolved_at DESC
         """;
+    // Closed black-gas detentions traced to a station (as the black_gas deduction traces them): the place and the deliverer stay internal.
+    private const string BlackGasSql =
+        """
+        SELECT COALESCE(d.station_id, w.enterprise_id) AS EnterpriseId, d.number, d.closed_at AS ClosedAt, d.disposal
+        FROM black_gas_detentions d LEFT JOIN delivery_workers w ON w.id = d.worker_id
+        WHERE d.status = 'closed' AND d.closed_at >= @since AND COALESCE(d.station_id, w.enterprise_id) IS NOT NULL ORDER BY d.closed_at DESC
+        """;
+
+    /// <summary>The disclosure's entry in this instance's memory cache.</summary>
+    public const string CacheKey = "public:credit";
 
     public async Task<PublicCreditView> ViewAsync(CancellationToken ct) =>
-        (await memory.GetOrCreateAsync("public:credit", async entry =>
+        (await memory.GetOrCreateAsync(CacheKey, async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(Math.Max(1, options.Value.CacheSeconds));
             return await BuildAsync(ct);
@@ -75,15 +90,23 @@ public sealed class PublicCredit(Db db, EnterpriseLicences licences, EnterpriseS
         var since = today.AddYears(-1);
         List<(int Id, string Name, string Kind, string DistrictCode, string? Parent)> enterprises;
         List<(int EnterpriseId, string Number, DateTime ResolvedAt, string Kinds, string Outcome)> penalties;
+        List<(int EnterpriseId, string Number, DateTime ClosedAt, string Disposal)> blackGas;
         await using (var conn = await db.OpenAsync(ct))
         {
             enterprises = (await conn.QueryAsync<(int, string, string, string, string?)>(new CommandDefinition(EnterprisesSql, cancellationToken: ct))).ToList();
             penalties = (await conn.QueryAsync<(int, string, DateTime, string, string)>(new CommandDefinition(PenaltiesSql,
                 new { since = ShanghaiTime.StartOfDayUtc(since) }, cancellationToken: ct))).ToList();
+            blackGas = (await conn.QueryAsync<(int, string, DateTime, string)>(new CommandDefinition(BlackGasSql,
+                new { since = ShanghaiTime.StartOfDayUtc(since) }, cancellationToken: ct))).ToList();
         }
         var licenceOf = (await licences.OfAsync(enterprises.Select(e => e.Id).ToList(), ct)).ToLookup(l => l.EnterpriseId);
         var grades = (await scores.LatestAsync(EnterpriseScores.Rolling, null, ct)).ToDictionary(s => s.EnterpriseId);
-        var penaltiesOf = penalties.ToLookup(p => p.EnterpriseId);
+        static DateOnly Day(DateTime utc) => DateOnly.FromDateTime(ShanghaiTime.FromUtc(utc).DateTime);
+        var penaltiesOf = penalties.Select(p => (p.EnterpriseId, Penalty: new PublicPenalty(p.Number, Day(p.ResolvedAt), Cylinders.FillRules.Labels(p.Kinds.Split(',')),
+                FillViolations.OutcomeLabel(p.Outcome))))
+            .Concat(blackGas.Select(b => (b.EnterpriseId, Penalty: new PublicPenalty(b.Number, Day(b.ClosedAt), "配送未在本市登记的气瓶（黑气瓶）",
+                "查扣，" + BlackGasDetentions.DisposalLabel(b.Disposal)))))
+            .OrderByDescending(p => p.Penalty.ClosedOn).ToLookup(p => p.EnterpriseId, p => p.Penalty);
         var inspectionsOf = (await plans.PublicResultsAsync(since, ct)).ToLookup(r => r.EnterpriseId);
         var list = enterprises.Select(e =>
         {
@@ -92,8 +115,7 @@ public sealed class PublicCredit(Db db, EnterpriseLicences licences, EnterpriseS
                 grade?.PeriodEnd,
                 licenceOf[e.Id].OrderBy(l => l.Kind).Select(l => new PublicLicence(l.Kind, LicenceKinds.Label(l.Kind), l.LicenceNumber, l.Issuer, l.ValidUntil, l.Status,
                     LicenceKinds.StatusLabel(l.Status), l.InForce(today))).ToList(),
-                penaltiesOf[e.Id].Select(p => new PublicPenalty(p.Number, DateOnly.FromDateTime(ShanghaiTime.FromUtc(p.ResolvedAt).DateTime),
-                    Cylinders.FillRules.Labels(p.Kinds.Split(',')), FillViolations.OutcomeLabel(p.Outcome))).ToList(),
+                penaltiesOf[e.Id].ToList(),
                 inspectionsOf[e.Id].ToList());
         }).ToList();
         return new PublicCreditView(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(8)), since, list, await plans.PublishedAsync(new DateOnly(since.Year, since.Month, 1), ct));

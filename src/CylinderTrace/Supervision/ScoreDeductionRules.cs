@@ -7,7 +7,7 @@ namespace CylinderTrace.Supervision;
 /// @lastDay (its first and last Asia/Shanghai day) and @missingCounts (1 when a missing licence counts in this period).
 /// <see cref="RecordsSql"/> lists the records behind it for one enterprise (@enterpriseId; its stations too when
 /// <see cref="RollsUp"/>) with the columns At (DATETIME, UTC), CylinderCode, Reference (the record's number) and Detail, up to 100.
-/// A new source (black-gas cases traced to an enterprise, say) is one more entry in <see cref="All"/>.
+/// A new source of records is one more entry in <see cref="All"/>.
 /// </summary>
 public sealed record ScoreDeductionRule(string Kind, string Label, string CountSql, string RecordsSql, bool RollsUp,
     Func<ScoreOptions, string, double> Points, Func<ScoreOptions, double> Cap, Func<string, string?> Link)
@@ -95,10 +95,28 @@ public sealed record ScoreDeductionRule(string Kind, string Label, string CountS
         false, (o, _) => o.LicencePenalty, o => o.LicencePenaltyCap, _ => "/console/licences");
 
     /// <summary>
-    /// The rules in the order the console lists them. Next: black-gas cases traced to an enterprise (issue 18 item 2), once
-    /// they are recorded, as one more rule here with its own weight and cap.
+    /// Black-gas detentions (an unregistered cylinder seized) in the period traced to an enterprise: the station recorded on the
+    /// detention, else the station of the delivering worker it names (its filling enterprise too). Untraced ones count against no one.
     /// </summary>
-    public static readonly IReadOnlyList<ScoreDeductionRule> All = [FillViolation, Complaint, Detention, Licence];
+    public static readonly ScoreDeductionRule BlackGas = new("black_gas", "黑气瓶（配送未登记气瓶）",
+        """
+        SELECT COALESCE(d.station_id, w.enterprise_id) AS Enterprise, COALESCE(d.disposal, 'open') AS Class, COUNT(*) AS N
+        FROM black_gas_detentions d LEFT JOIN delivery_workers w ON w.id = d.worker_id
+        WHERE d.issued_at >= @from AND d.issued_at < @to AND COALESCE(d.station_id, w.enterprise_id) IS NOT NULL
+        GROUP BY COALESCE(d.station_id, w.enterprise_id), COALESCE(d.disposal, 'open')
+        """,
+        $"""
+        SELECT d.issued_at AS At, d.cylinder_code AS CylinderCode, d.number AS Reference,
+               CONCAT('查扣黑气瓶', CASE d.disposal WHEN 'confiscated' THEN '（依法没收）' WHEN 'destroyed' THEN '（销毁）'
+                      WHEN 'returned_registered' THEN '（补办登记后发还）' ELSE '（未结案）' END, '：', d.place) AS Detail
+        FROM black_gas_detentions d LEFT JOIN delivery_workers w ON w.id = d.worker_id
+        WHERE COALESCE(d.station_id, w.enterprise_id) IN {Stations} AND d.issued_at >= @from AND d.issued_at < @to ORDER BY d.issued_at DESC LIMIT 100
+        """,
+        true, (o, c) => c == "returned_registered" ? o.BlackGasReturnedPenalty : o.BlackGasPenalty, o => o.BlackGasPenaltyCap,
+        r => "/console/black-gas/detentions/" + r);
+
+    /// <summary>The rules in the order the console lists them; a new source of deductions is one more entry here.</summary>
+    public static readonly IReadOnlyList<ScoreDeductionRule> All = [FillViolation, Complaint, Detention, Licence, BlackGas];
 
     public static ScoreDeductionRule? Find(string kind) => All.FirstOrDefault(r => r.Kind == kind);
 }

@@ -82,7 +82,7 @@ public static class SupervisionPages
             form["districtCode"], form["workerPermitNumber"], form["workerName"], form["stationName"], form["vehiclePlate"]), ct) switch
         {
             DetentionResult.Done d => TypedResults.Redirect($"/console/detentions/{d.Order.Number}?done=issued"),
-            DetentionResult.BlackGas b => TypedResults.Redirect($"/console/black-gas?done={b.Detention.Number}"),
+            DetentionResult.BlackGas b => TypedResults.Redirect($"/console/black-gas/detentions/{b.Detention.Number}?done=issued"),
             DetentionResult.Invalid i => await Again(string.Join(" ", i.Errors.Values.SelectMany(v => v)), 400),
             DetentionResult.Conflict x => await Again(x.Message, 409),
             _ => await Again("没有这个气瓶。", 404),

@@ -62,7 +62,7 @@ public sealed partial class Feature_rules
         ["black_gas_detentions"] = "Supervision", ["joint_cases"] = "Supervision", ["joint_case_agencies"] = "Supervision",
         ["joint_case_events"] = "Supervision", ["joint_case_referrals"] = "Supervision",
         ["inspection_plans"] = "Supervision", ["inspection_plan_targets"] = "Supervision", ["inspection_finding_photos"] = "Supervision",
-        ["licence_reviews"] = "Supervision",
+        ["licence_reviews"] = "Supervision", ["black_gas_detention_photos"] = "Supervision",
     };
 
     /// <summary>Reads of another feature's tables that are meant (read-only, each with its reason, as docs/ARCHITECTURE.md lists them).</summary>

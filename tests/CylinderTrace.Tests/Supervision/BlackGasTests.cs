@@ -117,6 +117,9 @@ public sealed class Black_gas(WorkerHostFixture fx)
         var page = await (await city.GetAsync("/console/black-gas")).Content.ReadAsStringAsync();
         Assert.Contains("黑气线索", page);
         Assert.Contains(code, page);
+        // The page is scoped as the API: another district's agency does not see the code there either.
+        Assert.Contains(code, await taijiang.Http.GetStringAsync("/console/black-gas?days=7"));
+        Assert.DoesNotContain(code, await cangshan.Http.GetStringAsync("/console/black-gas?days=7"));
     }
 
     [Fact]
@@ -203,7 +206,7 @@ public sealed class Black_gas(WorkerHostFixture fx)
     }
 
     [Fact]
-    public async Task an_unregistered_code_without_a_place_or_with_photos_is_refused_with_what_to_add()
+    public async Task an_unregistered_code_without_a_place_is_refused_with_what_to_add()
     {
         var agency = await fx.Data.AgencyAsync("market_supervision", "350102");
         var inspector = await StaffAsync(agency.Code, "inspector");
@@ -217,6 +220,87 @@ public sealed class Black_gas(WorkerHostFixture fx)
         var ok = await inspector.PostAsync("/api/console/detentions", new { cylinderCode = NewCode(), hazard = "来源不明的气瓶", place = "鼓楼区某路口三轮车上" });
         Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
         Assert.Equal("350102", JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement.GetProperty("districtCode").GetString());
+    }
+
+    private static async Task<string> OwnPhotoAsync(ConsoleClient inspector)
+    {
+        var photo = new ByteArrayContent(SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        photo.Headers.ContentType = new("image/jpeg");
+        var response = await inspector.Http.PostAsync("/api/console/detention-photos", new MultipartFormDataContent { { photo, "file", "scene.jpg" } });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("photoId").GetString()!;
+    }
+
+    /// <summary>
+    /// Photos on a black-gas detention are what they are on a detention order (docs/SECURITY.md item 2): the issuing inspector's own
+    /// uploads for detention, each taken by one detention only (of either kind), served only through the detention to those who may see it.
+    /// </summary>
+    [Fact]
+    public async Task a_black_gas_detention_takes_the_inspectors_own_photos_once_and_shows_them_only_through_itself()
+    {
+        var agency = await fx.Data.AgencyAsync("market_supervision", "350102");
+        var inspector = await StaffAsync(agency.Code, "inspector");
+        var colleague = await StaffAsync(agency.Code, "inspector");
+        var other = await StaffAsync((await fx.Data.AgencyAsync("market_supervision", "350104")).Code, "inspector");
+        string first = await OwnPhotoAsync(inspector), second = await OwnPhotoAsync(inspector), spare = await OwnPhotoAsync(inspector);
+        var colleagues = await OwnPhotoAsync(colleague);
+        object Seize(params string[] photos) => new { cylinderCode = NewCode(), hazard = "来源不明的气瓶", place = "鼓楼区某路口三轮车上", photos };
+
+        // Not one's own upload: refused with what to do, nothing stored.
+        var refused = await inspector.PostAsync("/api/console/detentions", Seize(first, colleagues));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("本人", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("photos")[0].GetString());
+
+        var issued = await inspector.PostAsync("/api/console/detentions", Seize(first, second));
+        var text = await issued.Content.ReadAsStringAsync();
+        Assert.True(issued.StatusCode == HttpStatusCode.Created, text);
+        var order = JsonDocument.Parse(text).RootElement;
+        var number = order.GetProperty("number").GetString()!;
+        Assert.Equal([first, second], order.GetProperty("photos").EnumerateArray().Select(p => p.GetString()!).ToArray());
+
+        // Each upload is used once: not by another black-gas detention, not by a detention order either.
+        Assert.Equal(HttpStatusCode.BadRequest, (await inspector.PostAsync("/api/console/detentions", Seize(first))).StatusCode);
+        var cylinder = await fx.Data.CylinderAsync();
+        var ordinary = await inspector.PostAsync("/api/console/detentions", new { cylinderCode = cylinder.Code, hazard = "瓶阀漏气", photos = new[] { second } });
+        Assert.Equal(HttpStatusCode.BadRequest, ordinary.StatusCode);
+        await using (var conn = await fx.Database.OpenAsync())
+            Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM detention_photo_uploads WHERE sha256 = @second AND order_id IS NOT NULL", new { second }));
+
+        // The order's page shows them; each is served through the detention, to its agency only; a photo not on it is not.
+        var page = await inspector.Http.GetStringAsync($"/console/black-gas/detentions/{number}");
+        Assert.Contains("id=\"detention-photos\"", page);
+        foreach (var sha in new[] { first, second })
+        {
+            var path = $"/console/black-gas/detentions/{number}/photos/{sha}";
+            Assert.Contains($"src=\"{path}\"", page);
+            var served = await inspector.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+            Assert.Equal("image/jpeg", served.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(path)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await inspector.GetAsync($"/console/black-gas/detentions/{number}/photos/{spare}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/console/black-gas/detentions/{number}")).StatusCode);
+        Assert.Contains($"/console/black-gas/detentions/{number}", await inspector.Http.GetStringAsync("/console/black-gas"));
+
+        // The console form takes photos too, and leads to the order's page.
+        var code = NewCode();
+        var token = await inspector.FormTokenAsync($"/console/cylinders/{code}");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent("未登记的液化石油气钢瓶，来源不明"), "hazard" },
+            { new StringContent("鼓楼区某小区门口"), "place" },
+        };
+        var photo = new ByteArrayContent(SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+        photo.Headers.ContentType = new("image/jpeg");
+        form.Add(photo, "photos", "scene.jpg");
+        var posted = await inspector.Http.PostAsync($"/console/cylinders/{code}/detentions", form);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var orderPage = await inspector.Http.GetStringAsync(posted.Headers.Location!.OriginalString);
+        Assert.Contains("已查扣", orderPage);
+        var photoPath = System.Text.RegularExpressions.Regex.Match(orderPage, "src=\"(/console/black-gas/detentions/HQ\\d+/photos/[0-9a-f]{64})\"").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.OK, (await inspector.GetAsync(photoPath)).StatusCode);
     }
 
     [Fact]

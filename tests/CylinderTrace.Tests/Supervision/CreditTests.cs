@@ -114,6 +114,87 @@ public sealed class Credit_rules(WebHostFixture fx)
         Assert.Contains("投诉属实", page);
     }
 
+    /// <summary>
+    /// The black_gas rule (docs/SCORING.md): a black-gas detention traced to a station (through the delivering worker it names)
+    /// deducts from the station and its filling enterprise, by how it ended, linked to the detention; an untraced one deducts from no
+    /// one; once closed it is disclosed on the public page under the station.
+    /// </summary>
+    [Fact]
+    public async Task a_black_gas_detention_traced_to_a_station_deducts_from_it_and_its_filler_linked_to_the_detention_and_is_disclosed_once_closed()
+    {
+        const string district = "350181";
+        var filling = await fx.Data.EnterpriseAsync("filling", district: district);
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: filling, district: district);
+        var otherFilling = await fx.Data.EnterpriseAsync("filling", district: district);
+        var otherStation = await fx.Data.EnterpriseAsync("supply", parentId: otherFilling, district: district);
+        var worker = await fx.Data.WorkerAsync(station, name: "林送气");
+        await fx.Data.WorkerAsync(otherStation, name: "王送气");
+        var permit = "SGZ" + TestData.UniqueCode();
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync("UPDATE delivery_workers SET permit_number = @permit WHERE id = @worker", new { permit, worker });
+        var agency = await fx.Data.AgencyAsync("market_supervision", district);
+        var inspector = await ConsoleClient.SignInAsync(fx.Host, (await fx.Data.StaffAsync(agency.Code, "inspector")).Username, TestData.StaffPassword);
+        async Task<string> SeizeAsync(object deliverer)
+        {
+            var body = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(deliverer))!.AsObject();
+            body["cylinderCode"] = NewCode();
+            body["hazard"] = "未登记的液化石油气钢瓶，来源不明";
+            body["place"] = "福清市某小吃店后厨";
+            var issued = await inspector.PostAsync("/api/console/detentions", body);
+            var text = await issued.Content.ReadAsStringAsync();
+            Assert.True(issued.StatusCode == HttpStatusCode.Created, text);
+            return JsonDocument.Parse(text).RootElement.GetProperty("number").GetString()!;
+        }
+        var confiscated = await SeizeAsync(new { workerPermitNumber = permit });
+        var returned = await SeizeAsync(new { workerPermitNumber = permit });
+        var open = await SeizeAsync(new { workerPermitNumber = permit });
+        var untraced = await SeizeAsync(new { workerName = "无名送气工", stationName = "某无证气站" });
+        Assert.Equal("closed", (await inspector.PostOkAsync($"/api/console/black-gas-detentions/{confiscated}/dispose", new { disposal = "confiscated" })).GetProperty("status").GetString());
+        Assert.Equal("closed", (await inspector.PostOkAsync($"/api/console/black-gas-detentions/{returned}/dispose", new { disposal = "returned_registered" })).GetProperty("status").GetString());
+        await using (var conn = await fx.Database.OpenAsync())
+            await conn.ExecuteAsync("UPDATE black_gas_detentions SET issued_at = @at WHERE number IN @numbers",
+                new { at = DateTime.UtcNow.AddDays(-2), numbers = new[] { confiscated, returned, open, untraced } });
+
+        var scores = fx.Host.Services.GetRequiredService<EnterpriseScores>();
+        await scores.ComputeAsync(EnterpriseScores.Rolling, Today.AddDays(-30), Today.AddDays(-1), CancellationToken.None);
+        // Confiscated 5 + open 5 + registered and returned 2, against the station and its filling enterprise alike.
+        foreach (var traced in new[] { station, filling })
+        {
+            var blackGas = (await scores.DeductionsAsync(traced, EnterpriseScores.Rolling, Today.AddDays(-30), CancellationToken.None)).Single(x => x.Kind == "black_gas");
+            Assert.Equal((3, 12.0), (blackGas.Records, blackGas.Points));
+        }
+        foreach (var notTraced in new[] { otherStation, otherFilling })
+            Assert.DoesNotContain(await scores.DeductionsAsync(notTraced, EnterpriseScores.Rolling, Today.AddDays(-30), CancellationToken.None), x => x.Kind == "black_gas");
+
+        // Each record links to its detention, whose page opens; the untraced one is nobody's.
+        var lowering = (await scores.LoweringRecordsAsync(filling, Today.AddDays(-30), Today.AddDays(-1), CancellationToken.None)).Where(r => r.Kind == "black_gas").ToList();
+        Assert.Equal(new[] { confiscated, returned, open }.Order(), lowering.Select(r => r.Reference!).Order());
+        Assert.All(lowering, r => Assert.Equal("/console/black-gas/detentions/" + r.Reference, r.Link));
+        Assert.Contains(lowering, r => r.Reference == confiscated && r.Detail.Contains("依法没收"));
+        var page = await inspector.Http.GetStringAsync($"/console/scores/{station}");
+        Assert.Contains($"href=\"/console/black-gas/detentions/{confiscated}\"", page);
+        Assert.Contains("黑气瓶（配送未登记气瓶）", page);
+        Assert.DoesNotContain(untraced, page);
+        var api = await inspector.GetJsonAsync($"/api/console/scores/{filling}");
+        Assert.Contains(api.GetProperty("deductions").EnumerateArray(), x => x.GetProperty("kind").GetString() == "black_gas");
+        Assert.Contains(confiscated, await inspector.Http.GetStringAsync($"/console/black-gas/detentions/{confiscated}"));
+
+        // The public page discloses the closed ones under the station, not the open or the untraced one, and no deliverer or place.
+        var memory = fx.Host.Services.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>();
+        memory.Remove(PublicCredit.CacheKey);
+        var view = await fx.Host.Services.GetRequiredService<PublicCredit>().ViewAsync(CancellationToken.None);
+        var disclosed = view.Enterprises.Single(e => e.Id == station).Penalties;
+        Assert.Equal(new[] { confiscated, returned }.Order(), disclosed.Select(p => p.Number).Order());
+        Assert.Equal("查扣，依法没收", disclosed.Single(p => p.Number == confiscated).Penalty);
+        Assert.DoesNotContain(view.Enterprises.SelectMany(e => e.Penalties), p => p.Number == open || p.Number == untraced);
+        var html = await fx.Host.Services.GetRequiredService<CylinderTrace.Platform.Html.ComponentHtml>()
+            .RenderAsync<CylinderTrace.Supervision.Pages.PublicCreditPage>(new Dictionary<string, object?> { ["View"] = view });
+        Assert.Contains(confiscated, html);
+        Assert.Contains("配送未在本市登记的气瓶（黑气瓶）", html);
+        Assert.DoesNotContain("林送气", html);
+        Assert.DoesNotContain("某小吃店", html);
+    }
+
     [Fact]
     public async Task customers_stored_before_the_check_are_checked_by_the_nightly_pass()
     {
