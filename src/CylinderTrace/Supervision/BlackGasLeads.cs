@@ -24,7 +24,7 @@ public sealed record BlackGasLeadList(string Jurisdiction, DateOnly Since, IRead
 /// scanners, the channels and districts, the restaurants that received them and the deliverers the restaurants named; and the hot
 /// spots (scans by district and week). Read-only over Cylinders' unregistered_scans and Commercial's alerts.
 /// </summary>
-public sealed class BlackGasLeads(Db db, TimeProvider clock)
+public sealed class BlackGasLeads(Db db, ReportDb reports, TimeProvider clock)
 {
     public const int MaxCodes = 200;
 
@@ -138,7 +138,7 @@ public sealed class BlackGasLeads(Db db, TimeProvider clock)
     public async Task<IReadOnlyList<BlackGasHotSpot>> HotSpotsAsync(IReadOnlyCollection<string>? districts, DateOnly first, DateTime fromUtc, DateTime toUtc,
         CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct); // the digests' hot spots: a report
         return (await conn.QueryAsync<HotSpotRow>(new CommandDefinition(PeriodHotSpotsSql,
                 new { from = fromUtc, to = toUtc, all = districts is null ? 1 : 0, districts = districts ?? ["-"] }, cancellationToken: ct)))
             .Select(h => new BlackGasHotSpot(h.DistrictCode, h.DistrictCode.Length == 0 ? "未定区县" : Platform.ReferenceData.Districts.Name(h.DistrictCode),

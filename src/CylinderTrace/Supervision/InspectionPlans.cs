@@ -60,7 +60,7 @@ public abstract record PlanResult
 /// the findings and photos; finished inspections are published (<see cref="PublicCredit"/>). A plan is drawn once per agency
 /// and month (unique), by the monthly job, the `inspections draw` command or the console.
 /// </summary>
-public sealed class InspectionPlans(Db db, Agencies agencies, PhotoStore photos, IOptions<RandomInspectionOptions> options, TimeProvider clock,
+public sealed class InspectionPlans(Db db, ReportDb reports, Agencies agencies, PhotoStore photos, IOptions<RandomInspectionOptions> options, TimeProvider clock,
     ILogger<InspectionPlans> logger)
 {
     public const string JobId = "inspection-plans-monthly";
@@ -248,19 +248,19 @@ public sealed class InspectionPlans(Db db, Agencies agencies, PhotoStore photos,
         return (await conn.QueryAsync<SummaryRow>(new CommandDefinition(ListSql, new { agencyId }, cancellationToken: ct))).Select(r => r.View()).ToList();
     }
 
-    /// <summary>The plans of these agencies for one month (the digests' plan progress).</summary>
+    /// <summary>The plans of these agencies for one month (the digests' plan progress: a report, read where reports read).</summary>
     public async Task<IReadOnlyList<InspectionPlanSummary>> OfMonthAsync(IReadOnlyCollection<int> agencyIds, DateOnly month, CancellationToken ct)
     {
         if (agencyIds.Count == 0) return [];
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         return (await conn.QueryAsync<SummaryRow>(new CommandDefinition(MonthSql, new { agencyIds, month = new DateOnly(month.Year, month.Month, 1).ToDateTime(TimeOnly.MinValue) },
             cancellationToken: ct))).Select(r => r.View()).ToList();
     }
 
-    /// <summary>Every plan drawn since a month (the public page).</summary>
+    /// <summary>Every plan drawn since a month (the public page, itself cached for minutes: a report).</summary>
     public async Task<IReadOnlyList<InspectionPlanSummary>> PublishedAsync(DateOnly since, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         return (await conn.QueryAsync<SummaryRow>(new CommandDefinition(PublishedSql, new { since = since.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct)))
             .Select(r => r.View()).ToList();
     }
@@ -339,7 +339,7 @@ public sealed class InspectionPlans(Db db, Agencies agencies, PhotoStore photos,
     /// <summary>Finished inspections since a day, for the public page (the agency, the enterprise, the day and the outcome).</summary>
     public async Task<IReadOnlyList<PublicInspectionResult>> PublicResultsAsync(DateOnly since, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await reports.OpenAsync(ct);
         return (await conn.QueryAsync<(long PlanId, string Agency, DateTime Month, int EnterpriseId, string Enterprise, DateTime InspectedOn, string Outcome)>(
                 new CommandDefinition(PublicResultsSql, new { since = since.ToDateTime(TimeOnly.MinValue) }, cancellationToken: ct)))
             .Select(r => new PublicInspectionResult(r.PlanId, r.Agency, MonthText(DateOnly.FromDateTime(r.Month)), r.EnterpriseId, r.Enterprise,

@@ -1,6 +1,7 @@
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Tests.Infrastructure;
+using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -41,6 +42,33 @@ public sealed class Reports_read_the_replica : IAsyncLifetime
         await using var conn = await reports.OpenAsync();
         Assert.Equal(_primary.Name, conn.Database);
         Assert.Null(reports.LastLag);
+    }
+
+    /// <summary>
+    /// The digests' plan progress (<see cref="CylinderTrace.Supervision.InspectionPlans.OfMonthAsync"/>) is a report: with a current replica
+    /// it reads the replica. Here only the replica has the schema and the plan, so a read of the primary would fail.
+    /// </summary>
+    [Fact]
+    public async Task for_the_plan_progress_of_the_digests()
+    {
+        var replica = new Db(new MySqlDataSource(_replica.ConnectionString));
+        await new MigrationRunner(replica, NullLogger<MigrationRunner>.Instance).MigrateAsync(30);
+        int agency;
+        await using (var conn = await replica.OpenAsync())
+        {
+            agency = await conn.ExecuteScalarAsync<int>("SELECT id FROM agencies ORDER BY id LIMIT 1");
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO inspection_plans (agency_id, month, seed, algorithm, candidates, inspectors, drawn_at)
+                VALUES (@agency, '2026-11-01', 'replicaseed', 'sha256-strata-v1', '{"candidates": []}', '[]', UTC_TIMESTAMP(3))
+                """, new { agency });
+        }
+        using var reports = Reports(_replica.ConnectionString, maxLag: 0);
+        var primary = new Db(new MySqlDataSource(_primary.ConnectionString));
+        var plans = new CylinderTrace.Supervision.InspectionPlans(primary, reports, new CylinderTrace.Platform.ReferenceData.Agencies(primary), null!,
+            Options.Create(new CylinderTrace.Supervision.RandomInspectionOptions()), TimeProvider.System, NullLogger<CylinderTrace.Supervision.InspectionPlans>.Instance);
+        var month = await plans.OfMonthAsync([agency], new DateOnly(2026, 11, 15), CancellationToken.None);
+        Assert.Equal("replicaseed", Assert.Single(month).Seed);
     }
 
     [Fact]

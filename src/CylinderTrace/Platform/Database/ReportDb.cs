@@ -5,8 +5,8 @@ using MySqlConnector;
 namespace CylinderTrace.Platform.Database;
 
 /// <summary>
-/// Connections for reads that tolerate seconds of lag: reports (scores, digests, roll-up lists and trends, Open311,
-/// CSV exports, console statistics). With Database:ReadConnectionString set they go to that replica while its lag is
+/// Connections for reads that tolerate seconds of lag: reports (scores, digests with their plan progress, roll-up lists and trends,
+/// Open311, CSV exports, console statistics, the public credit disclosure). With Database:ReadConnectionString set they go to that replica while its lag is
 /// at most Database:ReadMaxLagSeconds (SHOW REPLICA STATUS, checked at most every 5 s; 0: not checked); otherwise, and whenever the
 /// replica does not answer or its lag is unknown, to the primary. Whatever must read its own writes uses <see cref="Db"/>.
 /// A server that is no asynchronous replica (a Galera node, the primary itself) has no replica status and counts as current.
