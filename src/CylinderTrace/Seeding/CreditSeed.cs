@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.ReferenceData;
 using CylinderTrace.Staff;
 using CylinderTrace.Supervision;
+using Dapper;
 
 namespace CylinderTrace.Seeding;
 
@@ -10,7 +12,9 @@ namespace CylinderTrace.Seeding;
 /// After the data is loaded: inspectors for each market supervision bureau (three each, with a random password nobody knows: an
 /// administrator resets it before one signs in), the scores as the nightly job computes them (which also fills the licence review
 /// list), this month's 双随机 plan of every bureau drawn from a seed derived from the preset's (so a seeded city draws the same
-/// plan every time), and findings for about a third of the targets.
+/// plan every time), and findings for about a third of the targets. Before the scores, each bureau seizes a few of the loaded
+/// black-gas leads in its district, most traced to the station of the worker who delivered them, so the black_gas deduction, the
+/// seizure's page and its disclosure have something to show.
 /// </summary>
 internal static class CreditSeed
 {
@@ -24,6 +28,61 @@ internal static class CreditSeed
         ("rectification_ordered", "库房内空瓶与实瓶混放，未设置标识，已责令立即改正。"),
         ("case_opened", "发现为非自有产权气瓶充装，已立案调查。"),
     ];
+
+    private static readonly string[] SeizurePlaces = ["小吃店后厨", "路边流动售气三轮车", "城中村出租屋楼道", "农贸市场熟食摊位"];
+
+    private const string LeadsSql =
+        """
+        SELECT cylinder_code AS Code, MIN(district_code) AS District FROM unregistered_scans WHERE district_code IS NOT NULL
+        GROUP BY cylinder_code ORDER BY cylinder_code LIMIT 24
+        """;
+    private const string WorkersSql = "SELECT id, enterprise_id FROM delivery_workers WHERE status = 'active' AND permit_number IS NOT NULL ORDER BY id LIMIT 500";
+    private const string SeizureSql =
+        """
+        INSERT INTO black_gas_detentions (cylinder_code, agency_id, issued_by, hazard, place, district_code, worker_id, worker_text, station_id, status, issued_at,
+                                          closed_at, closed_by, disposal, disposal_note)
+        VALUES (@code, @agencyId, @staffId, '气瓶码未在本市气瓶安全追溯系统登记，来源不明，属非法经营的“黑气瓶”。', @place, @district, @workerId, @workerText,
+                @stationId, @status, @issuedAt, @closedAt, @closedBy, @disposal, @note);
+        SELECT LAST_INSERT_ID();
+        """;
+
+    /// <summary>Seizures of loaded leads (once: none when the bureaus already seized some), three of four traced to a worker's station.</summary>
+    private static async Task<int> SeizeAsync(Db db, StaffStore store, List<AgencyView> bureaus, int seed, TimeProvider clock, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        if (await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM black_gas_detentions", cancellationToken: ct)) > 0) return 0;
+        var leads = (await conn.QueryAsync<(string Code, string District)>(new CommandDefinition(LeadsSql, cancellationToken: ct))).ToList();
+        var workers = (await conn.QueryAsync<(int Id, int StationId)>(new CommandDefinition(WorkersSql, cancellationToken: ct))).ToList();
+        if (workers.Count == 0) return 0;
+        var rng = new Random(seed + 13);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var seized = 0;
+        foreach (var (lead, i) in leads.Select((l, i) => (l, i)))
+        {
+            var bureau = bureaus.FirstOrDefault(b => b.DistrictCode == lead.District);
+            if (bureau is null || i % 2 == 1) continue;
+            if (await store.FindByUsernameAsync($"zf-{bureau.DistrictCode}-1", ct) is not { } inspector) continue;
+            var traced = seized % 4 != 3;
+            var worker = workers[rng.Next(workers.Count)];
+            var issuedAt = now.AddDays(-rng.Next(2, 21)).AddMinutes(-rng.Next(0, 600));
+            var disposal = (seized % 3) switch { 0 => null, 1 => "confiscated", _ => "destroyed" };
+            var id = await conn.ExecuteScalarAsync<long>(new CommandDefinition(SeizureSql, new
+            {
+                code = lead.Code, agencyId = bureau.Id, staffId = inspector.Id, place = Districts.Name(lead.District) + SeizurePlaces[rng.Next(SeizurePlaces.Length)],
+                district = lead.District, workerId = traced ? worker.Id : (int?)null, workerText = traced ? null : "自称“小林”，无上岗证",
+                stationId = traced ? worker.StationId : (int?)null, status = disposal is null ? "open" : "closed", issuedAt,
+                closedAt = disposal is null ? (DateTime?)null : issuedAt.AddDays(1), closedBy = disposal is null ? (int?)null : inspector.Id, disposal,
+                note = disposal is null ? null : "已移交指定存放点",
+            }, cancellationToken: ct));
+            var number = $"HQ{Platform.Time.ShanghaiTime.FromUtc(issuedAt):yyyyMMdd}{id:D6}";
+            await conn.ExecuteAsync(new CommandDefinition("UPDATE black_gas_detentions SET number = @number WHERE id = @id", new { number, id }, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(
+                "INSERT IGNORE INTO black_gas_codes (cylinder_code, detention_number, detained_at) VALUES (@code, @number, @issuedAt)",
+                new { code = lead.Code, number, issuedAt }, cancellationToken: ct));
+            seized++;
+        }
+        return seized;
+    }
 
     public static async Task<string> RunAsync(IServiceProvider services, int seed, CancellationToken ct)
     {
@@ -43,6 +102,7 @@ internal static class CreditSeed
                 created++;
             }
 
+        var seized = await SeizeAsync(services.GetRequiredService<Db>(), store, bureaus, seed, services.GetRequiredService<TimeProvider>(), ct);
         await services.GetRequiredService<EnterpriseScores>().RunNightlyAsync(ct);
 
         var plans = services.GetRequiredService<InspectionPlans>();
@@ -65,6 +125,6 @@ internal static class CreditSeed
                     recorded++;
             }
         }
-        return $"{created} inspectors, scores computed, {drawn} inspection plans for {InspectionPlans.MonthText(month)} with {recorded} findings";
+        return $"{created} inspectors, {seized} black-gas seizures, scores computed, {drawn} inspection plans for {InspectionPlans.MonthText(month)} with {recorded} findings";
     }
 }

@@ -72,6 +72,7 @@ internal sealed class DataGenerator(Db db, PersonalData personal, SeedPreset p, 
         foreach (var table in new[]
                  {
                      "delivery_alert_notices", "delivery_alert_codes", "delivery_alerts", "unregistered_scans",
+                     "black_gas_detention_photos", "black_gas_codes", "black_gas_detentions",
                      "scan_rate_rollups", "scan_rate_refreshes", "receiving_scan_deliveries", "receiving_scans", "commercial_members", "commercial_invites",
                      "fill_violation_events", "fill_violations", "orphan_fills", "enterprise_licences",
                      "inspection_finding_photos", "inspection_plan_targets", "inspection_plans", "licence_reviews", "enterprise_score_deductions",

@@ -74,6 +74,25 @@ public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataS
     }
 
     [Fact]
+    public async Task has_black_gas_seizures_most_traced_to_a_station_whose_score_they_lower()
+    {
+        await using var conn = await _db.OpenAsync();
+        var seizures = (await conn.QueryAsync<(string Number, string Code, int? StationId, string Status)>(
+            "SELECT number, cylinder_code, station_id, status FROM black_gas_detentions ORDER BY id")).ToList();
+        Assert.True(seizures.Count >= 3, set.CreditSummary);
+        Assert.Contains(seizures, s => s.StationId is null);
+        Assert.Contains(seizures, s => s.Status == "open");
+        Assert.Contains(seizures, s => s.Status == "closed");
+        // Each marks its code, so the card says 黑气瓶（已被查扣）.
+        Assert.Equal(seizures.Count, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM black_gas_codes WHERE detention_number IN @numbers",
+            new { numbers = seizures.Select(s => s.Number).ToList() }));
+        // The traced ones lower their station's rolling score by the black_gas rule.
+        var station = seizures.First(s => s.StationId is not null).StationId!.Value;
+        Assert.True(await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM enterprise_score_deductions WHERE enterprise_id = @station AND kind = 'black_gas' AND records > 0", new { station }) > 0);
+    }
+
+    [Fact]
     public async Task has_receiving_scans_that_answer_restaurants_deliveries_and_rates_to_show()
     {
         await using var conn = await _db.OpenAsync();
