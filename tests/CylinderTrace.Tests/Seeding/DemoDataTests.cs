@@ -74,6 +74,20 @@ public sealed class The_demo_data_set(DemoDataSet set) : IClassFixture<DemoDataS
     }
 
     [Fact]
+    public async Task has_fill_violations_open_and_resolved_for_the_bureaus_and_the_public_page()
+    {
+        await using var conn = await _db.OpenAsync();
+        var byStatus = (await conn.QueryAsync<(string Status, int N)>("SELECT status, COUNT(*) FROM fill_violations GROUP BY status")).ToDictionary(x => x.Status, x => x.N);
+        Assert.True(byStatus.GetValueOrDefault("open") > 0 && byStatus.GetValueOrDefault("resolved") > 0, string.Join(", ", byStatus));
+        // Each with its number and the bureau that holds it; the upheld, resolved ones lower the score and are disclosed.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM fill_violations v LEFT JOIN agencies a ON a.id = v.agency_id WHERE v.number NOT LIKE 'WG%' OR a.kind <> 'market_supervision' OR a.id IS NULL"));
+        Assert.True(await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM enterprise_score_deductions WHERE kind = 'fill_violation'") > 0);
+        var view = await _host.Services.GetRequiredService<CylinderTrace.Supervision.PublicCredit>().ViewAsync(CancellationToken.None);
+        Assert.Contains(view.Enterprises.SelectMany(e => e.Penalties), p => p.Number.StartsWith("WG"));
+    }
+
+    [Fact]
     public async Task has_black_gas_seizures_most_traced_to_a_station_whose_score_they_lower()
     {
         await using var conn = await _db.OpenAsync();
