@@ -51,6 +51,12 @@ internal sealed class FirstKeyOnStart(FirstKey firstKey, IOptions<DatabaseOption
             // Not migrated yet (Database:MigrateOnStart=false): the migrate command makes it.
             logger.LogWarning("No data-protection key made: the database is not migrated yet ({Error})", ex.Message);
         }
+        catch (Exception ex) when (ex is MySqlException or InvalidOperationException or TimeoutException)
+        {
+            // The database away (the host still starts and answers 503 from its paths), or another instance holding the
+            // lock past the wait: the framework makes a key when one is first needed.
+            logger.LogWarning("No data-protection key made at start: {Error}", ex.Message);
+        }
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
