@@ -49,7 +49,7 @@ public sealed partial class Feature_rules
         ["complaint_notification_attempts"] = "Complaints", ["complaint_routing"] = "Complaints", ["complaint_deadline_marks"] = "Complaints",
         ["complaint_handling"] = "Complaints", ["complaint_informed_agencies"] = "Complaints", ["routing_rules"] = "Complaints",
         ["routing_rule_informs"] = "Complaints", ["routing_rule_changes"] = "Complaints",
-        ["complaint_search"] = "Complaints", ["complaint_extensions"] = "Complaints", ["complaint_reply_templates"] = "Complaints", ["complaint_oversight"] = "Complaints",
+        ["complaint_search"] = "Complaints", ["complaint_search_terms"] = "Complaints", ["complaint_extensions"] = "Complaints", ["complaint_reply_templates"] = "Complaints", ["complaint_oversight"] = "Complaints",
         ["integration_keys"] = "Integration", ["integration_sandbox_keys"] = "Integration", ["enterprise_wechat_contacts"] = "Integration", ["enterprise_webhooks"] = "Integration",
         ["enterprise_notifications"] = "Integration", ["inspection_bodies"] = "Integration", ["inspection_body_keys"] = "Integration",
         ["commercial_invites"] = "Commercial", ["commercial_members"] = "Commercial", ["receiving_scans"] = "Commercial",

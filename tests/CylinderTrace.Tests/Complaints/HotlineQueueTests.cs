@@ -34,14 +34,23 @@ public sealed class The_hotline_queue(WorkerHostFixture fx)
         Assert.Contains("u0" + "8d39", doc.Split(' '));                                         // 费
         Assert.Contains("qts20261128", doc.Split(' '));
         Assert.Contains("q000123", doc.Split(' '));
-        // A query: every pair required; Latin words as prefixes; full-width digits read as ASCII; nothing for punctuation or one letter.
-        Assert.Equal("+b04e0a0697c +b0697c08d39", ComplaintSearch.Query("上楼费"));
-        Assert.Equal("+u08d39", ComplaintSearch.Query("费"));
-        Assert.Equal("+qfz12*", ComplaintSearch.Query("ＦＺ１２"));
+        // Latin words with each of their prefixes (from two characters), so that a query word matches a word's beginning.
+        Assert.Contains("qts", doc.Split(' '));
+        Assert.Contains("qts2026", doc.Split(' '));
+        Assert.Contains("q00", doc.Split(' '));
+        Assert.DoesNotContain("qt", doc.Split(' '));
+        // A query: every pair required; full-width digits read as ASCII; nothing for punctuation or one letter.
+        Assert.Equal(["b04e0a0697c", "b0697c08d39"], ComplaintSearch.Query("上楼费"));
+        Assert.Equal(["u08d39"], ComplaintSearch.Query("费"));
+        Assert.Equal(["qfz12"], ComplaintSearch.Query("ＦＺ１２"));
         Assert.Null(ComplaintSearch.Query("—— ！"));
         Assert.Null(ComplaintSearch.Query("a"));
-        // Every word is longer than innodb_ft_min_token_size (3) and made of letters and digits only.
-        Assert.All(doc.Split(' '), w => Assert.Matches("^[a-z0-9]{3,84}$", w));
+        // A long Latin word: documents keep prefixes up to 24 characters, a query looks a longer word up by its first 24.
+        var code = new string('x', 30);
+        Assert.Equal(["q" + code[..24]], ComplaintSearch.Query(code));
+        Assert.Contains("q" + code[..24], ComplaintSearch.Document(code).Split(' '));
+        // Every word is ASCII letters and digits, short enough for complaint_search_terms.term (90).
+        Assert.All(doc.Split(' '), w => Assert.Matches("^[a-z0-9]{3,90}$", w));
     }
 
     [Fact]
@@ -57,6 +66,8 @@ public sealed class The_hotline_queue(WorkerHostFixture fx)
         {
             category = "service", description = "厨房里闻到液化气味道，怀疑瓶阀漏气", districtCode = "350102", address = "台江区五一中路12号", photoIds = Array.Empty<string>(),
         });
+        // The scenario moved them into this agency behind the application's back: the reconciler files their words anew.
+        await ReindexAsync();
         var me = await scenario.MemberAsync(agency.Code);
         async Task<string[]> Search(string q) => Numbers(await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString(q)));
 
@@ -81,10 +92,82 @@ public sealed class The_hotline_queue(WorkerHostFixture fx)
         Assert.Empty(Numbers(await stranger.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费"))));
         // Complaints the search table has not seen yet (bulk-loaded, or filed before migration 0024) are indexed by the reconciler.
         await using (var conn = await fx.Database.OpenAsync())
+        {
             await conn.ExecuteAsync("DELETE FROM complaint_search WHERE complaint_id = @Id", new { stairs.Id });
+            await conn.ExecuteAsync("DELETE FROM complaint_search_terms WHERE complaint_id = @Id", new { stairs.Id });
+        }
         Assert.Empty(await Search("杨桥中路"));
         Assert.True(await fx.Host.Services.GetRequiredService<ComplaintSearch>().ReconcileAsync(CancellationToken.None) >= 1);
         Assert.Equal([stairs.Number], await Search("杨桥中路"));
+    }
+
+    private Task<int> ReindexAsync() => fx.Host.Services.GetRequiredService<ComplaintSearch>().ReconcileAsync(CancellationToken.None);
+
+    [Fact]
+    public async Task a_common_word_finds_every_match_of_the_agency_only_counted_and_paged_newest_first()
+    {
+        var agency = await scenario.AgencyAsync();
+        var other = await scenario.AgencyAsync();
+        var seed = await scenario.RoutedComplaintAsync(agency.Id, new
+        {
+            category = "service", description = "送气工多收了二十元上楼费", districtCode = "350102", address = "鼓楼区杨桥中路1号", photoIds = Array.Empty<string>(),
+        });
+        // 130 complaints with the word in this agency (most of its queue, over 160 days), 40 here without it, 40 in another
+        // agency with it; written directly as a bulk load is, then indexed by the reconciler.
+        var prefix = "TW" + TestData.UniqueCode()[..8];
+        var start = DateTime.UtcNow.AddDays(-300);
+        await using (var conn = await fx.Database.OpenAsync())
+            for (var i = 0; i < 210; i++)
+                await conn.ExecuteAsync(
+                    """
+                    INSERT INTO complaints (number, user_id, idempotency_key, request_hash, category, description, status, agency_id, public_reply, created_at, updated_at)
+                    SELECT CONCAT(@prefix, '-', @i), user_id, CONCAT(@prefix, '-', @i), request_hash, category, @description, @status, @agencyId, @reply, @at, @at
+                    FROM complaints WHERE id = @Id
+                    """,
+                    new
+                    {
+                        prefix, i, seed.Id, at = start.AddHours(i * 30), status = i % 3 == 0 ? "routed" : "resolved",
+                        agencyId = i < 170 ? agency.Id : other.Id,
+                        description = i is < 130 or >= 170 ? $"第{i}次反映：送气工多收上楼费" : $"第{i}次反映：气瓶没有二维码",
+                        reply = i % 3 == 0 ? null : "经核实，已退还多收的费用",
+                    });
+        await ReindexAsync();
+        var me = await scenario.MemberAsync(agency.Code, "supervisor");
+        var expected = Enumerable.Range(0, 130).Reverse().Select(i => $"{prefix}-{i}").Prepend(seed.Number).ToArray(); // newest first: the seed was filed now
+
+        var first = await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费"));
+        Assert.Equal(131, first.GetProperty("total").GetInt64());
+        var size = first.GetProperty("pageSize").GetInt32();
+        var pages = first.GetProperty("pages").GetInt32();
+        Assert.Equal((131 + size - 1) / size, pages);
+        var all = new List<string>(Numbers(first));
+        for (var p = 2; p <= pages; p++)
+        {
+            var page = await me.GetJsonAsync($"/api/console/complaints?q={Uri.EscapeDataString("上楼费")}&page={p}");
+            Assert.Equal(131, page.GetProperty("total").GetInt64());
+            all.AddRange(Numbers(page));
+        }
+        Assert.Equal(expected, all);
+        // The oldest first; with a state; with words that narrow it; the page's HTML total.
+        Assert.Equal(expected.Reverse().Take(size), Numbers(await me.GetJsonAsync("/api/console/complaints?sort=created&dir=asc&q=" + Uri.EscapeDataString("上楼费"))));
+        var open = await me.GetJsonAsync("/api/console/complaints?state=routed&q=" + Uri.EscapeDataString("上楼费"));
+        Assert.Equal(44 + 1, open.GetProperty("total").GetInt64()); // i = 0, 3, … 129 and the seed
+        Assert.Equal(86, (await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费 退还"))).GetProperty("total").GetInt64());
+        Assert.Contains("共 <b>131</b> 件", await (await me.GetAsync("/console?q=" + Uri.EscapeDataString("上楼费"))).Content.ReadAsStringAsync());
+        // A single common character (送气工, 气瓶), and a word of the other texts only.
+        Assert.Equal(171, (await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("气"))).GetProperty("total").GetInt64());
+        Assert.Equal(40, (await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("二维码"))).GetProperty("total").GetInt64());
+
+        // The other agency sees its 40 only; a transfer moves the words with the complaint at once.
+        var theirs = await scenario.MemberAsync(other.Code, "supervisor");
+        Assert.Equal(40, (await theirs.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费"))).GetProperty("total").GetInt64());
+        var handler = await scenario.MemberAsync(agency.Code);
+        await handler.PostOkAsync($"/api/console/complaints/{seed.Number}/claim");
+        Assert.Equal(HttpStatusCode.NoContent, (await handler.PostAsync($"/api/console/complaints/{seed.Number}/transfer", new { agency = other.Code, reason = "属于对方辖区" })).StatusCode);
+        Assert.Equal(130, (await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费"))).GetProperty("total").GetInt64());
+        var moved = await theirs.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费"));
+        Assert.Equal(41, moved.GetProperty("total").GetInt64());
+        Assert.Equal(seed.Number, Numbers(moved)[0]);
     }
 
     [Fact]

@@ -158,6 +158,7 @@ public sealed class ComplaintHandling(Db db, ComplaintNotifications notification
         {
             var length = s.State.RoutedAt is { } routed && s.State.DueAt is { } due && due > routed ? due - routed : TimeSpan.FromHours(72);
             await s.ExecAsync(TransferSql, new { id, to, now = s.Now });
+            await ComplaintSearch.IndexAsync(s.Conn, s.Tx, id, s.Ct); // its words move to the new agency's
             await s.ExecAsync(ReleaseSql, new { id });
             await s.ExecAsync(TransferDueSql, new { id, dueAt = s.Now + length, now = s.Now });
             await s.ExecAsync(ClearMarksSql, new { id });

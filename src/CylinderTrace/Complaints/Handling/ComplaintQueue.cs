@@ -70,47 +70,83 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
                OR (@flag = 'urged' AND EXISTS (SELECT 1 FROM complaint_oversight o WHERE o.complaint_id = c.id AND o.kind = 'urge'))
                OR (@flag = 'low_rated' AND c.rating <= 2))
         """;
-    /// <summary>A number or cylinder code exactly, or every word of the text (ComplaintSearch's tokens, boolean mode).</summary>
-    private const string TextFilter =
+    private const string CodeFilter = " AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q) ";
+    /// <summary>
+    /// A search: the complaints filed under the agency (or agencies) with every word (ComplaintSearch, one index range per
+    /// word, however common the word is elsewhere in the city), and a number or cylinder code exactly; then the complaints
+    /// themselves, where the agency is checked again from the complaint (a word row left behind never widens the view).
+    /// </summary>
+    private const string WordsOf = " SELECT t.complaint_id AS id FROM complaint_search_terms t WHERE t.term IN @terms AND t.agency_id ";
+    private const string WordsAll = " GROUP BY t.complaint_id HAVING COUNT(*) = @termCount" +
+        " UNION SELECT x.id FROM complaints x WHERE x.number = @q UNION SELECT x.id FROM complaints x WHERE x.cylinder_code = @q";
+    private const string HandlingTextFrom = " FROM (" + WordsOf + "= @agencyId" + WordsAll + ") m JOIN complaints c ON c.id = m.id WHERE c.agency_id = @agencyId ";
+    private const string SubordinateAgencies = "(SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId)";
+    private const string SubordinateTextFrom = " FROM (" + WordsOf + "IN " + SubordinateAgencies + WordsAll + ") m JOIN complaints c ON c.id = m.id" +
+        " WHERE c.agency_id IN " + SubordinateAgencies + " ";
+    /// <summary>What an agency is informed of is few complaints: each is checked for the words where its handling agency filed them.</summary>
+    private const string InformedTextFilter =
         """
           AND (c.number = @q OR c.cylinder_code = @q
-               OR c.id IN (SELECT cs.complaint_id FROM complaint_search cs WHERE MATCH (cs.tokens) AGAINST (@fts IN BOOLEAN MODE)))
+               OR (SELECT COUNT(*) FROM complaint_search_terms t WHERE t.agency_id = COALESCE(c.agency_id, 0) AND t.term IN @terms AND t.complaint_id = c.id) = @termCount)
         """;
-    private const string CodeFilter = " AND (@q IS NULL OR c.number = @q OR c.cylinder_code = @q) ";
     private const string DueOf = "(SELECT ro.due_at FROM complaint_routing ro WHERE ro.complaint_id = c.id)";
     private const string ClaimantOf = "(SELECT so.display_name FROM complaint_handling ho JOIN staff so ON so.id = ho.claimed_by WHERE ho.complaint_id = c.id)";
+
     /// <summary>
-    /// Each column sorts either way; an order cannot be a parameter, so each is a CASE on @sort and @dir (a CASE not chosen
-    /// never runs its subquery). Ties: the number's order.
+    /// Each column sorts either way; ties in the number's order (the same direction). A plain ORDER BY per choice (made of
+    /// constants, never of input), so the server can read an index in order and stop at the page (ix_complaints_created
+    /// for the newest first).
     /// </summary>
-    private const string QueueOrder =
-        " ORDER BY CASE WHEN @sort = 'due' THEN " + DueOf + " IS NULL END," +
-        " CASE WHEN @sort = 'due' AND @dir = 'asc' THEN " + DueOf + " END, CASE WHEN @sort = 'due' AND @dir = 'desc' THEN " + DueOf + " END DESC," +
-        """
-          CASE WHEN @sort = 'created' AND @dir = 'asc' THEN c.created_at END, CASE WHEN @sort = 'created' AND @dir = 'desc' THEN c.created_at END DESC,
-          CASE WHEN @sort = 'category' AND @dir = 'asc' THEN c.category END, CASE WHEN @sort = 'category' AND @dir = 'desc' THEN c.category END DESC,
-          CASE WHEN @sort = 'district' AND @dir = 'asc' THEN c.district_code END, CASE WHEN @sort = 'district' AND @dir = 'desc' THEN c.district_code END DESC,
-          CASE WHEN @sort = 'status' AND @dir = 'asc' THEN c.status END, CASE WHEN @sort = 'status' AND @dir = 'desc' THEN c.status END DESC,
-        """ +
-        " CASE WHEN @sort = 'claimant' AND @dir = 'asc' THEN " + ClaimantOf + " END, CASE WHEN @sort = 'claimant' AND @dir = 'desc' THEN " + ClaimantOf + " END DESC," +
-        " CASE WHEN @dir = 'desc' THEN c.id END DESC, c.id LIMIT @take OFFSET @skip";
+    private static string QueueOrder(string sort, string dir)
+    {
+        var d = dir == "desc" ? " DESC" : "";
+        var key = sort switch
+        {
+            "due" => DueOf + " IS NULL, " + DueOf + d + ", ",
+            "created" => "c.created_at" + d + ", ",
+            "category" => "c.category" + d + ", ",
+            "district" => "c.district_code" + d + ", ",
+            "status" => "c.status" + d + ", ",
+            "claimant" => ClaimantOf + d + ", ",
+            _ => "",
+        };
+        return " ORDER BY " + key + "c.id" + d + " LIMIT @take OFFSET @skip";
+    }
+
     private const string HandlingFrom = " FROM complaints c WHERE c.agency_id = @agencyId ";
     private const string InformedFrom = " FROM complaint_informed_agencies i JOIN complaints c ON c.id = i.complaint_id" +
         " WHERE i.agency_id = @agencyId AND (c.agency_id IS NULL OR c.agency_id <> @agencyId) ";
-    private const string SubordinateFrom = " FROM complaints c WHERE c.agency_id IN (SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId) ";
+    private const string SubordinateFrom = " FROM complaints c WHERE c.agency_id IN " + SubordinateAgencies + " ";
 
-    private const string HandlingQueueSql = QueueColumns + HandlingFrom + QueueFilters + CodeFilter + QueueOrder;
-    private const string HandlingCountSql = "SELECT COUNT(*)" + HandlingFrom + QueueFilters + CodeFilter;
-    private const string HandlingTextQueueSql = QueueColumns + HandlingFrom + QueueFilters + TextFilter + QueueOrder;
-    private const string HandlingTextCountSql = "SELECT COUNT(*)" + HandlingFrom + QueueFilters + TextFilter;
-    private const string InformedQueueSql = QueueColumns + InformedFrom + QueueFilters + CodeFilter + QueueOrder;
-    private const string InformedCountSql = "SELECT COUNT(*)" + InformedFrom + QueueFilters + CodeFilter;
-    private const string InformedTextQueueSql = QueueColumns + InformedFrom + QueueFilters + TextFilter + QueueOrder;
-    private const string InformedTextCountSql = "SELECT COUNT(*)" + InformedFrom + QueueFilters + TextFilter;
-    private const string SubordinateQueueSql = QueueColumns + SubordinateFrom + QueueFilters + CodeFilter + QueueOrder;
-    private const string SubordinateCountSql = "SELECT COUNT(*)" + SubordinateFrom + QueueFilters + CodeFilter;
-    private const string SubordinateTextQueueSql = QueueColumns + SubordinateFrom + QueueFilters + TextFilter + QueueOrder;
-    private const string SubordinateTextCountSql = "SELECT COUNT(*)" + SubordinateFrom + QueueFilters + TextFilter;
+    private static (string From, string Filter) QueryParts(string scope, bool words) => (scope, words) switch
+    {
+        ("informed", false) => (InformedFrom, CodeFilter),
+        ("informed", true) => (InformedFrom, InformedTextFilter),
+        ("subordinate", false) => (SubordinateFrom, CodeFilter),
+        ("subordinate", true) => (SubordinateTextFrom, ""),
+        (_, false) => (HandlingFrom, CodeFilter),
+        (_, true) => (HandlingTextFrom, ""),
+    };
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Scope, bool Words, string Sort, string Dir), Statement> Statements = new();
+
+    /// <summary>
+    /// A page's statements. <c>List</c> reads the ids alone and stops at the page where an index gives the order (the newest
+    /// first, no search); <c>Counted</c> reads them with the total (COUNT(*) OVER ()), for orders that have to read every
+    /// row anyway (a search, a sort on the deadline or a column), so the rows are found once, not twice.
+    /// </summary>
+    private sealed record Statement(string List, string Counted, string Count, bool StopsEarly);
+
+    /// <summary>The statements of a scope, a search or not, and an order: made of the constants above, once each.</summary>
+    private static Statement StatementsFor(string scope, bool words, string sort, string dir) =>
+        Statements.GetOrAdd((scope, words, sort, dir), k =>
+        {
+            var (from, filter) = QueryParts(k.Scope, k.Words);
+            var where = from + QueueFilters + filter;
+            return new Statement(QueueColumns + where + QueueOrder(k.Sort, k.Dir), QueueColumns + ", COUNT(*) OVER () AS Total" + where + QueueOrder(k.Sort, k.Dir),
+                "SELECT COUNT(*)" + where, !k.Words && k.Sort is "created" or "number");
+        });
+
     private const string CountsSql = "SELECT status, COUNT(*) AS n FROM complaints WHERE agency_id = @agencyId GROUP BY status";
 
     private const string TeamSql =
@@ -227,11 +263,11 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
     /// <summary>The queue (of the agency, of what it is informed of, or of the agencies under it), one page, with counts per state.</summary>
     public async Task<QueueResult> QueueAsync(int agencyId, int staffId, QueueFilter f, int pageSize, CancellationToken ct)
     {
-        var (rows, total, now) = await RowsAsync(agencyId, staffId, f, pageSize, (Math.Max(1, f.Page) - 1) * pageSize, withTotal: true, ct);
         Dictionary<string, int> counts;
         await using (var conn = await db.OpenAsync(ct))
             counts = (await conn.QueryAsync<(string Status, long N)>(new CommandDefinition(CountsSql, new { agencyId }, cancellationToken: ct)))
                 .ToDictionary(x => x.Status, x => (int)x.N);
+        var (rows, total, now) = await RowsAsync(agencyId, staffId, f, pageSize, (Math.Max(1, f.Page) - 1) * pageSize, withTotal: true, ct, counts);
         return new QueueResult(rows.Select(r => Item(r, now)).ToList(), Math.Max(1, f.Page), pageSize, total, counts);
     }
 
@@ -242,12 +278,13 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         return rows.Select(r => new ExportRow(Item(r, now), r.Description, r.Address, r.PublicReply)).ToList();
     }
 
+    /// <param name="countsByState">The agency's complaints per state (<see cref="CountsSql"/>): the total of its own queue filtered by state only.</param>
     private async Task<(List<QueueRow> Rows, long Total, DateTime Now)> RowsAsync(int agencyId, int staffId, QueueFilter f, int take, int skip, bool withTotal,
-        CancellationToken ct)
+        CancellationToken ct, IReadOnlyDictionary<string, int>? countsByState = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var q = Blank(f.Search);
-        var fts = ComplaintSearch.Query(q);
+        var terms = ComplaintSearch.Query(q);
         var states = f.Flag == "low_rated" ? [ComplaintStatus.Resolved, ComplaintStatus.Closed] : f.State switch
         {
             null or "" => q is null ? OpenStates : AllStates,
@@ -258,22 +295,29 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
         DateTime? dueBefore = f.Due switch { "overdue" => now, "4h" => now.AddHours(4), "24h" => now.AddHours(24), "72h" => now.AddHours(72), _ => null };
         var args = new
         {
-            agencyId, states, q = q?.ToUpperInvariant(), fts, category = Blank(f.Category), district = Blank(f.District), dueBefore,
+            agencyId, states, q = q?.ToUpperInvariant(), terms, termCount = terms?.Count ?? 0, category = Blank(f.Category), district = Blank(f.District), dueBefore,
             claim = f.Claim is "me" or "unclaimed" ? f.Claim : f.ClaimedStaff is null ? null : "staff", claimedBy = f.ClaimedStaff, me = staffId,
-            flag = Blank(f.Flag), sort = f.SortCode, dir = f.DirCode, take, skip,
+            flag = Blank(f.Flag), take, skip,
         };
-        var (listSql, countSql) = (f.ScopeCode, fts is null) switch
-        {
-            ("informed", true) => (InformedQueueSql, InformedCountSql),
-            ("informed", false) => (InformedTextQueueSql, InformedTextCountSql),
-            ("subordinate", true) => (SubordinateQueueSql, SubordinateCountSql),
-            ("subordinate", false) => (SubordinateTextQueueSql, SubordinateTextCountSql),
-            (_, true) => (HandlingQueueSql, HandlingCountSql),
-            (_, false) => (HandlingTextQueueSql, HandlingTextCountSql),
-        };
+        var sql = StatementsFor(f.ScopeCode, terms is not null, f.SortCode, f.DirCode);
         await using var conn = await db.OpenAsync(ct);
-        var ids = (await conn.QueryAsync<long>(new CommandDefinition(listSql, args, cancellationToken: ct))).ToList();
-        var total = withTotal ? await conn.ExecuteScalarAsync<long>(new CommandDefinition(countSql, args, cancellationToken: ct)) : ids.Count;
+        List<long> ids;
+        long total;
+        if (!withTotal || sql.StopsEarly)
+        {
+            ids = (await conn.QueryAsync<long>(new CommandDefinition(sql.List, args, cancellationToken: ct))).ToList();
+            var stateOnly = f.Handling && q is null && args.category is null && args.district is null && dueBefore is null && args.claim is null && args.flag is null;
+            total = !withTotal ? ids.Count
+                : stateOnly && countsByState is not null ? states.Sum(s => countsByState.GetValueOrDefault(s))
+                : await conn.ExecuteScalarAsync<long>(new CommandDefinition(sql.Count, args, cancellationToken: ct));
+        }
+        else
+        {
+            var page = (await conn.QueryAsync<(long Id, long Total)>(new CommandDefinition(sql.Counted, args, cancellationToken: ct))).ToList();
+            ids = page.Select(p => p.Id).ToList();
+            // Past the last page there is no row to carry the total.
+            total = page.Count > 0 ? page[0].Total : await conn.ExecuteScalarAsync<long>(new CommandDefinition(sql.Count, args, cancellationToken: ct));
+        }
         if (ids.Count == 0) return ([], total, now);
         var byId = (await conn.QueryAsync<QueueRow>(new CommandDefinition(RowsByIdSql, new { ids }, cancellationToken: ct))).ToDictionary(r => r.Id);
         foreach (var (id, n) in await conn.QueryAsync<(long, long)>(new CommandDefinition(UrgeCountsSql, new { ids }, cancellationToken: ct)))

@@ -154,6 +154,8 @@ public sealed class ComplaintRouter(Db db, CylinderStore cylinders, EnterpriseDi
             var deadline = ShanghaiTime.FromUtc(dueAt).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             await ComplaintHistory.AppendAsync(conn, tx, new ComplaintStep(complaintId, now, "routed", "system", true,
                 (urgent ? "紧急投诉；" : "") + (rule is null ? $"未匹配到分派规则，进入分拣队列；办理时限 {deadline}" : $"办理时限 {deadline}"), agencyId), ct);
+            // The search words are filed under the handling agency (ComplaintSearch): now this one.
+            await Handling.ComplaintSearch.IndexAsync(conn, tx, complaintId, ct);
             List<int> informs = rule is null ? [] : (await conn.QueryAsync<int>(new CommandDefinition(InformsSql, new { ruleId = rule.Id }, tx, cancellationToken: ct))).ToList();
             // A leak may turn into a fire within minutes: the fire brigade hears of it whatever the rule says.
             if (urgent && await conn.ExecuteScalarAsync<int?>(new CommandDefinition(FireAgencySql, new { district = district ?? CityDistrict }, tx, cancellationToken: ct)) is int fire
