@@ -23,7 +23,7 @@ public sealed class The_console_for_administrators_and_inspectors_in_a_browser(W
     private static readonly ViewportSize Laptop = new() { Width = 1280, Height = 800 };
     private static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
 
-    private static string GuideFolder()
+    internal static string GuideFolder()
     {
         if (Environment.GetEnvironmentVariable("CT_GUIDE_SCREENSHOTS") != "1") return ScreenshotFolder();
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -34,7 +34,7 @@ public sealed class The_console_for_administrators_and_inspectors_in_a_browser(W
     }
 
     /// <summary>A screenshot reduced to 64 colours (text and flat colours survive; the file stays a few tens of KB).</summary>
-    private static async Task ShotAsync(IPage page, string name, bool fullPage = false)
+    internal static async Task ShotAsync(IPage page, string name, bool fullPage = false)
     {
         var bytes = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = fullPage });
         using var image = Image.Load<Rgba32>(bytes);
