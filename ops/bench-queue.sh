@@ -2,9 +2,11 @@
 # Complaint queue benchmark (issue 19). A database of its own with CT_QUEUE_COUNT (100,000) complaints over
 # CT_QUEUE_DAYS (365) days, written directly (QueueLoad queue-seed: most closed with replies, the last days' open,
 # a third in gas-350102), their search words written by `complaint-search reindex`, a supervisor of gas-350102
-# signed in; then each queue page (default, all states, a deep page, sorted, due soon, full-text searches, filters,
-# the JSON API) requested CT_QUEUE_REPEAT (200) times one after another, as a person clicks: p50/p95/p99 per page,
-# printed as a Markdown table for docs/BENCHMARKS.md. The database is kept (CT_QUEUE_FRESH=1 rebuilds it).
+# signed in; then a bare Kestrel endpoint serving the default queue page's bytes (the machine's floor for one request)
+# and each queue page (default, all states, a deep page, sorted, due soon, full-text searches of common, rare and
+# single-character words, filters, the JSON API) requested CT_QUEUE_REPEAT (200) times one after another, as a person
+# clicks: p50/p95/p99 per page and its ratio to the bare endpoint's, printed as a Markdown table for docs/BENCHMARKS.md,
+# with the load average before and after. The database is kept (CT_QUEUE_FRESH=1 rebuilds it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bash "$CT_ROOT/ops/services-up.sh"
@@ -41,4 +43,14 @@ dotnet "$host_dll" --urls "http://127.0.0.1:$port" >"$out/queue-host.log" 2>&1 &
 host=$!
 trap 'kill $host 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
-dotnet "$bench_dll" queue-load --url "http://127.0.0.1:$port" --username bench-queue --password "$password" --repeat "${CT_QUEUE_REPEAT:-200}" | tee -a "$out/queue.txt"
+# The baseline: a bare Kestrel endpoint (Benchmarks `bare --page`) serving the default queue page's bytes, measured first.
+dotnet "$bench_dll" queue-load --url "http://127.0.0.1:$port" --username bench-queue --password "$password" --save-page "$out/queue-page.html"
+bare_port=5094
+dotnet "$bench_dll" bare --port "$bare_port" --body "$out/queue-page.html" --page "$out/queue-page.html" >"$out/queue-bare.log" 2>&1 &
+bare=$!
+trap 'kill $host $bare 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$bare_port/c/queue" && break; sleep 0.5; done
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/queue.txt"
+dotnet "$bench_dll" queue-load --url "http://127.0.0.1:$port" --username bench-queue --password "$password" --repeat "${CT_QUEUE_REPEAT:-200}" \
+  --bare "http://127.0.0.1:$bare_port/c/queue" | tee -a "$out/queue.txt"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/queue.txt"

@@ -109,6 +109,12 @@ public static class QueueLoad
         using var http = new HttpClient(handler) { BaseAddress = new Uri(url) };
         var signIn = await http.PostAsJsonAsync("/api/console/session", new { username, password });
         if (signIn.StatusCode != HttpStatusCode.OK) { Console.Error.WriteLine($"sign-in: {(int)signIn.StatusCode} {await signIn.Content.ReadAsStringAsync()}"); return 1; }
+        // --save-page FILE: the default queue page's bytes, for the bare endpoint to serve (then stop).
+        if (Arg(args, "save-page", "") is { Length: > 0 } pageFile)
+        {
+            await File.WriteAllBytesAsync(pageFile, await http.GetByteArrayAsync("/console"));
+            return 0;
+        }
         string[] pages =
         [
             "/console",
@@ -118,29 +124,53 @@ public static class QueueLoad
             "/console?due=24h&sort=due",
             "/console?q=" + Uri.EscapeDataString("上楼费"),
             "/console?q=" + Uri.EscapeDataString("杨桥中路 漏气"),
+            "/console?q=" + Uri.EscapeDataString("首山路27号"),
+            "/console?q=" + Uri.EscapeDataString("气"),
             "/console?state=all&category=black_gas&district=350102&sort=claimant",
             "/api/console/complaints?state=all&q=" + Uri.EscapeDataString("退还"),
         ];
-        Console.WriteLine($"| page | requests | p50 ms | p95 ms | p99 ms | total (items) |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        // --bare URL: a bare Kestrel endpoint serving the default queue page's bytes (Program.cs `bare --page`), measured the
+        // same way first: the floor of one request on this machine at this moment, against which each page is a ratio.
+        var bare = Arg(args, "bare", "");
+        double? bareP50 = null, bareP95 = null;
+        Console.WriteLine($"| page | requests | p50 ms | p95 ms | p99 ms | total (items) |{(bare.Length > 0 ? " p50 / bare | p95 / bare |" : "")}");
+        Console.WriteLine($"|---|---|---|---|---|---|{(bare.Length > 0 ? "---|---|" : "")}");
+        using var bareHttp = new HttpClient();
+        if (bare.Length > 0)
+        {
+            var (times, _, failed) = await MeasureAsync(bareHttp, bare, repeat);
+            if (failed is not null) { Console.Error.WriteLine($"{bare}: {failed}"); return 1; }
+            (bareP50, bareP95) = (Percentile(times, 0.50), Percentile(times, 0.95));
+            Console.WriteLine($"| bare Kestrel, the default page's bytes | {repeat} | {bareP50:0.0} | {bareP95:0.0} | {Percentile(times, 0.99):0.0} | — | 1 | 1 |");
+        }
         foreach (var path in pages)
         {
-            for (var w = 0; w < 5; w++) (await http.GetAsync(path)).EnsureSuccessStatusCode();
-            var times = new List<double>(repeat);
-            var body = "";
-            for (var i = 0; i < repeat; i++)
-            {
-                var t = Stopwatch.GetTimestamp();
-                var response = await http.GetAsync(path);
-                body = await response.Content.ReadAsStringAsync();
-                times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                if (response.StatusCode != HttpStatusCode.OK) { Console.Error.WriteLine($"{path}: {(int)response.StatusCode}"); return 1; }
-            }
-            times.Sort();
-            double P(double p) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];
+            var (times, body, failed) = await MeasureAsync(http, path, repeat);
+            if (failed is not null) { Console.Error.WriteLine($"{path}: {failed}"); return 1; }
             var total = System.Text.RegularExpressions.Regex.Match(body, "共 <b>(\\d+)</b> 件|\"total\":(\\d+)") is { Success: true } m ? m.Groups[1].Value + m.Groups[2].Value : "?";
-            Console.WriteLine($"| `{Uri.UnescapeDataString(path)}` | {repeat} | {P(0.50):0.0} | {P(0.95):0.0} | {P(0.99):0.0} | {total} |");
+            var ratios = bareP50 is { } b50 && bareP95 is { } b95 ? $" {Percentile(times, 0.50) / b50:0.0} | {Percentile(times, 0.95) / b95:0.0} |" : "";
+            Console.WriteLine($"| `{Uri.UnescapeDataString(path)}` | {repeat} | {Percentile(times, 0.50):0.0} | {Percentile(times, 0.95):0.0} | {Percentile(times, 0.99):0.0} | {total} |{ratios}");
         }
         return 0;
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>Five warm-up requests, then <paramref name="repeat"/> one after another: the sorted times, the last body, or what failed.</summary>
+    private static async Task<(List<double> Times, string Body, string? Failed)> MeasureAsync(HttpClient http, string url, int repeat)
+    {
+        for (var w = 0; w < 5; w++) (await http.GetAsync(url)).EnsureSuccessStatusCode();
+        var times = new List<double>(repeat);
+        var body = "";
+        for (var i = 0; i < repeat; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var response = await http.GetAsync(url);
+            body = await response.Content.ReadAsStringAsync();
+            times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            if (response.StatusCode != HttpStatusCode.OK) return (times, body, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+        }
+        times.Sort();
+        return (times, body, null);
     }
 }

@@ -51,14 +51,15 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
     /// <summary>
     /// Filters on the complaint's own columns, and on routing and handling through EXISTS guarded by their parameter: a filter
     /// not chosen costs nothing (the server folds "NULL IS NULL OR …" away), so a count or a page of a year's complaints
-    /// reads the complaints' index alone.
+    /// reads the complaints' index alone. The routing row's district is one lookup by id, asked only of a complaint whose
+    /// own district differs (as an EXISTS after OR, the server read every routing row of the city to build a set first).
     /// </summary>
     private const string QueueFilters =
         """
           AND c.status IN @states
           AND (@category IS NULL OR c.category = @category)
           AND (@district IS NULL OR c.district_code = @district
-               OR EXISTS (SELECT 1 FROM complaint_routing rd WHERE rd.complaint_id = c.id AND rd.district_code = @district))
+               OR (SELECT rd.district_code FROM complaint_routing rd WHERE rd.complaint_id = c.id) = @district)
           AND (@dueBefore IS NULL OR (c.status IN ('routed', 'in_progress', 'waiting_info')
                AND EXISTS (SELECT 1 FROM complaint_routing rt WHERE rt.complaint_id = c.id AND rt.due_at < @dueBefore)))
           AND (@claim IS NULL
@@ -79,9 +80,11 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
     private const string WordsOf = " SELECT t.complaint_id AS id FROM complaint_search_terms t WHERE t.term IN @terms AND t.agency_id ";
     private const string WordsAll = " GROUP BY t.complaint_id HAVING COUNT(*) = @termCount" +
         " UNION SELECT x.id FROM complaints x WHERE x.number = @q UNION SELECT x.id FROM complaints x WHERE x.cylinder_code = @q";
-    private const string HandlingTextFrom = " FROM (" + WordsOf + "= @agencyId" + WordsAll + ") m JOIN complaints c ON c.id = m.id WHERE c.agency_id = @agencyId ";
+    // STRAIGHT_JOIN: the matches first, then their complaints by id. Left to itself (with COUNT(*) OVER) the optimizer read
+    // every complaint of the agency and looked each up in the matches: 33,777 rows instead of 5,457 for a common word.
+    private const string HandlingTextFrom = " FROM (" + WordsOf + "= @agencyId" + WordsAll + ") m STRAIGHT_JOIN complaints c ON c.id = m.id WHERE c.agency_id = @agencyId ";
     private const string SubordinateAgencies = "(SELECT sa.id FROM agencies sa WHERE sa.parent_id = @agencyId)";
-    private const string SubordinateTextFrom = " FROM (" + WordsOf + "IN " + SubordinateAgencies + WordsAll + ") m JOIN complaints c ON c.id = m.id" +
+    private const string SubordinateTextFrom = " FROM (" + WordsOf + "IN " + SubordinateAgencies + WordsAll + ") m STRAIGHT_JOIN complaints c ON c.id = m.id" +
         " WHERE c.agency_id IN " + SubordinateAgencies + " ";
     /// <summary>What an agency is informed of is few complaints: each is checked for the words where its handling agency filed them.</summary>
     private const string InformedTextFilter =
