@@ -119,10 +119,13 @@ internal sealed class HangfireWorker(IServiceProvider services, IOptions<Hosting
                 // as Hangfire.AspNetCore's own hosted service does; marked obsolete for 2.0.
 #pragma warning disable CS0618
                 var filters = services.GetRequiredService<Hangfire.Common.IJobFilterProvider>();
-                var activator = services.GetRequiredService<JobActivator>();
-                _server = new BackgroundJobServer(options, services.GetRequiredService<JobStorage>(), [], filters, activator,
+                BackgroundJobServer? server = null;
+                // A server that outlived its host stops itself at the first job it cannot start (see HostBoundActivator).
+                var activator = new HostBoundActivator(services.GetRequiredService<JobActivator>(), () => Volatile.Read(ref server)?.SendStop());
+                server = new BackgroundJobServer(options, services.GetRequiredService<JobStorage>(), [], filters, activator,
                     new Hangfire.Client.BackgroundJobFactory(filters), new Hangfire.Server.BackgroundJobPerformer(filters, activator),
                     new Hangfire.States.BackgroundJobStateChanger(filters));
+                _server = server;
 #pragma warning restore CS0618
                 return;
             }
@@ -157,5 +160,26 @@ internal sealed class HangfireWorker(IServiceProvider services, IOptions<Hosting
         // A host disposed without being stopped (its start failed) still ends its server.
         Interlocked.Exchange(ref _server, null)?.Dispose();
         base.Dispose();
+    }
+}
+
+/// <summary>
+/// The host's job activator, which stops its Hangfire server when the host's container is gone. Hangfire's servers run
+/// on threads of their own: one that outlived its host (seen in CI, with several hosts in one process; cause not found)
+/// took job after job and failed each with ObjectDisposedException, so a deployment's complaints were never routed. Now
+/// the first such job fails (its retry goes to a live server) and this server takes no more.
+/// </summary>
+internal sealed class HostBoundActivator(JobActivator inner, Action stopServer) : JobActivator
+{
+    public override object ActivateJob(Type jobType) => inner.ActivateJob(jobType);
+
+    public override JobActivatorScope BeginScope(JobActivatorContext context)
+    {
+        try { return inner.BeginScope(context); }
+        catch (ObjectDisposedException)
+        {
+            stopServer();
+            throw;
+        }
     }
 }
