@@ -80,6 +80,11 @@ public static class JobsExtensions
             // Workers wake on new jobs through pub/sub; this only bounds how long a stopping worker waits.
             FetchTimeout = TimeSpan.FromSeconds(3),
         }));
+        // This host's own activator. Hangfire.NetCore's default is the process-wide JobActivator.Current, set by whichever
+        // host configured Hangfire last: a host could run its jobs in another host's container, and once that one was
+        // disposed every job failed with ObjectDisposedException (CI, December 2026). Registered first, so AddHangfire's
+        // TryAdd keeps it.
+        services.AddSingleton<JobActivator>(sp => new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, c) => c
             .UseLogProvider(new HostBoundLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -150,8 +155,7 @@ internal sealed class HangfireWorker(IServiceProvider services, IOptions<Hosting
         try { await server.WaitForShutdownAsync(timeout.Token); }
         catch (OperationCanceledException) { logger.LogWarning("Background jobs did not stop within 10 s; they resume elsewhere (jobs are idempotent)"); }
         // Hangfire's servers must be disposed, not only stopped: a server left undisposed could go on taking jobs
-        // after the host's container was gone, failing each with ObjectDisposedException (seen in CI). Dispose blocks
-        // for up to the server's ShutdownTimeout.
+        // after the host's container was gone. Dispose blocks for up to the server's ShutdownTimeout.
         await Task.Run(server.Dispose, CancellationToken.None);
     }
 
@@ -163,11 +167,25 @@ internal sealed class HangfireWorker(IServiceProvider services, IOptions<Hosting
     }
 }
 
+/// <summary>A job runs in a DI scope of its own host's container (one scope per job, disposed after it).</summary>
+internal sealed class HostJobActivator(IServiceScopeFactory scopes) : JobActivator
+{
+    public override object ActivateJob(Type jobType) =>
+        throw new InvalidOperationException("Jobs are activated in a scope (BeginScope); " + jobType + " asked for none.");
+
+    public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateScope());
+
+    private sealed class Scope(IServiceScope scope) : JobActivatorScope
+    {
+        public override object Resolve(Type type) => ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type);
+        public override void DisposeScope() => scope.Dispose();
+    }
+}
+
 /// <summary>
-/// The host's job activator, which stops its Hangfire server when the host's container is gone. Hangfire's servers run
-/// on threads of their own: one that outlived its host (seen in CI, with several hosts in one process; cause not found)
-/// took job after job and failed each with ObjectDisposedException, so a deployment's complaints were never routed. Now
-/// the first such job fails (its retry goes to a live server) and this server takes no more.
+/// Stops the host's Hangfire server when the host's container is gone. Hangfire's servers run on threads of their own;
+/// a server that outlived its host would take job after job and fail each with ObjectDisposedException. Now the first
+/// such job fails (its retry goes to a live server) and this server takes no more.
 /// </summary>
 internal sealed class HostBoundActivator(JobActivator inner, Action stopServer) : JobActivator
 {
