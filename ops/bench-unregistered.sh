@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Does recording unregistered scans slow the card or the Official Account? (issue 18). In one run, on the `fuzhou` data
-# (ops/bench/common.sh), the same load against: the card endpoint for registered codes (20,000 warmed), the card endpoint
-# for 20,000 well-formed codes no cylinder has (each answer a 404 problem, each request one scan queued and stored by the
-# writer), and the bare Kestrel card; then the Official Account's encrypted scancode_waitmsg for registered codes, for the
-# unregistered codes (each push one scan) and the bare OA endpoint. The six alternate in CT_BENCH_ROUNDS rounds and the
-# ratios are of the medians. Counts the unregistered_scans rows the runs added, to show every scan was stored.
+# Does recording unregistered scans slow the card or the Official Account? (issue 18). An A/B in one run, on the `fuzhou`
+# data (ops/bench/common.sh): two instances of the same build on the same database and Redis, one recording unregistered
+# scans (the default) and one with CylinderRules:RecordUnregisteredScans=false, plus the bare Kestrel baseline. Each round
+# sends the same load to: the card endpoint of each instance for registered codes (20,000 warmed; the noise control: neither
+# instance records anything there) and for 20,000 well-formed codes no cylinder has (each answer a 404 problem; on the
+# recording instance each request is one scan queued and stored by the writer), the bare card; then the Official Account's
+# encrypted scancode_waitmsg the same way. The order of the two instances alternates between rounds; the ratios are of the
+# medians of CT_BENCH_ROUNDS rounds. Counts the unregistered_scans rows the runs added, to show every recorded scan was stored
+# and the other instance stored none.
 # Settings: CT_BENCH_SECONDS (20), CT_BENCH_CONNECTIONS (64), CT_BENCH_THREADS (2), CT_BENCH_ROUNDS (3).
 set -euo pipefail
 source "$(dirname "$0")/bench/common.sh"
 bench_prepare
 bench_start_host
+off_port=5092
+bench_port_free "$off_port"
+CylinderRules__RecordUnregisteredScans=false dotnet "$host_dll" --urls "http://127.0.0.1:$off_port" >"$out/host-off.log" 2>&1 &
+bench_pids+=($!)
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$off_port/health/ready" >/dev/null && break; sleep 0.5; done
+curl -sf "http://127.0.0.1:$off_port/health/ready" >/dev/null || { log "the second host did not become ready; see $out/host-off.log"; exit 1; }
 curl -sf "http://127.0.0.1:$host_port/api/cylinders/FZ0000000001/card" >"$out/card.json"
 oa() { dotnet "$bench_dll" oa-load "$@"; }
 oa --codes "$out/warm-codes.txt" --url "http://127.0.0.1:$host_port/wechat/oa" --save-one-reply "$out/oa-reply.xml"
@@ -17,14 +26,14 @@ bench_start_bare "$out/card.json" "$out/oa-reply.xml"
 
 # Well-formed codes outside the registry (the preset registers FZ0000000001 … FZ0001220000; its leads are FZ9…).
 awk 'BEGIN { srand(18); for (i = 0; i < 20000; i++) printf "FZ8%09d\n", int(rand() * 1000000000) }' | sort -u >"$out/unregistered-codes.txt"
-# A control for the cost of answering with a problem: codes that are not well formed (400 invalid-cylinder-code) record nothing.
-sed 's/^FZ/ZZ/' "$out/unregistered-codes.txt" >"$out/malformed-codes.txt"
 registered=$(mariadb_root -N "$bench_db" -e "SELECT COUNT(*) FROM cylinders WHERE code LIKE 'FZ8%'")
 [ "$registered" -eq 0 ] || { log "the bench database registers FZ8… codes; pick another prefix"; exit 1; }
 
-log "warming the card cache with the sampled codes"
-CODES="$out/warm-codes.txt" MODE=sequential THREADS=1 wrk -t1 -c8 -d8s -s ops/bench/codes.lua "http://127.0.0.1:$host_port" >/dev/null
-CODES="$out/unregistered-codes.txt" MODE=sequential THREADS=1 wrk -t1 -c8 -d8s -s ops/bench/codes.lua "http://127.0.0.1:$host_port" >/dev/null
+log "warming both instances' caches with the sampled codes"
+for port in "$host_port" "$off_port"; do
+  CODES="$out/warm-codes.txt" MODE=sequential THREADS=1 wrk -t1 -c8 -d8s -s ops/bench/codes.lua "http://127.0.0.1:$port" >/dev/null
+  CODES="$out/unregistered-codes.txt" MODE=sequential THREADS=1 wrk -t1 -c8 -d8s -s ops/bench/codes.lua "http://127.0.0.1:$port" >/dev/null
+done
 
 run_wrk() { # name port codes
   CODES="$3" MODE=random THREADS="$threads" wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency -s ops/bench/codes.lua "http://127.0.0.1:$2" >"$out/$1.txt"
@@ -41,45 +50,58 @@ rounds="${CT_BENCH_ROUNDS:-3}"
 sleep 5 # the warm-up's scans stored before counting
 before=$(scans)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-card_reg=(); card_unreg=(); card_bare=(); card_bad=(); oa_reg=(); oa_unreg=(); oa_bare=(); sent_unreg=0; sent_oa=0
+declare -A card oa_rps
+sent_on=0
+card_round() { # on|off port
+  run_wrk "u-card-reg-$1-$r" "$2" "$out/warm-codes.txt"
+  run_wrk "u-card-unreg-$1-$r" "$2" "$out/unregistered-codes.txt"
+  card[reg-$1]+="$(rps "u-card-reg-$1-$r") "; card[unreg-$1]+="$(rps "u-card-unreg-$1-$r") "
+  [ "$1" = off ] || sent_on=$((sent_on + $(requests "u-card-unreg-$1-$r")))
+}
+oa_round() { # on|off port
+  oa --codes "$out/warm-codes.txt" --url "http://127.0.0.1:$2/wechat/oa" --seconds "$seconds" --concurrency "$conns" >"$out/u-oa-reg-$1-$r.txt"
+  oa --codes "$out/unregistered-codes.txt" --url "http://127.0.0.1:$2/wechat/oa" --seconds "$seconds" --concurrency "$conns" >"$out/u-oa-unreg-$1-$r.txt"
+  oa_rps[reg-$1]+="$(field "u-oa-reg-$1-$r" rps) "; oa_rps[unreg-$1]+="$(field "u-oa-unreg-$1-$r" rps) "
+  [ "$1" = off ] || sent_on=$((sent_on + $(field "u-oa-unreg-$1-$r" requests)))
+}
 for r in $(seq 1 "$rounds"); do
-  log "round $r of $rounds: card, registered / unregistered / bare"
-  run_wrk "u-card-reg-$r" "$host_port" "$out/warm-codes.txt"
-  run_wrk "u-card-unreg-$r" "$host_port" "$out/unregistered-codes.txt"
+  if [ $((r % 2)) -eq 1 ]; then order=(on off); else order=(off on); fi
+  log "round $r of $rounds: card, registered and unregistered, instances ${order[*]}; bare"
+  for who in "${order[@]}"; do
+    if [ "$who" = on ]; then card_round on "$host_port"; else card_round off "$off_port"; fi
+  done
   run_wrk "u-card-bare-$r" "$bare_port" "$out/warm-codes.txt"
-  run_wrk "u-card-bad-$r" "$host_port" "$out/malformed-codes.txt"
-  card_bad+=("$(rps "u-card-bad-$r")")
-  card_reg+=("$(rps "u-card-reg-$r")"); card_unreg+=("$(rps "u-card-unreg-$r")"); card_bare+=("$(rps "u-card-bare-$r")")
-  sent_unreg=$((sent_unreg + $(requests "u-card-unreg-$r")))
-  log "round $r of $rounds: Official Account, registered / unregistered / bare"
-  oa --codes "$out/warm-codes.txt" --url "http://127.0.0.1:$host_port/wechat/oa" --seconds "$seconds" --concurrency "$conns" >"$out/u-oa-reg-$r.txt"
-  oa --codes "$out/unregistered-codes.txt" --url "http://127.0.0.1:$host_port/wechat/oa" --seconds "$seconds" --concurrency "$conns" >"$out/u-oa-unreg-$r.txt"
+  card[bare]+="$(rps "u-card-bare-$r") "
+  log "round $r of $rounds: Official Account, the same; bare"
+  for who in "${order[@]}"; do
+    if [ "$who" = on ]; then oa_round on "$host_port"; else oa_round off "$off_port"; fi
+  done
   oa --codes "$out/warm-codes.txt" --url "http://127.0.0.1:$bare_port/wechat/oa" --seconds "$seconds" --concurrency "$conns" >"$out/u-oa-bare-$r.txt"
-  oa_reg+=("$(field "u-oa-reg-$r" rps)"); oa_unreg+=("$(field "u-oa-unreg-$r" rps)"); oa_bare+=("$(field "u-oa-bare-$r" rps)")
-  sent_oa=$((sent_oa + $(field "u-oa-unreg-$r" requests)))
+  oa_rps[bare]+="$(field "u-oa-bare-$r" rps) "
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 sleep 3 # the writer stores what it still holds (it batches about every second)
 after=$(scans)
 
-m() { printf '%s\n' "$@" | median; }
+m() { printf '%s\n' $1 | median; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
-cbad=$(m "${card_bad[@]}"); cr=$(m "${card_reg[@]}"); cu=$(m "${card_unreg[@]}"); cb=$(m "${card_bare[@]}")
-orr=$(m "${oa_reg[@]}"); ou=$(m "${oa_unreg[@]}"); ob=$(m "${oa_bare[@]}")
+cro=$(m "${card[reg-on]}"); crf=$(m "${card[reg-off]}"); cuo=$(m "${card[unreg-on]}"); cuf=$(m "${card[unreg-off]}"); cb=$(m "${card[bare]}")
+oro=$(m "${oa_rps[reg-on]}"); orf=$(m "${oa_rps[reg-off]}"); ouo=$(m "${oa_rps[unreg-on]}"); ouf=$(m "${oa_rps[unreg-off]}"); ob=$(m "${oa_rps[bare]}")
+last_on="u-card-unreg-on-$rounds"
 cat <<MD | tee "$out/unregistered-summary.md"
 Run $(date -u +%Y-%m-%dT%H:%MZ) on $(bench_machine); load average (1, 5, 15 min) $load_before before, $load_after after.
 Card: wrk -t$threads -c$conns -d${seconds}s, random codes; OA: oa-load, $conns workers, closed loop; $rounds rounds, same machine.
+"on": the instance that records unregistered scans (the default); "off": the same build with CylinderRules:RecordUnregisteredScans=false.
 
-| path | registered req/s | unregistered req/s (scan recorded) | bare Kestrel req/s | unregistered / registered | registered / bare | unregistered / bare |
+| path | codes | on req/s | off req/s | **on / off** | bare Kestrel req/s | on / bare |
 |---|---|---|---|---|---|---|
-| card \`/api/cylinders/{code}/card\` (median) | $cr | $cu | $cb | **$(ratio "$cu" "$cr")** | $(ratio "$cr" "$cb") | $(ratio "$cu" "$cb") |
-| Official Account scancode_waitmsg (median) | $orr | $ou | $ob | **$(ratio "$ou" "$orr")** | $(ratio "$orr" "$ob") | $(ratio "$ou" "$ob") |
+| card \`/api/cylinders/{code}/card\` | unregistered (404; "on" records each) | $cuo | $cuf | **$(ratio "$cuo" "$cuf")** | $cb | $(ratio "$cuo" "$cb") |
+| card | registered (neither records: noise control) | $cro | $crf | $(ratio "$cro" "$crf") | $cb | $(ratio "$cro" "$cb") |
+| Official Account scancode_waitmsg | unregistered | $ouo | $ouf | **$(ratio "$ouo" "$ouf")** | $ob | $(ratio "$ouo" "$ob") |
+| Official Account | registered (noise control) | $oro | $orf | $(ratio "$oro" "$orf") | $ob | $(ratio "$oro" "$ob") |
 
-Rounds, card req/s registered ${card_reg[*]}; unregistered ${card_unreg[*]}; bare ${card_bare[*]}; malformed ${card_bad[*]}.
-Control, card for malformed codes (400 problem, nothing cached or recorded), median: $cbad req/s, $(ratio "$cbad" "$cr") × registered.
-Rounds, OA req/s registered ${oa_reg[*]}; unregistered ${oa_unreg[*]}; bare ${oa_bare[*]}.
-p50 / p99 of the last round, card: registered $(pct "u-card-reg-$rounds" 50) / $(pct "u-card-reg-$rounds" 99), unregistered $(pct "u-card-unreg-$rounds" 50) / $(pct "u-card-unreg-$rounds" 99);
-OA: registered $(field "u-oa-reg-$rounds" p50_ms) / $(field "u-oa-reg-$rounds" p99_ms) ms, unregistered $(field "u-oa-unreg-$rounds" p50_ms) / $(field "u-oa-unreg-$rounds" p99_ms) ms.
-Non-2xx on the unregistered card runs are the expected 404 answers (last round: $(non2xx "u-card-unreg-$rounds")); OA errors: $(field "u-oa-unreg-$rounds" errors).
-unregistered_scans rows added during the runs: $((after - before)); requests that each record one: card $sent_unreg, OA pushes $sent_oa (sum $((sent_unreg + sent_oa))).
+Rounds, card req/s: unregistered on ${card[unreg-on]}/ off ${card[unreg-off]}; registered on ${card[reg-on]}/ off ${card[reg-off]}; bare ${card[bare]}.
+Rounds, OA req/s: unregistered on ${oa_rps[unreg-on]}/ off ${oa_rps[unreg-off]}; registered on ${oa_rps[reg-on]}/ off ${oa_rps[reg-off]}; bare ${oa_rps[bare]}.
+Unregistered card on the recording instance, last round: p50 $(pct "$last_on" 50), p99 $(pct "$last_on" 99); its non-2xx are the expected 404 answers ($(non2xx "$last_on")).
+unregistered_scans rows added during the runs: $((after - before)); requests to the recording instance that each record one: $sent_on.
 MD

@@ -38,6 +38,12 @@ public sealed class CylinderRulesOptions : IValidatableObject
     /// <summary>Seconds an "unregistered" answer is cached before the database is asked again.</summary>
     [Range(1, 3600, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int UnregisteredCacheSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Keep every scan of a well-formed code no cylinder has as black-gas evidence (issue 18). Off only to measure what recording
+    /// costs (ops/bench-unregistered.sh) or while the database cannot take the writes: the scans of that time are lost as evidence.
+    /// </summary>
+    public bool RecordUnregisteredScans { get; set; } = true;
+
     /// <summary>Minutes a card is kept in each instance's memory (Redis keeps it for CardCacheMinutes).</summary>
     [Range(1, 1440, ErrorMessage = "CylinderRules:{0} must be between {1} and {2}.")] public int CardLocalCacheMinutes { get; set; } = 10;
 

@@ -41,8 +41,11 @@ public sealed record UnregisteredScan(string Code, ScanChannel Channel, DateTime
 /// (at most the last second's scans): evidence a resident's complaint or the next scan will repeat, unlike a complaint, which is
 /// stored before it is acknowledged.
 /// </summary>
-public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider clock, ILogger<UnregisteredScans> logger)
+public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider clock, ILogger<UnregisteredScans> logger,
+    Microsoft.Extensions.Options.IOptions<CylinderRulesOptions> rules)
 {
+    private readonly bool _recording = rules.Value.RecordUnregisteredScans;
+
     public const int QueueCapacity = 10_000;
     private const int BatchSize = 200;
 
@@ -93,6 +96,7 @@ public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider
     /// <summary>Records a scan of an unregistered code. Returns once it is queued (or, with the queue full, stored).</summary>
     public async Task RecordAsync(UnregisteredScan scan, CancellationToken ct)
     {
+        if (!_recording) return; // CylinderRules:RecordUnregisteredScans off (the operator's choice, logged at start)
         Interlocked.Increment(ref _queued);
         if (_queue.Writer.TryWrite(scan)) return;
         // Full (the database is slow or away): the caller waits for its own write rather than losing the scan.
@@ -136,6 +140,8 @@ public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider
     /// <summary>The writer's loop (<see cref="UnregisteredScanWriter"/>): batches what is queued, retries failures, drains at shutdown.</summary>
     internal async Task RunWriterAsync(CancellationToken stopping)
     {
+        if (!_recording)
+            logger.LogWarning("CylinderRules:RecordUnregisteredScans is off: scans of unregistered codes are not kept as black-gas evidence");
         var reader = _queue.Reader;
         var batch = new List<UnregisteredScan>(BatchSize);
         try

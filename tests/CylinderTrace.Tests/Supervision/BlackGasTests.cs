@@ -137,6 +137,23 @@ public sealed class Black_gas(WorkerHostFixture fx)
     }
 
     [Fact]
+    public async Task an_instance_with_recording_switched_off_answers_the_same_and_keeps_nothing()
+    {
+        // CylinderRules:RecordUnregisteredScans=false (what ops/bench-unregistered.sh compares against): the same 404, no row.
+        await using var off = fx.AnotherInstance(new Dictionary<string, string?> { ["CylinderRules:RecordUnregisteredScans"] = "false" });
+        var code = NewCode();
+        var card = await off.CreateClient().GetAsync($"/api/cylinders/{code}/card");
+        Assert.Equal(HttpStatusCode.NotFound, card.StatusCode);
+        Assert.Contains("cylinder-not-registered", await card.Content.ReadAsStringAsync());
+        await off.Services.GetRequiredService<UnregisteredScans>().FlushedAsync();
+        // The recording instance keeps the same scan.
+        Assert.Equal(HttpStatusCode.NotFound, (await fx.Host.CreateClient().GetAsync($"/api/cylinders/{code}/card")).StatusCode);
+        await FlushedAsync();
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM unregistered_scans WHERE cylinder_code = @code", new { code }));
+    }
+
+    [Fact]
     public async Task an_inspector_detains_an_unregistered_code_and_its_card_says_black_gas()
     {
         var r = await RestaurantAsync("350103");
