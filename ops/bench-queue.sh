@@ -21,7 +21,8 @@ export Logging__LogLevel__Default=Warning
 export Hosting__Roles="web"
 dotnet build src/CylinderTrace/CylinderTrace.csproj -c Release -nologo -v q
 dotnet build tests/CylinderTrace.Benchmarks/CylinderTrace.Benchmarks.csproj -c Release -nologo -v q
-host_dll=src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll
+# CT_BENCH_HOST_DLL measures another build (e.g. before a change) with the same data and load.
+host_dll="${CT_BENCH_HOST_DLL:-src/CylinderTrace/bin/Release/net10.0/CylinderTrace.dll}"
 bench_dll=tests/CylinderTrace.Benchmarks/bin/Release/net10.0/CylinderTrace.Benchmarks.dll
 count="${CT_QUEUE_COUNT:-100000}"
 have=$(mariadb_root -N "$db" -e "SELECT COUNT(*) FROM complaints" 2>/dev/null || echo 0)

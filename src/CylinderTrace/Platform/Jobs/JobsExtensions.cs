@@ -175,6 +175,10 @@ internal sealed class HostJobActivator(IServiceScopeFactory scopes) : JobActivat
 
     public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateScope());
 
+#pragma warning disable CS0672 // Hangfire's older entry point, kept working for any caller that still uses it.
+    public override JobActivatorScope BeginScope() => new Scope(scopes.CreateScope());
+#pragma warning restore CS0672
+
     private sealed class Scope(IServiceScope scope) : JobActivatorScope
     {
         public override object Resolve(Type type) => ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type);
