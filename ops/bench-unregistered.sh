@@ -19,6 +19,8 @@ CylinderRules__RecordUnregisteredScans=false dotnet "$host_dll" --urls "http://1
 bench_pids+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$off_port/health/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$off_port/health/ready" >/dev/null || { log "the second host did not become ready; see $out/host-off.log"; exit 1; }
+# A build from before the switch would record on both instances and measure nothing.
+grep -q "RecordUnregisteredScans is off" "$out/host-off.log" || { log "the second host does not say recording is off (a build without the switch?); see $out/host-off.log"; exit 1; }
 curl -sf "http://127.0.0.1:$host_port/api/cylinders/FZ0000000001/card" >"$out/card.json"
 oa() { dotnet "$bench_dll" oa-load "$@"; }
 oa --codes "$out/warm-codes.txt" --url "http://127.0.0.1:$host_port/wechat/oa" --save-one-reply "$out/oa-reply.xml"
@@ -42,10 +44,10 @@ run_wrk() { # name port codes
   CODES="$3" MODE=random THREADS="$threads" wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency -s ops/bench/codes.lua "http://127.0.0.1:$2" >"$out/$1.txt"
 }
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out/$1.txt"; }
-requests() { sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$out/$1.txt"; }
+requests() { local n; n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$out/$1.txt"); echo "${n:-0}"; }
 pct() { awk -v p="$2%" '$1 == p { print $2 }' "$out/$1.txt"; }
 non2xx() { local n; n=$(sed -n "s/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p" "$out/$1.txt" | head -1); echo "${n:-0}"; }
-field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$out/$1.txt"; }
+field() { local v; v=$(sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$out/$1.txt"); echo "${v:-0}"; }
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 scans() { mariadb_root -N "$bench_db" -e "SELECT COUNT(*) FROM unregistered_scans"; }
 
@@ -85,7 +87,7 @@ for r in $(seq 1 "$rounds"); do
   oa_rps[bare]+="$(field "u-oa-bare-$r" rps) "
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-sleep 3 # the writer stores what it still holds (it batches about every second)
+sleep 3 # the writer stores what it still holds (it gathers for 250 ms)
 after=$(scans)
 
 m() { printf '%s\n' $1 | median; }

@@ -40,7 +40,8 @@ public sealed class CylinderRulesOptions : IValidatableObject
 
     /// <summary>
     /// Keep every scan of a well-formed code no cylinder has as black-gas evidence (issue 18). Off only to measure what recording
-    /// costs (ops/bench-unregistered.sh) or while the database cannot take the writes: the scans of that time are lost as evidence.
+    /// costs (ops/bench-unregistered.sh) or while the database cannot take the writes: the public channels' scans (Official
+    /// Account, Mini Program card, card page) of that time are lost as evidence; inspectors' and restaurants' scans are still kept.
     /// </summary>
     public bool RecordUnregisteredScans { get; set; } = true;
 

@@ -34,7 +34,7 @@ public sealed record UnregisteredScan(string Code, ScanChannel Channel, DateTime
 /// <summary>
 /// Unregistered scans as evidence of black gas (issue 18). Recording must not slow the card and the Official Account (which
 /// must answer within WeChat's 5 s): <see cref="RecordAsync"/> puts the scan in a bounded in-memory queue and returns, and one
-/// writer per instance stores the queue in multi-row inserts, gathered for up to a quarter of a second (so the hot path makes
+/// writer per instance stores the queue in multi-row inserts, gathered for a quarter of a second when fewer than a batch wait (so the hot path makes
 /// no extra round trip, and a trickle of scans is not a commit each). Nothing is dropped silently: when the queue is full
 /// the caller writes its scan itself (slower, never lost); a failed batch is retried with a
 /// growing pause and stays queued meanwhile; at shutdown the writer drains the queue, and whatever it still cannot store is
@@ -49,7 +49,7 @@ public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider
 
     public const int QueueCapacity = 10_000;
     private const int BatchSize = 200;
-    /// <summary>How long the writer gathers scans before an insert that is not full.</summary>
+    /// <summary>How long the writer waits for more scans when fewer than a batch are queued.</summary>
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(250);
 
     private const string InsertHead =
@@ -99,7 +99,10 @@ public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider
     /// <summary>Records a scan of an unregistered code. Returns once it is queued (or, with the queue full, stored).</summary>
     public async Task RecordAsync(UnregisteredScan scan, CancellationToken ct)
     {
-        if (!_recording) return; // CylinderRules:RecordUnregisteredScans off (the operator's choice, logged at start)
+        // CylinderRules:RecordUnregisteredScans off (the operator's choice, logged at start): the public channels' scans, the
+        // ones that can come in floods, are not kept. An inspector's look-ups and detentions and a restaurant's receiving
+        // scans are few and deliberate, and still are.
+        if (!_recording && scan.Channel is ScanChannel.OfficialAccount or ScanChannel.MiniProgram or ScanChannel.CardPage) return;
         Interlocked.Increment(ref _queued);
         if (_queue.Writer.TryWrite(scan)) return;
         // Full (the database is slow or away): the caller waits for its own write rather than losing the scan.
@@ -154,9 +157,10 @@ public sealed class UnregisteredScans(Db db, PersonalData personal, TimeProvider
                 while (batch.Count < BatchSize && reader.TryRead(out var s)) batch.Add(s);
                 if (batch.Count < BatchSize)
                 {
-                    // Scans arrive one at a time: a moment's wait gathers them, so a trickle is one insert (one commit) per
-                    // Linger rather than one per scan. Measured: one commit per scan cost the card a fifth of its throughput
-                    // at 1 unregistered code in 100 (docs/BENCHMARKS.md).
+                    // Fewer than a batch waiting: scans arrive one at a time, and a moment's wait gathers them, so a trickle is
+                    // one insert (one commit) per Linger rather than one per scan (an A/B suggested one commit per scan cost the
+                    // card up to a fifth of its throughput at 1 unregistered code in 100; docs/BENCHMARKS.md). A flood fills
+                    // every batch at once and never waits.
                     await Task.Delay(Linger, stopping);
                     while (batch.Count < BatchSize && reader.TryRead(out var s)) batch.Add(s);
                 }

@@ -152,6 +152,10 @@ public sealed class The_hotline_queue(WorkerHostFixture fx)
         Assert.Equal(expected.Reverse().Take(size), Numbers(await me.GetJsonAsync("/api/console/complaints?sort=created&dir=asc&q=" + Uri.EscapeDataString("上楼费"))));
         var open = await me.GetJsonAsync("/api/console/complaints?state=routed&q=" + Uri.EscapeDataString("上楼费"));
         Assert.Equal(44 + 1, open.GetProperty("total").GetInt64()); // i = 0, 3, … 129 and the seed
+        // The same, newest first (a routed state alone sorts by deadline): the page too.
+        var openNewest = await me.GetJsonAsync("/api/console/complaints?state=routed&sort=created&q=" + Uri.EscapeDataString("上楼费"));
+        Assert.Equal(45, openNewest.GetProperty("total").GetInt64());
+        Assert.Equal(expected.Where(n => n == seed.Number || int.Parse(n[(prefix.Length + 1)..]) % 3 == 0).Take(size), Numbers(openNewest));
         Assert.Equal(86, (await me.GetJsonAsync("/api/console/complaints?q=" + Uri.EscapeDataString("上楼费 退还"))).GetProperty("total").GetInt64());
         Assert.Contains("共 <b>131</b> 件", await (await me.GetAsync("/console?q=" + Uri.EscapeDataString("上楼费"))).Content.ReadAsStringAsync());
         // A single common character (送气工, 气瓶), and a word of the other texts only.

@@ -145,12 +145,17 @@ public sealed class Black_gas(WorkerHostFixture fx)
         var card = await off.CreateClient().GetAsync($"/api/cylinders/{code}/card");
         Assert.Equal(HttpStatusCode.NotFound, card.StatusCode);
         Assert.Contains("cylinder-not-registered", await card.Content.ReadAsStringAsync());
+        // An inspector's look-up there is few and deliberate, and still kept.
+        var agency = await fx.Data.AgencyAsync("market_supervision", "350103");
+        var inspector = await ConsoleClient.SignInAsync(off, (await fx.Data.StaffAsync(agency.Code, "inspector")).Username, TestData.StaffPassword);
+        Assert.Equal(HttpStatusCode.OK, (await inspector.GetAsync($"/console/cylinders/{code}")).StatusCode);
         await off.Services.GetRequiredService<UnregisteredScans>().FlushedAsync();
-        // The recording instance keeps the same scan.
+        // The recording instance keeps the same card scan.
         Assert.Equal(HttpStatusCode.NotFound, (await fx.Host.CreateClient().GetAsync($"/api/cylinders/{code}/card")).StatusCode);
         await FlushedAsync();
         await using var conn = await fx.Database.OpenAsync();
-        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM unregistered_scans WHERE cylinder_code = @code", new { code }));
+        Assert.Equal(["inspector", "mini_program"], (await conn.QueryAsync<string>(
+            "SELECT channel FROM unregistered_scans WHERE cylinder_code = @code ORDER BY id", new { code })).ToArray());
     }
 
     [Fact]

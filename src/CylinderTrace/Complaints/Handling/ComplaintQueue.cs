@@ -75,7 +75,8 @@ public sealed class ComplaintQueue(Db db, TimeProvider clock)
     /// <summary>
     /// A search: the complaints filed under the agency (or agencies) with every word (ComplaintSearch, one index range per
     /// word, however common the word is elsewhere in the city), and a number or cylinder code exactly; then the complaints
-    /// themselves, where the agency is checked again from the complaint (a word row left behind never widens the view).
+    /// themselves, where the agency is checked again from the complaint (a word row left behind never shows a complaint outside
+    /// the view; until the reconciler moves it, it can add one to the total of a search over every state, see MatchesSql).
     /// </summary>
     private const string WordsOf = " SELECT t.complaint_id AS id FROM complaint_search_terms t WHERE t.term IN @terms AND t.agency_id ";
     private const string WordsAll = " GROUP BY t.complaint_id HAVING COUNT(*) = @termCount" +

@@ -84,7 +84,12 @@ public static class JobsExtensions
         // host configured Hangfire last: a host could run its jobs in another host's container, and once that one was
         // disposed every job failed with ObjectDisposedException (CI, December 2026). Registered first, so AddHangfire's
         // TryAdd keeps it.
-        services.AddSingleton<JobActivator>(sp => new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<JobActivator>(sp =>
+        {
+            // As Hangfire's own registration does: the (process-wide) configuration is applied before any job runs.
+            sp.GetRequiredService<IGlobalConfiguration>();
+            return new HostJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
+        });
         services.AddHangfire((sp, c) => c
             .UseLogProvider(new HostBoundLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -173,16 +178,17 @@ internal sealed class HostJobActivator(IServiceScopeFactory scopes) : JobActivat
     public override object ActivateJob(Type jobType) =>
         throw new InvalidOperationException("Jobs are activated in a scope (BeginScope); " + jobType + " asked for none.");
 
-    public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateScope());
+    public override JobActivatorScope BeginScope(JobActivatorContext context) => new Scope(scopes.CreateAsyncScope());
 
 #pragma warning disable CS0672 // Hangfire's older entry point, kept working for any caller that still uses it.
-    public override JobActivatorScope BeginScope() => new Scope(scopes.CreateScope());
+    public override JobActivatorScope BeginScope() => new Scope(scopes.CreateAsyncScope());
 #pragma warning restore CS0672
 
-    private sealed class Scope(IServiceScope scope) : JobActivatorScope
+    private sealed class Scope(AsyncServiceScope scope) : JobActivatorScope
     {
         public override object Resolve(Type type) => ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type);
-        public override void DisposeScope() => scope.Dispose();
+        // Hangfire disposes a scope synchronously; services that can only be disposed asynchronously are disposed so too.
+        public override void DisposeScope() => scope.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }
 
@@ -195,9 +201,15 @@ internal sealed class HostBoundActivator(JobActivator inner, Action stopServer) 
 {
     public override object ActivateJob(Type jobType) => inner.ActivateJob(jobType);
 
-    public override JobActivatorScope BeginScope(JobActivatorContext context)
+    public override JobActivatorScope BeginScope(JobActivatorContext context) => Guard(() => inner.BeginScope(context));
+
+#pragma warning disable CS0618, CS0672 // Hangfire's older entry point, passed on like the current one.
+    public override JobActivatorScope BeginScope() => Guard(inner.BeginScope);
+#pragma warning restore CS0618, CS0672
+
+    private JobActivatorScope Guard(Func<JobActivatorScope> begin)
     {
-        try { return inner.BeginScope(context); }
+        try { return begin(); }
         catch (ObjectDisposedException)
         {
             stopServer();
