@@ -21,6 +21,10 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
             // transaction was not committed, so nothing is half-written; the caller may send again.
             MySqlException { InnerException: MySqlEndOfStreamException or IOException or System.Net.Sockets.SocketException } => "database",
             MySqlEndOfStreamException => "database",
+            // MySqlConnector lets a socket's own error through when the server is killed while it waits for a reply (a
+            // Galera writer lost in ops/cluster-check.sh); a bare socket error in a request is a dependency gone either way.
+            System.Net.Sockets.SocketException or IOException { InnerException: System.Net.Sockets.SocketException } =>
+                exception.StackTrace?.Contains("MySqlConnector", StringComparison.Ordinal) == true ? "database" : "dependency",
             MySqlProtocolException or TimeoutException when exception.Source?.Contains("MySqlConnector") == true => "database",
             RedisConnectionException or RedisTimeoutException => "cache",
             RedisServerException server when RedisFailure.IsClusterTransition(server) => "cache",
