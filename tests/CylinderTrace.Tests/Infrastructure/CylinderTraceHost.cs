@@ -69,7 +69,11 @@ public sealed class CylinderTraceHost(string connectionString, string redisPrefi
             var values = new Dictionary<string, string?>
             {
                 ["Database:ConnectionString"] = connectionString,
-                ["Redis:Configuration"] = TestEnvironment.Redis,
+                // Longer client timeouts than the product's 1 s (RedisConnections): on a loaded two-core CI machine a reply
+                // can wait that long for a CPU, and a request whose job could not be queued leaves it to a reconciler the
+                // tests do not run on its schedule. What the 1 s budget does is tested with Redis processes of their own
+                // (RedisOutageTests, RedisClusterTests, RedisUnreachableTests).
+                ["Redis:Configuration"] = TestEnvironment.Redis + ",syncTimeout=5000,asyncTimeout=5000",
                 ["Redis:KeyPrefix"] = redisPrefix,
                 ["Privacy:EncryptionKey"] = EncryptionKey,
                 ["Privacy:HashKey"] = HashKey,
