@@ -76,10 +76,7 @@ public static class BlackGasConsole
         CancellationToken ct)
     {
         var d = await detentions.GetAsync(order, ct);
-        if (d is null || !ConsoleAccess.MaySeeDetention(me, d.AgencyId) || !d.Photos.Contains(sha.ToLowerInvariant()))
-            return ConsolePage.Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的查扣文书。");
-        var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
-        return file is null ? ConsolePage.Message(me, 404, "没有这张照片", "照片文件不存在。") : PhotoStore.Serve(c, file.Value);
+        return await SupervisionPages.RecordPhotoAsync(me, c, photos, d?.AgencyId, d?.Photos, sha, "查扣文书", ct);
     }
 
     public static async Task<IResult> DisposePageAsync(string order, StaffMember me, IFormCollection form, BlackGasDetentions detentions, CancellationToken ct)

@@ -117,9 +117,20 @@ public static class SupervisionPages
         CancellationToken ct)
     {
         var o = await orders.GetAsync(order, ct);
-        if (o is null || !ConsoleAccess.MaySeeDetention(me, o.AgencyId) || !o.Photos.Contains(sha.ToLowerInvariant()))
-            return ConsolePage.Message(me, 404, "没有这张照片", "照片不存在，或不属于本单位的扣瓶令。");
-        var file = await photos.FindAsync(sha.ToLowerInvariant(), ct);
+        return await RecordPhotoAsync(me, c, photos, o?.AgencyId, o?.Photos, sha, "扣瓶令", ct);
+    }
+
+    /// <summary>
+    /// A photo served only through the detention record it belongs to (a detention order, a black-gas detention): 404 unless the
+    /// record is there, the viewer's agency may see it and the photo is one of the record's own.
+    /// </summary>
+    internal static async Task<IResult> RecordPhotoAsync(StaffMember me, HttpContext c, PhotoStore photos, int? agencyId, IReadOnlyList<string>? recordPhotos,
+        string sha, string recordName, CancellationToken ct)
+    {
+        sha = sha.ToLowerInvariant();
+        if (agencyId is not { } agency || !ConsoleAccess.MaySeeDetention(me, agency) || recordPhotos?.Contains(sha) != true)
+            return ConsolePage.Message(me, 404, "没有这张照片", $"照片不存在，或不属于本单位的{recordName}。");
+        var file = await photos.FindAsync(sha, ct);
         return file is null ? ConsolePage.Message(me, 404, "没有这张照片", "照片文件不存在。") : PhotoStore.Serve(c, file.Value);
     }
 

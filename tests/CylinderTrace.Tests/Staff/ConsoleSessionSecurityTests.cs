@@ -204,7 +204,7 @@ public sealed class Console_forms_and_redirects(WebHostFixture fx)
             .ToList();
         Assert.True(routes.Count >= 100, $"expected the console's routes, found {routes.Count}");
         // Among them every route issue 18 added: black-gas leads and seizures, joint cases, plans, licence reviews, licences.
-        foreach (var added in new[] { "/api/console/unregistered-scans", "/console/black-gas", "/console/black-gas/detentions/{order}", "/api/console/joint-cases",
+        foreach (var added in new[] { "/api/console/unregistered-scans", "/console/black-gas", "/console/black-gas/detentions/{order}", "/console/black-gas/detentions/{order}/photos/{sha}", "/api/console/joint-cases",
                      "/api/console/inspection-plans", "/console/licence-reviews", "/api/console/enterprises/{enterpriseId:int}/licences/{kind}" })
             Assert.Contains(routes, r => r.Pattern == added);
         var anonymous = ConsoleClient.NewHttp(fx.Host);
