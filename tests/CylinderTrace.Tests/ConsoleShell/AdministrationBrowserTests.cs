@@ -239,4 +239,68 @@ public sealed class The_console_for_administrators_and_inspectors_in_a_browser(W
         await ShotAsync(handlerPage, "handler-queue-phone.png");
         File.Delete(video);
     }
+
+    /// <summary>
+    /// 黑气瓶 on the street, on a phone: the file of an unregistered code offers the seizure form, a photo from the phone goes with it,
+    /// and the detention's page (its photo, its closing form, then its disposal) and the leads page fit the phone's width.
+    /// </summary>
+    [Fact]
+    public async Task an_inspector_seizes_an_unregistered_cylinder_with_a_photo_on_a_phone_and_closes_it()
+    {
+        var agency = await scenario.AgencyAsync();
+        var (_, inspector) = await fx.Data.StaffAsync(agency.Code, "inspector", name: "黄检查");
+        var code = "FZ" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+        var photo = Path.Combine(Path.GetTempPath(), $"ct-scene-{Guid.NewGuid():N}.jpg");
+        await File.WriteAllBytesAsync(photo, SamplePhotos.Jpeg(Random.Shared.Next(1, 65535)));
+
+        await using var host = fx.AnotherInstance();
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = Address(host);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var phone = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = Phone, Locale = "zh-CN", IsMobile = true, HasTouch = true, DeviceScaleFactor = 1,
+        });
+        var page = await phone.NewPageAsync();
+        await SignInAsync(page, address, inspector);
+
+        await page.GotoAsync($"{address}/console/cylinders/{code}");
+        await Assertions.Expect(page.Locator("#unregistered")).ToContainTextAsync("可以用本页“查扣黑气瓶”表单就地查扣");
+        await AssertFitsAsync(page, "unregistered cylinder file");
+        await page.FillAsync("#seize-form input[name=place]", "鼓楼区某小区门口三轮车上");
+        await page.FillAsync("#seize-form input[name=vehiclePlate]", "闽A12345");
+        await page.SetInputFilesAsync("#seize-form input[name=photos]", photo);
+        await ShotAsync(page, "inspector-seize-phone.png", fullPage: true);
+        await page.ClickAsync("#seize-submit");
+
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/console/black-gas/detentions/HQ\d+\?done=issued$"));
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("黑气瓶（已被查扣）");
+        await Assertions.Expect(page.Locator("#detention-photos img")).ToHaveCountAsync(1);
+        Assert.True(await page.Locator("#detention-photos img").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the photo loads");
+        await AssertFitsAsync(page, "black-gas detention");
+        await ShotAsync(page, "inspector-black-gas-detention-phone.png", fullPage: true);
+
+        await page.SelectOptionAsync("#dispose-form select[name=disposal]", "confiscated");
+        await page.FillAsync("#dispose-form textarea[name=note]", "已没收，移交指定存放点");
+        await page.ClickAsync("#dispose-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#detention-status")).ToHaveTextAsync("已处置结案");
+        await Assertions.Expect(page.Locator("#dispose-form")).ToHaveCountAsync(0);
+        await page.GotoAsync($"{address}/console/cylinders/{code}"); // closed: the form is offered again, not while one is open
+        await Assertions.Expect(page.Locator("#seize-form")).ToHaveCountAsync(1);
+        await page.GoBackAsync();
+        await AssertFitsAsync(page, "closed black-gas detention");
+        var detention = page.Url;
+
+        await page.GotoAsync($"{address}/console/black-gas");
+        await Assertions.Expect(page.Locator($"a[href^='/console/black-gas/detentions/HQ']").First).ToBeVisibleAsync();
+        await AssertFitsAsync(page, "black-gas leads");
+
+        await page.SetViewportSizeAsync(Laptop.Width, Laptop.Height);
+        await page.GotoAsync(detention);
+        await Assertions.Expect(page.Locator("#detention-status")).ToHaveTextAsync("已处置结案");
+        await ShotAsync(page, "inspector-black-gas-detention.png");
+        File.Delete(photo);
+    }
 }
