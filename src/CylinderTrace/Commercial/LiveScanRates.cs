@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using CylinderTrace.Enterprises;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Time;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -181,7 +182,7 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
             foreach (var chunk in entries.Chunk(2000)) await database.HashSetAsync(temp, chunk);
             await database.KeyExpireAsync(temp, BuildLock * 2);
             await database.ScriptEvaluateAsync(InstallScript, [Key(day), temp], [(long)KeepFor.TotalMilliseconds]);
-            logger.LogInformation("Live scan-rate counters of {Day} built from MariaDB: {Subjects} subjects", day, tallies.Count);
+            logger.LogInformation("Live scan-rate counters of {Day} built from MariaDB: {Subjects} subjects", ShanghaiTime.Text(day), tallies.Count);
         }
         finally
         {
@@ -205,7 +206,7 @@ public sealed class LiveScanRates(IConnectionMultiplexer redis, IOptions<RedisOp
         {
             await database.KeyDeleteAsync(Key(day));
             StaleDays.TryRemove(day, out _);
-            logger.LogInformation("Live scan-rate counters of {Day} dropped after missed updates; the next read rebuilds them", day);
+            logger.LogInformation("Live scan-rate counters of {Day} dropped after missed updates; the next read rebuilds them", ShanghaiTime.Text(day));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CylinderTrace.Platform;
 using CylinderTrace.Platform.Database;
 using CylinderTrace.Platform.Privacy;
+using CylinderTrace.Platform.Time;
 using Dapper;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -103,7 +104,7 @@ public sealed class ScanRateRollups(Db db, ReportDb reports, IConnectionMultiple
         var today = live.Today;
         var run = await RebuildAsync(today.AddDays(-options.Value.RollupReconcileDays + 1), today, "reconcile", ct);
         logger.LogInformation("Scan-rate roll-ups reconciled: {First}..{Last}, {Deliveries} deliveries, {Rows} rows in {Ms} ms",
-            run.First, run.Last, run.Deliveries, run.Rows, (long)run.Took.TotalMilliseconds);
+            ShanghaiTime.Text(run.First), ShanghaiTime.Text(run.Last), run.Deliveries, run.Rows, (long)run.Took.TotalMilliseconds);
         try
         {
             await live.ForgetAsync(today);

@@ -22,21 +22,26 @@ namespace CylinderTrace.Integration;
 /// its batch (a row about another enterprise's data is taken out and the rest of the batch sent again). Every
 /// rejected row is written to F.csv.errors.csv (行号, 列, 原因; Chinese, UTF-8 with a byte-order mark, for a
 /// spreadsheet); every stored fill that broke the filling interlock to F.csv.violations.csv. Progress (rows, rate,
-/// ETA) goes to stderr; after each committed batch the rows done are saved in F.csv.progress, so an interrupted
-/// import resumes there (registries are upserts, events are idempotent); --restart starts from the top.
+/// ETA) goes to stderr after each batch; after each committed batch the rows done are saved in F.csv.progress (with
+/// the file's length and write time), so an interrupted import (Ctrl+C, SIGTERM, a crash) resumes there when run again
+/// on the same file (registries are upserts, events are idempotent); a file changed since is imported from the top, as
+/// --restart does.
 /// The summary's counts add up to the file's data rows. Exit code: 0 all rows stored or already there, 1 the file
-/// was refused (nothing imported), 2 the command line was wrong, 3 imported with rejected rows.
+/// was refused (nothing imported), 2 the command line was wrong, 3 imported with rejected rows, 130 interrupted.
 /// </summary>
 public static partial class CsvImport
 {
     /// <summary>Exit code of an import that stored what it could but rejected rows.</summary>
     public const int RowsRejected = 3;
 
+    /// <summary>Exit code of an import stopped by Ctrl+C or SIGTERM (128 + SIGINT, as a shell reports it); run it again to resume.</summary>
+    public const int Interrupted = CommandLineContext.Interrupted;
+
     public static Command Command(CommandLineContext tool)
     {
         var command = new Command("import",
             "Import an enterprise's registry or trace events from a CSV file (UTF-8 or GBK as Excel saves it; header by field name or Chinese name, see import-template) " +
-            "through the integration API's checks. Rejected rows go to FILE.errors.csv. Exit code 0: all stored; 1: file refused, nothing imported; 3: some rows rejected.");
+            "through the integration API's checks. Rejected rows go to FILE.errors.csv. Exit code 0: all stored; 1: file refused, nothing imported; 3: some rows rejected; 130: interrupted (run it again to resume).");
         var kind = new Option<string>("--kind") { Description = "What the file holds.", Required = true };
         kind.AcceptOnlyFromAmong([.. ImportColumns.Kinds]);
         var file = new Option<FileInfo>("--file") { Description = "The CSV file.", Required = true, HelpName = "FILE.csv" };
@@ -123,80 +128,104 @@ public static partial class CsvImport
 
         var progressFile = file + ".progress";
         var errorFile = file + ".errors.csv";
-        var resumeAt = !restart && File.Exists(progressFile) && long.TryParse(File.ReadAllText(progressFile).Trim(), out var saved) ? Math.Min(saved, total) : 0;
+        var fileStamp = Stamp(file);
+        var resumeAt = 0L;
+        if (!restart && ReadProgress(progressFile) is { } saved)
+        {
+            // A file changed since the interrupted run (rows fixed, added or removed) is not the file those rows were counted in.
+            if (saved.Stamp is null || saved.Stamp == fileStamp) resumeAt = Math.Min(saved.Rows, total);
+            else await run.Err.WriteLineAsync($"{file} changed since the interrupted run that left {progressFile}; importing it from the first row.");
+        }
         // The error file is for the enterprise's staff to open in a spreadsheet: the one CSV writer (byte-order mark, quoted, defused), reasons in Chinese.
         await using var errorStream = new StreamWriter(errorFile, append: resumeAt > 0, CsvWriter.Utf8WithBom);
         var errors = new CsvWriter(errorStream);
-        if (errorStream.BaseStream.Length == 0) errors.WriteRow("行号", "列", "原因");
-        await using var violationStream = kind == "fills" ? new StreamWriter(file + ".violations.csv", append: resumeAt > 0, CsvWriter.Utf8WithBom) : null;
+        string[] errorHeader = ["行号", "列", "原因"], violationHeader = ["行号", "事件编号", "气瓶码", "违反的规定"];
+        if (errorStream.BaseStream.Length == 0) errors.WriteRow([.. errorHeader]);
+        var violationFile = file + ".violations.csv";
+        await using var violationStream = kind == "fills" ? new StreamWriter(violationFile, append: resumeAt > 0, CsvWriter.Utf8WithBom) : null;
         var violationRows = violationStream is null ? null : new CsvWriter(violationStream);
-        if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow("行号", "事件编号", "气瓶码", "违反的规定");
+        if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow([.. violationHeader]);
         await run.Err.WriteLineAsync($"{file}: read as {CsvEncoding.Describe(encoding)}, {total:N0} data rows, columns " +
             string.Join(", ", header.Columns.Where(c => c is not null).Select(c => c!.Field)) + ".");
         if (resumeAt > 0) await run.Err.WriteLineAsync($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
 
         long row = 0, stored = 0, rejected = 0, repeated = 0, violations = 0;
+        var committed = resumeAt; // data rows up to which every row is stored or listed in the error file
         var watch = Stopwatch.StartNew();
         var batch = new List<Row>(Math.Min(batchSize, 10_000));
-        var lastReport = TimeSpan.Zero;
+        // Rows refused before the API sees them; written with the batch's own rejections in line order.
+        var refusedEarly = new List<(long Line, string Column, string Reason)>();
         using var reader = CsvReader.Open(file, encoding);
         for (var i = 0; i < header.Rows; i++) reader.Read();
-        while (true)
+        try
         {
-            var more = reader.Read();
-            if (more)
+            while (true)
             {
-                row++;
-                if (row <= resumeAt) continue;
-                if (RowProblem(reader.Fields, header) is { } problem)
+                var more = reader.Read();
+                if (more)
                 {
-                    rejected++;
-                    errors.WriteRow(reader.Line, problem.Column, problem.Reason);
+                    row++;
+                    if (row <= resumeAt) continue;
+                    if (RowProblem(reader.Fields, header) is { } problem) refusedEarly.Add((reader.Line, problem.Column, problem.Reason));
+                    else batch.Add(new Row(reader.Line, reader.Fields));
+                    if (batch.Count + refusedEarly.Count < batchSize) continue;
                 }
-                else batch.Add(new Row(reader.Line, reader.Fields));
-                if (batch.Count < batchSize) continue;
+                if (batch.Count + refusedEarly.Count > 0)
+                {
+                    var outcome = batch.Count > 0 ? await IngestAsync(ingest, enterpriseId, header, batch, ct) : new Outcome(0, 0, [], [], null);
+                    if (outcome.Refusal is { } refusal)
+                    {
+                        // The key's enterprise may not send this kind at all (a supply station's cylinders): no row of the file can be stored.
+                        await run.Err.WriteLineAsync();
+                        await run.Err.WriteLineAsync($"{file}: {refusal}");
+                        await run.Err.WriteLineAsync(stored + repeated == 0 ? "The file was refused; no row was imported." : $"Stopped at data row {row:N0}; {stored:N0} rows were stored before.");
+                        return 1;
+                    }
+                    stored += outcome.Stored;
+                    repeated += outcome.Repeated;
+                    foreach (var (line, column, reason) in refusedEarly.Concat(outcome.Rejected).OrderBy(r => r.Line))
+                    {
+                        rejected++;
+                        errors.WriteRow(line, column, reason);
+                    }
+                    foreach (var (line, v) in outcome.Violations)
+                    {
+                        violations++;
+                        violationRows?.WriteRow(line, v.EventId, v.CylinderCode, Cylinders.FillRules.Labels(v.Kinds));
+                    }
+                    await errorStream.FlushAsync(CancellationToken.None);
+                    if (violationStream is not null) await violationStream.FlushAsync(CancellationToken.None);
+                    await WriteProgressAsync(progressFile, row, fileStamp);
+                    committed = row;
+                    batch.Clear();
+                    refusedEarly.Clear();
+                    // After every batch (a line rewritten in place): the rows done, the rate and the time left.
+                    var done = row - resumeAt;
+                    var rate = done / Math.Max(0.001, watch.Elapsed.TotalSeconds);
+                    var eta = rate > 0 ? TimeSpan.FromSeconds((total - row) / rate) : TimeSpan.Zero;
+                    await run.Err.WriteAsync($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:hh\\:mm\\:ss})   ");
+                }
+                if (!more) break;
             }
-            if (batch.Count > 0)
-            {
-                var outcome = await IngestAsync(ingest, enterpriseId, header, batch, ct);
-                if (outcome.Refusal is { } refusal)
-                {
-                    // The key's enterprise may not send this kind at all (a supply station's cylinders): no row of the file can be stored.
-                    await run.Err.WriteLineAsync();
-                    await run.Err.WriteLineAsync($"{file}: {refusal}");
-                    await run.Err.WriteLineAsync(stored + repeated == 0 ? "The file was refused; no row was imported." : $"Stopped at data row {row:N0}; {stored:N0} rows were stored before.");
-                    return 1;
-                }
-                stored += outcome.Stored;
-                repeated += outcome.Repeated;
-                foreach (var (line, column, reason) in outcome.Rejected)
-                {
-                    rejected++;
-                    errors.WriteRow(line, column, reason);
-                }
-                foreach (var (line, v) in outcome.Violations)
-                {
-                    violations++;
-                    violationRows?.WriteRow(line, v.EventId, v.CylinderCode, Cylinders.FillRules.Labels(v.Kinds));
-                }
-                await errorStream.FlushAsync(ct);
-                if (violationStream is not null) await violationStream.FlushAsync(ct);
-                await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
-                batch.Clear();
-            }
-            else if (!more && row > resumeAt) await File.WriteAllTextAsync(progressFile, row.ToString(CultureInfo.InvariantCulture), ct);
-            if (watch.Elapsed - lastReport > TimeSpan.FromSeconds(1) || !more)
-            {
-                lastReport = watch.Elapsed;
-                var done = row - resumeAt;
-                var rate = done / Math.Max(0.001, watch.Elapsed.TotalSeconds);
-                var eta = rate > 0 ? TimeSpan.FromSeconds((total - row) / rate) : TimeSpan.Zero;
-                await run.Err.WriteAsync($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:hh\\:mm\\:ss})   ");
-            }
-            if (!more) break;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C or a stop: the batch in flight was either committed whole or not at all, so the next run starts after the last saved batch.
+            await run.Err.WriteLineAsync();
+            await run.Err.WriteLineAsync($"Interrupted. Data rows 1-{committed:N0} of {total:N0} are done ({stored:N0} stored, {repeated:N0} already there, {rejected:N0} rejected in this run); " +
+                $"run the same command again to go on from data row {committed + 1:N0} ({progressFile}), or add --restart to start over.");
+            return Interrupted;
         }
         await run.Err.WriteLineAsync();
         File.Delete(progressFile);
+        // An error or violation file with nothing under its header would only make someone open it to find nothing.
+        await errorStream.DisposeAsync();
+        DeleteIfOnlyHeader(errorFile, errorHeader);
+        if (violationStream is not null)
+        {
+            await violationStream.DisposeAsync();
+            DeleteIfOnlyHeader(violationFile, violationHeader);
+        }
         var read = row - resumeAt;
         await run.Out.WriteLineAsync($"Imported {kind} for {licence} from {Path.GetFileName(file)} ({CsvEncoding.Describe(encoding)}) in {watch.Elapsed.TotalSeconds:F1} s: " +
             $"{row:N0} data rows = " + (resumeAt > 0 ? $"{resumeAt:N0} done in an earlier run + " : "") +
@@ -206,6 +235,32 @@ public static partial class CsvImport
             await run.Err.WriteLineAsync($"Warning: the counts do not add up to the {read:N0} rows read in this run; please report this.");
         return rejected > 0 ? RowsRejected : 0;
     }
+
+    private static void DeleteIfOnlyHeader(string path, string[] header)
+    {
+        var empty = CsvWriter.Utf8(CsvWriter.Document(w => w.WriteRow([.. header]))).Length;
+        if (File.Exists(path) && new FileInfo(path).Length <= empty) File.Delete(path);
+    }
+
+    /// <summary>What identifies the file's content for a resume: its length and last write time.</summary>
+    private static string Stamp(string file)
+    {
+        var info = new FileInfo(file);
+        return $"{info.Length} {info.LastWriteTimeUtc.Ticks}";
+    }
+
+    /// <summary>The progress file: the data rows done, then the stamp of the file they were counted in (absent in files an older version wrote).</summary>
+    private static (long Rows, string? Stamp)? ReadProgress(string progressFile)
+    {
+        if (!File.Exists(progressFile)) return null;
+        var lines = File.ReadAllLines(progressFile);
+        if (lines.Length == 0 || !long.TryParse(lines[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var rows)) return null;
+        return (rows, lines.Length > 1 ? lines[1].Trim() : null);
+    }
+
+    // Not cancelled with the import: the batch it records is committed already.
+    private static Task WriteProgressAsync(string progressFile, long rows, string stamp) =>
+        File.WriteAllTextAsync(progressFile, rows.ToString(CultureInfo.InvariantCulture) + "\n" + stamp + "\n", CancellationToken.None);
 
     /// <summary>Reads the whole file once: the header (refusing unknown, missing or repeated columns), the data rows' count, and the CSV's form (malformed: refused).</summary>
     private static (Header Header, long Rows) Survey(string file, Encoding encoding, string kind)

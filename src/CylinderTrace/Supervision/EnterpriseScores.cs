@@ -272,7 +272,7 @@ public sealed class EnterpriseScores(Db db, ReportDb reports, IOptions<ScoreOpti
                 }, cancellationToken: ct));
             scored++;
         }
-        logger.LogInformation("Enterprise scores {Period} {First}..{Last}: {Count} enterprises", period, first, last, scored);
+        logger.LogInformation("Enterprise scores {Period} {First}..{Last}: {Count} enterprises", period, ShanghaiTime.Text(first), ShanghaiTime.Text(last), scored);
         return scored;
     }
 

@@ -180,6 +180,14 @@ public sealed class The_command_line
         Assert.Equal("2026-12-02 00:30:05 +08:00 info EnterpriseScores: Enterprise scores rolling" + Environment.NewLine, text.ToString());
     }
 
+    /// <summary>Days and instants in the commands' log lines (scores compute, scan-rate roll-ups, the first key): before, 11/02/2026 and 18:04:26Z.</summary>
+    [Fact]
+    public void log_lines_show_days_and_times_as_a_person_in_china_reads_them()
+    {
+        Assert.Equal("2026-11-02", ShanghaiTime.Text(new DateOnly(2026, 11, 2)));
+        Assert.Equal("2027-03-02 02:04 +08:00", ShanghaiTime.Text(new DateTimeOffset(2027, 3, 1, 18, 4, 26, TimeSpan.Zero)));
+    }
+
     [Fact]
     public void shows_key_times_in_china_standard_time() =>
         Assert.Equal("2026-12-02 00:30", IntegrationCommand.Cst(new DateTime(2026, 12, 1, 16, 30, 0, DateTimeKind.Unspecified)));

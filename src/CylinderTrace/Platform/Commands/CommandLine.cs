@@ -198,12 +198,19 @@ public sealed class CommandLineContext
     /// <summary>The `--Section:Key=value` settings of this command line.</summary>
     public string[] SettingArgs { get; internal set; } = [];
 
-    /// <summary>Runs a command's body with the host's services: builds the command host (no background services), reports every settings problem at once, cancels on Ctrl+C.</summary>
+    /// <summary>Exit code of a command stopped by Ctrl+C or SIGTERM (128 + SIGINT, as a shell reports an interrupted command).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Runs a command's body with the host's services: builds the command host (no background services), reports every settings problem at once, cancels on Ctrl+C and SIGTERM.</summary>
     public async Task<int> RunAsync(ParseResult parse, Func<CommandRun, CancellationToken, Task<int>> body)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler cancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         System.Console.CancelKeyPress += cancel;
+        // systemd stops a command run by ops/deploy/cylindertrace with SIGTERM (the operator's Ctrl+C on systemd-run):
+        // cancel as for Ctrl+C, so the command ends its step and says where it stopped.
+        using var terminate = Services is null ? System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); }) : null;
         try
         {
             if (Services is not null) return await body(new CommandRun(Services, parse, Output, Error), cts.Token);
@@ -224,6 +231,12 @@ public sealed class CommandLineContext
         {
             await Error.WriteLineAsync("Settings error: " + string.Join(" ", ex.Failures));
             return CommandLine.UsageError;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            await Error.WriteLineAsync();
+            await Error.WriteLineAsync("Interrupted.");
+            return Interrupted;
         }
         finally
         {

@@ -80,7 +80,7 @@ public sealed class CsvReader : IDisposable
     }
 
     private static InvalidDataException Malformed(long line, Exception ex) => new(ex.Message.Contains("closing quote", StringComparison.Ordinal)
-        ? $"第 {line} 行开始的记录有未闭合的双引号（引号内的内容一直延续到文件末尾）：请检查该行，单元格里的双引号须写成两个（\"\"）。"
+        ? $"第 {line} 行开始的记录有未闭合的双引号（从这个引号起，后面的行都会被读进同一个单元格）：请检查该行，单元格里的双引号须写成两个（\"\"）。"
         : ex is CsvRecordTooLargeException || ex.Message.Contains("buffer", StringComparison.OrdinalIgnoreCase)
             ? $"第 {line} 行开始的记录超过 100 万个字符，多半是该行有未闭合的双引号：请检查该行。"
             : $"第 {line} 行开始的记录格式不对（{ex.Message}）：引号须包住整个单元格，单元格里的双引号写成两个（\"\"）。", ex);

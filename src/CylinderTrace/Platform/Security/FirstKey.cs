@@ -1,4 +1,5 @@
 using CylinderTrace.Platform.Database;
+using CylinderTrace.Platform.Time;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -28,7 +29,7 @@ public sealed class FirstKey(IKeyManager keys, IOptions<KeyManagementOptions> op
         if (HasUsableKey()) return false;
         var now = DateTimeOffset.UtcNow;
         var key = keys.CreateNewKey(now, now + options.Value.NewKeyLifetime);
-        logger.LogInformation("Made the deployment's first data-protection key {Key}, good until {Expires:u}", key.KeyId, key.ExpirationDate);
+        logger.LogInformation("Made the deployment's first data-protection key {Key}, good until {Expires}", key.KeyId, ShanghaiTime.Text(key.ExpirationDate));
         return true;
     }
 

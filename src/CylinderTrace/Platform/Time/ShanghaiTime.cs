@@ -9,6 +9,12 @@ public static class ShanghaiTime
 
     public static DateTimeOffset ToLocal(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Zone);
 
+    /// <summary>A day as a person reads it in a log or a message (2026-11-02), not the invariant culture's 11/02/2026.</summary>
+    public static string Text(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An instant as a person reads it in a log or a message: China Standard Time with its offset (2026-12-02 02:04 +08:00).</summary>
+    public static string Text(DateTimeOffset instant) => ToLocal(instant).ToString("yyyy-MM-dd HH:mm zzz", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A UTC DATETIME read from the database, shown with the +08:00 offset people expect.</summary>
     public static DateTimeOffset FromUtc(DateTime utc) =>
         ToLocal(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
