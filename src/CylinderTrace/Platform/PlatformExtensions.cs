@@ -29,8 +29,9 @@ public static class PlatformExtensions
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section).ValidateDataAnnotations()
-            .Validate(o => KeyDecodes(o.EncryptionKey, 32), "Privacy:EncryptionKey must be Base64 of exactly 32 bytes (openssl rand -base64 32).")
-            .Validate(o => KeyDecodes(o.HashKey, null), "Privacy:HashKey must be Base64 of at least 32 bytes (openssl rand -base64 32).")
+            // A missing key is the [Required] message alone, not that and "must be Base64" too.
+            .Validate(o => string.IsNullOrEmpty(o.EncryptionKey) || KeyDecodes(o.EncryptionKey, 32), "Privacy:EncryptionKey must be Base64 of exactly 32 bytes (openssl rand -base64 32).")
+            .Validate(o => string.IsNullOrEmpty(o.HashKey) || KeyDecodes(o.HashKey, null), "Privacy:HashKey must be Base64 of at least 32 bytes (openssl rand -base64 32).")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);

@@ -158,6 +158,16 @@ public sealed class The_command_line
         Assert.DoesNotContain("DataAnnotation validation failed", result.Err);
     }
 
+    /// <summary>Before, a missing key was two problems ("is required" and "must be Base64 of …").</summary>
+    [Fact]
+    public async Task names_a_missing_key_once()
+    {
+        var result = await new Cli().RunAsync((IServiceProvider?)null, new Dictionary<string, string?> { ["Privacy:HashKey"] = "", ["Privacy:EncryptionKey"] = "" }, "migrate");
+        Assert.Equal(CommandLine.UsageError, result.Exit);
+        Assert.Single(result.Err.Split('\n'), l => l.Contains("Privacy:HashKey", StringComparison.Ordinal));
+        Assert.Single(result.Err.Split('\n'), l => l.Contains("Privacy:EncryptionKey", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task and_of_the_web_host_before_it_starts()
     {
