@@ -332,6 +332,11 @@ public static partial class CsvImport
         for (var i = 0; i < header.Columns.Length && i < cells.Length; i++)
             if (ScientificNotation().IsMatch(cells[i].Trim()))
                 return (header.Names[i], $"“{cells[i].Trim()}”是 Excel 把长数字显示成的科学计数法，原来的数字已经丢失：请把该列设为“文本”格式后重新填写，再另存为 CSV。");
+        // A date the API would only call "of the wrong type or format": say which cell and what a date looks like.
+        for (var i = 0; i < header.Columns.Length && i < cells.Length; i++)
+            if (header.Columns[i] is { IsDate: true } && cells[i].Trim() is { Length: > 0 } value
+                && !DateOnly.TryParseExact(value, DateForms, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                return (header.Names[i], $"“{Truncate(value)}”不是有效的日期：请写成 2026-11-28（或 2026/11/28、2026年11月28日）。");
         return null;
     }
 

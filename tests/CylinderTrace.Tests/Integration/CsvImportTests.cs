@@ -242,11 +242,15 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
             "code,serial,spec,manufacturer,manufactureDate",
             $"{NewCode()},S,,厂,2022-01-01",
             $"{NewCode()},S,YSP-15,厂,2022-01-01,多出来的",
+            $"{NewCode()},S,YSP-15,厂,2022/13/40",
             $"{NewCode()},S,YSP-15,厂,2022-01-01"]);
 
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", await fx.Data.LicenceOfAsync(owner));
         Assert.Equal(CsvImport.RowsRejected, result.Exit);
-        Assert.Equal(["2", "3"], ReadAll(file + ".errors.csv").Skip(1).Select(e => e[0]));
+        var errors = ReadAll(file + ".errors.csv").Skip(1).ToList();
+        Assert.Equal(["2", "3", "4"], errors.Select(e => e[0]));
+        // A date that is none: the cell and what a date looks like (before, only "类型或格式不对").
+        Assert.Equal(["manufactureDate", "“2022/13/40”不是有效的日期：请写成 2026-11-28（或 2026/11/28、2026年11月28日）。"], errors[2][1..]);
     }
 
     [Fact]
