@@ -212,6 +212,11 @@ public static partial class CsvImport
         {
             // Ctrl+C or a stop: the batch in flight was either committed whole or not at all, so the next run starts after the last saved batch.
             await run.Err.WriteLineAsync();
+            if (committed == 0)
+            {
+                await run.Err.WriteLineAsync("Interrupted before the first batch was stored; nothing was imported. Run the same command again to import the file.");
+                return Interrupted;
+            }
             await run.Err.WriteLineAsync($"Interrupted. Data rows 1-{committed:N0} of {total:N0} are done ({stored:N0} stored, {repeated:N0} already there, {rejected:N0} rejected in this run); " +
                 $"run the same command again to go on from data row {committed + 1:N0} ({progressFile}), or add --restart to start over.");
             return Interrupted;
