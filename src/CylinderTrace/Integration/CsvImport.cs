@@ -77,8 +77,8 @@ public static partial class CsvImport
             var k = parse.GetValue(kind)!;
             var path = parse.GetValue(output)?.FullName ?? Path.GetFullPath($"import-template-{k}.csv");
             await File.WriteAllBytesAsync(path, CsvWriter.Utf8(ImportColumns.Template(k)), ct);
-            await tool.Output.WriteLineAsync($"Wrote {path}: {ImportColumns.ByKind[k].Count} columns; required: " +
-                string.Join(", ", ImportColumns.ByKind[k].Where(c => c.Required).Select(c => $"{c.Label} ({c.Field})")) + ". The columns are described in docs/INTEGRATION.md.");
+            await tool.Output.WriteLineAsync($"已写入 {path}：{KindLabel(k)}模板，共 {ImportColumns.ByKind[k].Count} 列，必填：" +
+                string.Join("、", ImportColumns.ByKind[k].Where(c => c.Required).Select(c => $"{c.Label}（{c.Field}）")) + "。各列的说明见 docs/INTEGRATION.md。");
             return 0;
         });
         return command;
@@ -95,7 +95,7 @@ public static partial class CsvImport
         var services = run.Services;
         await run.MigrateAsync(ct);
         var id = await services.GetRequiredService<Enterprises.EnterpriseDirectory>().IdByLicenceAsync(licence, ct);
-        if (id is null) { await run.Err.WriteLineAsync($"No enterprise has licence number '{licence}'. Nothing was imported."); return 1; }
+        if (id is null) { await run.Err.WriteLineAsync($"没有许可证号为“{licence}”的企业，没有导入任何一行。"); return 1; }
         var enterpriseId = id.Value;
         var batchSize = Math.Clamp(batchOption ?? int.MaxValue, 1, services.GetRequiredService<IOptions<IntegrationOptions>>().Value.MaxBatchRecords);
         var ingestion = services.GetRequiredService<Ingestion>();
@@ -121,8 +121,8 @@ public static partial class CsvImport
         }
         catch (InvalidDataException ex)
         {
-            await run.Err.WriteLineAsync($"{file}: {ex.Message}");
-            await run.Err.WriteLineAsync("The file was refused; no row was imported.");
+            await run.Err.WriteLineAsync($"{file}：{ex.Message}");
+            await run.Err.WriteLineAsync("整个文件未被接受，没有导入任何一行。");
             return 1;
         }
 
@@ -134,7 +134,7 @@ public static partial class CsvImport
         {
             // A file changed since the interrupted run (rows fixed, added or removed) is not the file those rows were counted in.
             if (saved.Stamp is null || saved.Stamp == fileStamp) resumeAt = Math.Min(saved.Rows, total);
-            else await run.Err.WriteLineAsync($"{file} changed since the interrupted run that left {progressFile}; importing it from the first row.");
+            else await run.Err.WriteLineAsync($"{file} 在上次中断（进度记录 {progressFile}）之后改过，不能接着导入：从第一行数据重新导入。");
         }
         // The error file is for the enterprise's staff to open in a spreadsheet: the one CSV writer (byte-order mark, quoted, defused), reasons in Chinese.
         await using var errorStream = new StreamWriter(errorFile, append: resumeAt > 0, CsvWriter.Utf8WithBom);
@@ -145,9 +145,9 @@ public static partial class CsvImport
         await using var violationStream = kind == "fills" ? new StreamWriter(violationFile, append: resumeAt > 0, CsvWriter.Utf8WithBom) : null;
         var violationRows = violationStream is null ? null : new CsvWriter(violationStream);
         if (violationStream is { BaseStream.Length: 0 }) violationRows!.WriteRow([.. violationHeader]);
-        await run.Err.WriteLineAsync($"{file}: read as {CsvEncoding.Describe(encoding)}, {total:N0} data rows, columns " +
-            string.Join(", ", header.Columns.Where(c => c is not null).Select(c => c!.Field)) + ".");
-        if (resumeAt > 0) await run.Err.WriteLineAsync($"Resuming after data row {resumeAt:N0} (from {progressFile}; --restart to start over).");
+        await run.Err.WriteLineAsync($"{file}：按 {CsvEncoding.Describe(encoding)} 读取，{KindLabel(kind)}，共 {total:N0} 行数据，列：" +
+            string.Join("、", header.Columns.Where(c => c is not null).Select(c => $"{c!.Label}（{c.Field}）")) + "。");
+        if (resumeAt > 0) await run.Err.WriteLineAsync($"接着上次的进度，从第 {resumeAt + 1:N0} 行数据导入（进度记录 {progressFile}；要从头导入请加 --restart）。");
 
         long row = 0, stored = 0, rejected = 0, repeated = 0, violations = 0;
         var committed = resumeAt; // data rows up to which every row is stored or listed in the error file
@@ -177,8 +177,8 @@ public static partial class CsvImport
                     {
                         // The key's enterprise may not send this kind at all (a supply station's cylinders): no row of the file can be stored.
                         await run.Err.WriteLineAsync();
-                        await run.Err.WriteLineAsync($"{file}: {refusal}");
-                        await run.Err.WriteLineAsync(stored + repeated == 0 ? "The file was refused; no row was imported." : $"Stopped at data row {row:N0}; {stored:N0} rows were stored before.");
+                        await run.Err.WriteLineAsync($"{file}：{refusal}");
+                        await run.Err.WriteLineAsync(stored + repeated == 0 ? "整个文件未被接受，没有导入任何一行。" : $"在第 {row:N0} 行数据处停止；此前已保存 {stored:N0} 行。");
                         return 1;
                     }
                     stored += outcome.Stored;
@@ -203,7 +203,7 @@ public static partial class CsvImport
                     var done = row - resumeAt;
                     var rate = done / Math.Max(0.001, watch.Elapsed.TotalSeconds);
                     var eta = rate > 0 ? TimeSpan.FromSeconds((total - row) / rate) : TimeSpan.Zero;
-                    await run.Err.WriteAsync($"\r{kind}: {row:N0}/{total:N0} rows ({rate:N0} rows/s, ETA {eta:hh\\:mm\\:ss})   ");
+                    await run.Err.WriteAsync($"\r{KindLabel(kind)}：{row:N0}/{total:N0} 行（每秒 {rate:N0} 行，预计还需 {eta:hh\\:mm\\:ss}）   ");
                 }
                 if (!more) break;
             }
@@ -214,11 +214,11 @@ public static partial class CsvImport
             await run.Err.WriteLineAsync();
             if (committed == 0)
             {
-                await run.Err.WriteLineAsync("Interrupted before the first batch was stored; nothing was imported. Run the same command again to import the file.");
+                await run.Err.WriteLineAsync("已中断：第一批还没有保存，没有导入任何一行。再运行一次同一条命令即可导入这个文件。");
                 return Interrupted;
             }
-            await run.Err.WriteLineAsync($"Interrupted. Data rows 1-{committed:N0} of {total:N0} are done ({stored:N0} stored, {repeated:N0} already there, {rejected:N0} rejected in this run); " +
-                $"run the same command again to go on from data row {committed + 1:N0} ({progressFile}), or add --restart to start over.");
+            await run.Err.WriteLineAsync($"已中断。共 {total:N0} 行数据，第 1-{committed:N0} 行已处理完（本次保存 {stored:N0} 行、已存在 {repeated:N0} 行、拒收 {rejected:N0} 行）；" +
+                $"再运行一次同一条命令，将从第 {committed + 1:N0} 行数据接着导入（进度记录 {progressFile}），加 --restart 则从头导入。");
             return Interrupted;
         }
         await run.Err.WriteLineAsync();
@@ -232,12 +232,12 @@ public static partial class CsvImport
             DeleteIfOnlyHeader(violationFile, violationHeader);
         }
         var read = row - resumeAt;
-        await run.Out.WriteLineAsync($"Imported {kind} for {licence} from {Path.GetFileName(file)} ({CsvEncoding.Describe(encoding)}) in {watch.Elapsed.TotalSeconds:F1} s: " +
-            $"{row:N0} data rows = " + (resumeAt > 0 ? $"{resumeAt:N0} done in an earlier run + " : "") +
-            $"{stored:N0} stored + {repeated:N0} already there + {rejected:N0} rejected" + (rejected > 0 ? $" (each with its line and reason in {errorFile})" : "") + "." +
-            (kind == "fills" ? $" {violations:N0} stored fills broke the filling interlock" + (violations > 0 ? $" (see {file}.violations.csv; each is a case for the district's market supervision bureau)." : ".") : ""));
+        await run.Out.WriteLineAsync($"已为 {licence} 导入{KindLabel(kind)}：{Path.GetFileName(file)}（{CsvEncoding.Describe(encoding)}），用时 {watch.Elapsed.TotalSeconds:F1} 秒。" +
+            $"共 {row:N0} 行数据 = " + (resumeAt > 0 ? $"以前的运行已处理 {resumeAt:N0} 行 + " : "") +
+            $"保存 {stored:N0} 行 + 已存在 {repeated:N0} 行 + 拒收 {rejected:N0} 行" + (rejected > 0 ? $"（每一行的行号和原因见 {errorFile}）" : "") + "。" +
+            (kind == "fills" ? $"保存的充装中有 {violations:N0} 次违反充装联锁规则" + (violations > 0 ? $"（见 {file}.violations.csv；每一次都是所在区市场监管部门的一个案件）。" : "。") : ""));
         if (stored + repeated + rejected != read)
-            await run.Err.WriteLineAsync($"Warning: the counts do not add up to the {read:N0} rows read in this run; please report this.");
+            await run.Err.WriteLineAsync($"警告：各项计数之和与本次读取的 {read:N0} 行对不上，请报告这个问题。");
         return rejected > 0 ? RowsRejected : 0;
     }
 

@@ -61,7 +61,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence);
         Assert.Equal(CsvImport.RowsRejected, result.Exit);
-        Assert.Contains("4 data rows = 2 stored + 0 already there + 2 rejected", result.Out);
+        Assert.Contains("共 4 行数据 = 保存 2 行 + 已存在 0 行 + 拒收 2 行", result.Out);
         var stored = await StoredAsync(a, b, c);
         Assert.Equal(2, stored.Count);
         Assert.Contains(stored, s => s.Code == a && s.Manufacturer == "钢瓶厂, 福州");
@@ -96,7 +96,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence);
         Assert.True(result.Exit == 0, result.Err + result.Out);
         Assert.Contains("GB18030/GBK", result.Out);
-        Assert.Contains("2 data rows = 2 stored + 0 already there + 0 rejected", result.Out);
+        Assert.Contains("共 2 行数据 = 保存 2 行 + 已存在 0 行 + 拒收 0 行", result.Out);
         var stored = await StoredAsync(a, b);
         Assert.Equal([(a, "钢-001", "福州钢瓶制造有限公司"), (b, "钢-002", "闽侯县液化气钢瓶厂")], stored.OrderBy(s => s.Serial));
         await using var conn = await fx.Database.OpenAsync();
@@ -131,7 +131,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
         await File.WriteAllBytesAsync(file, [.. bytes, .. Encoding.UTF8.GetBytes($"{code},S-9,YSP-15,厂,2023-03-03,,,,,\r\n")]);
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence);
         Assert.True(result.Exit == 0, result.Err + result.Out);
-        Assert.Contains("1 data rows = 1 stored", result.Out);
+        Assert.Contains("共 1 行数据 = 保存 1 行", result.Out);
         Assert.Single(await StoredAsync(code));
     }
 
@@ -147,7 +147,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
         Assert.Equal(1, result.Exit);
         Assert.Contains("“颜色”", result.Err);
         Assert.Contains("“serialNo”", result.Err);
-        Assert.Contains("no row was imported", result.Err);
+        Assert.Contains("没有导入任何一行", result.Err);
         Assert.Empty(await StoredAsync(code));
 
         await File.WriteAllTextAsync(file, $"code,气瓶码,spec,manufactureDate\n{code},{code},YSP-15,2022-01-01\n", new UTF8Encoding(true));
@@ -222,7 +222,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence, "--batch", "4");
         Assert.Equal(CsvImport.RowsRejected, result.Exit);
-        Assert.Contains("12 data rows = 9 stored + 0 already there + 3 rejected", result.Out);
+        Assert.Contains("共 12 行数据 = 保存 9 行 + 已存在 0 行 + 拒收 3 行", result.Out);
         Assert.Equal(mine.Order(), (await StoredAsync([.. mine])).Select(s => s.Code));
         var errors = ReadAll(file + ".errors.csv").Skip(1).ToList();
         Assert.Equal(["4", "9", "10"], errors.Select(e => e[0]));
@@ -277,7 +277,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 
         var result = await ImportAsync("--kind", "fills", "--file", file, "--as", licence);
         Assert.Equal(CsvImport.RowsRejected, result.Exit);
-        Assert.Contains("5 data rows = 4 stored + 0 already there + 1 rejected", result.Out);
+        Assert.Contains("共 5 行数据 = 保存 4 行 + 已存在 0 行 + 拒收 1 行", result.Out);
         var violations = ReadAll(file + ".violations.csv");
         Assert.Equal(["行号", "事件编号", "气瓶码", "违反的规定"], violations[0]);
         // Without a fill check every fill broke no_check; the foreign and the unregistered one more.
@@ -316,8 +316,8 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence, "--batch", "3");
         Assert.Equal(0, result.Exit);
-        Assert.Contains("7 data rows = 3 done in an earlier run + 4 stored + 0 already there + 0 rejected", result.Out);
-        Assert.Contains("ETA", result.Err);
+        Assert.Contains("共 7 行数据 = 以前的运行已处理 3 行 + 保存 4 行 + 已存在 0 行 + 拒收 0 行", result.Out);
+        Assert.Contains("预计还需", result.Err);
         Assert.Equal(codes.Skip(3).Order(), (await StoredAsync([.. codes])).Select(s => s.Code));
         Assert.False(File.Exists(file + ".progress"));
         // Nothing rejected: no error file with only its header to open.
@@ -333,7 +333,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
     {
         public override Task WriteAsync(string? value)
         {
-            if (value?.Contains("rows/s", StringComparison.Ordinal) == true) cts.Cancel();
+            if (value?.Contains("预计还需", StringComparison.Ordinal) == true) cts.Cancel();
             return base.WriteAsync(value);
         }
     }
@@ -359,13 +359,13 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
 
         var (exit, err) = await ImportInterruptedAfterFirstBatchAsync(file, licence);
         Assert.Equal(CsvImport.Interrupted, exit);
-        Assert.Contains("Interrupted. Data rows 1-3 of 7 are done", err);
-        Assert.Contains("go on from data row 4", err);
+        Assert.Contains("已中断。共 7 行数据，第 1-3 行已处理完", err);
+        Assert.Contains("将从第 4 行数据接着导入", err);
         Assert.Equal(codes.Take(3).Order(), (await StoredAsync([.. codes])).Select(s => s.Code));
 
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence, "--batch", "3");
         Assert.Equal(0, result.Exit);
-        Assert.Contains("7 data rows = 3 done in an earlier run + 4 stored + 0 already there + 0 rejected", result.Out);
+        Assert.Contains("共 7 行数据 = 以前的运行已处理 3 行 + 保存 4 行 + 已存在 0 行 + 拒收 0 行", result.Out);
         Assert.Equal(7, (await StoredAsync([.. codes])).Count);
     }
 
@@ -383,8 +383,8 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
         await File.WriteAllLinesAsync(file, corrected.Select(c => $"{c},S,YSP-15,厂,2022-01-01").Prepend("code,serial,spec,manufacturer,manufactureDate"));
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", licence, "--batch", "3");
         Assert.Equal(0, result.Exit);
-        Assert.Contains("changed since the interrupted run", result.Err);
-        Assert.Contains("8 data rows = 8 stored", result.Out);
+        Assert.Contains("在上次中断（进度记录", result.Err);
+        Assert.Contains("共 8 行数据 = 保存 8 行", result.Out);
         Assert.Equal(corrected.Order(), (await StoredAsync([.. corrected])).Select(s => s.Code));
     }
 
@@ -395,7 +395,7 @@ public sealed class Importing_a_registry_from_CSV(WebHostFixture fx)
         await File.WriteAllTextAsync(file, "code,serial,spec,manufactureDate\n");
         var result = await ImportAsync("--kind", "cylinders", "--file", file, "--as", "NO-SUCH-LICENCE");
         Assert.Equal(1, result.Exit);
-        Assert.Contains("No enterprise has licence number 'NO-SUCH-LICENCE'", result.Err);
+        Assert.Contains("没有许可证号为“NO-SUCH-LICENCE”的企业", result.Err);
     }
 
     [Fact]
