@@ -122,14 +122,6 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
         return m;
     }
 
-    /// <summary>The QR alone as a PNG (black on white, <paramref name="pixelsPerModule"/> pixels a module).</summary>
-    public static byte[] QrPng(string text, int pixelsPerModule = 10)
-    {
-        using var generator = new QRCodeGenerator();
-        using var data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
-        return new PngByteQRCode(data).GetGraphic(pixelsPerModule);
-    }
-
     /// <summary>The dark modules as one path in module units: each run of dark modules in a row is one rectangle.</summary>
     private static string QrPath(bool[,] m)
     {
@@ -147,35 +139,56 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Where a label's parts sit, in millimetres from the top left (one layout for SVG and PNG): the QR square with its quiet
+    /// zone on the left, the code under it, the owner, "扫码查验气瓶", the hotline and the 119 line on the right.
+    /// </summary>
+    internal readonly record struct LabelLayout(double Width, double Height)
+    {
+        public double Qr => Height - 6.5; // the QR with its quiet zone, leaving room for the code underneath
+        public double QrLeft => 0.5;
+        public double CodeCentre => Qr / 2 + 0.5;
+        public double CodeBaseline => Height - 2;
+        public double TextX => Qr + 1.5;
+        public double TextWidth => Width - TextX - 1.5;
+        public double OwnerSize(int length) => Math.Min(3.6, TextWidth / Math.Max(1, length));
+        public double CodeSize(int length) => Math.Min(3, Qr / (0.62 * length));
+
+        /// <summary>The lines right of the QR: baseline, font size, bold, text.</summary>
+        public IEnumerable<(double Y, double Size, bool Bold, string Text)> Lines(CylinderLabel label) =>
+        [
+            (6, OwnerSize(label.Owner.Length), true, label.Owner),
+            (11.5, 2.8, false, "扫码查验气瓶"),
+            (15.5, 2.8, false, "投诉举报热线"),
+            (20, 3.6, true, label.Hotline),
+            (25, 2.6, false, "漏气请拨119"),
+        ];
+    }
+
+    private LabelLayout Layout => new(_o.LabelWidthMm, _o.LabelHeightMm);
+
     /// <summary>One label as an SVG element sized in millimetres (standalone: with the XML namespace).</summary>
     public string LabelSvg(CylinderLabel label)
     {
-        double w = _o.LabelWidthMm, h = _o.LabelHeightMm;
+        var l = Layout;
         var m = Modules(label.Url);
         var n = m.GetLength(0);
-        var qr = h - 6.5; // the QR with its quiet zone, leaving room for the code underneath
-        var textX = qr + 1.5;
-        var textW = w - textX - 1.5;
-        var ownerSize = Math.Min(3.6, textW / Math.Max(1, label.Owner.Length));
         var sb = new StringBuilder(6144);
-        sb.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(F(w)).Append("mm\" height=\"").Append(F(h)).Append("mm\" viewBox=\"0 0 ")
-            .Append(F(w)).Append(' ').Append(F(h)).Append("\" role=\"img\" aria-label=\"气瓶标签 ").Append(Encode(label.Code)).Append("\">")
+        sb.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(F(l.Width)).Append("mm\" height=\"").Append(F(l.Height)).Append("mm\" viewBox=\"0 0 ")
+            .Append(F(l.Width)).Append(' ').Append(F(l.Height)).Append("\" role=\"img\" aria-label=\"气瓶标签 ").Append(Encode(label.Code)).Append("\">")
             .Append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>")
-            .Append("<g transform=\"translate(0.5 0.5) scale(").Append(F(qr / n)).Append(")\"><path fill=\"#000\" shape-rendering=\"crispEdges\" d=\"").Append(QrPath(m)).Append("\"/></g>")
+            .Append("<g transform=\"translate(").Append(F(l.QrLeft)).Append(' ').Append(F(l.QrLeft)).Append(") scale(").Append(F(l.Qr / n)).Append(")\"><path fill=\"#000\" shape-rendering=\"crispEdges\" d=\"").Append(QrPath(m)).Append("\"/></g>")
             .Append("<g font-family=\"'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif\" fill=\"#000\">")
-            .Append("<text x=\"").Append(F(qr / 2 + 0.5)).Append("\" y=\"").Append(F(h - 2)).Append("\" font-size=\"").Append(F(Math.Min(3, qr / (0.62 * label.Code.Length)))).Append("\" font-weight=\"700\" text-anchor=\"middle\" font-family=\"'DejaVu Sans Mono',Menlo,Consolas,monospace\">")
-            .Append(Encode(label.Code)).Append("</text>")
-            .Append(Text(textX, 6, ownerSize, true, label.Owner))
-            .Append(Text(textX, 11.5, 2.8, false, "扫码查验气瓶"))
-            .Append(Text(textX, 15.5, 2.8, false, "投诉举报热线"))
-            .Append(Text(textX, 20, 3.6, true, label.Hotline))
-            .Append(Text(textX, 25, 2.6, false, "漏气请拨119"))
-            .Append("</g></svg>");
-        return sb.ToString();
-
-        static string Text(double x, double y, double size, bool bold, string s) =>
-            $"<text x=\"{F(x)}\" y=\"{F(y)}\" font-size=\"{F(size)}\"{(bold ? " font-weight=\"700\"" : "")}>{Encode(s)}</text>";
+            .Append("<text x=\"").Append(F(l.CodeCentre)).Append("\" y=\"").Append(F(l.CodeBaseline)).Append("\" font-size=\"").Append(F(l.CodeSize(label.Code.Length))).Append("\" font-weight=\"700\" text-anchor=\"middle\" font-family=\"'DejaVu Sans Mono',Menlo,Consolas,monospace\">")
+            .Append(Encode(label.Code)).Append("</text>");
+        foreach (var (y, size, bold, text) in l.Lines(label))
+            sb.Append("<text x=\"").Append(F(l.TextX)).Append("\" y=\"").Append(F(y)).Append("\" font-size=\"").Append(F(size)).Append('"')
+                .Append(bold ? " font-weight=\"700\"" : "").Append('>').Append(Encode(text)).Append("</text>");
+        return sb.Append("</g></svg>").ToString();
     }
+
+    /// <summary>One label as a PNG of the label's size at 300 dpi: the same layout as the SVG (LabelPng draws it).</summary>
+    public byte[] LabelPng(CylinderLabel label) => CardPages.LabelPng.Draw(label, Layout, Modules(label.Url));
 
     /// <summary>
     /// The print-ready sheet: one label a page of exactly the label's size (CSS @page in millimetres), as label printers feed
@@ -199,7 +212,7 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
         return sb.Append("</div></body></html>").ToString();
     }
 
-    /// <summary>Several labels as a ZIP of {code}.svg or {code}.png (the QR alone) files.</summary>
+    /// <summary>Several labels as a ZIP of {code}.svg or {code}.png files, each the whole label.</summary>
     public byte[] Zip(IReadOnlyList<CylinderLabel> labels, bool png)
     {
         using var buffer = new MemoryStream();
@@ -208,7 +221,7 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
             {
                 var entry = zip.CreateEntry(label.Code + (png ? ".png" : ".svg"), CompressionLevel.Fastest);
                 using var s = entry.Open();
-                var bytes = png ? QrPng(label.Url) : Encoding.UTF8.GetBytes(LabelSvg(label));
+                var bytes = png ? LabelPng(label) : Encoding.UTF8.GetBytes(LabelSvg(label));
                 s.Write(bytes);
             }
         return buffer.ToArray();

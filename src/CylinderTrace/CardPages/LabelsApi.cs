@@ -32,7 +32,7 @@ public static class LabelsApi
             .Accepts<LabelRequest>("application/json")
             .Produces(StatusCodes.Status200OK, typeof(string), "text/html", "application/zip")
             .Problems(400, "invalid-label-request", "invalid-cylinder-code", "too-many-labels").Problems(403, "labels-not-yours")
-            .Problems(404, "cylinder-not-registered").Problems(503, "labels-unavailable");
+            .Problems(404, "cylinder-not-registered").Problems(503, "labels-unavailable", "labels-font-missing");
         var pages = app.MapConsolePageGroup();
         pages.MapGet("/labels", LabelsPageAsync);
         pages.MapPost("/labels", LabelsFormAsync);
@@ -91,6 +91,8 @@ public static class LabelsApi
         if (!outcome.Ok)
             return Problem.Of(outcome.Status, outcome.Problem, "Labels not made", outcome.Message,
                 outcome.Codes is { Count: > 0 } codes ? new Dictionary<string, object?> { ["codes"] = codes.Take(1000).ToList() } : null);
+        if (format == "png" && LabelPng.FontMissing)
+            return Problem.Of(503, "labels-font-missing", "Labels not made", LabelPng.FontMissingMessage);
         context.Response.Headers.CacheControl = "no-store";
         if (format == "html")
         {
@@ -115,6 +117,7 @@ public static class LabelsApi
         var outcome = await sheets.ResolveAsync(selection, async c => districts is null
             || (await directory.GetEnterpriseAsync(c.OwnerId, ct)) is { } owner && districts.Contains(owner.DistrictCode), ct);
         if (!outcome.Ok) return await FormPageAsync(me, agencies, options.Value, outcome.Message, form, outcome.Status, ct);
+        if (format == "png" && LabelPng.FontMissing) return await FormPageAsync(me, agencies, options.Value, LabelPng.FontMissingMessage, form, 503, ct);
         return Answer(context, sheets, outcome, format);
     }
 

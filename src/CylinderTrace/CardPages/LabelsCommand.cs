@@ -41,6 +41,11 @@ public static class LabelsCommand
             run.Err.WriteLine(outcome.Message);
             return 1;
         }
+        if (format == "png" && LabelPng.FontMissing)
+        {
+            run.Err.WriteLine(LabelPng.FontMissingMessage);
+            return 1;
+        }
         if (format == "html")
         {
             await File.WriteAllTextAsync(output, sheets.SheetHtml(outcome.Labels), ct);
@@ -52,7 +57,7 @@ public static class LabelsCommand
         {
             var path = Path.Combine(output, label.Code + "." + format);
             if (format == "svg") await File.WriteAllTextAsync(path, sheets.LabelSvg(label), ct);
-            else await File.WriteAllBytesAsync(path, LabelSheets.QrPng(label.Url), ct);
+            else await File.WriteAllBytesAsync(path, sheets.LabelPng(label), ct);
         }
         run.Out.WriteLine($"{outcome.Labels.Count} {format} files written to {output}.");
         return 0;

@@ -21,6 +21,31 @@ internal static class Zbar
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>
+    /// A PNG label is the whole label, not the QR alone: 50 × 30 mm at 300 dpi (recorded in the file, so it prints at its
+    /// size), with ink right of the QR (owner, hotline) and under it (the code).
+    /// </summary>
+    public static void AssertWholeLabel(string pngPath)
+    {
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L8>(pngPath);
+        Assert.Equal((591, 354), (image.Width, image.Height));
+        // PNG's pHYs chunk counts pixels per metre: 300 dpi is 11811.
+        Assert.Equal(SixLabors.ImageSharp.Metadata.PixelResolutionUnit.PixelsPerMeter, image.Metadata.ResolutionUnits);
+        Assert.Equal(300, Math.Round(image.Metadata.HorizontalResolution * 0.0254));
+        Assert.Equal(300, Math.Round(image.Metadata.VerticalResolution * 0.0254));
+        int Dark(int x0, int y0, int x1, int y1)
+        {
+            var n = 0;
+            for (var y = y0; y < y1; y++)
+                for (var x = x0; x < x1; x++)
+                    if (image[x, y].PackedValue < 128) n++;
+            return n;
+        }
+        // QR square: (30 - 6.5) mm ≈ 278 px wide from 0.5 mm; text from ≈ 295 px; the code below ≈ 283 px.
+        Assert.True(Dark(300, 0, 591, 354) > 2000, "owner, hotline and the 119 line are drawn right of the QR");
+        Assert.True(Dark(0, 290, 290, 354) > 500, "the code is drawn under the QR");
+    }
+
     public static string TempFolder()
     {
         var dir = Path.Combine(Path.GetTempPath(), "ct-labels-" + TestData.UniqueCode());
@@ -74,7 +99,11 @@ public sealed class Labels_are_printed_for_registered_cylinders(WebHostFixture f
         using (var archive = new ZipArchive(await zip.Content.ReadAsStreamAsync()))
             archive.ExtractToDirectory(folder);
         foreach (var c in new[] { a, b })
-            Assert.Equal([$"{Base}/c/{c.Code}"], Zbar.Decode(Path.Combine(folder, c.Code + ".png")));
+        {
+            var file = Path.Combine(folder, c.Code + ".png");
+            Assert.Equal([$"{Base}/c/{c.Code}"], Zbar.Decode(file));
+            Zbar.AssertWholeLabel(file);
+        }
 
         var svg = await enterprise.PostAsync("labels", Json(new { codes = new[] { a.Code }, format = "svg", hotline = "0591-87654321" }));
         using (var archive = new ZipArchive(await svg.Content.ReadAsStreamAsync()))
@@ -119,7 +148,10 @@ public sealed class Labels_are_printed_for_registered_cylinders(WebHostFixture f
         Assert.Equal(0, (await new Cli().RunAsync(host.Services, null, "labels", "--from", codes[0], "--to", $"{stem}999", "--out", folder, "--format", "png")).Exit);
         Assert.Equal(codes, Directory.GetFiles(folder).Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).ToList());
         foreach (var code in codes)
+        {
             Assert.Equal([$"{Base}/c/{code}"], Zbar.Decode(Path.Combine(folder, code + ".png")));
+            Zbar.AssertWholeLabel(Path.Combine(folder, code + ".png"));
+        }
 
         var sheet = Path.Combine(folder, "sheet.html");
         Assert.Equal(0, (await new Cli().RunAsync(host.Services, null, "labels", "--codes", codes[1], "--out", sheet)).Exit);
