@@ -28,9 +28,12 @@ public static class CardPageEndpoints
     public static IEndpointRouteBuilder MapCardPages(this IEndpointRouteBuilder app)
     {
         var prefix = app.ServiceProvider.GetRequiredService<IOptions<CardPageOptions>>().Value.PathPrefix;
-        app.MapGet(prefix + "/{code}", PageAsync).ExcludeFromDescription();
-        app.MapGet("/qr/{code}", PageAsync).ExcludeFromDescription();
-        app.MapGet(prefix, CheckAnother).ExcludeFromDescription();
+        // HEAD too: link checkers and some chat apps' previews ask HEAD first, and deserve the page's status, not 405.
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods(prefix + "/{code}", getOrHead, PageAsync).ExcludeFromDescription();
+        app.MapMethods("/qr/{code}", getOrHead, PageAsync).ExcludeFromDescription();
+        app.MapMethods(prefix, getOrHead, CheckAnother).ExcludeFromDescription();
+        app.MapMethods("/qr", getOrHead, CheckAnother).ExcludeFromDescription();
         app.MapGet(prefix + "/{code}/complain", ComplainAsync).ExcludeFromDescription();
         return app;
     }
@@ -49,7 +52,8 @@ public static class CardPageEndpoints
         var card = await cards.GetCardAsync(normalised, ct);
         if (card is null)
         {
-            await RecordUnregisteredScanAsync(normalised, context, unregistered, clock, ct);
+            // A HEAD is a link checker or a preview, not a person holding the cylinder: no evidence of black gas.
+            if (!HttpMethods.IsHead(context.Request.Method)) await RecordUnregisteredScanAsync(normalised, context, unregistered, clock, ct);
             await WriteAsync(context, StatusCodes.Status404NotFound, html.Unregistered(normalised, now, complain, await cards.BlackGasAsync(normalised, ct)), CardCacheControl);
             return;
         }
@@ -67,7 +71,8 @@ public static class CardPageEndpoints
     /// <summary>The "check another cylinder" form: a code (or a pasted QR text) goes to its page; anything else gets the form again.</summary>
     public static async Task CheckAnother(HttpContext context, string? code, CardPageHtml html, TimeProvider clock, IOptions<CardPageOptions> options)
     {
-        if (CylinderCode.TryNormalise(code, out var normalised))
+        // Typed by hand, a code may carry the spaces a person puts in to read it off the cylinder (FZ 0000 1234 56).
+        if (CylinderCode.TryNormalise(code, out var normalised) || CylinderCode.TryNormalise(WithoutSpaces(code), out normalised))
         {
             context.Response.Headers.CacheControl = NoStore;
             context.Response.Redirect(options.Value.PathPrefix + "/" + Uri.EscapeDataString(normalised));
@@ -75,6 +80,9 @@ public static class CardPageEndpoints
         }
         await WriteAsync(context, StatusCodes.Status400BadRequest, html.Invalid(code, ShanghaiTime.ToLocal(clock.GetUtcNow())), NoStore);
     }
+
+    private static string? WithoutSpaces(string? typed) =>
+        typed is null ? null : string.Concat(typed.Where(ch => !char.IsWhiteSpace(ch)));
 
     /// <summary>The complain button: to the Mini Program's complaint page for this cylinder, or the Official Account and hotline.</summary>
     public static async Task ComplainAsync(string code, HttpContext context, ComplaintLinks links, CardPageHtml html, TimeProvider clock, CancellationToken ct)

@@ -36,7 +36,7 @@ public sealed class CardPageHtml(CardPageOptions options)
         ".btn{flex:1 1 12rem;display:block;text-align:center;padding:14px 12px;border-radius:8px;font-size:1.1rem;font-weight:700;text-decoration:none;border:2px solid #1d4ed8;color:#1d4ed8;background:#fff}" +
         ".btn.primary{background:#1d4ed8;color:#fff}" +
         "section.box{background:#fff;border-radius:10px;padding:4px 16px 12px;margin:0 0 12px}" +
-        "h2{font-size:1.2rem;margin:12px 0 4px}dl{margin:0}dt{color:#374151;font-size:.95rem;margin-top:8px}dd{margin:0;font-weight:600;word-break:break-all}" +
+        "h2{font-size:1.2rem;margin:12px 0 4px}dl{margin:0}dt{color:#374151;font-size:.95rem;margin-top:8px}dd{margin:0;font-weight:600;overflow-wrap:anywhere}" +
         ".note{color:#374151;font-size:.95rem;margin:8px 0 0}.alert{color:#a4161a;font-weight:700}" +
         "form{background:#fff;border-radius:10px;padding:12px 16px;margin:0 0 12px}label{display:block;font-weight:700;margin-bottom:6px}" +
         "input{width:100%;font-size:1.2rem;padding:10px;border:2px solid #4b5563;border-radius:6px;text-transform:uppercase}" +

@@ -6,7 +6,8 @@ namespace CylinderTrace.Cylinders;
 /// Normalises what a scanner reads off a cylinder to its registration code (DESIGN.md §3): a bare
 /// code; a URL whose `code` query parameter or last path segment is the code; a Mini Program scene
 /// (URL-encoded) holding the bare code or `c=CODE` / `code=CODE`. Codes are 6-32 characters of
-/// A-Z, 0-9 and '-', compared upper-case (a Mini Program scene holds at most 32 visible characters).
+/// A-Z, 0-9 and '-', compared upper-case (a Mini Program scene holds at most 32 visible characters); full-width
+/// forms of those characters count as them.
 /// </summary>
 public static class CylinderCode
 {
@@ -67,6 +68,8 @@ public static class CylinderCode
     {
         code = null;
         var t = text.Trim();
+        // A code typed with a Chinese input method in full-width mode (ＦＺ０００…, －) is the same code (Unicode NFKC).
+        if (!System.Text.Ascii.IsValid(t)) t = t.Normalize(System.Text.NormalizationForm.FormKC).Trim();
         if (t.Length is < MinLength or > MaxLength) return false;
         foreach (var ch in t)
             if (!(char.IsAsciiLetterOrDigit(ch) || ch == '-')) return false;

@@ -68,6 +68,8 @@ public sealed class The_card_page_in_a_phone_browser(WebHostFixture fx)
             Assert.True(await page.EvalOnSelectorAsync<double>("h1", "e => parseFloat(getComputedStyle(e).fontSize)") >= 28);
             Assert.True(await page.EvalOnSelectorAsync<double>("body", "e => parseFloat(getComputedStyle(e).fontSize)") >= 18);
             Assert.Equal(390, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            // Long values wrap only where they must: a licence or serial number is not split mid-number when it fits a line.
+            Assert.NotEqual("break-all", await page.EvalOnSelectorAsync<string>("dd", "e => getComputedStyle(e).wordBreak"));
             // Screen readers get the heading, the landmarks and a labelled form.
             Assert.Equal(1, await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).CountAsync());
             await Assertions.Expect(page.GetByRole(AriaRole.Search)).ToBeVisibleAsync();

@@ -175,6 +175,40 @@ public sealed class A_resident_opens_the_QR_url_with_a_phone_camera(WebHostFixtu
         // A pasted QR text works as well.
         var pasted = await NoRedirects().GetAsync("/c?code=" + Uri.EscapeDataString($"https://old.example.cn/qr/{cylinder.Code}"));
         Assert.Equal($"/c/{cylinder.Code}", pasted.Headers.Location!.ToString());
+        // Typed on a phone: in a Chinese input method's full-width mode, or with spaces to read it off the cylinder in groups.
+        var fullWidth = string.Concat(cylinder.Code.Select(ch => (char)(ch + 0xFEE0)));
+        var spaced = cylinder.Code[..2] + " " + cylinder.Code[2..6] + "\u3000" + cylinder.Code[6..];
+        foreach (var typed in new[] { fullWidth, spaced, fullWidth.ToLowerInvariant() })
+        {
+            var response2 = await NoRedirects().GetAsync("/c?code=" + Uri.EscapeDataString(typed));
+            Assert.Equal(HttpStatusCode.Redirect, response2.StatusCode);
+            Assert.Equal($"/c/{cylinder.Code}", response2.Headers.Location!.ToString());
+        }
+        // The older labels' prefix has the form too.
+        Assert.Equal($"/c/{cylinder.Code}", (await NoRedirects().GetAsync("/qr?code=" + cylinder.Code)).Headers.Location!.ToString());
+        var empty = await NoRedirects().GetAsync("/qr");
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("<form id=\"check\"", await empty.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task and_a_link_checker_asks_head_first_and_gets_the_status_without_a_scan_kept_as_evidence()
+    {
+        var cylinder = await fx.Data.CylinderAsync();
+        var page = await NoRedirects().SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/c/{cylinder.Code}"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("public, no-cache", page.Headers.CacheControl!.ToString());
+
+        var code = TestData.UniqueCode("U");
+        var missing = await NoRedirects().SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/qr/{code}"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        // A scan by a person is kept; the HEAD before it was not.
+        Assert.Equal(HttpStatusCode.NotFound, (await NoRedirects().GetAsync($"/c/{code}")).StatusCode);
+        await fx.Host.Services.GetRequiredService<UnregisteredScans>().FlushedAsync();
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(1, await Dapper.SqlMapper.ExecuteScalarAsync<int>(conn,
+            "SELECT COUNT(*) FROM unregistered_scans WHERE cylinder_code = @code AND channel = 'card_page'", new { code }));
     }
 
     [Fact]

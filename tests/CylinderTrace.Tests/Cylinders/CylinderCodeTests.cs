@@ -17,6 +17,8 @@ public sealed class CylinderCodeTests
     [InlineData("c%3DFZ0000123456", "FZ0000123456")]
     [InlineData("code%3DFZ0000123456%26v%3D1", "FZ0000123456")]
     [InlineData("ABCDEF", "ABCDEF")]
+    [InlineData("ＦＺ００００１２３４５６", "FZ0000123456")]                // typed in a Chinese input method's full-width mode
+    [InlineData("\u3000ｆｚ０００－１２３４５６\u3000", "FZ000-123456")]
     [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345")]
     public void Accepts_every_form_a_scanner_reads(string raw, string expected)
     {
