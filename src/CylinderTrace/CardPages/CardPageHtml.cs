@@ -27,7 +27,7 @@ public sealed class CardPageHtml(CardPageOptions options)
         "main{max-width:40rem;margin:0 auto;padding:12px}" +
         ".state{border-radius:10px;padding:16px;margin:0 0 12px;border:3px solid}" +
         ".ok{background:#e3f3e8;border-color:#0b5d2a;color:#0b3d1c}.warning{background:#fff3d1;border-color:#8a5a00;color:#4a3000}" +
-        ".danger{background:#b3261e;border-color:#7f1d1d;color:#fff}" +
+        ".danger{background:#a4161a;border-color:#7f1d1d;color:#fff}" +
         ".verdict{font-size:1.1rem;font-weight:700;margin:0}h1{font-size:1.75rem;line-height:1.3;margin:4px 0}" +
         ".code{font-family:ui-monospace,Menlo,Consolas,monospace;letter-spacing:.04em;margin:0 0 8px}" +
         ".warn{font-weight:700;margin:8px 0}.act{margin:8px 0 0}" +

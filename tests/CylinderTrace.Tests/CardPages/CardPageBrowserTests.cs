@@ -31,6 +31,22 @@ public sealed class The_card_page_in_a_phone_browser(WebHostFixture fx)
         return shots;
     }
 
+    /// <summary>Contrast ratio of an element's text colour against its background (both opaque), per WCAG 2.x.</summary>
+    private const string ContrastScript = """
+        e => {
+          const lum = c => {
+            const [r, g, b] = c.match(/\d+/g).slice(0, 3).map(v => {
+              const s = v / 255;
+              return s <= 0.04045 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+            });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const st = getComputedStyle(e);
+          const [a, b] = [lum(st.color), lum(st.backgroundColor)].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        }
+        """;
+
     [Fact]
     public async Task shows_every_state_first_in_large_type_and_the_printed_label_reads_back_as_its_url()
     {
@@ -68,6 +84,9 @@ public sealed class The_card_page_in_a_phone_browser(WebHostFixture fx)
             Assert.True(await page.EvalOnSelectorAsync<double>("h1", "e => parseFloat(getComputedStyle(e).fontSize)") >= 28);
             Assert.True(await page.EvalOnSelectorAsync<double>("body", "e => parseFloat(getComputedStyle(e).fontSize)") >= 18);
             Assert.Equal(390, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            // The state's words stand out from its colour at 7:1 or more (WCAG 2.x AAA for body text, relative luminance as defined there).
+            var contrast = await page.EvalOnSelectorAsync<double>("section.state", ContrastScript);
+            Assert.True(contrast >= 7, $"{state}: state text contrast {contrast:F2}");
             // Long values wrap only where they must: a licence or serial number is not split mid-number when it fits a line.
             Assert.NotEqual("break-all", await page.EvalOnSelectorAsync<string>("dd", "e => getComputedStyle(e).wordBreak"));
             // Screen readers get the heading, the landmarks and a labelled form.
