@@ -107,6 +107,28 @@ public sealed class A_resident_opens_the_QR_url_with_a_phone_camera(WebHostFixtu
     }
 
     [Fact]
+    public async Task of_an_unregistered_code_and_every_channel_says_the_same_words()
+    {
+        var http = NoRedirects();
+        var pusher = new P(fx.Host.CreateClient());
+        var code = TestData.UniqueCode("U");
+        var page = Text(await (await http.GetAsync($"/c/{code}")).Content.ReadAsStringAsync());
+        var status = JsonDocument.Parse(await (await http.GetAsync($"/api/cylinders/{code}/card")).Content.ReadAsStringAsync()).RootElement.GetProperty("cylinderStatus");
+        var mp = JsonDocument.Parse(await (await http.GetAsync($"/api/mp/cylinders/card?qr={Uri.EscapeDataString("https://ct.example.gov.cn/c/" + code)}")).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(status.GetRawText(), mp.GetProperty("cylinderStatus").GetRawText());
+        var reply = pusher.OpenReply(await (await pusher.PushAsync(P.Text("oUser" + TestData.UniqueCode(), code))).Content.ReadAsStringAsync())["Content"];
+        Assert.Equal("unregistered", status.GetProperty("code").GetString());
+        var label = status.GetProperty("label").GetString()!;
+        Assert.Contains($"<h1 id=\"state\">{label}</h1>", page);
+        Assert.Contains($"【{label}】", reply);
+        foreach (var words in new[] { status.GetProperty("warning").GetString()!, status.GetProperty("action").GetString()!, status.GetProperty("gasLeakAdvice").GetString()! })
+        {
+            Assert.Contains(words, page);
+            Assert.Contains(words, reply);
+        }
+    }
+
+    [Fact]
     public async Task and_sees_the_masked_delivery_worker_with_employee_and_permit_number_but_no_buyer()
     {
         var cylinder = await fx.Data.CylinderAsync();
