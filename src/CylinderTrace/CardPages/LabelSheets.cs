@@ -32,11 +32,15 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
         public bool Ok => Status == 200;
     }
 
+    /// <summary>A range is read in pages of this many rows, at most this many pages (50,000 registered cylinders).</summary>
+    private const int RangePage = 1000, RangePages = 50;
+
     private static Outcome Refuse(int status, string code, string message, IReadOnlyList<string>? codes = null) => new([], status, code, message, codes);
 
     /// <summary>
-    /// The labels of a selection; <paramref name="mayPrint"/> says whether the caller may label a cylinder (its owner and supply station),
-    /// and every cylinder it refuses is named in a 403.
+    /// The labels of a selection; <paramref name="mayPrint"/> says whether the caller may label a cylinder (its owner and supply station,
+    /// or an owner in an administrator's jurisdiction). A list's cylinders that the caller may not label are named in a 403; a range
+    /// keeps only the caller's own.
     /// </summary>
     public async Task<Outcome> ResolveAsync(LabelSelection selection, Func<CylinderStore.LabelCylinder, ValueTask<bool>> mayPrint, CancellationToken ct)
     {
@@ -68,9 +72,24 @@ public sealed class LabelSheets(CylinderStore store, EnterpriseDirectory directo
                 return Refuse(400, "invalid-cylinder-code", "起止编号都要填写有效的气瓶编号。" + CylinderCode.Rule);
             if (from.Length != to.Length || Head(from) != Head(to) || string.CompareOrdinal(from, to) > 0)
                 return Refuse(400, "invalid-label-request", "起止编号应长度相同、字母前缀相同，且起始编号不大于终止编号（例如 FZ0000000001 到 FZ0000000500）。");
-            cylinders = await store.LabelCylindersInRangeAsync(from, to, _o.MaxLabels + 1, ct);
-            if (cylinders.Count > _o.MaxLabels) return Refuse(400, "too-many-labels", $"这个范围内登记的气瓶超过{_o.MaxLabels}个，一次最多打印{_o.MaxLabels}张，请缩小范围。");
-            if (cylinders.Count == 0) return Refuse(404, "cylinder-not-registered", $"{from}到{to}之间没有登记的气瓶。");
+            // A range is "my cylinders between these codes": codes of several enterprises interleave, so the others' are left
+            // out rather than refusing the range (a list names its cylinders, and refuses any that are not the caller's).
+            var mine = new List<CylinderStore.LabelCylinder>();
+            var cursor = from;
+            for (var page = 0; ; page++)
+            {
+                if (page == RangePages)
+                    return Refuse(400, "too-many-labels", $"这个范围太大（登记的气瓶超过{RangePages * RangePage}个），请缩小范围。");
+                var rows = await store.LabelCylindersInRangeAsync(cursor, to, RangePage + 1, ct);
+                var fresh = page == 0 ? rows : rows.Where(r => string.CompareOrdinal(r.Code, cursor) > 0).ToList();
+                foreach (var c in fresh)
+                    if (await mayPrint(c)) mine.Add(c);
+                if (mine.Count > _o.MaxLabels) return Refuse(400, "too-many-labels", $"这个范围内您可以打印的气瓶超过{_o.MaxLabels}个，一次最多打印{_o.MaxLabels}张，请缩小范围。");
+                if (rows.Count <= RangePage) break;
+                cursor = rows[^1].Code;
+            }
+            if (mine.Count == 0) return Refuse(404, "cylinder-not-registered", $"{from}到{to}之间没有您的单位（或辖区）可以打印标签的登记气瓶。");
+            cylinders = mine;
         }
 
         var refused = new List<string>();

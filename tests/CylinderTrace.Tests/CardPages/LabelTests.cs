@@ -130,6 +130,39 @@ public sealed class Labels_are_printed_for_registered_cylinders(WebHostFixture f
     }
 
     [Fact]
+    public async Task by_an_enterprise_for_a_range_where_other_enterprises_codes_interleave_and_only_its_own_are_labelled()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling", name: "福州华福燃气有限公司");
+        var stem = "Q" + TestData.UniqueCode("")[..8];
+        var ours = new List<string>();
+        string? theirs = null;
+        for (var i = 1; i <= 4; i++)
+        {
+            var mine = i != 2;
+            var c = mine ? await fx.Data.CylinderAsync(ownerId: owner) : await fx.Data.CylinderAsync();
+            var code = $"{stem}{i:D3}";
+            await using var conn = await fx.Database.OpenAsync();
+            await conn.ExecuteAsync("UPDATE cylinders SET code = @code WHERE id = @Id", new { code, c.Id });
+            if (mine) ours.Add(code); else theirs = code;
+        }
+        await using var host = LabelHost();
+        var enterprise = await IntegrationClient.ForAsync(host, await fx.Data.LicenceOfAsync(owner));
+
+        var sheet = await enterprise.PostAsync("labels", Json(new { from = $"{stem}001", to = $"{stem}999" }));
+        Assert.Equal(HttpStatusCode.OK, sheet.StatusCode);
+        var html = await sheet.Content.ReadAsStringAsync();
+        Assert.Equal(ours, System.Text.RegularExpressions.Regex.Matches(html, "data-code=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList());
+        Assert.DoesNotContain(theirs!, html);
+
+        // A range holding only another enterprise's cylinder labels nothing, and names nothing of theirs.
+        var none = await enterprise.PostAsync("labels", Json(new { from = theirs, to = theirs }));
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.DoesNotContain("\"codes\"", await none.Content.ReadAsStringAsync());
+        // A list naming it is still refused.
+        Assert.Equal(HttpStatusCode.Forbidden, (await enterprise.PostAsync("labels", Json(new { codes = new[] { ours[0], theirs } }))).StatusCode);
+    }
+
+    [Fact]
     public async Task for_a_range_of_codes_from_the_command_line_and_the_qr_reads_back()
     {
         var owner = await fx.Data.EnterpriseAsync("filling", name: "福州市闽侯燃气股份有限公司");
