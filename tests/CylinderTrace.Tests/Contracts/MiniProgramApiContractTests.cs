@@ -67,6 +67,7 @@ public sealed class The_Mini_Program_contract(WebHostFixture fx)
         exchanges.Add(await Call(anonymous, "login.400-code-invalid", HttpMethod.Post, "/api/mp/login", new { code = bad }));
         exchanges.Add(await Call(anonymous, "cylinder-card.200", HttpMethod.Get, $"/api/mp/cylinders/card?scene={Uri.EscapeDataString("c=" + cylinder.Code)}"));
         exchanges.Add(await Call(anonymous, "cylinder-card.400", HttpMethod.Get, "/api/mp/cylinders/card?qr=hello%20world"));
+        exchanges.Add(await Call(anonymous, "cylinder-card.404", HttpMethod.Get, "/api/mp/cylinders/card?qr=" + Uri.EscapeDataString("https://cylindertrace.invalid/c/ZZ0000000000")));
         exchanges.Add(await Call(anonymous, "complaint-categories.200", HttpMethod.Get, "/api/mp/complaint-categories"));
         exchanges.Add(await Call(anonymous, "complaints.401", HttpMethod.Get, "/api/mp/complaints"));
 
