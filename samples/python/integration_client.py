@@ -60,8 +60,14 @@ def main():
 
     print("me:", json.dumps(client.send("GET", "/api/integration/v1/me"), ensure_ascii=False))
     today = datetime.date.today()
+    # Two years back and ahead; 29 February has no such day in those years, so take the 28th then (as .NET's AddYears does).
+    def years_from_today(years):
+        try:
+            return today.replace(year=today.year + years)
+        except ValueError:
+            return today.replace(year=today.year + years, day=28)
     cylinder = {"code": args.code, "serial": "S" + args.code[-6:], "spec": "YSP-15", "manufacturer": "示例钢瓶厂",
-                "manufactureDate": today.replace(year=today.year - 2).isoformat(), "nextInspectionDate": today.replace(year=today.year + 2).isoformat()}
+                "manufactureDate": years_from_today(-2).isoformat(), "nextInspectionDate": years_from_today(2).isoformat()}
     print("cylinders:", json.dumps(client.send("POST", "/api/integration/v1/cylinders", {"records": [cylinder]}), ensure_ascii=False))
     check = client.send("POST", "/api/integration/v1/fill-checks", {"cylinderCode": args.code})
     print("fill check:", json.dumps(check, ensure_ascii=False))
