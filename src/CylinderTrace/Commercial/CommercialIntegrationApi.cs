@@ -22,7 +22,7 @@ public static class CommercialIntegrationApi
         api.MapPost("/commercial-invites", InviteAsync)
             .WithSummary("An invite code for a commercial customer's owner or staff to bind in the Mini Program (receiving scans).")
             .Accepts<InviteRequest>("application/json").Produces<CommercialInvite>()
-            .Problems(400, "invalid-invite").Problems(403, "integration-not-yours").Problems(404, "customer-not-found");
+            .Problems(400, "invalid-invite").Problems(403, "integration-not-yours").Problems(404, "customer-not-found").WithMetadata(new IntegrationSandbox.Rehearsed());
         api.MapGet("/scan-rates/today", ScanRatesTodayAsync).WithMetadata(new IntegrationSignature.ReadOnlyCall())
             .WithSummary("Today's live receiving-scan rates of the caller's stations (and of the filling enterprise as a whole).")
             .Produces<TodaysScanRates>();
@@ -41,7 +41,7 @@ public static class CommercialIntegrationApi
         var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
         var station = tenant.Station(Text("station"));
         if (station is null) return Problem.Of(403, "integration-not-yours", "Another enterprise's station", $"供应站“{Text("station")}”不是本企业的。");
-        return await members.InviteAsync(station.Id, customerId.Trim(), role, "integration:" + caller.KeyId, ct) switch
+        return await members.InviteAsync(station.Id, customerId.Trim(), role, "integration:" + caller.KeyId, ct, rehearse: caller.Sandbox) switch
         {
             CommercialMembers.Invited i => TypedResults.Ok(new CommercialInvite(i.Code, i.ExpiresAt, role)),
             CommercialMembers.NotCommercial => Problem.Of(400, "invalid-invite", "Not a commercial customer", "只有商业用户（餐饮等）需要进货扫码绑定。"),

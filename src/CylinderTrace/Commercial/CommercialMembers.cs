@@ -66,21 +66,23 @@ public sealed class CommercialMembers(Db db, IOptions<CommercialOptions> options
     }
 
     /// <summary>An invite for the station's commercial customer with this external id.</summary>
-    public async Task<InviteResult> InviteAsync(int stationId, string externalId, string role, string createdBy, CancellationToken ct)
+    /// <remarks>Rehearsed (a sandbox key): checked and answered with a code that is not stored, so it binds nobody.</remarks>
+    public async Task<InviteResult> InviteAsync(int stationId, string externalId, string role, string createdBy, CancellationToken ct, bool rehearse = false)
     {
         await using var conn = await db.OpenAsync(ct);
         var customer = await conn.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(CustomerSql, new { stationId, externalId }, cancellationToken: ct));
         if (customer is null) return new NoSuchCustomer();
         if (customer.Kind != "commercial") return new NotCommercial();
-        return await IssueAsync(conn, customer.Id, role, createdBy, ct);
+        return await IssueAsync(conn, customer.Id, role, createdBy, ct, rehearse);
     }
 
-    private async Task<InviteResult> IssueAsync(MySqlConnector.MySqlConnection conn, long customerId, string role, string createdBy, CancellationToken ct)
+    private async Task<InviteResult> IssueAsync(MySqlConnector.MySqlConnection conn, long customerId, string role, string createdBy, CancellationToken ct, bool rehearse = false)
     {
         // 10 characters without look-alikes: about 50 bits, used once, for days at most.
         var code = RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 10);
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now.AddDays(options.Value.InviteDays);
+        if (rehearse) return new Invited(code, new DateTimeOffset(expires, TimeSpan.Zero));
         await conn.ExecuteAsync(new CommandDefinition(InviteSql, new { hash = Hash(code), customerId, role, createdBy, now, expires }, cancellationToken: ct));
         return new Invited(code, new DateTimeOffset(expires, TimeSpan.Zero));
     }

@@ -25,10 +25,13 @@ public sealed class EnterpriseContacts(Db db, IConnectionMultiplexer redis, IOpt
         var database = redis.GetDatabase();
         for (var i = 0; ; i++)
         {
-            var code = RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8");
+            var code = NewCode();
             if (await database.StringSetAsync(CodeKey(code), enterpriseId, CodeLifetime, When.NotExists) || i >= 10) return code;
         }
     }
+
+    /// <summary>A code of the form NewCodeAsync hands out, not stored (a sandbox key's rehearsal: it binds nobody).</summary>
+    public static string NewCode() => RandomNumberGenerator.GetInt32(0, 100_000_000).ToString("D8");
 
     /// <summary>Binds the sender to the enterprise that asked for this code (once); the enterprise's name, or null for an unknown or used code.</summary>
     public async Task<string?> RedeemAsync(string code, string openId, CancellationToken ct)
@@ -57,9 +60,13 @@ public sealed class EnterpriseContacts(Db db, IConnectionMultiplexer redis, IOpt
             "SELECT openid, bound_at FROM enterprise_wechat_contacts WHERE enterprise_id = @enterpriseId ORDER BY bound_at", new { enterpriseId }, cancellationToken: ct))).ToList();
     }
 
-    public async Task<bool> RemoveAsync(int enterpriseId, string openId, CancellationToken ct)
+    /// <summary>Unbinds a contact; false when the enterprise has no such contact. Rehearsed (a sandbox key): only says whether it would.</summary>
+    public async Task<bool> RemoveAsync(int enterpriseId, string openId, CancellationToken ct, bool rehearse = false)
     {
         await using var conn = await db.OpenAsync(ct);
+        if (rehearse)
+            return await conn.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM enterprise_wechat_contacts WHERE enterprise_id = @enterpriseId AND openid = @openId",
+                new { enterpriseId, openId }, cancellationToken: ct)) > 0;
         return await conn.ExecuteAsync(new CommandDefinition("DELETE FROM enterprise_wechat_contacts WHERE enterprise_id = @enterpriseId AND openid = @openId",
             new { enterpriseId, openId }, cancellationToken: ct)) > 0;
     }

@@ -49,6 +49,8 @@ public sealed class EnterpriseNotifications(Db db, PersonalData personal, IHttpC
         """;
     private const string AckSql =
         "UPDATE enterprise_notifications SET delivered_at = @now, delivered_by = 'pull' WHERE enterprise_id = @enterpriseId AND id <= @upTo AND delivered_at IS NULL";
+    private const string UnacknowledgedSql =
+        "SELECT COUNT(*) FROM enterprise_notifications WHERE enterprise_id = @enterpriseId AND id <= @upTo AND delivered_at IS NULL";
     private const string SetWebhookSql =
         """
         INSERT INTO enterprise_webhooks (enterprise_id, url, secret_enc, updated_at) VALUES (@enterpriseId, @url, @secret, @now)
@@ -167,10 +169,20 @@ public sealed class EnterpriseNotifications(Db db, PersonalData personal, IHttpC
         return await conn.ExecuteAsync(new CommandDefinition(AckSql, new { enterpriseId, upTo, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
     }
 
+    /// <summary>How many notifications an acknowledgement up to this id would mark received (a sandbox key's rehearsal of it).</summary>
+    public async Task<int> UnacknowledgedAsync(int enterpriseId, long upTo, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(UnacknowledgedSql, new { enterpriseId, upTo }, cancellationToken: ct));
+    }
+
+    /// <summary>A webhook signing secret (Base64, 32 random bytes).</summary>
+    public static string NewWebhookSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Sets the enterprise's webhook; returns the new signing secret (Base64), shown once.</summary>
     public async Task<string> SetWebhookAsync(int enterpriseId, string url, CancellationToken ct)
     {
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var secret = NewWebhookSecret();
         await using var conn = await db.OpenAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(SetWebhookSql, new { enterpriseId, url, secret = personal.Encrypt(secret), now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         return secret;

@@ -51,6 +51,11 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
             try
             {
                 if (records[i].ValueKind != JsonValueKind.Object) { problems.Add(new(i, "", "每条记录须为一个JSON对象。")); continue; }
+                if (UnknownField<T>(records[i]) is { } unknown)
+                {
+                    problems.Add(new(i, unknown, $"这类记录没有字段“{unknown}”，请检查拼写；可用的字段有：{string.Join("、", FieldsOf<T>())}。"));
+                    continue;
+                }
                 parsed.Add((i, (T)records[i].Deserialize(typeof(T), IngestionJson.Default)!));
             }
             catch (JsonException ex)
@@ -59,6 +64,17 @@ public sealed partial class Ingestion(Db db, IntegrationScope scopes, CacheInval
             }
         }
         return parsed;
+    }
+
+    /// <summary>The record's fields as the API names them (camelCase).</summary>
+    private static IEnumerable<string> FieldsOf<T>() => IngestionJson.Default.GetTypeInfo(typeof(T))!.Properties.Select(p => p.Name);
+
+    /// <summary>The first property of a record that its kind does not have (names compared without case, as they are read), or null.</summary>
+    private static string? UnknownField<T>(JsonElement record)
+    {
+        foreach (var property in record.EnumerateObject())
+            if (!FieldsOf<T>().Contains(property.Name, StringComparer.OrdinalIgnoreCase)) return property.Name;
+        return null;
     }
 
     /// <summary>{"records": [ … ]} as a list of T, or null if anything in it does not fit.</summary>

@@ -3,7 +3,8 @@ using CylinderTrace.Platform.OpenApi;
 
 namespace CylinderTrace.Integration;
 
-/// <summary>A batch: up to Integration:MaxBatchRecords records of one kind.</summary>
+/// <summary>A batch: up to Integration:MaxBatchRecords records of one kind. Other properties beside "records" are ignored; a record's are not (see IngestionJson).</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip)]
 public sealed record Batch(IReadOnlyList<JsonElement>? Records);
 
 /// <summary>Why one record was not stored.</summary>
@@ -46,8 +47,11 @@ public sealed class NotYoursException(IReadOnlyList<RecordProblem> records) : Ex
 {
     public IReadOnlyList<RecordProblem> Records { get; } = records;
 }
-/// <summary>Source-generated JSON for the batch records (no reflection per record).</summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+/// <summary>
+/// Source-generated JSON for the batch records (no reflection per record). A property a record does not have is refused,
+/// not ignored: a misspelt optional field ("nextInspectonDate") would otherwise be stored as absent without a word.
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(Batch))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(FillRecord))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(DeliveryRecord))]

@@ -16,7 +16,7 @@ public static class IntegrationApi
     /// Every route is in the published contract (/openapi/integration.json), with the problems the signature check answers with.
     public static RouteGroupBuilder MapIntegrationGroup(this IEndpointRouteBuilder app) => app.MapGroup(Prefix + "/v1").WithTags("integration")
         .Problems(401, "integration-signature-invalid").Problems(413, "integration-body-too-large")
-        .Problems(403, "integration-inspection-body-only", "integration-sandbox");
+        .Problems(403, "integration-inspection-body-only");
 
     public static IEndpointRouteBuilder MapIntegrationApi(this IEndpointRouteBuilder app)
     {
@@ -33,19 +33,23 @@ public static class IntegrationApi
             .Accepts<FillCheckRequest>("application/json").Produces<FillCheckResult>()
             .Problems(400, "invalid-fill-check").Problems(403, "integration-not-yours");
         api.MapPost("/wechat-binding-codes", async (HttpContext c, EnterpriseContacts contacts) =>
-            TypedResults.Ok(new WeChatBindingCode(
-                await contacts.NewCodeAsync(IntegrationSignature.Caller(c).EnterpriseId),
-                (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
-                "请本企业员工关注公众号，在30分钟内发送“企业绑定 ”加上这串数字，即可收到扣瓶令等监管通知。")))
+            IntegrationSignature.Caller(c) is { Sandbox: true }
+                ? TypedResults.Ok(new WeChatBindingCode(EnterpriseContacts.NewCode(), (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
+                    "沙箱密钥：这个绑定码只是示例，没有保存，发给公众号不会绑定。请用正式密钥申请绑定码。"))
+                : TypedResults.Ok(new WeChatBindingCode(
+                    await contacts.NewCodeAsync(IntegrationSignature.Caller(c).EnterpriseId),
+                    (int)EnterpriseContacts.CodeLifetime.TotalMinutes,
+                    "请本企业员工关注公众号，在30分钟内发送“企业绑定 ”加上这串数字，即可收到扣瓶令等监管通知。")))
+            .WithMetadata(new IntegrationSandbox.Rehearsed())
             .WithSummary("A code an employee sends to the Official Account to receive detention orders and other notices in WeChat.");
         api.MapGet("/wechat-contacts", async (HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
             TypedResults.Ok((await contacts.ListAsync(IntegrationSignature.Caller(c).EnterpriseId, ct)).Select(x => new WeChatContact(x.OpenId, x.BoundAt)).ToList()))
             .WithMetadata(new IntegrationSignature.ReadOnlyCall()).WithSummary("The WeChat users bound to this enterprise.");
         api.MapDelete("/wechat-contacts/{openId}", async (string openId, HttpContext c, EnterpriseContacts contacts, CancellationToken ct) =>
-            await contacts.RemoveAsync(IntegrationSignature.Caller(c).EnterpriseId, openId, ct)
+            await contacts.RemoveAsync(IntegrationSignature.Caller(c).EnterpriseId, openId, ct, rehearse: IntegrationSignature.Caller(c).Sandbox)
                 ? (IResult)TypedResults.NoContent()
                 : Problem.Of(404, "contact-not-found", "No such contact", "本企业没有绑定这个微信。"))
-            .WithSummary("Unbind a WeChat user from this enterprise.").Produces(StatusCodes.Status204NoContent).Problems(404, "contact-not-found");
+            .WithMetadata(new IntegrationSandbox.Rehearsed()).WithSummary("Unbind a WeChat user from this enterprise.").Produces(StatusCodes.Status204NoContent).Problems(404, "contact-not-found");
         api.MapGet("/notifications", async (HttpContext c, EnterpriseNotifications n, long? after, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await n.PullAsync(IntegrationSignature.Caller(c).EnterpriseId, Math.Max(0, after ?? 0), Math.Clamp(limit ?? 100, 1, 500), ct)))
             .Produces<IReadOnlyList<EnterpriseNotification>>()
@@ -54,8 +58,11 @@ public static class IntegrationApi
         {
             var upTo = LongProperty(IntegrationSignature.Caller(c).Body, "upTo");
             if (upTo is null) return (IResult)Problem.Of(400, "invalid-ack", "upTo required", "请求体须为 {\"upTo\": 已收到的最大通知编号}。");
-            return TypedResults.Ok(new NotificationsAcknowledged(await n.AcknowledgeAsync(IntegrationSignature.Caller(c).EnterpriseId, upTo.Value, ct)));
-        }).WithSummary("Acknowledge notifications up to an id (they are then not pushed again).")
+            var caller = IntegrationSignature.Caller(c);
+            return TypedResults.Ok(new NotificationsAcknowledged(caller.Sandbox
+                ? await n.UnacknowledgedAsync(caller.EnterpriseId, upTo.Value, ct)
+                : await n.AcknowledgeAsync(caller.EnterpriseId, upTo.Value, ct)));
+        }).WithMetadata(new IntegrationSandbox.Rehearsed()).WithSummary("Acknowledge notifications up to an id (they are then not pushed again).")
             .Accepts<NotificationAck>("application/json").Produces<NotificationsAcknowledged>().Problems(400, "invalid-ack");
         api.MapPut("/webhook", async (HttpContext c, EnterpriseNotifications n, Microsoft.Extensions.Options.IOptions<IntegrationOptions> o, CancellationToken ct) =>
         {
@@ -66,14 +73,17 @@ public static class IntegrationApi
                     new Dictionary<string, object?> { ["field"] = "url" });
             if (!o.Value.AllowInsecureWebhooks && WebhookAddresses.NotPublicReason(uri) is { } refusal)
                 return Problem.Of(400, "webhook-address-not-public", "Webhook address not public", refusal, new Dictionary<string, object?> { ["field"] = "url" });
-            return TypedResults.Ok(new WebhookSet(url, await n.SetWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, url, ct)));
-        }).WithSummary("Set the webhook address; the answer's secret signs every push (shown once).")
+            var caller = IntegrationSignature.Caller(c);
+            // A sandbox key's secret is made like a real one but kept nowhere: the stored address and secret stay as they were.
+            return TypedResults.Ok(new WebhookSet(url, caller.Sandbox ? EnterpriseNotifications.NewWebhookSecret() : await n.SetWebhookAsync(caller.EnterpriseId, url, ct)));
+        }).WithMetadata(new IntegrationSandbox.Rehearsed()).WithSummary("Set the webhook address; the answer's secret signs every push (shown once).")
             .Accepts<WebhookRequest>("application/json").Produces<WebhookSet>().Problems(400, "invalid-webhook", "webhook-address-not-public");
         api.MapDelete("/webhook", async (HttpContext c, EnterpriseNotifications n, CancellationToken ct) =>
         {
-            await n.RemoveWebhookAsync(IntegrationSignature.Caller(c).EnterpriseId, ct);
+            var caller = IntegrationSignature.Caller(c);
+            if (!caller.Sandbox) await n.RemoveWebhookAsync(caller.EnterpriseId, ct);
             return TypedResults.NoContent();
-        }).WithSummary("Stop pushing notifications (pull them instead).");
+        }).WithMetadata(new IntegrationSandbox.Rehearsed()).WithSummary("Stop pushing notifications (pull them instead).");
         Batch<CylinderBatch>(api.MapPost("/cylinders", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.CylindersAsync)),
             "Register cylinders or change their records (the registry; the same code again updates it).");
         Batch<WorkerBatch>(api.MapPost("/workers", (HttpContext c, Ingestion i, CancellationToken ct) => RunAsync(c, ct, i.WorkersAsync)),

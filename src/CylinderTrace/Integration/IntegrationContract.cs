@@ -42,11 +42,11 @@ public static class IntegrationContract
         燃气企业（充装单位、供应站）和检验机构的系统对接接口。每个请求都须签名：
         X-CT-Signature = Base64(HMAC-SHA256(secret, METHOD + "\n" + PATH?QUERY + "\n" + X-CT-Timestamp + "\n" + X-CT-Nonce + "\n" + hex(SHA-256(body))))，
         时间戳为 Unix 秒（与服务器相差不超过 300 秒），nonce 每个请求不同（16-64 位字母、数字、-、_）。
-        批量接口（cylinders、workers、customers、fills、deliveries、returns、inspections）每批最多 1000 条，逐条校验：
-        不合格的记录在 rejected 中列出（序号、字段、原因），其余入库；事件按本企业的 eventId 去重，重发安全。
-        涉及其他企业数据的批次整批拒绝（403 integration-not-yours）。
-        沙箱密钥（integration-key create --sandbox）：批量上报的校验和应答与正式环境完全相同，但不入库，应答带 "sandbox": true 和响应头 X-CT-Sandbox: true；
-        其他写操作对沙箱密钥返回 403 integration-sandbox。
+        批量接口（cylinders、workers、customers、fills、deliveries、returns、inspections）每批最多 5000 条（运维可调，Integration:MaxBatchRecords），逐条校验：
+        不合格的记录在 rejected 中列出（序号、字段、原因；记录里有这类记录没有的字段，例如拼错的字段名，也算不合格），其余入库；
+        事件按本企业的 eventId 去重，重发安全。涉及其他企业数据的批次整批拒绝（403 integration-not-yours）。
+        沙箱密钥（integration-key create --sandbox）：所有写操作的校验和应答与正式环境相同，但不入库（Webhook、通知确认、商户邀请码、
+        微信绑定码、扣瓶令的确认和召回也一样：照常应答，不保存，给出的邀请码和绑定码不能使用）；每个应答带响应头 X-CT-Sandbox: true，批量应答另带 "sandbox": true。
         Webhook：通知以 POST 推送到登记的 https 地址（见本文档 webhooks 部分），带 X-CT-Event-Id、X-CT-Timestamp 和
         X-CT-Signature = Base64(HMAC-SHA256(webhook secret, X-CT-Timestamp + "\n" + 请求体))；任何 2xx 即为收到，否则重试；也可轮询 GET /notifications。
         示例客户端：samples/IntegrationClient（C#）和 samples/python/integration_client.py。问题类型见 docs/PROBLEMS.md。
@@ -110,7 +110,7 @@ public static class IntegrationContract
                 var notes = new List<string>();
                 if (metadata.OfType<IntegrationSignature.ReadOnlyCall>().Any()) notes.Add("只读：重放无害，不检查 nonce 是否用过（时间戳窗口仍然有效）。");
                 if (metadata.OfType<IntegrationSignature.InspectionBodyCall>().Any()) notes.Add("检验机构的密钥也可调用（它们只能调用这一个接口）。");
-                if (metadata.OfType<IntegrationSandbox.Rehearsed>().Any()) notes.Add("沙箱密钥：照常校验和应答，但不入库（sandbox: true）。");
+                if (metadata.OfType<IntegrationSandbox.Rehearsed>().Any()) notes.Add("沙箱密钥：照常校验和应答，但不入库（响应头 X-CT-Sandbox: true）。");
                 if (notes.Count > 0) operation.Description = string.Join(" ", notes);
                 return Task.CompletedTask;
             });

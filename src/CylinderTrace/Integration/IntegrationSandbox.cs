@@ -4,20 +4,23 @@ namespace CylinderTrace.Integration;
 
 /// <summary>
 /// Sandbox keys (integration-key create --sandbox): an enterprise tests its integration against production
-/// without changing it. Reads answer as usual; a batch is checked and answered exactly as it would be
-/// (the same transaction, the same rejections and duplicates), then rolled back instead of committed, with
-/// "sandbox": true in the answer and X-CT-Sandbox: true on every response. Nothing after the commit runs
-/// (no cache invalidation, no listener's job, no notification). Other writes (webhook, acknowledgements,
-/// invites, binding codes, detention orders) cannot be rehearsed that way and are refused.
+/// without changing it. Reads answer as usual. Every write is checked and answered as it would be, and nothing
+/// of it is kept: a batch runs in the same transaction, with the same rejections and duplicates, then rolled back
+/// instead of committed ("sandbox": true in its answer); a detention step likewise; the webhook, an acknowledgement,
+/// an invite, a binding code or a contact's removal are checked and answered without being stored (an invite's or a
+/// binding code's code is made but kept nowhere, so it binds nobody). Nothing after a commit runs (no cache
+/// invalidation, no listener's job, no notification). X-CT-Sandbox: true is on every response. A write endpoint must
+/// say that it rehearses (metadata Rehearsed) or be read-only; any other is refused, so a new write never stores a
+/// sandbox key's data by default.
 /// </summary>
 public static class IntegrationSandbox
 {
     public const string Header = "X-CT-Sandbox";
 
-    /// <summary>Endpoint metadata: a write that a sandbox key rehearses (checked, answered, rolled back).</summary>
+    /// <summary>Endpoint metadata: a write that a sandbox key rehearses (checked and answered, nothing stored).</summary>
     public sealed class Rehearsed;
 
-    /// <summary>A sandbox key may read and rehearse; any other write is refused.</summary>
+    /// <summary>A sandbox key may read and rehearse; a write that does not rehearse is refused.</summary>
     public static bool Refuses(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
@@ -26,6 +29,6 @@ public static class IntegrationSandbox
     }
 
     public static IResult Refusal() =>
-        Problem.Of(403, "integration-sandbox", "Sandbox keys only rehearse batches",
-            "这是沙箱密钥：只能查询和试报批量数据（校验并应答，但不入库）。设置 Webhook、确认通知、邀请商户、绑定微信和处理扣瓶令须使用正式密钥。");
+        Problem.Of(403, "integration-sandbox", "Not available to sandbox keys",
+            "这是沙箱密钥：这个接口还不能试用（沙箱中校验并应答，但不入库）。请使用正式密钥。");
 }

@@ -248,20 +248,21 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
     }
 
     /// <summary>The responsible enterprise (or, for a station, its filling enterprise) acknowledges an open order.</summary>
-    public Task<DetentionResult> AcknowledgeAsync(Func<int, bool> mayActFor, string actor, string number, CancellationToken ct) =>
-        EnterpriseStepAsync(mayActFor, actor, number, "acknowledged", ["open"], null, ct);
+    /// <remarks>Rehearsed (a sandbox key): the step is made and the order read back inside the transaction, which is then rolled back.</remarks>
+    public Task<DetentionResult> AcknowledgeAsync(Func<int, bool> mayActFor, string actor, string number, CancellationToken ct, bool rehearse = false) =>
+        EnterpriseStepAsync(mayActFor, actor, number, "acknowledged", ["open"], null, rehearse, ct);
 
-    /// <summary>The enterprise reports the cylinder recalled to a designated place.</summary>
-    public Task<DetentionResult> ReportRecalledAsync(Func<int, bool> mayActFor, string actor, string number, string? place, CancellationToken ct)
+    /// <summary>The enterprise reports the cylinder recalled to a designated place (rehearsed as AcknowledgeAsync).</summary>
+    public Task<DetentionResult> ReportRecalledAsync(Func<int, bool> mayActFor, string actor, string number, string? place, CancellationToken ct, bool rehearse = false)
     {
         place = place?.Trim();
         if (string.IsNullOrEmpty(place) || place.Length > 300)
             return Task.FromResult<DetentionResult>(new DetentionResult.Invalid(new Dictionary<string, string[]> { ["place"] = ["请写明召回存放的地点（不超过300字）。"] }));
-        return EnterpriseStepAsync(mayActFor, actor, number, "recalled", ["open", "acknowledged"], place, ct);
+        return EnterpriseStepAsync(mayActFor, actor, number, "recalled", ["open", "acknowledged"], place, rehearse, ct);
     }
 
     private async Task<DetentionResult> EnterpriseStepAsync(Func<int, bool> mayActFor, string actor, string number, string step, string[] from, string? place,
-        CancellationToken ct)
+        bool rehearse, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         long id;
@@ -279,6 +280,13 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
                 : "UPDATE detention_orders SET status = 'recalled', recalled_at = @now, recall_place = @place, acknowledged_at = COALESCE(acknowledged_at, @now) WHERE id = @id";
             await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now, place }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(EventSql, new { id, now, kind = step, actor, text = place }, tx, cancellationToken: ct));
+            if (rehearse)
+            {
+                var rehearsed = await conn.QuerySingleAsync<OrderRow>(new CommandDefinition(OrderSql + " WHERE o.id = @id", new { id }, tx, cancellationToken: ct));
+                var view = await ViewAsync(conn, rehearsed, ct, tx: tx);
+                await tx.RollbackAsync(ct);
+                return new DetentionResult.Done(view);
+            }
             await tx.CommitAsync(ct);
         }
         return new DetentionResult.Done((await GetByIdAsync(id, ct))!);
@@ -396,14 +404,14 @@ public sealed class DetentionOrders(Db db, CacheInvalidation invalidation, Enter
         return list;
     }
 
-    private async Task<DetentionOrder> ViewAsync(MySqlConnection conn, OrderRow r, CancellationToken ct, bool withEvents = true)
+    private async Task<DetentionOrder> ViewAsync(MySqlConnection conn, OrderRow r, CancellationToken ct, bool withEvents = true, MySqlTransaction? tx = null)
     {
         var photos = withEvents
-            ? (await conn.QueryAsync<string>(new CommandDefinition(OrderPhotosSql, new { r.Id }, cancellationToken: ct))).ToList()
+            ? (await conn.QueryAsync<string>(new CommandDefinition(OrderPhotosSql, new { r.Id }, tx, cancellationToken: ct))).ToList()
             : [];
         var events = withEvents
             ? (await conn.QueryAsync<(DateTime At, string Kind, string Actor, string? Text)>(new CommandDefinition(
-                "SELECT at, kind, actor, text FROM detention_events WHERE order_id = @Id ORDER BY at, id", new { r.Id }, cancellationToken: ct)))
+                "SELECT at, kind, actor, text FROM detention_events WHERE order_id = @Id ORDER BY at, id", new { r.Id }, tx, cancellationToken: ct)))
                 .Select(e => new DetentionEvent(ShanghaiTime.FromUtc(e.At), e.Kind, EventLabel(e.Kind), e.Actor, e.Text)).ToList()
             : [];
         var now = clock.GetUtcNow().UtcDateTime;

@@ -228,8 +228,8 @@ public static class SupervisionApi
         {
             var caller = IntegrationSignature.Caller(c);
             var tenant = await scopes.ForAsync(caller.EnterpriseId, ct);
-            return Result(await orders.AcknowledgeAsync(tenant.MayActFor, "key:" + caller.KeyId, order, ct));
-        }).Produces<DetentionOrder>().Problems(404, "detention-not-found").Problems(409, "detention-conflict")
+            return Result(await orders.AcknowledgeAsync(tenant.MayActFor, "key:" + caller.KeyId, order, ct, rehearse: caller.Sandbox));
+        }).WithMetadata(new IntegrationSandbox.Rehearsed()).Produces<DetentionOrder>().Problems(404, "detention-not-found").Problems(409, "detention-conflict")
             .WithSummary("Acknowledge a detention order (the enterprise has received it and will recall the cylinder).");
         api.MapPost("/detention-orders/{order}/recalled", async (string order, HttpContext c, IntegrationScope scopes, DetentionOrders orders, CancellationToken ct) =>
         {
@@ -238,8 +238,8 @@ public static class SupervisionApi
             string? place = null;
             try { place = System.Text.Json.JsonDocument.Parse(caller.Body).RootElement.TryGetProperty("place", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null; }
             catch (System.Text.Json.JsonException) { }
-            return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct));
-        }).Accepts<DetentionRecalledReport>("application/json").Produces<DetentionOrder>()
+            return Result(await orders.ReportRecalledAsync(tenant.MayActFor, "key:" + caller.KeyId, order, place, ct, rehearse: caller.Sandbox));
+        }).WithMetadata(new IntegrationSandbox.Rehearsed()).Accepts<DetentionRecalledReport>("application/json").Produces<DetentionOrder>()
             .Problems(400, "invalid-detention").Problems(404, "detention-not-found").Problems(409, "detention-conflict")
             .WithSummary("Report the detained cylinder recalled, and where it is kept.");
         return app;

@@ -32,6 +32,29 @@ public sealed class Batches_from_an_enterprise(WebHostFixture fx)
     private static string[] Fields(JsonElement result) => result.GetProperty("rejected").EnumerateArray().Select(r => $"{r.GetProperty("index").GetInt32()}:{r.GetProperty("field").GetString()}").ToArray();
 
     [Fact]
+    public async Task a_misspelt_field_rejects_its_record_by_name_instead_of_being_dropped()
+    {
+        var c = await CompanyAsync();
+        string typo = NewCode(), upper = NewCode();
+        var body = System.Text.Encoding.UTF8.GetBytes($$"""
+            {"source": "ERP 3.2", "records": [
+              {"code": "{{typo}}", "serial": "S1", "spec": "YSP-15", "manufactureDate": "2024-01-01", "nextInspectonDate": "2028-01-01"},
+              {"CODE": "{{upper}}", "Serial": "S2", "spec": "YSP-15", "manufactureDate": "2024-01-01", "nextInspectionDate": "2028-01-01"}
+            ]}
+            """);
+        var response = await c.Owner.PostAsync("cylinders", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, text);
+        var result = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(["0:nextInspectonDate"], Fields(result));
+        Assert.Contains("nextInspectionDate", result.GetProperty("rejected")[0].GetProperty("reason").GetString());
+        Assert.Equal(1, result.GetProperty("stored").GetInt32());
+        await using var conn = await fx.Database.OpenAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM cylinders WHERE code = @typo", new { typo }));
+        Assert.Equal(new DateTime(2028, 1, 1), await conn.ExecuteScalarAsync<DateTime>("SELECT next_inspection_date FROM cylinders WHERE code = @upper", new { upper }));
+    }
+
+    [Fact]
     public async Task registers_cylinders_then_fills_and_deliveries_show_on_the_public_card_across_instances()
     {
         var co = await CompanyAsync();

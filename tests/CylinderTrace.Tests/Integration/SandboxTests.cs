@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using CylinderTrace.Integration;
 using CylinderTrace.Tests.Infrastructure;
@@ -9,8 +8,8 @@ namespace CylinderTrace.Tests.Integration;
 
 /// <summary>
 /// Sandbox keys (issue 20): an enterprise tests its integration against production. A batch is checked and
-/// answered exactly as a real key's would be, says "sandbox": true (and X-CT-Sandbox), and stores nothing;
-/// writes that cannot be rehearsed are refused.
+/// answered exactly as a real key's would be, says "sandbox": true (and X-CT-Sandbox), and stores nothing; so is
+/// every other write (webhook, acknowledgements, invites, binding codes and contacts, detention steps).
 /// </summary>
 [Collection(Collections.Integration)]
 public sealed class Sandbox_keys(WebHostFixture fx)
@@ -75,24 +74,120 @@ public sealed class Sandbox_keys(WebHostFixture fx)
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM fills f JOIN cylinders c ON c.id = f.cylinder_id WHERE c.code = @a", new { a }));
     }
 
+    private static async Task<(HttpStatusCode Status, string Body, bool Sandbox)> CallAsync(IntegrationClient client, HttpMethod method, string path, object? body = null)
+    {
+        var response = await client.Http.SendAsync(client.Signed(method, path, body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web)));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Contains(IntegrationSandbox.Header));
+    }
+
+    private static JsonElement Json(string body) => JsonDocument.Parse(body).RootElement;
+
+    /// <summary>The problem code of an answer, or its status when it has none: what a client branches on.</summary>
+    private static string Outcome((HttpStatusCode Status, string Body, bool Sandbox) answer) =>
+        answer.Body.StartsWith('{') && Json(answer.Body).TryGetProperty("code", out var code) && answer.Status >= HttpStatusCode.BadRequest
+            ? $"{(int)answer.Status} {code.GetString()}" : ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
-    public async Task a_sandbox_key_reads_but_is_refused_writes_it_cannot_rehearse()
+    public async Task every_other_write_is_checked_and_answered_like_production_and_stores_nothing()
     {
         var owner = await fx.Data.EnterpriseAsync("filling");
-        var sandbox = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner), sandbox: true);
-        var me = await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Get, "/api/integration/v1/me"));
-        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
-        Assert.True(JsonDocument.Parse(await me.Content.ReadAsStringAsync()).RootElement.GetProperty("sandbox").GetBoolean());
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        var stationLicence = await fx.Data.LicenceOfAsync(station);
+        var sandbox = await IntegrationClient.ForAsync(fx.Host, licence, sandbox: true);
+        var real = await IntegrationClient.ForAsync(fx.Host, licence);
+        await real.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "沙箱测试餐馆", station = stationLicence });
 
-        var webhook = await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Put, "/api/integration/v1/webhook", Encoding.UTF8.GetBytes("""{"url":"https://example.com/hook"}""")));
-        Assert.Equal(HttpStatusCode.Forbidden, webhook.StatusCode);
-        Assert.Equal("integration-sandbox", JsonDocument.Parse(await webhook.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+        // Webhook: the same checks; an address and a secret answered, none stored; removing it removes nothing.
+        Assert.Equal("400 invalid-webhook", Outcome(await CallAsync(sandbox, HttpMethod.Put, "/api/integration/v1/webhook", new { url = "not an address" })));
+        var set = await CallAsync(sandbox, HttpMethod.Put, "/api/integration/v1/webhook", new { url = "https://hooks.example.invalid/sandbox" });
+        Assert.True(set.Status == HttpStatusCode.OK && set.Sandbox, set.Body);
+        Assert.Equal("https://hooks.example.invalid/sandbox", Json(set.Body).GetProperty("url").GetString());
+        Assert.Equal(32, Convert.FromBase64String(Json(set.Body).GetProperty("secret").GetString()!).Length);
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM enterprise_webhooks WHERE enterprise_id = @owner", new { owner }));
-        var ack = await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Post, "/api/integration/v1/notifications/ack", Encoding.UTF8.GetBytes("""{"upTo":1}""")));
-        Assert.Equal(HttpStatusCode.Forbidden, ack.StatusCode);
-        // The fill check changes nothing: a sandbox key asks it like any other.
-        var check = await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Post, "/api/integration/v1/fill-checks", Encoding.UTF8.GetBytes($$"""{"cylinderCode":"{{NewCode()}}"}""")));
-        Assert.Equal(HttpStatusCode.OK, check.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(real, HttpMethod.Put, "/api/integration/v1/webhook", new { url = "https://hooks.example.invalid/real" })).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(sandbox, HttpMethod.Delete, "/api/integration/v1/webhook")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(sandbox, HttpMethod.Put, "/api/integration/v1/webhook", new { url = "https://hooks.example.invalid/other" })).Status);
+        await using (var conn = await fx.Database.OpenAsync())
+            Assert.Equal("https://hooks.example.invalid/real", await conn.ExecuteScalarAsync<string>("SELECT url FROM enterprise_webhooks WHERE enterprise_id = @owner", new { owner }));
+
+        // Acknowledging notifications: the same count as the real key's, nothing marked received.
+        var notifications = fx.Host.Services.GetRequiredService<EnterpriseNotifications>();
+        var first = await notifications.PublishAsync(owner, "detention_order", new { n = 1 }, CancellationToken.None);
+        Assert.Equal("400 invalid-ack", Outcome(await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/notifications/ack", new { upto = first })));
+        var rehearsedAck = await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/notifications/ack", new { upTo = first });
+        Assert.True(rehearsedAck.Status == HttpStatusCode.OK, rehearsedAck.Body);
+        Assert.Equal(1, Json(rehearsedAck.Body).GetProperty("acknowledged").GetInt32());
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM enterprise_notifications WHERE id = @first AND delivered_at IS NOT NULL", new { first }));
+        Assert.Equal(1, Json((await CallAsync(real, HttpMethod.Post, "/api/integration/v1/notifications/ack", new { upTo = first })).Body).GetProperty("acknowledged").GetInt32());
+
+        // Invites: the same checks (an unknown customer, a household); a code answered, none stored.
+        Assert.Equal("404 customer-not-found", Outcome(await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/commercial-invites", new { customerId = "R404", station = stationLicence })));
+        Assert.Equal("400 invalid-invite", Outcome(await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/commercial-invites", new { customerId = "R1", role = "cook", station = stationLicence })));
+        var invite = await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/commercial-invites", new { customerId = "R1", role = "staff", station = stationLicence });
+        Assert.True(invite.Status == HttpStatusCode.OK, invite.Body);
+        Assert.Equal(10, Json(invite.Body).GetProperty("code").GetString()!.Length);
+        const string InvitesSql = "SELECT COUNT(*) FROM commercial_invites i JOIN customers c ON c.id = i.customer_id WHERE c.supply_station_id = @station";
+        Assert.Equal(0, await CountAsync(InvitesSql, new { station }));
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(real, HttpMethod.Post, "/api/integration/v1/commercial-invites", new { customerId = "R1", role = "staff", station = stationLicence })).Status);
+        Assert.Equal(1, await CountAsync(InvitesSql, new { station }));
+
+        // WeChat binding codes: a code answered that binds nobody; removing a contact removes nothing.
+        var contacts = fx.Host.Services.GetRequiredService<EnterpriseContacts>();
+        var sandboxCode = Json((await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/wechat-binding-codes")).Body).GetProperty("code").GetString()!;
+        Assert.Matches("^[0-9]{8}$", sandboxCode);
+        Assert.Null(await contacts.RedeemAsync(sandboxCode, "oSandbox" + NewCode(), CancellationToken.None));
+        var realCode = Json((await CallAsync(real, HttpMethod.Post, "/api/integration/v1/wechat-binding-codes")).Body).GetProperty("code").GetString()!;
+        var openId = "oStaff" + NewCode();
+        Assert.NotNull(await contacts.RedeemAsync(realCode, openId, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(sandbox, HttpMethod.Delete, $"/api/integration/v1/wechat-contacts/{openId}")).Status);
+        Assert.Equal("404 contact-not-found", Outcome(await CallAsync(sandbox, HttpMethod.Delete, "/api/integration/v1/wechat-contacts/oNobody")));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM enterprise_wechat_contacts WHERE enterprise_id = @owner AND openid = @openId", new { owner, openId }));
+
+        // Detention orders: each step answered with the order as it would be; the order stays as it was.
+        var code = NewCode();
+        await real.PostOkAsync("cylinders", Cylinder(code));
+        var agency = await fx.Data.AgencyAsync("market_supervision");
+        var inspector = await ConsoleClient.SignInAsync(fx.Host, (await fx.Data.StaffAsync(agency.Code, "inspector")).Username, TestData.StaffPassword);
+        var issued = await inspector.PostAsync("/api/console/detentions", new { cylinderCode = code, hazard = "瓶阀漏气", deadlineHours = 48, responsibility = "owner" });
+        var issuedBody = await issued.Content.ReadAsStringAsync();
+        Assert.True(issued.StatusCode == HttpStatusCode.Created, issuedBody);
+        var number = Json(issuedBody).GetProperty("number").GetString()!;
+        var acknowledged = await CallAsync(sandbox, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/acknowledge");
+        Assert.True(acknowledged.Status == HttpStatusCode.OK, acknowledged.Body);
+        Assert.Equal("acknowledged", Json(acknowledged.Body).GetProperty("status").GetString());
+        Assert.Equal("400 invalid-detention", Outcome(await CallAsync(sandbox, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/recalled", new { })));
+        var recalled = await CallAsync(sandbox, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/recalled", new { place = "本站仓库" });
+        Assert.Equal("recalled", Json(recalled.Body).GetProperty("status").GetString());
+        Assert.Equal("404 detention-not-found", Outcome(await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/detention-orders/KP20260101000000/acknowledge")));
+        await using (var conn = await fx.Database.OpenAsync())
+        {
+            Assert.Equal("open", await conn.ExecuteScalarAsync<string>("SELECT status FROM detention_orders WHERE number = @number", new { number }));
+            Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM detention_events e JOIN detention_orders o ON o.id = e.order_id WHERE o.number = @number", new { number }));
+        }
+        var production = await CallAsync(real, HttpMethod.Post, $"/api/integration/v1/detention-orders/{number}/acknowledge");
+        Assert.Equal("acknowledged", Json(production.Body).GetProperty("status").GetString());
+
+        // Reads and the read-only calls answer as for the real key.
+        foreach (var path in new[] { "/api/integration/v1/notifications", "/api/integration/v1/wechat-contacts", "/api/integration/v1/detention-orders", "/api/integration/v1/licences" })
+            Assert.Equal((await CallAsync(real, HttpMethod.Get, path)).Body, (await CallAsync(sandbox, HttpMethod.Get, path)).Body);
+        var check = await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/fill-checks", new { cylinderCode = code });
+        Assert.Equal([FillChecks.Detained.Code], Json(check.Body).GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()));
+        Assert.Equal(Outcome(await CallAsync(real, HttpMethod.Post, "/api/integration/v1/labels", new { codes = new[] { code } })),
+            Outcome(await CallAsync(sandbox, HttpMethod.Post, "/api/integration/v1/labels", new { codes = new[] { code } })));
+    }
+
+    [Fact]
+    public async Task every_write_of_the_signed_API_is_rehearsed_or_read_only()
+    {
+        var writes = fx.Host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith(IntegrationApi.Prefix + "/", StringComparison.Ordinal) == true)
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Any(m => m is not ("GET" or "HEAD")) == true)
+            .ToList();
+        Assert.True(writes.Count >= 14, $"only {writes.Count} writes found");
+        var unrehearsed = writes.Where(e => e.Metadata.GetMetadata<IntegrationSandbox.Rehearsed>() is null && e.Metadata.GetMetadata<IntegrationSignature.ReadOnlyCall>() is null)
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.True(unrehearsed.Count == 0, "a sandbox key is refused: " + string.Join(", ", unrehearsed));
     }
 
     [Fact]
