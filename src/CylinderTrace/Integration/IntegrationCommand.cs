@@ -16,8 +16,8 @@ public static class IntegrationCommand
         var create = new System.CommandLine.Command("create", "A new key for an enterprise (--licence) or an inspection body (--inspection-body); prints the key id and the secret once.");
         var licence = new System.CommandLine.Option<string?>("--licence") { Description = "The enterprise's licence number; several, comma-separated, for onboarding many.", HelpName = "LICENCE[,LICENCE…]" };
         var tsv = new System.CommandLine.Option<bool>("--tsv") { Description = "Print one line per key: licence<TAB>key id<TAB>secret." };
-        // A sandbox key rehearses batches against production without storing them (IntegrationSandbox).
-        var sandbox = new System.CommandLine.Option<bool>("--sandbox") { Description = "A sandbox key: its batches are checked and answered like production, never stored (to test an integration safely)." };
+        // A sandbox key rehearses writes against production without storing them (IntegrationSandbox).
+        var sandbox = new System.CommandLine.Option<bool>("--sandbox") { Description = "A sandbox key: its writes are checked and answered like production, never stored (to test an integration safely)." };
         var body = new System.CommandLine.Option<string?>("--inspection-body") { Description = "The inspection body's approval (核准证) number.", HelpName = "APPROVAL" };
         var bodyName = new System.CommandLine.Option<string?>("--name") { Description = "With --inspection-body: register the body (or update it) under this name first." };
         var district = new System.CommandLine.Option<string?>("--district") { Description = "With --name: the body's district code, e.g. 350102." };
@@ -51,7 +51,7 @@ public static class IntegrationCommand
                     return 1;
                 }
                 await run.Out.WriteLineAsync(run.Value(tsv) ? $"{one}\t{created.KeyId}\t{created.Secret}"
-                    : $"licence: {one}\nkey id: {created.KeyId}{(run.Value(sandbox) ? " (sandbox: batches are checked and answered, never stored)" : "")}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
+                    : $"licence: {one}\nkey id: {created.KeyId}{(run.Value(sandbox) ? " (sandbox: its writes are checked and answered, never stored)" : "")}\nsecret: {created.Secret}\nGive both to the enterprise over a safe channel; the secret is not shown again.");
             }
             return 0;
         }));

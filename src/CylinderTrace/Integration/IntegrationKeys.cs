@@ -12,7 +12,7 @@ namespace CylinderTrace.Integration;
 /// body's key has InspectionBodyId and EnterpriseId 0 (it reaches only endpoints marked
 /// IntegrationSignature.InspectionBodyCall, which read InspectionBodyId).
 /// </summary>
-/// Sandbox: an enterprise key whose batches are checked and answered but rolled back (IntegrationSandbox).
+/// Sandbox: an enterprise key whose writes are checked and answered but never stored (IntegrationSandbox).
 public sealed record IntegrationKey(string KeyId, int EnterpriseId, byte[] Secret, int? InspectionBodyId = null, bool Sandbox = false);
 
 /// <summary>A key as administrators list it (never the secret): Licence is an enterprise's licence or an inspection body's approval number.</summary>
@@ -140,7 +140,7 @@ public sealed class IntegrationKeys(Db db, Enterprises.EnterpriseDirectory direc
 
     /// <summary>
     /// A new key for the enterprise with this licence number: (key id, secret in base64) or null when there is no such enterprise.
-    /// A sandbox key's batches are checked and answered like production but never stored, for an enterprise testing its integration.
+    /// A sandbox key's writes are checked and answered like production but never stored, for an enterprise testing its integration.
     /// </summary>
     public async Task<(string KeyId, string Secret)?> CreateAsync(string licence, CancellationToken ct, bool sandbox = false)
     {

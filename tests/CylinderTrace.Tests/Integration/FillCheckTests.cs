@@ -49,6 +49,17 @@ public sealed class The_fill_check(WebHostFixture fx)
     }
 
     [Fact]
+    public async Task a_misspelt_station_is_refused_rather_than_checked_at_the_default_station()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var client = await IntegrationClient.ForAsync(fx.Host, await fx.Data.LicenceOfAsync(owner));
+        var response = await client.Http.SendAsync(client.Signed(HttpMethod.Post, "/api/integration/v1/fill-checks",
+            System.Text.Encoding.UTF8.GetBytes("""{"cylinderCode": "FZ9999999997", "stationLicence": "闽燃经（充）0000"}""")));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid-fill-check", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task refuses_with_every_reason_that_applies()
     {
         var owner = await fx.Data.EnterpriseAsync("filling");
