@@ -94,6 +94,9 @@ public static class IntegrationContract
         };
     }
 
+    private static readonly HashSet<Type> StrictRequests =
+        [typeof(CylinderRecord), typeof(WorkerRecord), typeof(CustomerRecord), typeof(FillRecord), typeof(DeliveryRecord), typeof(ReturnRecord), typeof(InspectionRecord), typeof(FillCheckRequest)];
+
     public static IServiceCollection AddIntegrationContract(this IServiceCollection services) =>
         services.AddOpenApi(DocumentName, o =>
         {
@@ -112,6 +115,12 @@ public static class IntegrationContract
                 if (metadata.OfType<IntegrationSignature.InspectionBodyCall>().Any()) notes.Add("检验机构的密钥也可调用（它们只能调用这一个接口）。");
                 if (metadata.OfType<IntegrationSandbox.Rehearsed>().Any()) notes.Add("沙箱密钥：照常校验和应答，但不入库（响应头 X-CT-Sandbox: true）。");
                 if (notes.Count > 0) operation.Description = string.Join(" ", notes);
+                return Task.CompletedTask;
+            });
+            // Batch records and the fill check refuse a property they do not have (IngestionJson): say so, so a client's validator catches a misspelt field first.
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (StrictRequests.Contains(context.JsonTypeInfo.Type)) schema.AdditionalPropertiesAllowed = false;
                 return Task.CompletedTask;
             });
             o.AddDocumentTransformer((document, _, _) =>

@@ -63,6 +63,9 @@ public sealed class The_integration_contract(WebHostFixture fx)
             Assert.Equal("#/components/schemas/BatchResult", post["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
             Assert.Contains("invalid-batch", post["responses"]!["400"]!["x-problem-codes"]!.AsArray().Select(c => c!.GetValue<string>()));
         }
+        // Records and the fill check refuse a property they do not have (a misspelt field): the schema says so.
+        foreach (var record in new[] { "CylinderRecord", "WorkerRecord", "CustomerRecord", "FillRecord", "DeliveryRecord", "ReturnRecord", "InspectionRecord", "FillCheckRequest" })
+            Assert.False(document["components"]!["schemas"]![record]!["additionalProperties"]?.GetValue<bool>() ?? true, record + " allows other properties");
         Assert.Equal("https://{host}", document["servers"]![0]!["url"]!.GetValue<string>());
         Assert.Contains("retryAfterSeconds", document["components"]!["schemas"]!["ProblemDetails"]!["properties"]!.AsObject().Select(p => p.Key));
     }
