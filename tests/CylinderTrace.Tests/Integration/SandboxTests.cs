@@ -74,6 +74,84 @@ public sealed class Sandbox_keys(WebHostFixture fx)
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM fills f JOIN cylinders c ON c.id = f.cylinder_id WHERE c.code = @a", new { a }));
     }
 
+    [Fact]
+    public async Task every_batch_kind_is_answered_as_the_real_key_answers_it_and_changes_nothing()
+    {
+        var owner = await fx.Data.EnterpriseAsync("filling");
+        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
+        var licence = await fx.Data.LicenceOfAsync(owner);
+        var stationLicence = await fx.Data.LicenceOfAsync(station);
+        var sandbox = await IntegrationClient.ForAsync(fx.Host, licence, sandbox: true);
+        var real = await IntegrationClient.ForAsync(fx.Host, licence);
+        var code = NewCode();
+        await real.PostOkAsync("cylinders", Cylinder(code));
+        await real.PostOkAsync("workers", new { employeeNumber = "W1", name = "赵送气", station = stationLicence });
+        await real.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "原名餐馆", station = stationLicence });
+
+        async Task<string> StateAsync()
+        {
+            await using var conn = await fx.Database.OpenAsync();
+            var counts = await conn.QuerySingleAsync<(long, long, long, long, long, long, long, long, long)>(
+                """
+                SELECT (SELECT COUNT(*) FROM delivery_workers WHERE enterprise_id = @station),
+                       (SELECT COUNT(*) FROM customers WHERE supply_station_id = @station),
+                       (SELECT COUNT(*) FROM deliveries d JOIN cylinders c ON c.id = d.cylinder_id WHERE c.code = @code),
+                       (SELECT COUNT(*) FROM empty_returns r JOIN cylinders c ON c.id = r.cylinder_id WHERE c.code = @code),
+                       (SELECT COUNT(*) FROM inspections i JOIN cylinders c ON c.id = i.cylinder_id WHERE c.code = @code),
+                       (SELECT COUNT(*) FROM fills f JOIN cylinders c ON c.id = f.cylinder_id WHERE c.code = @code),
+                       (SELECT COUNT(*) FROM ingested_events WHERE enterprise_id IN (@owner, @station)),
+                       (SELECT COUNT(*) FROM fill_violations WHERE enterprise_id = @owner),
+                       (SELECT COUNT(*) FROM enterprise_notifications WHERE enterprise_id = @owner)
+                """, new { owner, station, code });
+            var names = await conn.QuerySingleAsync<(string, string, string, DateTime?)>(
+                """
+                SELECT (SELECT name FROM delivery_workers WHERE enterprise_id = @station AND employee_number = 'W1'),
+                       (SELECT business_name FROM customers WHERE supply_station_id = @station AND external_id = 'R1'),
+                       c.status, c.next_inspection_date FROM cylinders c WHERE c.code = @code
+                """, new { station, code });
+            return $"{counts} {names}";
+        }
+        var before = await StateAsync();
+        var rates = (await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Get, "/api/integration/v1/scan-rates/today"))).Content.ReadAsStringAsync();
+
+        var now = DateTimeOffset.UtcNow;
+        var batches = new (string Kind, byte[] Body)[]
+        {
+            ("workers", IntegrationClient.Records(new { employeeNumber = "W1", name = "改名送气", station = stationLicence }, new { employeeNumber = "W2", name = "钱送气", station = stationLicence }, new { name = "无工号" })),
+            ("customers", IntegrationClient.Records(new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "改名餐馆", station = stationLicence },
+                new { customerId = "R2", kind = "household", districtCode = "350102", name = "林用户", station = stationLicence }, new { customerId = "R3", kind = "shop", districtCode = "350102", station = stationLicence })),
+            ("deliveries", IntegrationClient.Records(new { eventId = "D-" + code, cylinderCode = code, deliveredAt = now.AddHours(-2), customerId = "R1", workerEmployeeNumber = "W1", station = stationLicence },
+                new { eventId = "D2-" + code, cylinderCode = code, deliveredAt = now.AddHours(-1), customerId = "R404", station = stationLicence })),
+            ("returns", IntegrationClient.Records(new { eventId = "E-" + code, cylinderCode = code, returnedAt = now.AddMinutes(-30), customerId = "R1", station = stationLicence })),
+            ("inspections", IntegrationClient.Records(new { eventId = "I-" + code, cylinderCode = code, inspectedOn = DateOnly.FromDateTime(DateTime.UtcNow), inspectionBody = "福州市特检院", result = "fail", reportNumber = "R-1" })),
+            ("fills", IntegrationClient.Records(new { eventId = "F-" + code, cylinderCode = code, filledAt = now.AddMinutes(-20) })),
+        };
+        var rehearsals = new List<string>();
+        foreach (var (kind, body) in batches)
+        {
+            var response = await sandbox.PostAsync(kind, body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{kind}: {text}");
+            var answer = JsonDocument.Parse(text).RootElement;
+            Assert.True(answer.GetProperty("sandbox").GetBoolean(), kind);
+            rehearsals.Add(kind + " " + Counts(answer) + (answer.TryGetProperty("violations", out var v) ? v.GetRawText() : ""));
+        }
+        Assert.Equal(before, await StateAsync());
+        Assert.Equal(await rates, await (await sandbox.Http.SendAsync(sandbox.Signed(HttpMethod.Get, "/api/integration/v1/scan-rates/today"))).Content.ReadAsStringAsync());
+
+        // The real key, sent the same batches in the same order, gets the same answers (the fill's events ran against a registry that now
+        // holds the fail, as the rehearsed fill did not: so the fill is compared on its own below) and changes what the sandbox did not.
+        var production = new List<string>();
+        foreach (var (kind, body) in batches[..^1])
+        {
+            var answer = JsonDocument.Parse(await (await real.PostAsync(kind, body)).Content.ReadAsStringAsync()).RootElement;
+            production.Add(kind + " " + Counts(answer) + (answer.TryGetProperty("violations", out var v) ? v.GetRawText() : ""));
+        }
+        Assert.Equal(rehearsals[..^1], production);
+        Assert.NotEqual(before, await StateAsync());
+        Assert.Contains("no_check", rehearsals[^1]);
+    }
+
     private static async Task<(HttpStatusCode Status, string Body, bool Sandbox)> CallAsync(IntegrationClient client, HttpMethod method, string path, object? body = null)
     {
         var response = await client.Http.SendAsync(client.Signed(method, path, body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web)));
