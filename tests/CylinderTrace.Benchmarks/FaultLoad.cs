@@ -196,9 +196,13 @@ public static class FaultLoad
         foreach (var chunk in eventIds.Chunk(1000))
             foreach (var (id, n) in await QueryAsync<(string, long)>("SELECT external_event_id, COUNT(*) FROM fills WHERE external_event_id IN @chunk GROUP BY external_event_id", new { chunk }))
                 eventCounts[id] = n;
-        // Routing catches up (the reconciler runs every minute): wait for it, up to two minutes.
+        // Routing catches up: the reconciler runs every minute and takes a complaint still pending a minute after its last try,
+        // so a job lost in a failover is queued again within two minutes, and a second loss (the same failover) doubles that;
+        // Hangfire's recurring-job lock, held by a server cut off by the kill, can delay the reconciler itself. Wait up to five
+        // minutes, saying every 30 s how far it is (a run that ends all routed stops waiting at once).
         long routedOnce = 0, routedTwice = 0;
-        for (var i = 0; i < 240 && complaintKeys.Count > 0; i++)
+        var waiting = Stopwatch.StartNew();
+        for (var i = 0; i < 600 && complaintKeys.Count > 0; i++)
         {
             var routing = (await QueryAsync<(string Key, long N)>(
                 """
@@ -208,6 +212,7 @@ public static class FaultLoad
             routedOnce = routing.Count(r => r.N == 1);
             routedTwice = routing.Count(r => r.N > 1);
             if (routedOnce + routedTwice >= complaintKeys.Count) break;
+            if (i % 60 == 59) Console.WriteLine($"routing: {routedOnce + routedTwice} of {complaintKeys.Count} routed after {waiting.Elapsed.TotalSeconds:F0} s of waiting");
             await Task.Delay(500);
         }
 
@@ -231,6 +236,7 @@ public static class FaultLoad
         var serverFailures = stats.Where(s => s.Key.Status.StartsWith('5') || s.Key.Status == "no-answer").Sum(s => s.Value);
         Console.WriteLine($"seconds with a failed answer: {failingSeconds.Count} ({string.Join(",", failingSeconds)}); 5xx or no answer: {serverFailures}"
             + (maxFailingSeconds >= 0 ? $" (at most {maxFailingSeconds} s allowed)" : ""));
+        if (complaintKeys.Count > 0) Console.WriteLine($"routing: {routedOnce + routedTwice} of {complaintKeys.Count} routed, {waiting.Elapsed.TotalSeconds:F0} s of waiting after the load");
         var pass = (maxFailingSeconds < 0 || failingSeconds.Count <= maxFailingSeconds) && failedKinds.Count == 0 && missingComplaints == 0 && twiceComplaints == 0 && missingEvents == 0 && twiceEvents == 0 && routedTwice == 0
                    && routedOnce == complaintKeys.Count && fiveHundreds == 0 && complaintKeys.Count > 0 && eventIds.Count > 0;
         Console.WriteLine(pass ? "RESULT PASS" : "RESULT FAIL");

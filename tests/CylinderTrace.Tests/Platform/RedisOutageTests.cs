@@ -47,6 +47,17 @@ public sealed class When_Redis_stops_and_returns(WorkerHostFixture fx)
                 "SELECT COUNT(*) FROM complaints c JOIN complaint_routing r ON r.complaint_id = c.id WHERE c.number IN @numbers AND r.status = 'pending'",
                 new { numbers = new[] { during, duringToo } }));
 
+        // The reconciler cannot queue them while Redis is away, and leaves them as they were (before, it marked them
+        // tried and its next run skipped them: a failover cost a complaint two more minutes in the cluster check).
+        const string Stale = "UPDATE complaint_routing r JOIN complaints c ON c.id = r.complaint_id SET r.updated_at = '2026-01-01 00:00:00' WHERE c.number IN @numbers";
+        const string Touched = "SELECT COUNT(*) FROM complaint_routing r JOIN complaints c ON c.id = r.complaint_id WHERE c.number IN @numbers AND r.updated_at <> '2026-01-01 00:00:00'";
+        await using (var conn = await db.OpenAsync())
+        {
+            await conn.ExecuteAsync(Stale, new { numbers = new[] { during, duringToo } });
+            await host.Services.GetRequiredService<ComplaintRouter>().ReconcileAsync(CancellationToken.None);
+            Assert.Equal(0, await conn.ExecuteScalarAsync<int>(Touched, new { numbers = new[] { during, duringToo } }));
+        }
+
         await redis.StartAsync();
         // The reconciler runs every minute; trigger it now, as an operator can from /hangfire, and again every
         // few seconds while they wait (just after the restart Redis may still refuse or time out the trigger or
