@@ -74,15 +74,20 @@ public sealed class Sandbox_keys(WebHostFixture fx)
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM fills f JOIN cylinders c ON c.id = f.cylinder_id WHERE c.code = @a", new { a }));
     }
 
-    [Fact]
-    public async Task every_batch_kind_is_answered_as_the_real_key_answers_it_and_changes_nothing()
+    /// <summary>A filling enterprise with one supply station, and a sandbox and a real key of the filling enterprise.</summary>
+    private async Task<(int Owner, int Station, string StationLicence, IntegrationClient Sandbox, IntegrationClient Real)> FillerWithStationAsync()
     {
         var owner = await fx.Data.EnterpriseAsync("filling");
         var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
         var licence = await fx.Data.LicenceOfAsync(owner);
-        var stationLicence = await fx.Data.LicenceOfAsync(station);
-        var sandbox = await IntegrationClient.ForAsync(fx.Host, licence, sandbox: true);
-        var real = await IntegrationClient.ForAsync(fx.Host, licence);
+        return (owner, station, await fx.Data.LicenceOfAsync(station),
+            await IntegrationClient.ForAsync(fx.Host, licence, sandbox: true), await IntegrationClient.ForAsync(fx.Host, licence));
+    }
+
+    [Fact]
+    public async Task every_batch_kind_is_answered_as_the_real_key_answers_it_and_changes_nothing()
+    {
+        var (owner, station, stationLicence, sandbox, real) = await FillerWithStationAsync();
         var code = NewCode();
         await real.PostOkAsync("cylinders", Cylinder(code));
         await real.PostOkAsync("workers", new { employeeNumber = "W1", name = "赵送气", station = stationLicence });
@@ -168,12 +173,7 @@ public sealed class Sandbox_keys(WebHostFixture fx)
     [Fact]
     public async Task every_other_write_is_checked_and_answered_like_production_and_stores_nothing()
     {
-        var owner = await fx.Data.EnterpriseAsync("filling");
-        var station = await fx.Data.EnterpriseAsync("supply", parentId: owner);
-        var licence = await fx.Data.LicenceOfAsync(owner);
-        var stationLicence = await fx.Data.LicenceOfAsync(station);
-        var sandbox = await IntegrationClient.ForAsync(fx.Host, licence, sandbox: true);
-        var real = await IntegrationClient.ForAsync(fx.Host, licence);
+        var (owner, station, stationLicence, sandbox, real) = await FillerWithStationAsync();
         await real.PostOkAsync("customers", new { customerId = "R1", kind = "commercial", districtCode = "350102", businessName = "沙箱测试餐馆", station = stationLicence });
 
         // Webhook: the same checks; an address and a secret answered, none stored; removing it removes nothing.
